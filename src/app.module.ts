@@ -1,0 +1,51 @@
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { ProblemDetailsFilter } from './common/problem-details.filter.js';
+import { createValidationPipe } from './common/validation.js';
+import type { AppConfig } from './config/config.js';
+import { ConfigModule } from './config/config.module.js';
+import { dataSourceOptions } from './database/data-source.js';
+import { HealthModule } from './health/health.module.js';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** The run-time connection: the service's least-privileged role. */
+  databaseUrl: string;
+  logger: Logger;
+  /** Modules mounted beside the service's own (test-only controllers, benchmarks). */
+  imports?: Array<Type | DynamicModule>;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl, logger, imports = [] }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        // pino-http is installed first of all middleware in app.ts, so unknown routes and refused
+        // bodies are logged too; Nest's logger binds to the request logger it created.
+        LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions({
+            url: databaseUrl,
+            poolSize: config.databasePoolSize,
+            statementTimeoutMs: config.databaseStatementTimeoutMs,
+          }),
+          autoLoadEntities: true,
+          retryAttempts: 10,
+          retryDelay: 3_000,
+        }),
+        HealthModule,
+        ...imports,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import { type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { pinoHttp } from 'pino-http';
+import { AppModule, type AppModuleOptions } from './app.module.js';
+import { parseJsonBody, requireJsonBody } from './common/json-body.js';
+import { httpLogOptions } from './common/logging.js';
+import { errorFallback, notFoundFallback } from './common/problem-details.filter.js';
+import { requestIdMiddleware } from './common/request-id.js';
+
+export const API_PREFIX = 'api/v1';
+
+/**
+ * Builds the HTTP application exactly as it runs in production; the e2e tests call this too, so
+ * what they test is what ships. Middleware order matters: request id first (every refusal carries
+ * it), then security headers, then the JSON-only body rules.
+ */
+export async function createApp(options: AppModuleOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(PinoNestLogger));
+  app.set('trust proxy', options.config.trustProxy);
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  app.use(pinoHttp(httpLogOptions(options.logger)));
+  app.use(helmet());
+  app.use(requireJsonBody);
+  app.use(parseJsonBody);
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'health/ready'] });
+  setUpOpenApi(app);
+  await app.init();
+  app.use(notFoundFallback);
+  app.use(errorFallback);
+  return app;
+}
+
+function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Custos')
+      .setDescription(
+        'Evidence chain of custody: seized-device metadata, signed custody transfers and hash verifications ' +
+          'in an append-only, tamper-evident ledger. Errors are RFC 9457 application/problem+json.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', raw: ['json'] });
+}

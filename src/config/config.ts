@@ -1,0 +1,138 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/**
+ * The service's configuration, read once from the environment at boot and validated before
+ * anything starts. A wrong value stops the start with a message naming the variable: a chain of
+ * custody service must not come up half-configured.
+ */
+export interface AppConfig {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  /** Run-time connection (the service's least-privileged role). Absent: embedded PostgreSQL. */
+  readonly databaseUrl: string | undefined;
+  /** Migration connection (the owner role). Defaults to `databaseUrl`. */
+  readonly databaseOwnerUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly databaseStatementTimeoutMs: number;
+  readonly runMigrations: boolean;
+  readonly dataDir: string;
+  readonly embeddedPostgresPort: number | undefined;
+  readonly logLevel: LogLevel;
+  readonly logFormat: 'json' | 'pretty';
+  readonly trustProxy: boolean;
+  readonly shutdownTimeoutMs: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Collects every problem first, so one start tells the operator everything that is wrong. */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  optionalInteger(name: string, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.integer(name, min, min, max);
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  postgresUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      this.problems.push(`${name} must be a URL like postgres://user:password@host:5432/database`);
+      return undefined;
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+      this.problems.push(`${name} must use the postgres:// scheme (got "${url.protocol}")`);
+      return undefined;
+    }
+    if (url.hostname === '' || url.pathname.length <= 1) {
+      this.problems.push(`${name} must name a host and a database, like postgres://user@host:5432/custos`);
+      return undefined;
+    }
+    return value;
+  }
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
+  const read = new EnvReader(env);
+  const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const databaseUrl = read.postgresUrl('DATABASE_URL');
+  const databaseOwnerUrl = read.postgresUrl('DATABASE_OWNER_URL');
+  if (databaseOwnerUrl !== undefined && env.DATABASE_URL === undefined) {
+    read.problems.push('DATABASE_OWNER_URL is only used together with DATABASE_URL');
+  }
+  const dataDir = read.string('DATA_DIR', './data');
+  const config: AppConfig = {
+    nodeEnv,
+    host: read.string('HOST', '127.0.0.1'),
+    port: read.integer('PORT', 3000, 0, 65535),
+    databaseUrl,
+    databaseOwnerUrl: databaseOwnerUrl ?? databaseUrl,
+    databasePoolSize: read.integer('DATABASE_POOL_SIZE', 20, 1, 500),
+    databaseStatementTimeoutMs: read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    runMigrations: read.boolean('RUN_MIGRATIONS', true),
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    embeddedPostgresPort: read.optionalInteger('EMBEDDED_POSTGRES_PORT', 1024, 65535),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, process.stdout.isTTY ? 'pretty' : 'json'),
+    trustProxy: read.boolean('TRUST_PROXY', false),
+    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+/** The injection token under which Nest providers receive the validated configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,27 @@
+/**
+ * Recognises "the database cannot be reached right now" among the errors pg and TypeORM raise,
+ * so clients get 503 with Retry-After (try again) rather than 500 (something is broken).
+ */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+// SQLSTATE: class 08 connection exception; 57P01-57P03 shutdown / cannot connect now; 53300 too many connections.
+const UNAVAILABLE_SQLSTATES = /^(08...|57P0[123]|53300)$/;
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Connection is not established',
+  'the database system is',
+];
+
+export function isDatabaseUnavailableError(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== 'object' || depth > 3) return false;
+  const candidate = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  if (typeof candidate.code === 'string') {
+    if (NETWORK_CODES.has(candidate.code) || UNAVAILABLE_SQLSTATES.test(candidate.code)) return true;
+  }
+  if (typeof candidate.message === 'string' && UNAVAILABLE_MESSAGES.some((m) => (candidate.message as string).includes(m))) {
+    return true;
+  }
+  if (error instanceof AggregateError && error.errors.some((e) => isDatabaseUnavailableError(e, depth + 1))) return true;
+  return isDatabaseUnavailableError(candidate.driverError, depth + 1) || isDatabaseUnavailableError(candidate.cause, depth + 1);
+}

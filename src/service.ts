@@ -1,0 +1,71 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import type { AppConfig } from './config/config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { runMigrations } from './database/migrate.js';
+
+export interface DatabaseConnections {
+  appUrl: string;
+  ownerUrl: string;
+  embedded?: EmbeddedDatabase;
+}
+
+/** DATABASE_URL when given; otherwise the embedded cluster in DATA_DIR, started before Nest connects. */
+export async function connectDatabase(config: AppConfig, logger: Logger): Promise<DatabaseConnections> {
+  if (config.databaseUrl !== undefined) {
+    return { appUrl: config.databaseUrl, ownerUrl: config.databaseOwnerUrl ?? config.databaseUrl };
+  }
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    port: config.embeddedPostgresPort,
+    logger: {
+      info: (message) => logger.info(message),
+      warn: (message) => logger.warn(message),
+      debug: (message) => logger.debug(message),
+    },
+  });
+  return { appUrl: embedded.appUrl, ownerUrl: embedded.ownerUrl, embedded };
+}
+
+export interface RunningService {
+  app: NestExpressApplication;
+  url: string;
+  /** In-flight requests finish, the pool closes, the embedded cluster stops. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+export async function startService(config: AppConfig, logger: Logger): Promise<RunningService> {
+  const database = await connectDatabase(config, logger);
+  let app: NestExpressApplication | undefined;
+  try {
+    if (config.runMigrations) {
+      const applied = await runMigrations(database.ownerUrl, logger);
+      logger.info(applied.length === 0 ? 'database schema is up to date' : `applied ${applied.length} migration(s)`);
+    }
+    app = await createApp({ config, databaseUrl: database.appUrl, logger });
+    await app.listen(config.port, config.host);
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    logger.info({ url, docs: `${url}/api/docs` }, `Custos is listening on ${url}`);
+    let stopping: Promise<void> | undefined;
+    const running = app;
+    return {
+      app: running,
+      url,
+      shutdown: () =>
+        (stopping ??= (async () => {
+          try {
+            await running.close();
+          } finally {
+            await database.embedded?.stop();
+          }
+        })()),
+    };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await database.embedded?.stop();
+    throw error;
+  }
+}
