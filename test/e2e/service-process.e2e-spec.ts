@@ -9,7 +9,7 @@ jest.setTimeout(120_000);
 
 function postmasterPid(dataDir: string): number | undefined {
   const file = join(dataDir, 'postgres', 'postmaster.pid');
-  return existsSync(file) ? Number.parseInt(readFileSync(file, 'utf8').split('\n')[0]!, 10) : undefined;
+  return existsSync(file) ? Number.parseInt(readFileSync(file, 'utf8').split('\n')[0], 10) : undefined;
 }
 
 // The service as a user runs it: `node dist/src/main.js` with nothing but environment variables.

@@ -28,7 +28,7 @@ export function startServiceProcess(env: Record<string, string>, timeoutMs = 45_
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
       if (match) {
         clearTimeout(timer);
-        done(match[1]!);
+        done(match[1]);
       }
     };
     child.stdout.on('data', onData);
