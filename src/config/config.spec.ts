@@ -20,7 +20,10 @@ describe('loadConfig', () => {
       dataDir: '/srv/custos/data',
       runMigrations: true,
       logLevel: 'info',
+      ledgerKeyFile: '/srv/custos/data/ledger-signing.key',
+      ledgerCheckpointSeconds: 10,
     });
+    expect(config.ledgerOrigin).toMatch(/^[^\s+]+\/custos$/);
   });
 
   it('reads every documented variable', () => {
@@ -40,6 +43,9 @@ describe('loadConfig', () => {
         LOG_FORMAT: 'json',
         TRUST_PROXY: 'true',
         SHUTDOWN_TIMEOUT_MS: '20000',
+        LEDGER_ORIGIN: 'ledger.policia.example.es/custos',
+        LEDGER_KEY_FILE: '/etc/custos/ledger.key',
+        LEDGER_CHECKPOINT_SECONDS: '30',
       },
       '/srv/custos',
     );
@@ -58,6 +64,9 @@ describe('loadConfig', () => {
       logFormat: 'json',
       trustProxy: true,
       shutdownTimeoutMs: 20000,
+      ledgerOrigin: 'ledger.policia.example.es/custos',
+      ledgerKeyFile: '/etc/custos/ledger.key',
+      ledgerCheckpointSeconds: 30,
     });
   });
 
@@ -81,6 +90,9 @@ describe('loadConfig', () => {
     [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be an integer from 1 to 500 (got "0")'],
     [{ EMBEDDED_POSTGRES_PORT: '80' }, 'EMBEDDED_POSTGRES_PORT must be an integer from 1024 to 65535 (got "80")'],
     [{ DATABASE_OWNER_URL: 'postgres://o@h/custos' }, 'DATABASE_OWNER_URL is only used together with DATABASE_URL'],
+    [{ LEDGER_ORIGIN: 'my ledger' }, `LEDGER_ORIGIN must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "my ledger")`],
+    [{ LEDGER_ORIGIN: 'a+b' }, `LEDGER_ORIGIN must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "a+b")`],
+    [{ LEDGER_CHECKPOINT_SECONDS: '0' }, 'LEDGER_CHECKPOINT_SECONDS must be an integer from 1 to 86400 (got "0")'],
   ])('refuses %j naming the variable', (env, message) => {
     expect(problemsOf(env)).toEqual([message]);
   });

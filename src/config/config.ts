@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 
 /**
  * The service's configuration, read once from the environment at boot and validated before
@@ -22,6 +23,11 @@ export interface AppConfig {
   readonly logFormat: 'json' | 'pretty';
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
+  /** Origin line of the ledger's checkpoints (C2SP tlog-checkpoint), also the signing key's name. */
+  readonly ledgerOrigin: string;
+  /** Ed25519 signer key file (C2SP note format); generated in DATA_DIR when absent. */
+  readonly ledgerKeyFile: string;
+  readonly ledgerCheckpointSeconds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -83,6 +89,15 @@ class EnvReader {
     return fallback;
   }
 
+  /** A C2SP note key name / checkpoint origin: printable, no spaces, no '+'. */
+  keyName(name: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (!/^[\x21-\x2a\x2c-\x7e]{1,200}$/.test(value)) {
+      this.problems.push(`${name} must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "${value}")`);
+    }
+    return value;
+  }
+
   postgresUrl(name: string): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
@@ -129,6 +144,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, process.stdout.isTTY ? 'pretty' : 'json'),
     trustProxy: read.boolean('TRUST_PROXY', false),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    ledgerOrigin: read.keyName('LEDGER_ORIGIN', `${hostname().toLowerCase()}/custos`),
+    ledgerKeyFile: resolve(cwd, read.string('LEDGER_KEY_FILE', join(dataDir, 'ledger-signing.key'))),
+    ledgerCheckpointSeconds: read.integer('LEDGER_CHECKPOINT_SECONDS', 10, 1, 86_400),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
