@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { createRootLogger } from './common/logging.js';
 import { revertLastMigration, runMigrations } from './database/migrate.js';
+import { runLedgerVerify } from './ledger/ledger-verify.command.js';
 import { connectDatabase } from './service.js';
 
 /**
@@ -15,15 +16,20 @@ const USAGE = `usage: custos <command>
 commands:
   migration run       apply pending migrations (as the owner role)
   migration revert    revert the last applied migration
+  ledger verify [--deep] [--key <vkey>]... [--checkpoint <file>]...
+                      recompute the whole ledger and check every signed checkpoint; exit 1 at the
+                      first bad index. Trusts the key in LEDGER_KEY_FILE unless --key is given;
+                      --checkpoint adds checkpoints held outside the database; --deep also checks
+                      each entry's canonical form, stated index and signature bindings.
   help                this text
 `;
 
-async function withDatabase<T>(work: (urls: { ownerUrl: string; appUrl: string }) => Promise<T>): Promise<T> {
-  const config = loadConfig({ ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty' });
+async function withDatabase<T>(work: (urls: { ownerUrl: string; appUrl: string }, config: AppConfig) => Promise<T>): Promise<T> {
+  const config = loadConfig({ ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
   const logger = createRootLogger(config);
-  const database = await connectDatabase(config, logger);
+  const database = await connectDatabase(config, logger, { attach: true });
   try {
-    return await work(database);
+    return await work(database, config);
   } finally {
     await database.embedded?.stop();
   }
@@ -42,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
     case 'migration revert':
       await withDatabase(({ ownerUrl }) => revertLastMigration(ownerUrl, out));
       return 0;
+    case 'ledger verify':
+      return withDatabase(({ appUrl }, config) => runLedgerVerify(argv.slice(2), appUrl, config));
     case 'help':
     case '--help':
       process.stdout.write(USAGE);

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import type { AppConfig } from './config/config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { attachToRunningCluster, startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
 
 export interface DatabaseConnections {
@@ -12,10 +12,17 @@ export interface DatabaseConnections {
 }
 
 /** DATABASE_URL when given; otherwise the embedded cluster in DATA_DIR, started before Nest connects. */
-export async function connectDatabase(config: AppConfig, logger: Logger): Promise<DatabaseConnections> {
+export async function connectDatabase(
+  config: AppConfig,
+  logger: Logger,
+  options: { attach?: boolean } = {},
+): Promise<DatabaseConnections> {
   if (config.databaseUrl !== undefined) {
     return { appUrl: config.databaseUrl, ownerUrl: config.databaseOwnerUrl ?? config.databaseUrl };
   }
+  // The command line uses the cluster of a running service rather than being refused its DATA_DIR.
+  const running = options.attach ? attachToRunningCluster(config.dataDir) : undefined;
+  if (running) return running;
   const embedded = await startEmbeddedPostgres({
     dataDir: config.dataDir,
     port: config.embeddedPostgresPort,

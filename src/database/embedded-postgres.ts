@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -129,6 +129,23 @@ function url(user: string, password: string, port: number, database: string): st
   return `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
+/**
+ * The connections of the cluster a running Custos process holds in DATA_DIR, for the command line
+ * (`custos ledger verify` while the service runs); undefined when no live process holds it.
+ */
+export function attachToRunningCluster(dataDir: string): { ownerUrl: string; appUrl: string } | undefined {
+  const pidFile = join(dataDir, 'custos.pid');
+  const portFile = join(dataDir, 'postgres.port');
+  if (!existsSync(pidFile) || !existsSync(portFile)) return undefined;
+  if (!isProcessAlive(Number.parseInt(readFileSync(pidFile, 'utf8'), 10))) return undefined;
+  const port = Number.parseInt(readFileSync(portFile, 'utf8'), 10);
+  const credentials = JSON.parse(readFileSync(join(dataDir, 'postgres-credentials.json'), 'utf8')) as StoredCredentials;
+  return {
+    ownerUrl: url(EMBEDDED_ROLES.owner, credentials.ownerPassword, port, EMBEDDED_DATABASE),
+    appUrl: url(EMBEDDED_ROLES.app, credentials.appPassword, port, EMBEDDED_DATABASE),
+  };
+}
+
 export interface EmbeddedPostgresOptions {
   dataDir: string;
   port?: number;
@@ -173,6 +190,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       await admin.end();
     }
     logger.info(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
+    // Lets the command line reach this cluster while the service runs (see attachToRunningCluster).
+    writeFileSync(join(dataDir, 'postgres.port'), `${port}\n`, { mode: 0o600 });
     // Last resort when the process exits without shutting down (an uncaught error, process.exit):
     // ask the postmaster for a fast shutdown, which keeps every committed transaction.
     const onExit = (): void => {
@@ -195,6 +214,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         stopped = true;
         process.removeListener('exit', onExit);
         try {
+          rmSync(join(dataDir, 'postgres.port'), { force: true });
           await cluster.stop();
         } finally {
           lock.release();

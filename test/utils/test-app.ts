@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pino from 'pino';
@@ -11,8 +14,10 @@ export interface TestAppOptions {
   imports?: Array<Type | DynamicModule>;
 }
 
+/** Test configuration; DATA_DIR is a fresh temporary directory (the ledger key is generated there). */
 export function testConfig(env: Record<string, string> = {}): AppConfig {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', LOG_FORMAT: 'json', DATA_DIR: '/nonexistent', ...env });
+  const dataDir = mkdtempSync(join(tmpdir(), 'custos-app-'));
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', LOG_FORMAT: 'json', DATA_DIR: dataDir, LEDGER_ORIGIN: 'test.custos.invalid/ledger', ...env });
 }
 
 /** The application exactly as main.ts builds it, initialised but not listening (supertest binds it). */

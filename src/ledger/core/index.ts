@@ -1,0 +1,72 @@
+/**
+ * The ledger's verification core: RFC 8785 canonical JSON, the RFC 6962 / RFC 9162 Merkle tree and
+ * its proofs, C2SP signed notes and tlog checkpoints.
+ *
+ * Nothing here depends on Nest, TypeORM, pg or any npm package (node:crypto and node:buffer only),
+ * so the folder can be published on its own and the offline verifier runs the very code the
+ * service uses.
+ */
+export { canonicalBytes, CanonicalizationError, canonicalize, parseCanonical } from './jcs.js';
+export {
+  appendLeaf,
+  assembleProof,
+  CompactRange,
+  completedNodes,
+  consistencyProof,
+  consistencyProofAsync,
+  consistencyProofPlan,
+  emptyRoot,
+  frontierNodeIds,
+  HASH_SIZE,
+  inclusionProof,
+  inclusionProofAsync,
+  inclusionProofPlan,
+  isValidConsistency,
+  isValidInclusion,
+  leafHash,
+  nodeHash,
+  ProofError,
+  rootFromConsistencyProof,
+  rootFromFrontier,
+  rootFromInclusionProof,
+  rootFromLeafHashes,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.js';
+export type { GetNode, GetNodes, NodeId, ProofErrorCode, ProofPlan, TreeNode } from './merkle.js';
+export {
+  decodeBase64Strict,
+  ED25519_SIGNATURE_TYPE,
+  ed25519KeyId,
+  ed25519Signer,
+  ed25519Verifier,
+  formatSignerKey,
+  formatVerifierKey,
+  generateNoteKeys,
+  isValidKeyName,
+  MAX_NOTE_SIGNATURES,
+  NoteError,
+  openNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signNote,
+} from './signed-note.js';
+export type {
+  NoteErrorCode,
+  NoteSignature,
+  NoteSigner,
+  NoteVerifier,
+  OpenedNote,
+  SignerKey,
+  VerifierKey,
+} from './signed-note.js';
+export { CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint.js';
+export type {
+  Checkpoint,
+  CheckpointErrorCode,
+  CheckpointInput,
+  OpenCheckpointOptions,
+  OpenedCheckpoint,
+} from './checkpoint.js';
+export { buildEntry, ENTRY_VERSION, entryProblem, eventHash, signedContent } from './entry.js';
+export type { EntryActor, EntrySignature, EntrySubject, LedgerEntry, LedgerEvent } from './entry.js';

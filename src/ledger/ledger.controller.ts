@@ -1,0 +1,105 @@
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CheckpointService, type StoredCheckpoint } from './checkpoint.service.js';
+import { CheckpointQueryDto, ConsistencyProofQueryDto, EntriesQueryDto, InclusionProofQueryDto } from './dto/ledger-query.dto.js';
+import { LedgerRangeError } from './ledger.errors.js';
+import { LedgerService } from './ledger.service.js';
+
+const MAX_ENTRIES_PER_PAGE = 1000;
+const b64 = (hash: Buffer): string => hash.toString('base64');
+
+function checkpointView(checkpoint: StoredCheckpoint): Record<string, unknown> {
+  return {
+    origin: checkpoint.origin,
+    treeSize: checkpoint.treeSize,
+    rootHash: b64(checkpoint.rootHash),
+    keyName: checkpoint.keyName,
+    keyId: checkpoint.keyId,
+    createdAt: checkpoint.createdAt.toISOString(),
+    note: checkpoint.note,
+  };
+}
+
+/**
+ * The ledger, read-only over HTTP. Hashes are base64 (as in checkpoints and RFC 9162); entries are
+ * served as their canonical bytes exactly as hashed (`entry`, and `entryBase64` byte for byte).
+ */
+@ApiTags('ledger')
+@Controller('ledger')
+export class LedgerController {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly checkpoints: CheckpointService,
+  ) {}
+
+  @Get('checkpoint')
+  @ApiOperation({ summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note), or one by tree size' })
+  async checkpoint(@Query() query: CheckpointQueryDto): Promise<Record<string, unknown>> {
+    const checkpoint = query.treeSize === undefined ? await this.checkpoints.latest() : await this.checkpoints.atSize(query.treeSize);
+    return checkpointView(checkpoint);
+  }
+
+  @Post('checkpoints')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Sign a checkpoint of the current tree now (on demand)' })
+  async createCheckpoint(): Promise<Record<string, unknown>> {
+    return checkpointView(await this.checkpoints.checkpointNow());
+  }
+
+  @Get('public-key')
+  @ApiOperation({ summary: 'The checkpoint verifier key (Go sumdb/note vkey format) and origin' })
+  @ApiOkResponse({ description: '{ origin, keyName, keyId, vkey, algorithm }' })
+  publicKey(): Record<string, string> {
+    return this.checkpoints.publicKey();
+  }
+
+  @Get('entries')
+  @ApiOperation({ summary: 'Entries [from, to) with their canonical bytes and leaf hashes (at most 1000)' })
+  async entries(@Query() query: EntriesQueryDto): Promise<Record<string, unknown>> {
+    if (query.to <= query.from) throw new LedgerRangeError('`to` must be greater than `from`');
+    if (query.to - query.from > MAX_ENTRIES_PER_PAGE) {
+      throw new LedgerRangeError(`at most ${MAX_ENTRIES_PER_PAGE} entries per request`);
+    }
+    const head = await this.ledger.treeHead();
+    const entries = await this.ledger.entries(query.from, Math.min(query.to, head.treeSize));
+    return {
+      treeSize: head.treeSize,
+      entries: entries.map((e) => ({
+        index: e.index,
+        leafHash: b64(e.leafHash),
+        entry: e.bytes.toString('utf8'),
+        entryBase64: b64(e.bytes),
+      })),
+    };
+  }
+
+  @Get('proofs/inclusion')
+  @ApiOperation({ summary: 'RFC 9162 inclusion proof of entry `index` in the tree of `treeSize`' })
+  async inclusion(@Query() query: InclusionProofQueryDto): Promise<Record<string, unknown>> {
+    const treeSize = query.treeSize ?? (await this.checkpoints.latest()).treeSize;
+    const proof = await this.ledger.inclusionProof(query.index, treeSize);
+    const [entry] = await this.ledger.entries(query.index, query.index + 1);
+    return {
+      index: query.index,
+      treeSize,
+      leafHash: b64(entry.leafHash),
+      rootHash: b64(await this.ledger.rootAt(treeSize)),
+      proof: proof.map(b64),
+    };
+  }
+
+  @Get('proofs/consistency')
+  @ApiOperation({ summary: 'RFC 9162 consistency proof between tree sizes `from` and `to`' })
+  async consistency(@Query() query: ConsistencyProofQueryDto): Promise<Record<string, unknown>> {
+    const to = query.to ?? (await this.checkpoints.latest()).treeSize;
+    if (query.from > to) throw new LedgerRangeError('`from` must not exceed `to`');
+    const proof = await this.ledger.consistencyProof(query.from, to);
+    return {
+      from: query.from,
+      to,
+      fromRootHash: b64(await this.ledger.rootAt(query.from)),
+      toRootHash: b64(await this.ledger.rootAt(to)),
+      proof: proof.map(b64),
+    };
+  }
+}

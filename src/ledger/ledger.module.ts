@@ -1,0 +1,25 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { CheckpointService } from './checkpoint.service.js';
+import { LedgerController } from './ledger.controller.js';
+import { loadOrCreateLedgerKey } from './ledger-key.js';
+import { LedgerService } from './ledger.service.js';
+import { LEDGER_KEY } from './ledger.tokens.js';
+
+/** The ledger: `LedgerService.append(em, ctx, event)` for writers, read-only queries, checkpoints. */
+@Global()
+@Module({
+  controllers: [LedgerController],
+  providers: [
+    LedgerService,
+    CheckpointService,
+    {
+      provide: LEDGER_KEY,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) =>
+        loadOrCreateLedgerKey(config.ledgerKeyFile, config.ledgerOrigin, new Logger('LedgerKey')),
+    },
+  ],
+  exports: [LedgerService, CheckpointService],
+})
+export class LedgerModule {}

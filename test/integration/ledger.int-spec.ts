@@ -1,0 +1,180 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../src/config/config.js';
+import { dataSourceOptions } from '../../src/database/data-source.js';
+import { CheckpointService } from '../../src/ledger/checkpoint.service.js';
+import { canonicalBytes, leafHash, openCheckpoint, rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/ledger/core/index.js';
+import { eventHash } from '../../src/ledger/core/entry.js';
+import { loadOrCreateLedgerKey, type LedgerKey } from '../../src/ledger/ledger-key.js';
+import { LedgerService } from '../../src/ledger/ledger.service.js';
+import { appendEntries, TEST_CONTEXT, testEvent } from '../utils/ledger-fixtures.js';
+import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
+
+const ORIGIN = 'test.custos.invalid/ledger';
+
+async function sql(url: string, text: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let ledger: LedgerService;
+  let checkpoints: CheckpointService;
+  let key: LedgerKey;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = new DataSource(dataSourceOptions({ url: database.appUrl, poolSize: 4 }));
+    await dataSource.initialize();
+    ledger = new LedgerService(dataSource);
+    key = loadOrCreateLedgerKey(join(mkdtempSync(join(tmpdir(), 'custos-key-')), 'ledger.key'), ORIGIN, { warn: () => undefined });
+    checkpoints = new CheckpointService(dataSource, ledger, key, { ledgerOrigin: ORIGIN, ledgerCheckpointSeconds: 3600 } as AppConfig);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  it('starts empty, with the RFC 6962 empty root', async () => {
+    const head = await ledger.treeHead();
+    expect(head.treeSize).toBe(0);
+    expect(head.rootHash.toString('hex')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+
+  it('refuses to append outside a transaction', async () => {
+    await expect(ledger.append(dataSource.manager, TEST_CONTEXT, testEvent(0))).rejects.toThrow(/inside the transaction/);
+  });
+
+  it('writes nothing when the transaction that appended rolls back', async () => {
+    await expect(
+      dataSource.transaction(async (em) => {
+        await ledger.append(em, TEST_CONTEXT, testEvent(0));
+        throw new Error('custody rule failed after the append');
+      }),
+    ).rejects.toThrow('custody rule failed');
+    expect((await ledger.treeHead()).treeSize).toBe(0);
+    expect((await sql(database.appUrl, 'SELECT count(*)::int AS n FROM ledger_entry')).rows[0].n).toBe(0);
+  });
+
+  it('assigns gapless indexes, stores canonical bytes exactly as hashed, and keeps the root current', async () => {
+    const appended = await appendEntries(dataSource, ledger, 37);
+    expect(appended.map((a) => a.index)).toEqual([...Array(37).keys()]);
+    const stored = await ledger.entries(0, 37);
+    for (const [i, row] of stored.entries()) {
+      expect(row.index).toBe(i);
+      const entry = JSON.parse(row.bytes.toString('utf8'));
+      expect(entry).toMatchObject({ v: 1, index: i, type: 'item.seized', subject: { type: 'item' }, signatures: [] });
+      expect(canonicalBytes(entry).equals(row.bytes)).toBe(true);
+      expect(leafHash(row.bytes).equals(row.leafHash)).toBe(true);
+    }
+    const head = await ledger.treeHead();
+    expect(head.treeSize).toBe(37);
+    expect(head.rootHash.equals(rootFromLeafHashes(stored.map((s) => s.leafHash)))).toBe(true);
+    const times = stored.map((s) => JSON.parse(s.bytes.toString('utf8')).recordedAt as string);
+    expect([...times].sort()).toEqual(times);
+  });
+
+  it('appends a batch under one lock, all or nothing', async () => {
+    const before = (await ledger.treeHead()).treeSize;
+    const batch = await dataSource.transaction((em) =>
+      ledger.appendMany(em, TEST_CONTEXT, Array.from({ length: 200 }, (_, i) => testEvent(1000 + i))),
+    );
+    expect(batch.map((a) => a.index)).toEqual(Array.from({ length: 200 }, (_, i) => before + i));
+    expect((await ledger.treeHead()).treeSize).toBe(before + 200);
+  });
+
+  it('keeps signatures bound to the entry they sign', async () => {
+    const event = testEvent(5000, { type: 'transfer.released' });
+    const signature = {
+      signerId: 'u-1',
+      username: 'officer.garcia',
+      printedName: 'Ana García',
+      agency: 'ES-PN',
+      role: 'officer',
+      meaning: 'released',
+      signedAt: new Date().toISOString(),
+      eventHash: eventHash(event),
+    };
+    const appended = await dataSource.transaction((em) => ledger.append(em, TEST_CONTEXT, { ...event, signatures: [signature] }));
+    expect(appended.entry.signatures).toEqual([signature]);
+    expect(eventHash(appended.entry)).toBe(signature.eventHash);
+  });
+
+  it('proves inclusion of every entry and consistency between any two sizes, from stored nodes', async () => {
+    const { treeSize } = await ledger.treeHead();
+    const leaves = (await ledger.entries(0, treeSize)).map((e) => e.leafHash);
+    for (const size of [1, 2, 3, 7, 8, 31, 32, 33, 100, treeSize]) {
+      const root = rootFromLeafHashes(leaves.slice(0, size));
+      expect((await ledger.rootAt(size)).equals(root)).toBe(true);
+      for (const index of new Set([0, Math.floor(size / 2), size - 1])) {
+        const proof = await ledger.inclusionProof(index, size);
+        expect(() => verifyInclusion(leaves[index], index, size, proof, root)).not.toThrow();
+      }
+      for (const from of [1, 2, 5, 16, size]) {
+        if (from > size) continue;
+        const proof = await ledger.consistencyProof(from, size);
+        expect(() => verifyConsistency(from, size, proof, rootFromLeafHashes(leaves.slice(0, from)), root)).not.toThrow();
+      }
+    }
+    await expect(ledger.inclusionProof(0, treeSize + 1)).rejects.toThrow(/beyond the ledger's current size/);
+    await expect(ledger.inclusionProof(treeSize, treeSize)).rejects.toThrow(/not below tree size/);
+  });
+
+  it('signs C2SP checkpoints verifiable with the published vkey, once per tree size', async () => {
+    const first = await checkpoints.checkpointNow();
+    const head = await ledger.treeHead();
+    expect(first.treeSize).toBe(head.treeSize);
+    const opened = openCheckpoint(first.note, [key.verifierKey], { origin: ORIGIN });
+    expect(opened.treeSize).toBe(head.treeSize);
+    expect(opened.rootHash.equals(head.rootHash)).toBe(true);
+    expect(first.note).toMatch(new RegExp(`^${ORIGIN}\\n${head.treeSize}\\n[A-Za-z0-9+/=]{44}\\n\\n— ${ORIGIN} [A-Za-z0-9+/=]+\\n$`));
+    expect(await checkpoints.checkpointIfGrown()).toBeUndefined();
+    expect((await checkpoints.checkpointNow()).note).toBe(first.note);
+
+    await appendEntries(dataSource, ledger, 3, 9000);
+    const second = await checkpoints.checkpointIfGrown();
+    expect(second?.treeSize).toBe(head.treeSize + 3);
+    const proof = await ledger.consistencyProof(first.treeSize, second!.treeSize);
+    expect(() => verifyConsistency(first.treeSize, second!.treeSize, proof, first.rootHash, second!.rootHash)).not.toThrow();
+    expect((await sql(database.appUrl, 'SELECT count(*)::int AS n FROM ledger_checkpoint')).rows[0].n).toBe(2);
+  });
+
+  describe('immutability in the database', () => {
+    const tables = ['ledger_entry', 'ledger_node', 'ledger_checkpoint'];
+
+    it.each(tables)('the service role may not UPDATE, DELETE or TRUNCATE %s', async (table) => {
+      const column = table === 'ledger_node' ? 'hash' : table === 'ledger_entry' ? 'entry' : 'note';
+      await expect(sql(database.appUrl, `UPDATE ${table} SET ${column} = ${column}`)).rejects.toThrow(/permission denied/);
+      await expect(sql(database.appUrl, `DELETE FROM ${table}`)).rejects.toThrow(/permission denied/);
+      await expect(sql(database.appUrl, `TRUNCATE ${table}`)).rejects.toThrow(/permission denied/);
+    });
+
+    it.each(tables)('triggers refuse UPDATE, DELETE and TRUNCATE on %s even to the owner and a superuser', async (table) => {
+      for (const url of [database.ownerUrl, database.adminUrl]) {
+        const column = table === 'ledger_node' ? 'hash' : table === 'ledger_entry' ? 'entry' : 'note';
+        await expect(sql(url, `UPDATE ${table} SET ${column} = ${column}`)).rejects.toThrow(/refused: the ledger is append-only/);
+        await expect(sql(url, `DELETE FROM ${table}`)).rejects.toThrow(/refused: the ledger is append-only/);
+        await expect(sql(url, `TRUNCATE ${table}`)).rejects.toThrow(/refused: the ledger is append-only/);
+      }
+    });
+
+    it('the service role may only advance the tree state, never insert or delete it', async () => {
+      await expect(sql(database.appUrl, 'DELETE FROM ledger_state')).rejects.toThrow(/permission denied/);
+      await expect(sql(database.appUrl, `INSERT INTO ledger_state VALUES (2, 0, sha256(''::bytea), '{}', now())`)).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(sql(database.appUrl, 'UPDATE ledger_state SET id = 2')).rejects.toThrow(/permission denied/);
+    });
+  });
+});
