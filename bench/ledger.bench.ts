@@ -71,11 +71,11 @@ async function appendThroughput(appUrl: string, ownerUrl: string): Promise<Recor
   });
   const single = await closedLoop(LANES, SECONDS * 1000, async () => {
     const e = event(n++);
-    await dataSource.transaction((em) => ledger.append(em, ctx, e));
+    await ledger.write((em) => ledger.append(em, ctx, e));
   });
   const batched = await closedLoop(LANES, SECONDS * 1000, async () => {
     const events = Array.from({ length: 10 }, () => event(n++));
-    await dataSource.transaction((em) => ledger.appendMany(em, ctx, events));
+    await ledger.write((em) => ledger.appendMany(em, ctx, events));
   });
   await dataSource.destroy();
   const baselineSummary = summary(baseline.latencies, baseline.seconds);
@@ -103,7 +103,7 @@ async function populate(appUrl: string, adminUrl: string, target: number): Promi
   while (size < target) {
     const count = Math.min(2000, target - size);
     const events = Array.from({ length: count }, (_, i) => event(size + i));
-    await dataSource.transaction((em) => ledger.appendMany(em, ctx, events));
+    await ledger.write((em) => ledger.appendMany(em, ctx, events));
     size += count;
     if (process.stderr.isTTY) process.stderr.write(`\rpopulating: ${size} / ${target}`);
   }

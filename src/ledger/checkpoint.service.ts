@@ -105,6 +105,8 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
 
   async checkpointNow(): Promise<StoredCheckpoint> {
     const head = await this.ledger.treeHead();
+    // Sign only what is on disk: a crash must never take back a tree someone holds a signature for.
+    await this.ledger.durabilityBarrier();
     const [previous] = await this.dataSource.query<CheckpointRow[]>(
       'SELECT * FROM ledger_checkpoint WHERE tree_size <= $1 ORDER BY tree_size DESC LIMIT 1',
       [head.treeSize],

@@ -37,8 +37,16 @@ interface StateRow {
 }
 
 /**
- * The only writer of the ledger tables. `append` runs inside the caller's transaction, so a custody
- * change and its entry commit or roll back together.
+ * The only writer of the ledger tables. `append` runs inside the caller's transaction, opened by
+ * `write`, so a custody change and its entry commit or roll back together.
+ *
+ * Durability without holding the lock through fsync: the appending transaction commits with
+ * `synchronous_commit = off`, which releases the ledger lock as soon as the commit is in the WAL
+ * buffers, and `write` then waits for a *durability barrier* — a tiny synchronously committed
+ * transaction whose commit record follows ours in the WAL, so its flush covers ours. Barriers of
+ * concurrent writers share one fsync (PostgreSQL's group commit). Nothing is acknowledged before it
+ * is on disk; what other transactions may briefly see before that is lost together with anything
+ * built on it, since the WAL is flushed in order. Checkpoints are signed only after a barrier.
  *
  * Serialisation: the single `ledger_state` row is locked FOR UPDATE. Under READ COMMITTED a waiting
  * transaction re-reads the row's newest committed version once the lock is granted, so every
@@ -47,9 +55,65 @@ interface StateRow {
  * snapshot taken before the wait; REPEATABLE READ fails with a serialisation error instead of
  * silently forking.) The lock is held until the caller commits: append last in a transaction.
  */
+interface WriteState {
+  ledgerWrite: boolean;
+  /** Set while this write holds the process's appending turn; called once it has committed. */
+  releaseTurn: (() => void) | undefined;
+}
+
+/** A FIFO mutex: `take()` resolves with the function that hands the turn to the next in line. */
+class Turns {
+  private tail: Promise<void> = Promise.resolve();
+
+  async take(): Promise<() => void> {
+    let release!: () => void;
+    const previous = this.tail;
+    this.tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        release();
+      }
+    };
+  }
+}
+
 @Injectable()
 export class LedgerService {
+  private readonly turns = new Turns();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs `work` in a transaction in which it may append, and returns once that transaction is
+   * durably committed. Every custody change goes through here.
+   */
+  async write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const state: WriteState = { ledgerWrite: true, releaseTurn: undefined };
+    try {
+      const result = await this.dataSource.transaction(async (em) => {
+        Object.assign(em.queryRunner!.data as object, { custosLedger: state });
+        return work(em);
+      });
+      // Committed (asynchronously): the next appender of this process may take the tree lock.
+      state.releaseTurn?.();
+      state.releaseTurn = undefined;
+      await this.durabilityBarrier();
+      return result;
+    } finally {
+      state.ledgerWrite = false;
+      state.releaseTurn?.();
+    }
+  }
+
+  /** Returns once everything committed before the call is flushed to disk. */
+  async durabilityBarrier(): Promise<void> {
+    // txid_current() gives the statement a transaction id, so its commit writes a record and, with
+    // synchronous_commit on (the default), waits for the WAL to be flushed up to it.
+    await this.dataSource.query('SELECT txid_current()');
+  }
 
   async append(em: EntityManager, ctx: RequestContext, event: LedgerEvent): Promise<AppendedEntry> {
     const [appended] = await this.appendMany(em, ctx, [event]);
@@ -59,11 +123,17 @@ export class LedgerService {
   /** Several entries under one lock and one round trip (a seizure of 200 items). */
   async appendMany(em: EntityManager, _ctx: RequestContext, events: readonly LedgerEvent[]): Promise<AppendedEntry[]> {
     if (events.length === 0) return [];
-    if (!em.queryRunner?.isTransactionActive) {
-      throw new Error('LedgerService.append must run inside the transaction of the change it records');
+    const write = (em.queryRunner?.data as { custosLedger?: WriteState } | undefined)?.custosLedger;
+    if (!em.queryRunner?.isTransactionActive || !write?.ledgerWrite) {
+      throw new Error('LedgerService.append must run inside LedgerService.write, in the transaction of the change it records');
     }
+    // One appender per process waits on the database's tree lock at a time; the others wait here,
+    // where waiting is cheap, instead of as 30 backends woken together at every commit.
+    if (write.releaseTurn === undefined) write.releaseTurn = await this.turns.take();
+    // Locks the tree and switches this transaction to asynchronous commit (see the class comment).
     const [state] = await em.query<StateRow[]>(
-      'SELECT tree_size, frontier, updated_at FROM ledger_state WHERE id = 1 FOR UPDATE',
+      `SELECT tree_size, frontier, updated_at, set_config('synchronous_commit', 'off', true)
+         FROM ledger_state WHERE id = 1 FOR UPDATE`,
     );
     let size = Number(state.tree_size);
     let frontier: Buffer[] = state.frontier;

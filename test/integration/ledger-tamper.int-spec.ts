@@ -49,7 +49,7 @@ async function ledgerOf50(): Promise<Ledger> {
   const checkpoints = new CheckpointService(dataSource, ledger, key, { ledgerOrigin: ORIGIN, ledgerCheckpointSeconds: 3600 } as AppConfig);
   const checkpointNotes: string[] = [];
   for (let n = 0; n < 50; n++) {
-    await dataSource.transaction((em) => ledger.append(em, TEST_CONTEXT, testEvent(n)));
+    await ledger.write((em) => ledger.append(em, TEST_CONTEXT, testEvent(n)));
     if (n === 19 || n === 49) checkpointNotes.push((await checkpoints.checkpointNow()).note);
   }
   await dataSource.destroy();
@@ -176,7 +176,7 @@ describe('custos ledger verify catches tampering that triggers cannot stop', () 
     const forger = new LedgerService(dataSource);
     for (let n = 0; n < 50; n++) {
       const event = n === 10 ? testEvent(n, { data: { kind: 'mobile_phone', description: 'Phone 10', seal: 'SEAL-FORGED' } }) : testEvent(n);
-      await dataSource.transaction((em) => forger.append(em, TEST_CONTEXT, event));
+      await forger.write((em) => forger.append(em, TEST_CONTEXT, event));
     }
     await dataSource.destroy();
     const result = await ledger.verify();

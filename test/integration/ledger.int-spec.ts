@@ -52,13 +52,17 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     expect(head.rootHash.toString('hex')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 
-  it('refuses to append outside a transaction', async () => {
-    await expect(ledger.append(dataSource.manager, TEST_CONTEXT, testEvent(0))).rejects.toThrow(/inside the transaction/);
+  it('refuses to append outside LedgerService.write (no transaction, or one without the durability barrier)', async () => {
+    await expect(ledger.append(dataSource.manager, TEST_CONTEXT, testEvent(0))).rejects.toThrow(/inside LedgerService.write/);
+    await expect(dataSource.transaction((em) => ledger.append(em, TEST_CONTEXT, testEvent(0)))).rejects.toThrow(
+      /inside LedgerService.write/,
+    );
+    expect((await ledger.treeHead()).treeSize).toBe(0);
   });
 
   it('writes nothing when the transaction that appended rolls back', async () => {
     await expect(
-      dataSource.transaction(async (em) => {
+      ledger.write(async (em) => {
         await ledger.append(em, TEST_CONTEXT, testEvent(0));
         throw new Error('custody rule failed after the append');
       }),
@@ -87,7 +91,7 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
 
   it('appends a batch under one lock, all or nothing', async () => {
     const before = (await ledger.treeHead()).treeSize;
-    const batch = await dataSource.transaction((em) =>
+    const batch = await ledger.write((em) =>
       ledger.appendMany(em, TEST_CONTEXT, Array.from({ length: 200 }, (_, i) => testEvent(1000 + i))),
     );
     expect(batch.map((a) => a.index)).toEqual(Array.from({ length: 200 }, (_, i) => before + i));
@@ -106,7 +110,7 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
       signedAt: new Date().toISOString(),
       eventHash: eventHash(event),
     };
-    const appended = await dataSource.transaction((em) => ledger.append(em, TEST_CONTEXT, { ...event, signatures: [signature] }));
+    const appended = await ledger.write((em) => ledger.append(em, TEST_CONTEXT, { ...event, signatures: [signature] }));
     expect(appended.entry.signatures).toEqual([signature]);
     expect(eventHash(appended.entry)).toBe(signature.eventHash);
   });
@@ -148,6 +152,17 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     const proof = await ledger.consistencyProof(first.treeSize, second!.treeSize);
     expect(() => verifyConsistency(first.treeSize, second!.treeSize, proof, first.rootHash, second!.rootHash)).not.toThrow();
     expect((await sql(database.appUrl, 'SELECT count(*)::int AS n FROM ledger_checkpoint')).rows[0].n).toBe(2);
+  });
+
+  it('commits the appending transaction asynchronously and acknowledges only after the barrier', async () => {
+    const seen: string[] = [];
+    await ledger.write(async (em) => {
+      await ledger.append(em, TEST_CONTEXT, testEvent(0));
+      seen.push((await em.query<Array<{ s: string }>>("SELECT current_setting('synchronous_commit') AS s"))[0].s);
+    });
+    expect(seen).toEqual(['off']);
+    // The setting was local to that transaction.
+    expect((await dataSource.query<Array<{ s: string }>>("SELECT current_setting('synchronous_commit') AS s"))[0].s).toBe('on');
   });
 
   describe('immutability in the database', () => {

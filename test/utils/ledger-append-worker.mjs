@@ -22,7 +22,7 @@ async function lane() {
   for (;;) {
     const n = next++;
     if (n >= Number(appends)) return;
-    await dataSource.transaction((em) =>
+    await ledger.write((em) =>
       ledger.append(em, ctx, {
         type: 'test.appended',
         actor: null,

@@ -18,7 +18,7 @@ export function testEvent(n: number, overrides: Partial<LedgerEvent> = {}): Ledg
 export async function appendEntries(dataSource: DataSource, ledger: LedgerService, count: number, start = 0): Promise<AppendedEntry[]> {
   const appended: AppendedEntry[] = [];
   for (let n = start; n < start + count; n++) {
-    appended.push(await dataSource.transaction((em) => ledger.append(em, TEST_CONTEXT, testEvent(n))));
+    appended.push(await ledger.write((em) => ledger.append(em, TEST_CONTEXT, testEvent(n))));
   }
   return appended;
 }
