@@ -7,7 +7,7 @@ import type { AppConfig } from '../../src/config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { CheckpointService } from '../../src/ledger/checkpoint.service.js';
 import { canonicalBytes, leafHash, openCheckpoint, rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/ledger/core/index.js';
-import { eventHash } from '../../src/ledger/core/entry.js';
+import { eventHash, type LedgerEntry } from '../../src/ledger/core/entry.js';
 import { loadOrCreateLedgerKey, type LedgerKey } from '../../src/ledger/ledger-key.js';
 import { LedgerService } from '../../src/ledger/ledger.service.js';
 import { appendEntries, TEST_CONTEXT, testEvent } from '../utils/ledger-fixtures.js';
@@ -152,6 +152,29 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     const proof = await ledger.consistencyProof(first.treeSize, second!.treeSize);
     expect(() => verifyConsistency(first.treeSize, second!.treeSize, proof, first.rootHash, second!.rootHash)).not.toThrow();
     expect((await sql(database.appUrl, 'SELECT count(*)::int AS n FROM ledger_checkpoint')).rows[0].n).toBe(2);
+  });
+
+  it('runs concurrent writes as one group: a failing unit is rolled back alone, the others keep gapless indexes', async () => {
+    const before = (await ledger.treeHead()).treeSize;
+    const outcomes = await Promise.allSettled([
+      ledger.write((em) => ledger.append(em, TEST_CONTEXT, testEvent(7001))),
+      ledger.write(async (em) => {
+        await ledger.append(em, TEST_CONTEXT, testEvent(7002));
+        await em.query('SELECT 1/0'); // a database error after the append
+      }),
+      ledger.write(async (em) => {
+        await ledger.append(em, TEST_CONTEXT, testEvent(7003));
+        throw new Error('custody rule refused after the append');
+      }),
+      ledger.write((em) => ledger.appendMany(em, TEST_CONTEXT, [testEvent(7004), testEvent(7005)])),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    const first = (outcomes[0] as PromiseFulfilledResult<{ index: number }>).value;
+    const last = (outcomes[3] as PromiseFulfilledResult<Array<{ index: number }>>).value;
+    expect([first.index, ...last.map((a) => a.index)]).toEqual([before, before + 1, before + 2]);
+    expect((await ledger.treeHead()).treeSize).toBe(before + 3);
+    const subjects = (await ledger.entries(before, before + 3)).map((e) => (JSON.parse(e.bytes.toString('utf8')) as LedgerEntry).subject.number);
+    expect(subjects).toEqual(['ES-PN-2026-007001', 'ES-PN-2026-007004', 'ES-PN-2026-007005']);
   });
 
   it('commits the appending transaction asynchronously and acknowledges only after the barrier', async () => {
