@@ -26,7 +26,8 @@ export interface VerifyOptions {
    * the cryptographic checks (leaves, tree, checkpoints) run either way.
    */
   deep?: boolean;
-  onProgress?: (verified: number, total: number) => void;
+  /** Called after each page; the verification waits for a returned promise. */
+  onProgress?: (verified: number, total: number) => void | Promise<void>;
 }
 
 export type VerifyResult =
@@ -59,11 +60,16 @@ function sameHash(a: Buffer, b: Buffer): boolean {
 }
 
 export async function verifyLedger(client: pg.ClientBase, options: VerifyOptions): Promise<VerifyResult> {
+  // One snapshot for the whole run: the service may keep appending while a live ledger is verified,
+  // and entries, nodes, checkpoints and the state row must all be read as of the same moment.
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     return await run(client, options);
   } catch (error) {
     if (error instanceof Failure) return { ok: false, index: error.index, reason: error.message };
     throw error;
+  } finally {
+    await client.query('COMMIT').catch(() => undefined);
   }
 }
 
@@ -180,7 +186,7 @@ async function run(client: pg.ClientBase, options: VerifyOptions): Promise<Verif
       if (externalSizes.has(expected)) checkExternal(expected);
     }
     await compareStoredNodes(client, completed);
-    options.onProgress?.(expected, total);
+    await options.onProgress?.(expected, total);
   }
   if (expected !== stateSize) {
     throw new Failure(

@@ -59,7 +59,9 @@ export async function runLedgerVerify(
       externalCheckpoints,
       deep: args.deep,
       onProgress: err.isTTY
-        ? (done, total) => err.write(`\rverifying: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} entries`)
+        ? (done, total) => {
+            err.write(`\rverifying: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} entries`);
+          }
         : undefined,
     });
     if (err.isTTY) err.write('\n');

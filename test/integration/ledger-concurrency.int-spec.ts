@@ -74,3 +74,40 @@ async function consistencyProofFromDatabase(client: pg.Client, from: number, to:
     return hashes;
   });
 }
+
+describe('verifying a live ledger', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('verifies a consistent snapshot while another process appends in the middle of the run', async () => {
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'custos-key-')), 'ledger.key');
+    const key = loadOrCreateLedgerKey(keyFile, 'test.custos.invalid/ledger', { warn: () => undefined });
+    await run(process.execPath, [WORKER, database.appUrl, keyFile, '0', '300', '2']);
+    const client = new pg.Client({ connectionString: database.appUrl });
+    await client.connect();
+    try {
+      let appendedDuringRun = false;
+      const during = await verifyLedger(client, {
+        trustedKeys: [parseVerifierKey(key.verifierKey)],
+        pageSize: 50,
+        onProgress: async () => {
+          if (appendedDuringRun) return;
+          appendedDuringRun = true;
+          await run(process.execPath, [WORKER, database.appUrl, keyFile, '1', '200', '2']);
+        },
+      });
+      expect(appendedDuringRun).toBe(true);
+      expect(during).toMatchObject({ ok: true, treeSize: 300 });
+      expect(await verifyLedger(client, { trustedKeys: [parseVerifierKey(key.verifierKey)] })).toMatchObject({ ok: true, treeSize: 500 });
+    } finally {
+      await client.end();
+    }
+  }, 120_000);
+});
