@@ -155,18 +155,18 @@ async function verification(appUrl: string, signerKey: string, treeSize: number)
     }),
   );
   const copySeconds = (performance.now() - copyStarted) / 1000;
+  await client.end();
 
   const signer = parseSignerKey(signerKey);
   let peakRss = process.memoryUsage().rss;
   const rssAtStart = peakRss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const started = performance.now();
-  const result = await verifyLedger(client, {
+  const result = await verifyLedger(appUrl, {
     trustedKeys: [parseVerifierKey(formatVerifierKey(signer.name, signer.publicKey))],
   });
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  await client.end();
   if (!result.ok) throw new Error(`verification failed: ${result.reason}`);
   return {
     treeSize,

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import pg from 'pg';
 import type { AppConfig } from '../config/config.js';
 import { formatVerifierKey, parseSignerKey, parseVerifierKey } from './core/index.js';
 import { verifyLedger } from './ledger-verifier.js';
@@ -50,11 +49,9 @@ export async function runLedgerVerify(
   }
   const trustedKeys = keys.map((key) => parseVerifierKey(key));
   const externalCheckpoints = args.checkpointFiles.map((file) => readFileSync(file, 'utf8'));
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'custos-ledger-verify' });
-  await client.connect();
   const started = Date.now();
-  try {
-    const result = await verifyLedger(client, {
+  {
+    const result = await verifyLedger(databaseUrl, {
       trustedKeys,
       externalCheckpoints,
       deep: args.deep,
@@ -75,7 +72,5 @@ export async function runLedgerVerify(
     }
     out.write(`ledger FAILED${result.index === null ? '' : ` at index ${result.index}`}: ${result.reason}\n`);
     return 1;
-  } finally {
-    await client.end();
   }
 }

@@ -43,7 +43,7 @@ describe('ledger under concurrent appends from several processes', () => {
       );
       expect(perWorker.rows).toEqual(['0', '1', '2', '3'].map((w) => ({ subject_id: w, n: 500, distinct_n: 500 })));
 
-      const result = await verifyLedger(client, { trustedKeys: [parseVerifierKey(key.verifierKey)] });
+      const result = await verifyLedger(database.appUrl, { trustedKeys: [parseVerifierKey(key.verifierKey)] });
       expect(result).toMatchObject({ ok: true, treeSize: 2000 });
 
       const checkpoints = await client.query<{ tree_size: string; root_hash: Buffer }>('SELECT tree_size, root_hash FROM ledger_checkpoint ORDER BY tree_size');
@@ -94,9 +94,9 @@ describe('verifying a live ledger', () => {
     await client.connect();
     try {
       let appendedDuringRun = false;
-      const during = await verifyLedger(client, {
+      const during = await verifyLedger(database.appUrl, {
         trustedKeys: [parseVerifierKey(key.verifierKey)],
-        pageSize: 50,
+        progressEvery: 50,
         onProgress: async () => {
           if (appendedDuringRun) return;
           appendedDuringRun = true;
@@ -105,7 +105,7 @@ describe('verifying a live ledger', () => {
       });
       expect(appendedDuringRun).toBe(true);
       expect(during).toMatchObject({ ok: true, treeSize: 300 });
-      expect(await verifyLedger(client, { trustedKeys: [parseVerifierKey(key.verifierKey)] })).toMatchObject({ ok: true, treeSize: 500 });
+      expect(await verifyLedger(database.appUrl, { trustedKeys: [parseVerifierKey(key.verifierKey)] })).toMatchObject({ ok: true, treeSize: 500 });
     } finally {
       await client.end();
     }

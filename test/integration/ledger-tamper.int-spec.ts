@@ -64,14 +64,11 @@ async function ledgerOf50(): Promise<Ledger> {
         await client.query('COMMIT');
       }),
     verify: (options = {}) =>
-      withClient(database.appUrl, (client) =>
-        verifyLedger(client, {
-          trustedKeys: (options.keys ?? [key.verifierKey]).map((k) => parseVerifierKey(k)),
-          externalCheckpoints: options.externalCheckpoints,
-          deep: options.deep ?? true,
-          pageSize: 16,
-        }),
-      ),
+      verifyLedger(database.appUrl, {
+        trustedKeys: (options.keys ?? [key.verifierKey]).map((k) => parseVerifierKey(k)),
+        externalCheckpoints: options.externalCheckpoints,
+        deep: options.deep ?? true,
+      }),
     close: () => database.drop(),
   };
 }
