@@ -49,7 +49,7 @@ export async function postgresVersion(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<{ v: string }>('SHOW server_version')).rows[0].v;
+    return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
   } finally {
     await client.end();
   }
