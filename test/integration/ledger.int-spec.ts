@@ -188,6 +188,29 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     expect((await dataSource.query<Array<{ s: string }>>("SELECT current_setting('synchronous_commit') AS s"))[0].s).toBe('on');
   });
 
+  it('signs a checkpoint by itself every LEDGER_CHECKPOINT_SECONDS while entries arrive, and none when idle', async () => {
+    const scheduled = new CheckpointService(dataSource, ledger, key, { ledgerOrigin: ORIGIN, ledgerCheckpointSeconds: 1 } as AppConfig);
+    scheduled.onApplicationBootstrap();
+    try {
+      await appendEntries(dataSource, ledger, 2, 8000);
+      const { treeSize } = await ledger.treeHead();
+      const deadline = Date.now() + 5_000;
+      let latest = await checkpoints.latest();
+      while (latest.treeSize < treeSize && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        latest = await checkpoints.latest();
+      }
+      expect(latest.treeSize).toBe(treeSize);
+      const count = async (): Promise<number> =>
+        (await sql(database.appUrl, 'SELECT count(*)::int AS n FROM ledger_checkpoint')).rows[0].n as number;
+      const before = await count();
+      await new Promise((resolve) => setTimeout(resolve, 2_200));
+      expect(await count()).toBe(before);
+    } finally {
+      await scheduled.onApplicationShutdown();
+    }
+  });
+
   describe('immutability in the database', () => {
     const tables = ['ledger_entry', 'ledger_node', 'ledger_checkpoint'];
 
