@@ -3,7 +3,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../src/config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
@@ -13,7 +12,7 @@ import { loadOrCreateLedgerKey, type LedgerKey } from '../../src/ledger/ledger-k
 import { verifyLedger, type VerifyResult } from '../../src/ledger/ledger-verifier.js';
 import { LedgerService } from '../../src/ledger/ledger.service.js';
 import { TEST_CONTEXT, testEvent } from '../utils/ledger-fixtures.js';
-import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../utils/test-database.js';
 
 const ORIGIN = 'test.custos.invalid/ledger';
 const run = promisify(execFile);
@@ -28,16 +27,6 @@ interface Ledger {
   tamper(sql: string, params?: unknown[]): Promise<void>;
   verify(options?: { externalCheckpoints?: string[]; keys?: string[]; deep?: boolean }): Promise<VerifyResult>;
   close(): Promise<void>;
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** A ledger of 50 entries with signed checkpoints at sizes 20 and 50. */

@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../src/config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
@@ -11,19 +10,9 @@ import { eventHash, type LedgerEntry } from '../../src/ledger/core/entry.js';
 import { loadOrCreateLedgerKey, type LedgerKey } from '../../src/ledger/ledger-key.js';
 import { LedgerService } from '../../src/ledger/ledger.service.js';
 import { appendEntries, TEST_CONTEXT, testEvent } from '../utils/ledger-fixtures.js';
-import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
+import { createTestDatabase, sql, type TestDatabase } from '../utils/test-database.js';
 
 const ORIGIN = 'test.custos.invalid/ledger';
-
-async function sql(url: string, text: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text, params);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () => {
   let database: TestDatabase;

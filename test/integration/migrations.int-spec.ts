@@ -1,18 +1,7 @@
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { migrations } from '../../migrations/index.js';
-import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
-
-async function query(url: string, sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+import { createTestDatabase, sql as query, type TestDatabase } from '../utils/test-database.js';
 
 describe('migrations and database roles', () => {
   let database: TestDatabase;

@@ -32,14 +32,20 @@ export function databaseUrl(baseUrl: string, database: string, role?: { name: st
   return url.toString();
 }
 
-export async function withAdminClient<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
+/** Runs `work` on a connection of its own to `url`, closed afterwards. */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
   } finally {
     await client.end();
   }
+}
+
+/** One statement on a connection of its own: for checks as a given role. */
+export function sql(url: string, text: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  return withClient(url, (client) => client.query(text, params));
 }
 
 export interface TestDatabase {
@@ -56,7 +62,7 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const env = testDatabaseEnvironment();
   const name = `${env.prefix}_${randomBytes(4).toString('hex')}`;
-  await withAdminClient(env.adminUrl, async (client) => {
+  await withClient(env.adminUrl, async (client) => {
     const db = client.escapeIdentifier(name);
     await client.query(`CREATE DATABASE ${db} TEMPLATE ${client.escapeIdentifier(env.template)} OWNER ${client.escapeIdentifier(env.owner.name)}`);
     // Database-level privileges live in pg_database and are not copied from the template.
@@ -73,6 +79,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  await withAdminClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+  await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
 }
 
