@@ -1,6 +1,8 @@
 import type { MigrationInterface } from 'typeorm';
 import { Baseline1795917581347 } from './1795917581347-Baseline.js';
 import { Ledger1795918824383 } from './1795918824383-Ledger.js';
+import { Identity1795920519294 } from './1795920519294-Identity.js';
+import { Cases1795920547515 } from './1795920547515-Cases.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -9,4 +11,6 @@ import { Ledger1795918824383 } from './1795918824383-Ledger.js';
 export const migrations: Array<new () => MigrationInterface> = [
   Baseline1795917581347,
   Ledger1795918824383,
+  Identity1795920519294,
+  Cases1795920547515,
 ];

@@ -8,7 +8,10 @@ import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './database/data-source.js';
+import { AccessLogModule } from './access-log/access-log.module.js';
+import { CasesModule } from './cases/cases.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdentityModule } from './identity/identity.module.js';
 import { LedgerModule } from './ledger/ledger.module.js';
 
 export interface AppModuleOptions {
@@ -41,6 +44,9 @@ export class AppModule {
           retryDelay: 3_000,
         }),
         HealthModule,
+        AccessLogModule,
+        IdentityModule,
+        CasesModule,
         LedgerModule,
         ...imports,
       ],

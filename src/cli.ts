@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { createRootLogger } from './common/logging.js';
 import { revertLastMigration, runMigrations } from './database/migrate.js';
+import { DomainError } from './common/domain-error.js';
+import { IDENTITY_USAGE, runAgencyCreate, runUserCreate } from './identity/identity.command.js';
 import { runLedgerVerify } from './ledger/ledger-verify.command.js';
 import { connectDatabase } from './service.js';
 
@@ -21,7 +23,7 @@ commands:
                       first bad index. Trusts the key in LEDGER_KEY_FILE unless --key is given;
                       --checkpoint adds checkpoints held outside the database; --deep also checks
                       each entry's canonical form, stated index and signature bindings.
-  help                this text
+${IDENTITY_USAGE}  help                this text
 `;
 
 async function withDatabase<T>(work: (urls: { ownerUrl: string; appUrl: string }, config: AppConfig) => Promise<T>): Promise<T> {
@@ -38,6 +40,7 @@ async function withDatabase<T>(work: (urls: { ownerUrl: string; appUrl: string }
 async function main(argv: string[]): Promise<number> {
   const [command, subcommand] = argv;
   const out = { info: (message: string) => process.stdout.write(`${message}\n`) };
+  const io = { out: (message: string) => process.stdout.write(`${message}\n`), err: (message: string) => process.stderr.write(`${message}\n`) };
   switch (`${command ?? 'help'} ${subcommand ?? ''}`.trim()) {
     case 'migration run':
       await withDatabase(async ({ ownerUrl }) => {
@@ -50,6 +53,16 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'ledger verify':
       return withDatabase(({ appUrl }, config) => runLedgerVerify(argv.slice(2), appUrl, config));
+    case 'user create':
+      return withDatabase(async ({ ownerUrl, appUrl }, config) => {
+        if (config.runMigrations) await runMigrations(ownerUrl, { info: () => undefined });
+        return runUserCreate(argv.slice(2), appUrl, io);
+      });
+    case 'agency create':
+      return withDatabase(async ({ ownerUrl, appUrl }, config) => {
+        if (config.runMigrations) await runMigrations(ownerUrl, { info: () => undefined });
+        return runAgencyCreate(argv.slice(2), appUrl, io);
+      });
     case 'help':
     case '--help':
       process.stdout.write(USAGE);
@@ -64,6 +77,7 @@ if (existsSync('.env')) process.loadEnvFile('.env');
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  process.stderr.write(`custos: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+  const code = error instanceof DomainError ? ` (${error.code})` : '';
+  process.stderr.write(`custos: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}${code}\n`);
   process.exitCode = 1;
 }

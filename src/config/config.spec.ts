@@ -46,6 +46,17 @@ describe('loadConfig', () => {
         LEDGER_ORIGIN: 'ledger.policia.example.es/custos',
         LEDGER_KEY_FILE: '/etc/custos/ledger.key',
         LEDGER_CHECKPOINT_SECONDS: '30',
+        JWT_SECRET_FILE: '/etc/custos/jwt-secret',
+        JWT_ISSUER: 'custos.policia.example.es',
+        JWT_AUDIENCE: 'custos-api-es',
+        JWT_ACCESS_TTL_SECONDS: '300',
+        JWT_REFRESH_TTL_SECONDS: '28800',
+        CUSTOS_BOOTSTRAP_ADMIN_PASSWORD: 'a long bootstrap passphrase',
+        LOGIN_LOCKOUT_THRESHOLD: '3',
+        LOGIN_LOCKOUT_SECONDS: '600',
+        LOGIN_RATE_WINDOW_SECONDS: '120',
+        LOGIN_RATE_LIMIT_PER_IP: '50',
+        LOGIN_RATE_LIMIT_PER_ACCOUNT: '8',
       },
       '/srv/custos',
     );
@@ -67,6 +78,37 @@ describe('loadConfig', () => {
       ledgerOrigin: 'ledger.policia.example.es/custos',
       ledgerKeyFile: '/etc/custos/ledger.key',
       ledgerCheckpointSeconds: 30,
+      auth: {
+        jwtSecretFile: '/etc/custos/jwt-secret',
+        jwtSecretFileConfigured: true,
+        jwtIssuer: 'custos.policia.example.es',
+        jwtAudience: 'custos-api-es',
+        accessTokenTtlSeconds: 300,
+        refreshTokenTtlSeconds: 28800,
+        bootstrapAdminPassword: 'a long bootstrap passphrase',
+        lockoutThreshold: 3,
+        lockoutSeconds: 600,
+        loginRateWindowSeconds: 120,
+        loginRateLimitPerIp: 50,
+        loginRateLimitPerAccount: 8,
+      },
+    });
+  });
+
+  it('has identity defaults: 15-minute access tokens, 12-hour sessions, 5 failures lock for 15 minutes', () => {
+    expect(loadConfig({}, '/srv/custos').auth).toEqual({
+      jwtSecretFile: '/srv/custos/data/jwt-secret',
+      jwtSecretFileConfigured: false,
+      jwtIssuer: 'custos',
+      jwtAudience: 'custos-api',
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 43200,
+      bootstrapAdminPassword: undefined,
+      lockoutThreshold: 5,
+      lockoutSeconds: 900,
+      loginRateWindowSeconds: 60,
+      loginRateLimitPerIp: 20,
+      loginRateLimitPerAccount: 10,
     });
   });
 
@@ -93,6 +135,13 @@ describe('loadConfig', () => {
     [{ LEDGER_ORIGIN: 'my ledger' }, `LEDGER_ORIGIN must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "my ledger")`],
     [{ LEDGER_ORIGIN: 'a+b' }, `LEDGER_ORIGIN must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "a+b")`],
     [{ LEDGER_CHECKPOINT_SECONDS: '0' }, 'LEDGER_CHECKPOINT_SECONDS must be an integer from 1 to 86400 (got "0")'],
+    [{ JWT_ACCESS_TTL_SECONDS: '5' }, 'JWT_ACCESS_TTL_SECONDS must be an integer from 30 to 3600 (got "5")'],
+    [{ JWT_REFRESH_TTL_SECONDS: 'long' }, 'JWT_REFRESH_TTL_SECONDS must be an integer from 300 to 2592000 (got "long")'],
+    [{ LOGIN_LOCKOUT_THRESHOLD: '0' }, 'LOGIN_LOCKOUT_THRESHOLD must be an integer from 1 to 100 (got "0")'],
+    [{ LOGIN_LOCKOUT_SECONDS: '0' }, 'LOGIN_LOCKOUT_SECONDS must be an integer from 1 to 86400 (got "0")'],
+    [{ LOGIN_RATE_WINDOW_SECONDS: '0' }, 'LOGIN_RATE_WINDOW_SECONDS must be an integer from 1 to 3600 (got "0")'],
+    [{ LOGIN_RATE_LIMIT_PER_IP: '0' }, 'LOGIN_RATE_LIMIT_PER_IP must be an integer from 1 to 100000 (got "0")'],
+    [{ LOGIN_RATE_LIMIT_PER_ACCOUNT: 'x' }, 'LOGIN_RATE_LIMIT_PER_ACCOUNT must be an integer from 1 to 100000 (got "x")'],
   ])('refuses %j naming the variable', (env, message) => {
     expect(problemsOf(env)).toEqual([message]);
   });

@@ -28,6 +28,27 @@ export interface AppConfig {
   /** Ed25519 signer key file (C2SP note format); generated in DATA_DIR when absent. */
   readonly ledgerKeyFile: string;
   readonly ledgerCheckpointSeconds: number;
+  /** Identity and access (docs/identity.md, ADRs 0010–0013). */
+  readonly auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  /** HS256 key file shared by every process of a deployment; default DATA_DIR/jwt-secret (generated). */
+  readonly jwtSecretFile: string;
+  /** Whether JWT_SECRET_FILE was given (required with DATABASE_URL: see ADR 0010). */
+  readonly jwtSecretFileConfigured: boolean;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly accessTokenTtlSeconds: number;
+  /** Absolute lifetime of a login session (its refresh tokens rotate within it). */
+  readonly refreshTokenTtlSeconds: number;
+  /** Password of the administrator created on an empty database; random (logged once) when unset. */
+  readonly bootstrapAdminPassword: string | undefined;
+  readonly lockoutThreshold: number;
+  readonly lockoutSeconds: number;
+  readonly loginRateWindowSeconds: number;
+  readonly loginRateLimitPerIp: number;
+  readonly loginRateLimitPerAccount: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -147,6 +168,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ledgerOrigin: read.keyName('LEDGER_ORIGIN', `${hostname().toLowerCase()}/custos`),
     ledgerKeyFile: resolve(cwd, read.string('LEDGER_KEY_FILE', join(dataDir, 'ledger-signing.key'))),
     ledgerCheckpointSeconds: read.integer('LEDGER_CHECKPOINT_SECONDS', 10, 1, 86_400),
+    auth: {
+      jwtSecretFile: resolve(cwd, read.string('JWT_SECRET_FILE', join(dataDir, 'jwt-secret'))),
+      jwtSecretFileConfigured: env.JWT_SECRET_FILE !== undefined && env.JWT_SECRET_FILE.trim() !== '',
+      jwtIssuer: read.string('JWT_ISSUER', 'custos'),
+      jwtAudience: read.string('JWT_AUDIENCE', 'custos-api'),
+      accessTokenTtlSeconds: read.integer('JWT_ACCESS_TTL_SECONDS', 900, 30, 3_600),
+      refreshTokenTtlSeconds: read.integer('JWT_REFRESH_TTL_SECONDS', 43_200, 300, 2_592_000),
+      bootstrapAdminPassword: env.CUSTOS_BOOTSTRAP_ADMIN_PASSWORD === '' ? undefined : env.CUSTOS_BOOTSTRAP_ADMIN_PASSWORD,
+      lockoutThreshold: read.integer('LOGIN_LOCKOUT_THRESHOLD', 5, 1, 100),
+      lockoutSeconds: read.integer('LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
+      loginRateWindowSeconds: read.integer('LOGIN_RATE_WINDOW_SECONDS', 60, 1, 3_600),
+      loginRateLimitPerIp: read.integer('LOGIN_RATE_LIMIT_PER_IP', 20, 1, 100_000),
+      loginRateLimitPerAccount: read.integer('LOGIN_RATE_LIMIT_PER_ACCOUNT', 10, 1, 100_000),
+    },
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -5,6 +5,7 @@ import { ArrayMaxSize, IsInt, IsString, Length, Max, Min, ValidateNested } from 
 import request from 'supertest';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
+import { Public } from '../../src/identity/auth.decorators.js';
 
 class SealDto {
   @IsString()
@@ -30,6 +31,8 @@ class ProbeDto {
 
 const SECRET = 'password=hunter2 at /srv/custos/secret.ts:42';
 
+// Test-only routes opt out of the global AccessGuard like any public route.
+@Public()
 @Controller('probe')
 class ProbeController {
   @Post()

@@ -1,0 +1,41 @@
+/**
+ * Every kind of access-log row (docs/identity.md lists them against CJIS Security Policy 5.4.1.1).
+ * `outcome`: success — the action happened; failure — wrong credentials or invalid request;
+ * denied — refused by a protection (authorisation, lockout, throttling, reuse detection).
+ */
+export const ACCESS_LOG_EVENTS = [
+  'auth.login',
+  'auth.lockout',
+  'auth.login_throttled',
+  'auth.logout',
+  'auth.refresh',
+  'auth.refresh_reuse',
+  'auth.token_rejected',
+  'auth.password_change',
+  'auth.access_denied',
+  'user.create',
+  'user.update',
+  'user.roles_change',
+  'user.disable',
+  'user.enable',
+  'user.password_reset',
+  'agency.create',
+  'case.create',
+  'case.read',
+  'case.access_denied',
+  'case.share',
+  'case.share_revoke',
+  'signature.sign',
+  'access_log.read',
+  'custody_history.read',
+  'bundle.read',
+  'report.read',
+] as const;
+
+export type AccessLogEvent = (typeof ACCESS_LOG_EVENTS)[number];
+
+export const ACCESS_LOG_OUTCOMES = ['success', 'failure', 'denied'] as const;
+export type AccessLogOutcome = (typeof ACCESS_LOG_OUTCOMES)[number];
+
+/** What later features report through `AccessLogService.logRead`. */
+export type ReadRecord = 'custody_history' | 'bundle' | 'report';

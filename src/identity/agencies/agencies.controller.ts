@@ -1,0 +1,26 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { RequestContext } from '../../common/request-context.js';
+import { Ctx, Roles } from '../auth.decorators.js';
+import { CreateAgencyDto, PageQueryDto } from '../dto/agency.dto.js';
+import { AgenciesService, type AgencyDetails } from './agencies.service.js';
+
+@ApiTags('agencies')
+@ApiBearerAuth()
+@Controller('agencies')
+export class AgenciesController {
+  constructor(private readonly agencies: AgenciesService) {}
+
+  @Post()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Create an agency (platform administrators)', description: '409 agency_code_taken; 400 country_invalid' })
+  create(@Ctx() ctx: RequestContext, @Body() body: CreateAgencyDto): Promise<AgencyDetails> {
+    return this.agencies.create(ctx, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'All agencies, by code (any logged-in user: sharing names one)' })
+  list(@Ctx() ctx: RequestContext, @Query() query: PageQueryDto): Promise<{ agencies: AgencyDetails[]; nextCursor: string | null }> {
+    return this.agencies.list(ctx, { limit: query.limit ?? 100, cursor: query.cursor });
+  }
+}

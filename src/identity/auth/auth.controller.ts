@@ -1,0 +1,68 @@
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { RequestContext } from '../../common/request-context.js';
+import { AllowedBeforePasswordChange, Ctx, Public } from '../auth.decorators.js';
+import { ChangePasswordDto, LoginDto, RefreshDto } from '../dto/auth.dto.js';
+import type { UserView } from '../users/user-records.js';
+import { AuthService, type SessionTokens } from './auth.service.js';
+import { LoginThrottleGuard } from './login-throttle.guard.js';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('login')
+  @Public()
+  @UseGuards(LoginThrottleGuard)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Log in: an access token (15 min) and a single-use refresh token',
+    description:
+      'Problems: 401 invalid_credentials (unknown user, wrong password or disabled account alike), ' +
+      '429 account_locked (after repeated failures), 429 login_rate_limited.',
+  })
+  login(@Ctx() ctx: RequestContext, @Body() body: LoginDto): Promise<SessionTokens> {
+    return this.auth.login(ctx, body.username, body.password);
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Exchange a refresh token for a new pair (rotation)',
+    description: 'A refresh token works once. Presenting a used one ends its whole session: 401 refresh_token_reused.',
+  })
+  refresh(@Ctx() ctx: RequestContext, @Body() body: RefreshDto): Promise<SessionTokens> {
+    return this.auth.refresh(ctx, body.refreshToken);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @AllowedBeforePasswordChange()
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'End this session: its access and refresh tokens stop working at once' })
+  logout(@Ctx() ctx: RequestContext): Promise<void> {
+    return this.auth.logout(ctx);
+  }
+
+  @Get('me')
+  @AllowedBeforePasswordChange()
+  @ApiBearerAuth()
+  @ApiOkResponse({ description: 'The logged-in user' })
+  me(@Ctx() ctx: RequestContext): Promise<UserView> {
+    return this.auth.me(ctx);
+  }
+
+  @Post('password')
+  @HttpCode(200)
+  @AllowedBeforePasswordChange()
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Change your own password (needs the current one); ends your other sessions',
+    description: 'Problems: 401 current_password_invalid, 400 password_rejected (reason: too_short, common, …), 429 account_locked.',
+  })
+  changePassword(@Ctx() ctx: RequestContext, @Body() body: ChangePasswordDto): Promise<UserView> {
+    return this.auth.changePassword(ctx, body.currentPassword, body.newPassword);
+  }
+}

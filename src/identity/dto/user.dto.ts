@@ -1,0 +1,85 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ROLES, type Role } from '../../common/request-context.js';
+import { AGENCY_CODE_PATTERN } from '../agencies/countries.js';
+import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy.js';
+import { PageQueryDto } from './agency.dto.js';
+
+export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'ana.garcia', description: 'Letters, digits, dot, dash, underscore; 3–64 characters; stored lower-case' })
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9._-]{2,63}$/i, { message: 'username must be 3–64 letters, digits, ".", "-" or "_"' })
+  username!: string;
+
+  @ApiProperty({ example: 'Ana García', description: 'The printed name on signatures' })
+  @IsString()
+  @Length(1, 200)
+  displayName!: string;
+
+  @ApiPropertyOptional({ example: 'ES-PN', description: 'Default: your agency. Platform administrators name any agency.' })
+  @IsOptional()
+  @IsString()
+  @Matches(AGENCY_CODE_PATTERN)
+  agencyCode?: string;
+
+  @ApiProperty({ enum: ROLES, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(ROLES.length)
+  @ArrayUnique()
+  @IsIn(ROLES, { each: true })
+  roles!: Role[];
+
+  @ApiPropertyOptional({ description: 'Platform administrators only: an administrator of every agency' })
+  @IsOptional()
+  @IsBoolean()
+  platformAdmin?: boolean;
+
+  @ApiPropertyOptional({
+    format: 'password',
+    description: 'Initial password (the user must replace it at first login). Omitted: one is generated and returned once.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH * 4)
+  password?: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  displayName?: string;
+
+  @ApiPropertyOptional({ enum: ROLES, isArray: true, description: 'Changing roles ends the user’s sessions' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(ROLES.length)
+  @ArrayUnique()
+  @IsIn(ROLES, { each: true })
+  roles?: Role[];
+
+  @ApiPropertyOptional({ description: 'false disables the account and ends its sessions' })
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+}
+
+export class ResetPasswordDto {
+  @ApiProperty({ format: 'password', description: 'A temporary password; the user must choose their own at next login' })
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH * 4)
+  password!: string;
+}
+
+export class UserListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Platform administrators: only this agency' })
+  @IsOptional()
+  @IsString()
+  @Matches(AGENCY_CODE_PATTERN)
+  agencyCode?: string;
+}

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AccessLogService } from '../../access-log/access-log.service.js';
+import type { RequestContext } from '../../common/request-context.js';
+import { AuthService } from '../auth/auth.service.js';
+import { LoginLockoutService } from '../auth/login-lockout.service.js';
+import { AccountLockedError, AuthenticationRequiredError, InvalidRequestError, SignatureNotAllowedError, SignaturePasswordInvalidError } from '../identity.errors.js';
+import { verifyPassword } from '../passwords/password-hasher.js';
+import { findUserById } from '../users/user-records.js';
+import { SIGNATURE_MEANINGS, type SignatureMeaning, type SignatureRecord, type SigningRole } from './signature.js';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * Electronic signatures (DESIGN §3, 21 CFR 11.200(a)): the logged-in identity plus the password
+ * entered again at signing time. Call it before the transaction that stores the signed event: a
+ * wrong password writes nothing but its access-log row and counts towards the lockout.
+ */
+@Injectable()
+export class SigningService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly auth: AuthService,
+    private readonly lockout: LoginLockoutService,
+    private readonly accessLog: AccessLogService,
+  ) {}
+
+  async sign(
+    ctx: RequestContext,
+    password: string,
+    meaning: SignatureMeaning,
+    canonicalEventHash: string,
+    options: { role: SigningRole },
+  ): Promise<SignatureRecord> {
+    if (ctx.actor === null) throw new AuthenticationRequiredError();
+    if (!SHA256_HEX.test(canonicalEventHash)) {
+      throw new InvalidRequestError('signature_event_hash_invalid', 'A signature binds a lower-case hex SHA-256 of the event');
+    }
+    if (!(SIGNATURE_MEANINGS as readonly string[]).includes(meaning)) {
+      throw new InvalidRequestError('signature_meaning_invalid', `The meaning must be one of ${SIGNATURE_MEANINGS.join(', ')}`, 'signature.meaning');
+    }
+    const user = await findUserById(this.dataSource, ctx.actor.id);
+    if (user === undefined || !user.active) throw new AuthenticationRequiredError();
+    const actor = { id: user.id, username: user.username, agencyId: user.agency_id };
+    const refuse = async (reason: string, error: Error): Promise<never> => {
+      await this.accessLog.recordRefusal(ctx, { event: 'signature.sign', outcome: 'denied', actor, details: { reason, meaning, eventHash: canonicalEventHash } });
+      throw error;
+    };
+    if ((options.role as string) === 'admin' || user.roles.includes('admin') || user.agency_code === null) {
+      return refuse('admin', new SignatureNotAllowedError('signature_not_allowed', 'Administrators sign nothing'));
+    }
+    if (!user.roles.includes(options.role)) {
+      return refuse('role', new SignatureNotAllowedError('signature_role_missing', `Signing as ${options.role} needs that role`));
+    }
+    if (user.must_change_password) {
+      // A reset password was chosen by an administrator: it must not sign as the user (DESIGN §3).
+      return refuse(
+        'password_change_required',
+        new SignatureNotAllowedError('signature_password_change_required', 'Choose your own password before signing'),
+      );
+    }
+    const lockedFor = await this.lockout.lockedFor(user.username);
+    if (lockedFor > 0) return refuse('account_locked', new AccountLockedError(lockedFor));
+    if (!(await verifyPassword(user.password_hash, password))) {
+      await this.auth.recordPasswordFailure(ctx, user.username, actor, 'signature.sign', 'wrong_password');
+      throw new SignaturePasswordInvalidError();
+    }
+    await this.lockout.recordSuccess(user.username);
+    const record: SignatureRecord = {
+      signerId: user.id,
+      username: user.username,
+      printedName: user.display_name,
+      agency: user.agency_code,
+      role: options.role,
+      meaning,
+      signedAt: new Date().toISOString(),
+      eventHash: canonicalEventHash,
+    };
+    await this.accessLog.record(ctx, { event: 'signature.sign', outcome: 'success', actor, details: { meaning, role: options.role, eventHash: canonicalEventHash } });
+    return record;
+  }
+}
