@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public, Roles } from '../identity/auth.decorators.js';
 import { CheckpointService, type StoredCheckpoint } from './checkpoint.service.js';
 import { CheckpointQueryDto, ConsistencyProofQueryDto, EntriesQueryDto, InclusionProofQueryDto } from './dto/ledger-query.dto.js';
 import { LedgerRangeError } from './ledger.errors.js';
@@ -23,8 +24,15 @@ function checkpointView(checkpoint: StoredCheckpoint): Record<string, unknown> {
 /**
  * The ledger, read-only over HTTP. Hashes are base64 (as in checkpoints and RFC 9162); entries are
  * served as their canonical bytes exactly as hashed (`entry`, and `entryBase64` byte for byte).
+ *
+ * Who may read what: the public key and the latest checkpoint are public, so that anyone — another
+ * agency, a court, a defence expert — can keep ("witness") checkpoints without an account; that is
+ * what makes a later rewrite detectable. Proofs reveal only hashes: any signed-in user. Entries
+ * carry every agency's custody data: auditors only (others receive the entries of the cases they
+ * may see inside bundles).
  */
 @ApiTags('ledger')
+@ApiBearerAuth()
 @Controller('ledger')
 export class LedgerController {
   constructor(
@@ -33,6 +41,7 @@ export class LedgerController {
   ) {}
 
   @Get('checkpoint')
+  @Public()
   @ApiOperation({ summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note), or one by tree size' })
   async checkpoint(@Query() query: CheckpointQueryDto): Promise<Record<string, unknown>> {
     const checkpoint = query.treeSize === undefined ? await this.checkpoints.latest() : await this.checkpoints.atSize(query.treeSize);
@@ -40,6 +49,7 @@ export class LedgerController {
   }
 
   @Post('checkpoints')
+  @Roles('auditor', 'admin')
   @HttpCode(201)
   @ApiOperation({ summary: 'Sign a checkpoint of the current tree now (on demand)' })
   async createCheckpoint(): Promise<Record<string, unknown>> {
@@ -47,6 +57,7 @@ export class LedgerController {
   }
 
   @Get('public-key')
+  @Public()
   @ApiOperation({ summary: 'The checkpoint verifier key (Go sumdb/note vkey format) and origin' })
   @ApiOkResponse({ description: '{ origin, keyName, keyId, vkey, algorithm }' })
   publicKey(): Record<string, string> {
@@ -54,6 +65,7 @@ export class LedgerController {
   }
 
   @Get('entries')
+  @Roles('auditor')
   @ApiOperation({ summary: 'Entries [from, to) with their canonical bytes and leaf hashes (at most 1000)' })
   async entries(@Query() query: EntriesQueryDto): Promise<Record<string, unknown>> {
     if (query.to <= query.from) throw new LedgerRangeError('`to` must be greater than `from`');
