@@ -1,15 +1,5 @@
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+import { createTestDatabase, withClient, type TestDatabase } from '../utils/test-database.js';
 
 describe('identity, access-log and case tables', () => {
   let database: TestDatabase;
