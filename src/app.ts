@@ -34,7 +34,13 @@ export async function createApp(options: AppModuleOptions): Promise<NestExpressA
   app.use(parseJsonBody);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'health/ready'] });
   setUpOpenApi(app);
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    // A provider that failed to bootstrap must not leave the others' timers and pools running.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   app.use(notFoundFallback);
   app.use(errorFallback);
   return app;

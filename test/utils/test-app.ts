@@ -14,10 +14,13 @@ export interface TestAppOptions {
   imports?: Array<Type | DynamicModule>;
 }
 
-/** Test configuration; DATA_DIR is a fresh temporary directory (the ledger key is generated there). */
+/**
+ * Test configuration; DATA_DIR is a fresh temporary directory (the ledger key is generated there).
+ * The periodic checkpoint is off (once a day): tests that want it run it themselves.
+ */
 export function testConfig(env: Record<string, string> = {}): AppConfig {
   const dataDir = mkdtempSync(join(tmpdir(), 'custos-app-'));
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', LOG_FORMAT: 'json', DATA_DIR: dataDir, LEDGER_ORIGIN: 'test.custos.invalid/ledger', ...env });
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', LOG_FORMAT: 'json', DATA_DIR: dataDir, LEDGER_ORIGIN: 'test.custos.invalid/ledger', LEDGER_CHECKPOINT_SECONDS: '86400', ...env });
 }
 
 /** The application exactly as main.ts builds it, initialised but not listening (supertest binds it). */
