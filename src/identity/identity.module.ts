@@ -8,6 +8,7 @@ import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginLockoutService } from './auth/login-lockout.service.js';
 import { LoginThrottleGuard } from './auth/login-throttle.guard.js';
+import { AccessTokenStrategy, CredentialsStrategy } from './auth/passport-strategies.js';
 import { BootstrapAdminService } from './bootstrap-admin.service.js';
 import { SigningService } from './signing/signing.service.js';
 import { loadOrCreateTokenKey } from './tokens/token-key.js';
@@ -32,6 +33,8 @@ import { UsersService } from './users/users.service.js';
     LoginLockoutService,
     LoginThrottleGuard,
     AuthService,
+    AccessTokenStrategy,
+    CredentialsStrategy,
     UsersService,
     AgenciesService,
     SigningService,

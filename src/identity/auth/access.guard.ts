@@ -10,7 +10,7 @@ import { ALLOWED_BEFORE_PASSWORD_CHANGE, IS_PUBLIC, REQUIRED_ROLES, type Context
 import type { IdentityActor } from '../identity-actor.js';
 import { AuthenticationRequiredError, PasswordChangeRequiredError, RoleForbiddenError, TokenInvalidError } from '../identity.errors.js';
 import { AccessTokenError, bearerToken, type AccessTokenClaims } from '../tokens/access-token.js';
-import { TokenService } from '../tokens/token.service.js';
+import { authenticateAccessToken } from './passport-strategies.js';
 
 interface SessionActorRow {
   user_id: string;
@@ -37,7 +37,6 @@ interface SessionActorRow {
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly tokens: TokenService,
     private readonly accessLog: AccessLogService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
@@ -54,7 +53,7 @@ export class AccessGuard implements CanActivate {
     let claims: AccessTokenClaims;
     try {
       if (token === '') throw new AccessTokenError('token_invalid', 'not a bearer JWT');
-      claims = this.tokens.verifyAccessToken(token);
+      claims = await authenticateAccessToken(request);
     } catch (error) {
       if (!(error instanceof AccessTokenError)) throw error;
       // Expiry is the ordinary life of a token; anything else is logged as a rejected credential.

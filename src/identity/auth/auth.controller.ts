@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RequestContext } from '../../common/request-context.js';
 import { AllowedBeforePasswordChange, Ctx, Public } from '../auth.decorators.js';
@@ -6,6 +7,7 @@ import { ChangePasswordDto, LoginDto, RefreshDto } from '../dto/auth.dto.js';
 import type { UserView } from '../users/user-records.js';
 import { AuthService, type SessionTokens } from './auth.service.js';
 import { LoginThrottleGuard } from './login-throttle.guard.js';
+import { authenticateCredentials } from './passport-strategies.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -22,8 +24,9 @@ export class AuthController {
       'Problems: 401 invalid_credentials (unknown user, wrong password or disabled account alike), ' +
       '429 account_locked (after repeated failures), 429 login_rate_limited.',
   })
-  login(@Ctx() ctx: RequestContext, @Body() body: LoginDto): Promise<SessionTokens> {
-    return this.auth.login(ctx, body.username, body.password);
+  login(@Req() request: Request, @Body() _body: LoginDto): Promise<SessionTokens> {
+    // The body was validated by the pipe; passport-local reads the same fields from it.
+    return authenticateCredentials(request);
   }
 
   @Post('refresh')

@@ -64,7 +64,12 @@ export function verifyAccessToken(settings: AccessTokenSettings, token: string):
     if (error instanceof jwt.TokenExpiredError) throw new AccessTokenError('token_expired', error.message);
     throw new AccessTokenError('token_invalid', error instanceof Error ? error.message : String(error));
   }
-  if (typeof payload !== 'object') throw new AccessTokenError('token_invalid', 'payload is not an object');
+  return accessClaimsFrom(payload);
+}
+
+/** The claims of a signature-checked access token, or AccessTokenError when their shape is wrong. */
+export function accessClaimsFrom(payload: unknown): AccessTokenClaims {
+  if (typeof payload !== 'object' || payload === null) throw new AccessTokenError('token_invalid', 'payload is not an object');
   const { sub, sid, ver, typ, iat, exp, jti } = payload as Record<string, unknown>;
   if (
     typ !== 'access' ||
