@@ -8,6 +8,8 @@ import type { RequestContext } from '../common/request-context.js';
 import { findAgencyByCode } from '../identity/agencies/agencies.service.js';
 import { findUserByUsername, type AgencyView } from '../identity/users/user-records.js';
 import { caseAccessFor, type CaseAccess } from './case-access.js';
+import { entryActor } from '../ledger/entry-actor.js';
+import { LedgerService } from '../ledger/ledger.service.js';
 import { CaseAccessService, CASE_SELECT, type AccessibleCase, type CaseRow } from './case-access.service.js';
 import { CaseConflictError, CaseForbiddenError, CaseShareInvalidError, CaseShareNotFoundError } from './cases.errors.js';
 import { insertOrConflict } from '../common/unique-violation.js';
@@ -109,16 +111,17 @@ function shareView(row: ShareRow): ShareView {
   };
 }
 
-/** A case event to be recorded in the ledger by the custody work (see `appendCaseEvent`). */
+/** A case event, recorded in the ledger in the same transaction as the change (`appendCaseEvent`). */
 export interface CaseEvent {
   readonly type: 'case.opened' | 'case.shared' | 'case.share_revoked';
   readonly caseId: string;
+  readonly caseNumber: string;
   readonly data: Readonly<Record<string, unknown>>;
 }
 
 /**
- * Cases and their sharing. Every write runs in one transaction that also writes its access-log
- * row; `appendCaseEvent` is where the ledger entry joins the same transaction.
+ * Cases and their sharing. Every write is one `LedgerService.write` unit of work: the change, its
+ * access-log row and its ledger entry commit or roll back together.
  */
 @Injectable()
 export class CasesService {
@@ -126,21 +129,23 @@ export class CasesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly caseAccess: CaseAccessService,
     private readonly accessLog: AccessLogService,
+    private readonly ledger: LedgerService,
   ) {}
 
-  /**
-   * Ledger seam: the ledger/custody work replaces this body with
-   * `await this.ledger.append(em, ctx, toLedgerEvent(event))`, inside the caller's transaction, so a
-   * case change and its ledger entry commit or roll back together. Deliberately a no-op until then.
-   */
-  protected async appendCaseEvent(_em: EntityManager, _ctx: RequestContext, _event: CaseEvent): Promise<void> {
-    // Intentionally empty: no ledger entry for case events yet.
+  private async appendCaseEvent(em: EntityManager, ctx: RequestContext, event: CaseEvent): Promise<void> {
+    await this.ledger.append(em, ctx, {
+      type: event.type,
+      actor: entryActor(ctx, 'officer'),
+      subject: { type: 'case', id: event.caseId, number: event.caseNumber },
+      case: { id: event.caseId, number: event.caseNumber },
+      data: event.data,
+    });
   }
 
   async create(ctx: RequestContext, input: { caseNumber: string; title: string; legalAuthority?: string[] }): Promise<CaseView> {
     const actor = ctx.actor!;
     if (actor.agencyId === null) throw new DomainError('forbidden', 'agency_required', 'Only users of an agency open cases');
-    return this.dataSource.transaction(async (em) => {
+    return this.ledger.write(async (em) => {
       const taken = await em.query<unknown[]>('SELECT 1 FROM case_file WHERE agency_id = $1 AND lower(case_number) = lower($2)', [
         actor.agencyId,
         input.caseNumber.trim(),
@@ -168,6 +173,7 @@ export class CasesService {
       await this.appendCaseEvent(em, ctx, {
         type: 'case.opened',
         caseId: created.id,
+        caseNumber: created.case_number,
         data: { caseNumber: created.case_number, title: created.title, legalAuthority: created.legal_authority },
       });
       return caseView(created, created.access, created.ownAgency);
@@ -222,7 +228,7 @@ export class CasesService {
     if ((input.agencyCode === undefined) === (input.username === undefined)) {
       throw new CaseShareInvalidError('case_share_invalid', 'Share with either an agency (agencyCode) or a user (username)', 'agencyCode');
     }
-    return this.dataSource.transaction(async (em) => {
+    return this.ledger.write(async (em) => {
       const found = await this.caseAccess.requireCase(em, ctx, caseId, 'contribute', { lock: true });
       this.requireOwner(found, 'shares it');
       let granteeAgencyId: string | null = null;
@@ -273,7 +279,12 @@ export class CasesService {
         },
         em,
       );
-      await this.appendCaseEvent(em, ctx, { type: 'case.shared', caseId: found.id, data: { shareId: share.id, grantee: granteeLabel, access: input.access } });
+      await this.appendCaseEvent(em, ctx, {
+        type: 'case.shared',
+        caseId: found.id,
+        caseNumber: found.case_number,
+        data: { shareId: share.id, grantee: granteeLabel, access: input.access },
+      });
       return share;
     });
   }
@@ -288,7 +299,7 @@ export class CasesService {
   /** A revocation is a new state of the share, never a deletion: who could see the case stays on record. */
   async revokeShare(ctx: RequestContext, caseId: string, shareId: string): Promise<ShareView> {
     const actor = ctx.actor!;
-    return this.dataSource.transaction(async (em) => {
+    return this.ledger.write(async (em) => {
       const found = await this.caseAccess.requireCase(em, ctx, caseId, 'contribute', { lock: true });
       this.requireOwner(found, 'revokes its shares');
       const share = await this.findShare(em, found.id, shareId);
@@ -306,7 +317,7 @@ export class CasesService {
         },
         em,
       );
-      await this.appendCaseEvent(em, ctx, { type: 'case.share_revoked', caseId: found.id, data: { shareId } });
+      await this.appendCaseEvent(em, ctx, { type: 'case.share_revoked', caseId: found.id, caseNumber: found.case_number, data: { shareId } });
       return revoked;
     });
   }
