@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsDate, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto.js';
 import { ACCESS_LOG_EVENTS, ACCESS_LOG_OUTCOMES } from '../access-log-events.js';
 
-export class AccessLogQueryDto {
+export class AccessLogQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ACCESS_LOG_EVENTS })
   @IsOptional()
   @IsIn(ACCESS_LOG_EVENTS)
@@ -42,17 +43,10 @@ export class AccessLogQueryDto {
   @IsDate()
   to?: Date;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
+  // Access-log cursors are shorter than the generic bound allows.
   @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
-  cursor?: string;
+  declare cursor?: string;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
 import { AGENCY_CODE_PATTERN } from '../../identity/agencies/countries.js';
-import { PageQueryDto } from '../../identity/dto/agency.dto.js';
+import { PageQueryDto } from '../../common/page-query.dto.js';
 import { USERNAME_PATTERN } from '../../identity/dto/user.dto.js';
 
 const PRINTABLE = /^[^\p{Cc}\p{Cf}]+$/u;

@@ -2,7 +2,8 @@ import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RequestContext } from '../../common/request-context.js';
 import { Ctx, Roles } from '../auth.decorators.js';
-import { CreateAgencyDto, PageQueryDto } from '../dto/agency.dto.js';
+import { PageQueryDto } from '../../common/page-query.dto.js';
+import { CreateAgencyDto } from '../dto/agency.dto.js';
 import { AgenciesService, type AgencyDetails } from './agencies.service.js';
 
 @ApiTags('agencies')

@@ -3,7 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOp
 import { ROLES, type Role } from '../../common/request-context.js';
 import { AGENCY_CODE_PATTERN } from '../agencies/countries.js';
 import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy.js';
-import { PageQueryDto } from './agency.dto.js';
+import { PageQueryDto } from '../../common/page-query.dto.js';
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 

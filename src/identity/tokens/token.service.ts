@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
-import { signAccessToken, verifyAccessToken, type AccessTokenClaims, type AccessTokenSettings } from './access-token.js';
+import { signAccessToken, type AccessTokenSettings } from './access-token.js';
 
 export const TOKEN_KEY = Symbol('TOKEN_KEY');
 
-/** Issues and checks access tokens; makes opaque refresh tokens and their stored digests. */
+/** Issues access tokens (passport-jwt checks them); makes opaque refresh tokens and their stored digests. */
 @Injectable()
 export class TokenService {
   private readonly settings: AccessTokenSettings;
@@ -25,10 +25,6 @@ export class TokenService {
 
   issueAccessToken(subject: { userId: string; sessionId: string; authVersion: number }): string {
     return signAccessToken(this.settings, subject);
-  }
-
-  verifyAccessToken(token: string): AccessTokenClaims {
-    return verifyAccessToken(this.settings, token);
   }
 
   /** 256 random bits: a digest without salt or stretching is enough to store it (ADR 0010). */
