@@ -1,4 +1,14 @@
-import { inspectJson, MAX_JSON_DEPTH } from './json-body.js';
+import { inspectJson, MAX_ENCODED_LENGTH, MAX_JSON_DEPTH, MAX_KEY_LENGTH, MAX_STRING_LENGTH } from './json-body.js';
+
+// Deterministic bytes whose base64 uses the whole alphabet, `+` and `/` included.
+const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 151 + 7) % 256));
+const base64 = (length: number): string => bytes.toString('base64').slice(0, length);
+const base64url = (length: number): string => bytes.toString('base64url').slice(0, length);
+const wrap = (text: string, width: number, eol = '\n'): string => (text.match(new RegExp(`.{1,${width}}`, 'g')) ?? []).join(eol);
+
+const SENTENCE = 'Black Samsung Galaxy S21, screen cracked (top-left); found under the driver’s seat, powered off. ';
+const prose = (length: number): string => SENTENCE.repeat(Math.ceil(length / SENTENCE.length)).slice(0, length);
+const sha512 = 'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e';
 
 describe('inspectJson', () => {
   it('accepts ordinary bodies', () => {
@@ -7,16 +17,115 @@ describe('inspectJson', () => {
     expect(inspectJson(null)).toBeUndefined();
   });
 
-  it('names the path of a prototype-pollution key', () => {
-    expect(inspectJson(JSON.parse('{"items":[{"a":1},{"__proto__":{"x":1}}]}'))).toBe(
-      'the key "__proto__" is not allowed (at items[1].__proto__)',
-    );
-    expect(inspectJson({ prototype: 1 })).toContain('"prototype"');
+  describe('structure', () => {
+    it('names the path of a prototype-pollution key', () => {
+      expect(inspectJson(JSON.parse('{"items":[{"a":1},{"__proto__":{"x":1}}]}'))).toEqual({
+        code: 'forbidden_json_structure',
+        detail: 'The request body was refused: the key "__proto__" is not allowed (at items[1].__proto__)',
+      });
+      expect(inspectJson({ prototype: 1 })?.detail).toContain('"prototype"');
+      expect(inspectJson({ a: { constructor: {} } })?.code).toBe('forbidden_json_structure');
+    });
+
+    it('refuses nesting past the limit and accepts it up to the limit', () => {
+      const nest = (depth: number): unknown => (depth === 0 ? 1 : { a: nest(depth - 1) });
+      expect(inspectJson(nest(MAX_JSON_DEPTH))).toBeUndefined();
+      expect(inspectJson(nest(MAX_JSON_DEPTH + 1))).toEqual({
+        code: 'forbidden_json_structure',
+        detail: expect.stringMatching(/nests deeper than 32 levels/),
+      });
+    });
+
+    it(`refuses a key longer than ${MAX_KEY_LENGTH} characters without repeating it`, () => {
+      expect(MAX_KEY_LENGTH).toBe(200);
+      expect(inspectJson({ items: [{ ['k'.repeat(200)]: 1 }] })).toBeUndefined();
+      const refusal = inspectJson({ items: [{ ['k'.repeat(201)]: 1 }] });
+      expect(refusal).toEqual({ code: 'forbidden_json_structure', detail: expect.stringContaining('longer than 200 characters (in items[0])') });
+      expect(refusal?.detail).not.toContain('kkkk');
+      expect(inspectJson({ ['k'.repeat(201)]: 1 })?.detail).toContain('the top level');
+    });
   });
 
-  it('refuses nesting past the limit and accepts it up to the limit', () => {
-    const nest = (depth: number): unknown => (depth === 0 ? 1 : { a: nest(depth - 1) });
-    expect(inspectJson(nest(MAX_JSON_DEPTH))).toBeUndefined();
-    expect(inspectJson(nest(MAX_JSON_DEPTH + 1))).toMatch(/nests deeper than 32 levels/);
+  describe('text longer than a field', () => {
+    it(`accepts ${MAX_STRING_LENGTH} characters and refuses ${MAX_STRING_LENGTH + 1}`, () => {
+      expect(MAX_STRING_LENGTH).toBe(2000);
+      expect(inspectJson({ description: prose(2000) })).toBeUndefined();
+      expect(inspectJson({ description: prose(2001) })).toEqual({
+        code: 'field_too_long',
+        detail: 'The field description is longer than 2000 characters, the limit for any text',
+      });
+    });
+
+    it('names the path, through objects and nested arrays', () => {
+      const items = [0, 1, 2, 3].map((n) => ({ description: n === 3 ? prose(2001) : 'ok' }));
+      expect(inspectJson({ items })?.detail).toContain('The field items[3].description is longer than 2000');
+      expect(inspectJson({ grid: [['a'], ['b', prose(2001)]] })?.detail).toContain('The field grid[1][1] ');
+      expect(inspectJson([[prose(2001)]])?.detail).toContain('The field [0][0] ');
+      expect(inspectJson(prose(2001))?.detail).toMatch(/^The body is longer/);
+    });
+
+    it('counts Unicode code points, not UTF-16 units', () => {
+      const seal = '🔒'; // two UTF-16 units, one character
+      expect(inspectJson({ note: seal.repeat(2000) })).toBeUndefined();
+      expect(inspectJson({ note: seal.repeat(2001) })?.code).toBe('field_too_long');
+    });
+
+    it('accepts ordinary long prose, with or without punctuation', () => {
+      expect(inspectJson({ description: prose(1500) })).toBeUndefined();
+      const plain = 'Samsung Galaxy S21 black case seized from the kitchen table at 0914 hours IMEI 490154203237518 ';
+      expect(inspectJson({ description: plain.repeat(20).slice(0, 1900) })).toBeUndefined();
+    });
+  });
+
+  describe('encoded content', () => {
+    const CONTENT = /looks like encoded content .*Custos records descriptions, identifiers and hashes, never evidence content/;
+
+    it(`accepts ${MAX_ENCODED_LENGTH} base64 characters and refuses ${MAX_ENCODED_LENGTH + 1}`, () => {
+      expect(MAX_ENCODED_LENGTH).toBe(1024);
+      expect(base64(1025)).toMatch(/[+/]/);
+      expect(inspectJson({ note: base64(1024) })).toBeUndefined();
+      const refusal = inspectJson({ items: [{}, { attachment: base64(1025) }] });
+      expect(refusal?.code).toBe('content_not_accepted');
+      expect(refusal?.detail).toMatch(CONTENT);
+      expect(refusal?.detail).toContain('The field items[1].attachment ');
+      expect(refusal?.detail).toContain('1024 characters');
+    });
+
+    it('refuses base64url and padded base64', () => {
+      expect(base64url(1025)).toMatch(/[-_]/);
+      expect(inspectJson({ note: base64url(1025) })?.code).toBe('content_not_accepted');
+      const padded = bytes.subarray(0, 1000).toString('base64');
+      expect(padded).toMatch(/=$/);
+      expect(inspectJson({ note: padded })?.code).toBe('content_not_accepted');
+    });
+
+    it('counts characters after removing line breaks and whitespace', () => {
+      expect(inspectJson({ note: wrap(base64(1024), 76, '\r\n') })).toBeUndefined();
+      expect(inspectJson({ note: `  ${wrap(base64(1024), 64)}\n` })).toBeUndefined();
+      expect(inspectJson({ note: wrap(base64(1025), 76, '\r\n') })?.code).toBe('content_not_accepted');
+      expect(inspectJson({ note: wrap(base64(1025), 64) })?.code).toBe('content_not_accepted');
+    });
+
+    it('reports content, not length, for a base64 string longer than any field', () => {
+      const refusal = inspectJson({ photo: base64(2048) });
+      expect(refusal?.code).toBe('content_not_accepted');
+      expect(inspectJson({ photo: wrap(base64(4096), 76) })?.code).toBe('content_not_accepted');
+    });
+
+    it('refuses a data: URI past the limit, whatever its encoding', () => {
+      const uri = (payload: string): string => `data:image/jpeg;base64,${payload}`;
+      expect(inspectJson({ photo: uri(base64(2000)) })?.code).toBe('content_not_accepted');
+      expect(inspectJson({ photo: `DATA:text/plain,${'%41'.repeat(400)}` })?.code).toBe('content_not_accepted');
+      expect(inspectJson({ photo: uri(base64(1000)) })).toBeUndefined();
+    });
+
+    it('accepts hashes: a SHA-512 is 128 hex characters', () => {
+      expect(sha512).toHaveLength(128);
+      expect(inspectJson({ hashes: [{ algorithm: 'sha512', value: sha512 }, { algorithm: 'sha512', value: sha512.toUpperCase() }] })).toBeUndefined();
+    });
+
+    it('refuses a long hex dump: hex is base64 alphabet too', () => {
+      expect(inspectJson({ note: sha512.repeat(9) })?.code).toBe('content_not_accepted');
+    });
   });
 });

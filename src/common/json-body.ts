@@ -47,20 +47,93 @@ interface BodyParserError {
 
 /** Nothing legitimate nests deeper; a deeper body is an attack on whatever walks it. */
 export const MAX_JSON_DEPTH = 32;
+/** The longest text any field may hold: descriptions, not documents. */
+export const MAX_STRING_LENGTH = 2000;
+/** Past this many characters (whitespace removed), base64 or a data: URI is a file, not a field. */
+export const MAX_ENCODED_LENGTH = 1024;
+/** No Custos field name comes close; a longer key is data smuggled in as a name. */
+export const MAX_KEY_LENGTH = 200;
 // Keys that reach Object.prototype in naive merges. No Custos field has these names.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** The first structural reason to refuse a parsed body, with the path where it was found. */
-export function inspectJson(value: unknown, path = '', depth = 0): string | undefined {
+// The base64 and base64url alphabets together, with optional padding, once whitespace is removed.
+const BASE64_LIKE = /^[A-Za-z0-9+/_-]+={0,2}$/;
+const DATA_URI = /^data:/i;
+// Encoders wrap lines at 64 or 76 characters; prose has short words. Letters, digits and spaces
+// whose chunks average fewer characters than this are text, not base64.
+const MIN_ENCODED_CHUNK = 16;
+
+export type BodyRefusalCode = 'forbidden_json_structure' | 'field_too_long' | 'content_not_accepted';
+
+export interface BodyRefusal {
+  readonly code: BodyRefusalCode;
+  readonly detail: string;
+}
+
+/**
+ * Lengths are counted in Unicode code points, as class-validator's Length and PostgreSQL count
+ * characters: an emoji is one character, not two UTF-16 units.
+ */
+function longerThan(text: string, limit: number): boolean {
+  if (text.length <= limit) return false; // UTF-16 units are never fewer than code points
+  let codePoints = 0;
+  for (const _ of text) if (++codePoints > limit) return true;
+  return false;
+}
+
+function looksLikeEncodedContent(text: string): boolean {
+  if (text.length <= MAX_ENCODED_LENGTH) return false;
+  const chunks = text.split(/\s+/).filter((chunk) => chunk !== '');
+  const compact = chunks.join('');
+  if (!longerThan(compact, MAX_ENCODED_LENGTH)) return false;
+  if (DATA_URI.test(compact)) return true;
+  return BASE64_LIKE.test(compact) && compact.length / chunks.length >= MIN_ENCODED_CHUNK;
+}
+
+function inspectString(text: string, path: string): BodyRefusal | undefined {
+  const field = path === '' ? 'The body' : `The field ${path}`;
+  // Checked first: a 2 KiB base64 string is too long as well, but content is the real reason.
+  if (looksLikeEncodedContent(text)) {
+    return {
+      code: 'content_not_accepted',
+      detail:
+        `${field} looks like encoded content (base64 or a data: URI) longer than ${MAX_ENCODED_LENGTH} characters. ` +
+        'Custos records descriptions, identifiers and hashes, never evidence content.',
+    };
+  }
+  if (longerThan(text, MAX_STRING_LENGTH)) {
+    return { code: 'field_too_long', detail: `${field} is longer than ${MAX_STRING_LENGTH} characters, the limit for any text` };
+  }
+  return undefined;
+}
+
+function refusedStructure(reason: string): BodyRefusal {
+  return { code: 'forbidden_json_structure', detail: `The request body was refused: ${reason}` };
+}
+
+/**
+ * The first reason to refuse a parsed body, naming the path where it was found. One walk checks
+ * structure (depth, keys) and content (no long text, no encoded files) on every route at once.
+ */
+export function inspectJson(value: unknown, path = '', depth = 0): BodyRefusal | undefined {
+  if (typeof value === 'string') return inspectString(value, path);
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth >= MAX_JSON_DEPTH) return `the body nests deeper than ${MAX_JSON_DEPTH} levels at ${path || 'the top'}`;
-  const entries: Array<[string, unknown]> = Array.isArray(value)
-    ? value.map((item, index) => [`[${index}]`, item])
-    : Object.keys(value).map((key) => [key, (value as Record<string, unknown>)[key]]);
-  for (const [key, child] of entries) {
-    const childPath = key.startsWith('[') ? `${path}${key}` : path ? `${path}.${key}` : key;
-    if (!key.startsWith('[') && FORBIDDEN_KEYS.has(key)) return `the key "${key}" is not allowed (at ${childPath})`;
-    const problem = inspectJson(child, childPath, depth + 1);
+  if (depth >= MAX_JSON_DEPTH) return refusedStructure(`the body nests deeper than ${MAX_JSON_DEPTH} levels at ${path || 'the top'}`);
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const problem = inspectJson(value[index], `${path}[${index}]`, depth + 1);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    // The key itself stays out of the message: it may be the smuggled data.
+    if (longerThan(key, MAX_KEY_LENGTH)) {
+      return refusedStructure(`a key longer than ${MAX_KEY_LENGTH} characters (in ${path || 'the top level'})`);
+    }
+    const childPath = path === '' ? key : `${path}.${key}`;
+    if (FORBIDDEN_KEYS.has(key)) return refusedStructure(`the key "${key}" is not allowed (at ${childPath})`);
+    const problem = inspectJson((value as Record<string, unknown>)[key], childPath, depth + 1);
     if (problem !== undefined) return problem;
   }
   return undefined;
@@ -70,9 +143,9 @@ export function inspectJson(value: unknown, path = '', depth = 0): string | unde
 export function parseJsonBody(req: IncomingMessage, res: ServerResponse, next: Next): void {
   parseJson(req, res, (error?: unknown) => {
     if (error === undefined || error === null) {
-      const problem = inspectJson((req as express.Request).body);
-      if (problem === undefined) return next();
-      return next(new HttpProblemException(400, 'forbidden_json_structure', `The request body was refused: ${problem}`));
+      const refusal = inspectJson((req as express.Request).body);
+      if (refusal === undefined) return next();
+      return next(new HttpProblemException(400, refusal.code, refusal.detail));
     }
     const failure = error as BodyParserError;
     switch (failure.type) {

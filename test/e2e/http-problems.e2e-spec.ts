@@ -152,7 +152,9 @@ describe('HTTP errors are RFC 9457 problem+json', () => {
   });
 
   it('accepts a body just under the limit up to validation', async () => {
-    const body = JSON.stringify({ ...valid, description: 'x'.repeat(60 * 1024) });
+    // Just under 64 KiB, every string within the per-field limits: it reaches validation.
+    const body = JSON.stringify({ ...valid, notes: Array.from({ length: 30 }, () => 'Seal intact, bag ES-PN-0042117 signed by both officers. '.repeat(35)) });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(56 * 1024);
     const response = await request(app.getHttpServer()).post('/api/v1/probe').set('Content-Type', 'application/json').send(body);
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('validation_failed');
