@@ -3,6 +3,7 @@ import { Baseline1795917581347 } from './1795917581347-Baseline.js';
 import { Ledger1795918824383 } from './1795918824383-Ledger.js';
 import { Identity1795920519294 } from './1795920519294-Identity.js';
 import { Cases1795920547515 } from './1795920547515-Cases.js';
+import { Custody1795929517334 } from './1795929517334-Custody.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -13,4 +14,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   Ledger1795918824383,
   Identity1795920519294,
   Cases1795920547515,
+  Custody1795929517334,
 ];

@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { AccessLogModule } from './access-log/access-log.module.js';
 import { CasesModule } from './cases/cases.module.js';
+import { CustodyModule } from './custody/custody.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { LedgerModule } from './ledger/ledger.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         IdentityModule,
         CasesModule,
         LedgerModule,
+        CustodyModule,
         ...imports,
       ],
       providers: [

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { AccessLogService } from '../access-log/access-log.service.js';
-import type { RequestContext } from '../common/request-context.js';
+import type { RequestContext, Role } from '../common/request-context.js';
 import type { Queryable } from '../identity/users/user-records.js';
 import { caseAccessFor, CASE_WORKER_ROLES, satisfies, type CaseAccess } from './case-access.js';
 import { CaseForbiddenError, CaseNotFoundError } from './cases.errors.js';
@@ -84,6 +84,14 @@ export class CaseAccessService {
       throw new CaseForbiddenError('case_read_only', 'This case is shared with you read-only');
     }
     return { ...row, access, ownAgency };
+  }
+
+  /** What another person (a transfer's receiver, a witness) may do with a case. Writes no access-log row. */
+  async accessOf(db: Queryable, user: { id: string; agencyId: string | null; roles: readonly Role[] }, caseId: string): Promise<CaseAccess | null> {
+    const rows = await db.query<CaseRow[]>(`${CASE_SELECT('$2', '$3')} WHERE c.id = $1`, [caseId, user.agencyId, user.id]);
+    const row = rows[0];
+    if (row === undefined) return null;
+    return caseAccessFor(user.roles, { ownAgency: row.agency_id === user.agencyId, share: row.share_access });
   }
 
   /**

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       ledgerKeyFile: '/srv/custos/data/ledger-signing.key',
       ledgerCheckpointSeconds: 10,
+      clockSkewSeconds: 300,
     });
     expect(config.ledgerOrigin).toMatch(/^[^\s+]+\/custos$/);
   });
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
         LEDGER_ORIGIN: 'ledger.policia.example.es/custos',
         LEDGER_KEY_FILE: '/etc/custos/ledger.key',
         LEDGER_CHECKPOINT_SECONDS: '30',
+        CLOCK_SKEW_SECONDS: '120',
         JWT_SECRET_FILE: '/etc/custos/jwt-secret',
         JWT_ISSUER: 'custos.policia.example.es',
         JWT_AUDIENCE: 'custos-api-es',
@@ -78,6 +80,7 @@ describe('loadConfig', () => {
       ledgerOrigin: 'ledger.policia.example.es/custos',
       ledgerKeyFile: '/etc/custos/ledger.key',
       ledgerCheckpointSeconds: 30,
+      clockSkewSeconds: 120,
       auth: {
         jwtSecretFile: '/etc/custos/jwt-secret',
         jwtSecretFileConfigured: true,

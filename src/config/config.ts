@@ -30,6 +30,8 @@ export interface AppConfig {
   readonly ledgerCheckpointSeconds: number;
   /** Identity and access (docs/identity.md, ADRs 0010–0013). */
   readonly auth: AuthConfig;
+  /** How far in the future an event's `occurredAt` may lie (field devices' clocks drift). */
+  readonly clockSkewSeconds: number;
 }
 
 export interface AuthConfig {
@@ -168,6 +170,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ledgerOrigin: read.keyName('LEDGER_ORIGIN', `${hostname().toLowerCase()}/custos`),
     ledgerKeyFile: resolve(cwd, read.string('LEDGER_KEY_FILE', join(dataDir, 'ledger-signing.key'))),
     ledgerCheckpointSeconds: read.integer('LEDGER_CHECKPOINT_SECONDS', 10, 1, 86_400),
+    clockSkewSeconds: read.integer('CLOCK_SKEW_SECONDS', 300, 0, 86_400),
     auth: {
       jwtSecretFile: resolve(cwd, read.string('JWT_SECRET_FILE', join(dataDir, 'jwt-secret'))),
       jwtSecretFileConfigured: env.JWT_SECRET_FILE !== undefined && env.JWT_SECRET_FILE.trim() !== '',

@@ -143,6 +143,8 @@ describe('access matrix, cell by cell', () => {
         return { caseNumber: `M-${unique}`, title: 'Matrix case', legalAuthority: ['JI-1 1/2026'] };
       case 'POST /api/v1/cases/:id/shares':
         return { agencyCode: third.code, access: 'read' };
+      case 'POST /api/v1/cases/:id/items':
+        return { items: [{ kind: 'usb_drive', description: 'Matrix USB stick', occurredAt: '2026-01-05T10:00:00+01:00', place: 'Matrix street 1' }] };
       default:
         return undefined;
     }

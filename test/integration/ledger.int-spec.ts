@@ -67,7 +67,7 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     for (const [i, row] of stored.entries()) {
       expect(row.index).toBe(i);
       const entry = JSON.parse(row.bytes.toString('utf8'));
-      expect(entry).toMatchObject({ v: 1, index: i, type: 'item.seized', subject: { type: 'item' }, signatures: [] });
+      expect(entry).toMatchObject({ v: 1, index: i, type: 'test.recorded', subject: { type: 'item' }, signatures: [] });
       expect(canonicalBytes(entry).equals(row.bytes)).toBe(true);
       expect(leafHash(row.bytes).equals(row.leafHash)).toBe(true);
     }
@@ -215,7 +215,8 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
         const column = table === 'ledger_node' ? 'hash' : table === 'ledger_entry' ? 'entry' : 'note';
         await expect(sql(url, `UPDATE ${table} SET ${column} = ${column}`)).rejects.toThrow(/refused: the ledger is append-only/);
         await expect(sql(url, `DELETE FROM ${table}`)).rejects.toThrow(/refused: the ledger is append-only/);
-        await expect(sql(url, `TRUNCATE ${table}`)).rejects.toThrow(/refused: the ledger is append-only/);
+        // CASCADE: the strongest form (item_event refers to ledger_entry), refused all the same.
+        await expect(sql(url, `TRUNCATE ${table} CASCADE`)).rejects.toThrow(/refused: the ledger is append-only/);
       }
     });
 

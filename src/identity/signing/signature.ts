@@ -22,3 +22,9 @@ export interface SignatureRecord {
   /** Lower-case hex SHA-256 of the canonical (RFC 8785) event being signed. */
   readonly eventHash: string;
 }
+
+/** A signer whose password was checked for one meaning and role: signs event hashes without I/O. */
+export interface Signer {
+  readonly signer: { readonly id: string; readonly username: string; readonly displayName: string; readonly agency: string; readonly agencyId: string };
+  sign(canonicalEventHash: string): SignatureRecord;
+}

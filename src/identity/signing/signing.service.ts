@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AccessLogService } from '../../access-log/access-log.service.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { AuthService } from '../auth/auth.service.js';
@@ -8,7 +8,7 @@ import { LoginLockoutService } from '../auth/login-lockout.service.js';
 import { AccountLockedError, AuthenticationRequiredError, InvalidRequestError, SignatureNotAllowedError, SignaturePasswordInvalidError } from '../identity.errors.js';
 import { verifyPassword } from '../passwords/password-hasher.js';
 import { findUserById } from '../users/user-records.js';
-import { SIGNATURE_MEANINGS, type SignatureMeaning, type SignatureRecord, type SigningRole } from './signature.js';
+import { SIGNATURE_MEANINGS, type SignatureMeaning, type SignatureRecord, type Signer, type SigningRole } from './signature.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -26,6 +26,7 @@ export class SigningService {
     private readonly accessLog: AccessLogService,
   ) {}
 
+  /** Checks the signer and returns their signature over `canonicalEventHash` (one-step form of `authenticate`). */
   async sign(
     ctx: RequestContext,
     password: string,
@@ -33,10 +34,24 @@ export class SigningService {
     canonicalEventHash: string,
     options: { role: SigningRole },
   ): Promise<SignatureRecord> {
-    if (ctx.actor === null) throw new AuthenticationRequiredError();
     if (!SHA256_HEX.test(canonicalEventHash)) {
       throw new InvalidRequestError('signature_event_hash_invalid', 'A signature binds a lower-case hex SHA-256 of the event');
     }
+    const signer = await this.authenticate(ctx, password, meaning, options);
+    const record = signer.sign(canonicalEventHash);
+    await this.recordSignature(this.dataSource.manager, ctx, signer, record);
+    return record;
+  }
+
+  /**
+   * The expensive half of signing, done *before* the unit of work that stores the event: checks the
+   * role and the password (Argon2, tens of milliseconds) and returns a `Signer`. The unit then builds
+   * the event from the state it locked, signs its hash (`Signer.sign`, no I/O) and records the
+   * signature (`recordSignature`) in its own transaction — so the ledger is never held during a
+   * password check, and a signature exists only if the event it signs does.
+   */
+  async authenticate(ctx: RequestContext, password: string, meaning: SignatureMeaning, options: { role: SigningRole }): Promise<Signer> {
+    if (ctx.actor === null) throw new AuthenticationRequiredError();
     if (!(SIGNATURE_MEANINGS as readonly string[]).includes(meaning)) {
       throw new InvalidRequestError('signature_meaning_invalid', `The meaning must be one of ${SIGNATURE_MEANINGS.join(', ')}`, 'signature.meaning');
     }
@@ -44,7 +59,7 @@ export class SigningService {
     if (user === undefined || !user.active) throw new AuthenticationRequiredError();
     const actor = { id: user.id, username: user.username, agencyId: user.agency_id };
     const refuse = async (reason: string, error: Error): Promise<never> => {
-      await this.accessLog.recordRefusal(ctx, { event: 'signature.sign', outcome: 'denied', actor, details: { reason, meaning, eventHash: canonicalEventHash } });
+      await this.accessLog.recordRefusal(ctx, { event: 'signature.sign', outcome: 'denied', actor, details: { reason, meaning } });
       throw error;
     };
     if ((options.role as string) === 'admin' || user.roles.includes('admin') || user.agency_code === null) {
@@ -67,17 +82,36 @@ export class SigningService {
       throw new SignaturePasswordInvalidError();
     }
     await this.lockout.recordSuccess(user.username);
-    const record: SignatureRecord = {
-      signerId: user.id,
-      username: user.username,
-      printedName: user.display_name,
-      agency: user.agency_code,
-      role: options.role,
-      meaning,
-      signedAt: new Date().toISOString(),
-      eventHash: canonicalEventHash,
+    const agency = user.agency_code;
+    return {
+      signer: { id: user.id, username: user.username, displayName: user.display_name, agency, agencyId: user.agency_id! },
+      sign: (canonicalEventHash: string): SignatureRecord => {
+        if (!SHA256_HEX.test(canonicalEventHash)) throw new Error('A signature binds a lower-case hex SHA-256 of the event');
+        return {
+          signerId: user.id,
+          username: user.username,
+          printedName: user.display_name,
+          agency,
+          role: options.role,
+          meaning,
+          signedAt: new Date().toISOString(),
+          eventHash: canonicalEventHash,
+        };
+      },
     };
-    await this.accessLog.record(ctx, { event: 'signature.sign', outcome: 'success', actor, details: { meaning, role: options.role, eventHash: canonicalEventHash } });
-    return record;
+  }
+
+  /** The access-log row of a signature, written in the transaction that stores the signed event. */
+  async recordSignature(em: EntityManager, ctx: RequestContext, signer: Signer, record: SignatureRecord): Promise<void> {
+    await this.accessLog.record(
+      ctx,
+      {
+        event: 'signature.sign',
+        outcome: 'success',
+        actor: { id: signer.signer.id, username: signer.signer.username, agencyId: signer.signer.agencyId },
+        details: { meaning: record.meaning, role: record.role, eventHash: record.eventHash },
+      },
+      em,
+    );
   }
 }

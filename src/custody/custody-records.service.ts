@@ -1,0 +1,157 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import type { Actor, RequestContext } from '../common/request-context.js';
+import type { CaseAccess } from '../cases/case-access.js';
+import { CASE_WORKER_ROLES } from '../cases/case-access.js';
+import { CaseAccessService, type AccessibleCase } from '../cases/case-access.service.js';
+import { CaseNotFoundError } from '../cases/cases.errors.js';
+import type { Queryable } from '../identity/users/user-records.js';
+import type { SignatureMeaning, Signer, SigningRole } from '../identity/signing/signature.js';
+import { SigningService } from '../identity/signing/signing.service.js';
+import { eventHash, type LedgerEvent } from '../ledger/core/entry.js';
+import { entryActor } from '../ledger/entry-actor.js';
+import { LedgerService, type AppendedEntry } from '../ledger/ledger.service.js';
+import type { EntryActor } from '../ledger/core/entry.js';
+import { CustodyConflictError, CustodyForbiddenError, CustodyInvalidError, ItemNotFoundError } from './custody.errors.js';
+import { isNotInFuture, parseOffsetDateTime } from './evidence-fields.js';
+import { ITEM_SELECT, formatOffsetDateTime, type ItemRow } from './item-records.js';
+import type { SignatureDto } from './dto/signature.dto.js';
+
+export interface EventTime {
+  readonly instant: Date;
+  readonly offsetMinutes: number;
+  /** RFC 3339 in the original offset, as the ledger and the views show it. */
+  readonly text: string;
+}
+
+/** Which ledger entry concerns which item, for the item's history. */
+export interface ItemLink {
+  readonly itemId: string;
+  readonly index: number;
+  readonly type: string;
+}
+
+/**
+ * What every custody service needs: items with the caller's access to their case, signatures made
+ * outside the ledger's transaction and bound inside it, and ledger entries linked to their items.
+ */
+@Injectable()
+export class CustodyRecords {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly caseAccess: CaseAccessService,
+    private readonly signing: SigningService,
+    readonly ledger: LedgerService,
+  ) {}
+
+  /** The role an actor holds custody under (the first custody role they have). */
+  custodyRole(actor: Actor): SigningRole {
+    const role = actor.roles.find((r) => CASE_WORKER_ROLES.includes(r));
+    if (role === undefined) throw new CustodyForbiddenError('not_custodian', 'Only officers, clerks, examiners and prosecutors hold custody');
+    return role as SigningRole;
+  }
+
+  entryActor(ctx: RequestContext): EntryActor {
+    return entryActor(ctx, this.custodyRole(ctx.actor!))!;
+  }
+
+  /** `occurredAt` parsed with its offset; refused when later than now plus the configured clock skew. */
+  eventTime(text: string, field: string, now = new Date()): EventTime {
+    const parsed = parseOffsetDateTime(text);
+    if (parsed === undefined) throw new CustodyInvalidError('validation_failed', `${field} must be an RFC 3339 date-time with its UTC offset`, field);
+    if (!isNotInFuture(parsed.instant, now, this.config.clockSkewSeconds)) {
+      throw new CustodyInvalidError('occurred_in_future', `${field} (${text}) is in the future`, field);
+    }
+    return { instant: parsed.instant, offsetMinutes: parsed.offsetMinutes, text: formatOffsetDateTime(parsed.instant, parsed.offsetMinutes) };
+  }
+
+  /**
+   * Checks the password for a signed act before its unit of work (DESIGN §3). Each act has one
+   * meaning; a signature stating another is refused rather than silently recorded.
+   */
+  async authenticate(ctx: RequestContext, signature: SignatureDto | undefined, meaning: SignatureMeaning, field = 'signature'): Promise<Signer> {
+    if (signature === undefined) throw new CustodyInvalidError('signature_required', `This act is signed: give ${field} with your password and the meaning "${meaning}"`, field);
+    if (signature.meaning !== meaning) {
+      throw new CustodyInvalidError('signature_meaning_mismatch', `This act is signed with the meaning "${meaning}", not "${signature.meaning}"`, `${field}.meaning`);
+    }
+    return this.signing.authenticate(ctx, signature.password, meaning, { role: this.custodyRole(ctx.actor!) });
+  }
+
+  /** The event with its signatures bound to its canonical hash; their access-log rows go in the same transaction. */
+  async signEvent(em: EntityManager, event: LedgerEvent, signers: ReadonlyArray<{ signer: Signer; ctx: RequestContext }>): Promise<LedgerEvent> {
+    const hash = eventHash(event);
+    const signatures = [];
+    for (const { signer, ctx: signerCtx } of signers) {
+      const record = signer.sign(hash);
+      await this.signing.recordSignature(em, signerCtx, signer, record);
+      signatures.push(record);
+    }
+    return { ...event, signatures };
+  }
+
+  /** Items by id, locked when asked, with the caller's access to their case(s); 404 for any not visible. */
+  async requireItems(em: Queryable, ctx: RequestContext, ids: readonly string[], need: CaseAccess, options: { lock?: boolean } = {}): Promise<{ items: ItemRow[]; cases: Map<string, AccessibleCase> }> {
+    const rows = await em.query<ItemRow[]>(`${ITEM_SELECT} WHERE i.id = ANY($1::uuid[]) ORDER BY i.id${options.lock ? ' FOR UPDATE OF i' : ''}`, [ids]);
+    if (rows.length !== new Set(ids).size) throw new ItemNotFoundError();
+    const cases = new Map<string, AccessibleCase>();
+    for (const caseId of new Set(rows.map((row) => row.case_id))) {
+      cases.set(caseId, await this.requireCase(em, ctx, caseId, need));
+    }
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return { items: ids.map((id) => byId.get(id)!), cases };
+  }
+
+  async requireItem(em: Queryable, ctx: RequestContext, id: string, need: CaseAccess, options: { lock?: boolean } = {}): Promise<{ item: ItemRow; kase: AccessibleCase }> {
+    const { items, cases } = await this.requireItems(em, ctx, [id], need, options);
+    return { item: items[0], kase: cases.get(items[0].case_id)! };
+  }
+
+  /** The case of an item: one the caller may not see hides the item too (404 item_not_found). */
+  private async requireCase(em: Queryable, ctx: RequestContext, caseId: string, need: CaseAccess): Promise<AccessibleCase> {
+    try {
+      return await this.caseAccess.requireCase(em, ctx, caseId, need);
+    } catch (error) {
+      if (error instanceof CaseNotFoundError) throw new ItemNotFoundError();
+      throw error;
+    }
+  }
+
+  /** Custody acts need the item held, not pending, not disposed, and held by the caller. */
+  requireHeldBy(item: ItemRow, actor: Actor, act: string): void {
+    if (item.state === 'disposed') throw new CustodyConflictError('item_disposed', `${item.item_number} was disposed of: nothing but corrections after that`, { itemId: item.id });
+    if (item.custodian_id !== actor.id) {
+      throw new CustodyForbiddenError('not_custodian', `Only the custodian of ${item.item_number} (${item.custodian_username}) ${act}`);
+    }
+    if (item.state === 'transfer_pending') {
+      throw new CustodyConflictError('item_transfer_pending', `${item.item_number} is in a pending transfer (${item.pending_transfer_id})`, {
+        itemId: item.id,
+        transferId: item.pending_transfer_id,
+      });
+    }
+  }
+
+  requireOpenCase(kase: AccessibleCase): void {
+    if (kase.status !== 'open') throw new CustodyConflictError('case_closed', `Case ${kase.case_number} is closed`);
+  }
+
+  async append(em: EntityManager, ctx: RequestContext, events: readonly LedgerEvent[]): Promise<AppendedEntry[]> {
+    return this.ledger.appendMany(em, ctx, events);
+  }
+
+  /** Indexes entries under their items (for histories) and stamps each item with its latest entry. */
+  async link(em: EntityManager, links: readonly ItemLink[]): Promise<void> {
+    if (links.length === 0) return;
+    await em.query(`INSERT INTO item_event (item_id, ledger_idx, type) SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[])`, [
+      links.map((link) => link.itemId),
+      links.map((link) => link.index),
+      links.map((link) => link.type),
+    ]);
+    await em.query(
+      `UPDATE item SET last_event_idx = latest.idx, updated_at = now()
+         FROM (SELECT id, max(idx) AS idx FROM unnest($1::uuid[], $2::bigint[]) AS l(id, idx) GROUP BY id) AS latest
+        WHERE item.id = latest.id AND item.last_event_idx < latest.idx`,
+      [links.map((link) => link.itemId), links.map((link) => link.index)],
+    );
+  }
+}

@@ -1,0 +1,260 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { RequestContext } from '../common/request-context.js';
+import type { Queryable } from '../identity/users/user-records.js';
+import type { Signer } from '../identity/signing/signature.js';
+import { CUSTODY_EVENT_TYPES as T, type ComparedHashValue, type HashRecordedData, type HashResult } from './custody-events.js';
+import { CustodyRecords } from './custody-records.service.js';
+import { CustodyConflictError, CustodyInvalidError } from './custody.errors.js';
+import type { HashValueDto, RecordHashesDto } from './dto/hashes.dto.js';
+import { isStrongHashAlgorithm, normaliseHashValue } from './evidence-fields.js';
+import { formatOffsetDateTime, itemView, type ItemView } from './item-records.js';
+
+export interface HashRecordView {
+  readonly id: string;
+  readonly target: string;
+  readonly algorithm: string;
+  readonly value: string;
+  /** The first record of a target is its reference; later ones are verifications compared with it. */
+  readonly role: 'reference' | 'verification';
+  readonly result: HashResult | null;
+  /** A reference with no algorithm of at least 256 bits (DESIGN §2). */
+  readonly weak: boolean;
+  readonly referenceId: string | null;
+  readonly tool: string | null;
+  readonly toolVersion: string | null;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+  readonly recordedBy: { readonly username: string; readonly displayName: string; readonly agency: string | null };
+  readonly ledgerIndex: number;
+  readonly transferId: string | null;
+}
+
+interface HashRow {
+  id: string;
+  item_id: string;
+  target: string;
+  algorithm: string;
+  value: string;
+  role: 'reference' | 'verification';
+  result: HashResult | null;
+  reference_id: string | null;
+  tool: string | null;
+  tool_version: string | null;
+  occurred_at: Date;
+  occurred_offset: number;
+  recorded_at: Date;
+  username: string;
+  display_name: string;
+  agency: string | null;
+  ledger_idx: string;
+  transfer_id: string | null;
+  weak: boolean;
+}
+
+const HASH_SELECT = `
+  SELECT h.id, h.item_id, h.target, h.algorithm, h.value, h.role, h.result, h.reference_id, h.tool, h.tool_version, h.occurred_at,
+         h.occurred_offset, h.recorded_at, u.username, u.display_name, a.code AS agency, h.ledger_idx, h.transfer_id,
+         (h.role = 'reference' AND NOT EXISTS (SELECT 1 FROM hash_record s WHERE s.item_id = h.item_id AND s.target = h.target
+                                               AND s.role = 'reference' AND s.algorithm IN ('sha256', 'sha512'))) AS weak
+    FROM hash_record h
+    JOIN user_account u ON u.id = h.recorded_by
+    LEFT JOIN agency a ON a.id = u.agency_id`;
+
+function hashView(row: HashRow): HashRecordView {
+  return {
+    id: row.id,
+    target: row.target,
+    algorithm: row.algorithm,
+    value: row.value,
+    role: row.role,
+    result: row.result,
+    weak: row.weak,
+    referenceId: row.reference_id,
+    tool: row.tool,
+    toolVersion: row.tool_version,
+    occurredAt: formatOffsetDateTime(row.occurred_at, row.occurred_offset),
+    recordedAt: row.recorded_at.toISOString(),
+    recordedBy: { username: row.username, displayName: row.display_name, agency: row.agency },
+    ledgerIndex: Number(row.ledger_idx),
+    transferId: row.transfer_id,
+  };
+}
+
+export interface ReferenceHash {
+  readonly id: string;
+  readonly itemId: string;
+  readonly target: string;
+  readonly algorithm: string;
+  readonly value: string;
+  readonly ledgerIndex: number;
+}
+
+export interface ComparedHash extends ComparedHashValue {
+  readonly referenceId: string | null;
+}
+
+/** Normalised values, one per algorithm; `field` locates a refusal. */
+export function normaliseHashes(values: readonly HashValueDto[], field: string): Array<{ algorithm: string; value: string }> {
+  const seen = new Set<string>();
+  return values.map((hash, n) => {
+    const value = normaliseHashValue(hash.algorithm, hash.value);
+    if (value === undefined) throw new CustodyInvalidError('hash_value_invalid', `Not a ${hash.algorithm} value (wrong length)`, `${field}[${n}].value`);
+    if (seen.has(hash.algorithm)) throw new CustodyInvalidError('validation_failed', `${hash.algorithm} is given twice`, `${field}[${n}].algorithm`);
+    seen.add(hash.algorithm);
+    return { algorithm: hash.algorithm, value };
+  });
+}
+
+/** A verification against the target's reference, algorithm by algorithm (DESIGN §2). */
+export function compareWithReference(values: ReadonlyArray<{ algorithm: string; value: string }>, references: readonly ReferenceHash[]): ComparedHash[] {
+  return values.map(({ algorithm, value }) => {
+    const reference = references.find((ref) => ref.algorithm === algorithm);
+    if (reference === undefined) return { algorithm, value, result: 'not_compared', referenceId: null };
+    return { algorithm, value, result: reference.value === value ? 'match' : 'mismatch', referenceIndex: reference.ledgerIndex, referenceId: reference.id };
+  });
+}
+
+/** The reference hashes of the given items (all targets). */
+export async function referencesOf(db: Queryable, itemIds: readonly string[]): Promise<ReferenceHash[]> {
+  const rows = await db.query<Array<{ id: string; item_id: string; target: string; algorithm: string; value: string; ledger_idx: string }>>(
+    `SELECT id, item_id, target, algorithm, value, ledger_idx FROM hash_record WHERE item_id = ANY($1::uuid[]) AND role = 'reference'`,
+    [itemIds],
+  );
+  return rows.map((row) => ({ id: row.id, itemId: row.item_id, target: row.target, algorithm: row.algorithm, value: row.value, ledgerIndex: Number(row.ledger_idx) }));
+}
+
+/** Rows for `hash_record`; verifications carry their result and reference. */
+export async function insertHashRecords(
+  em: EntityManager,
+  rows: ReadonlyArray<{
+    itemId: string;
+    target: string;
+    role: 'reference' | 'verification';
+    hash: { algorithm: string; value: string; result?: HashResult; referenceId?: string | null };
+    tool: string | null;
+    toolVersion: string | null;
+    occurredAt: Date;
+    occurredOffset: number;
+    recordedBy: string;
+    ledgerIndex: number;
+    transferId: string | null;
+  }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await em.query(
+    `INSERT INTO hash_record (item_id, target, algorithm, value, role, result, reference_id, tool, tool_version, occurred_at, occurred_offset,
+                              recorded_by, ledger_idx, transfer_id)
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS h(item_id uuid, target text, algorithm text, value text, role text, result text,
+            reference_id uuid, tool text, tool_version text, occurred_at timestamptz, occurred_offset smallint, recorded_by uuid,
+            ledger_idx bigint, transfer_id uuid)`,
+    [
+      JSON.stringify(
+        rows.map((row) => ({
+          item_id: row.itemId,
+          target: row.target,
+          algorithm: row.hash.algorithm,
+          value: row.hash.value,
+          role: row.role,
+          result: row.role === 'reference' ? null : (row.hash.result ?? null),
+          reference_id: row.hash.referenceId ?? null,
+          tool: row.tool,
+          tool_version: row.toolVersion,
+          occurred_at: row.occurredAt.toISOString(),
+          occurred_offset: row.occurredOffset,
+          recorded_by: row.recordedBy,
+          ledger_idx: row.ledgerIndex,
+          transfer_id: row.transferId,
+        })),
+      ),
+    ],
+  );
+}
+
+/**
+ * Hash records (DESIGN §2): the first record of a target is its reference, signed `acquired`;
+ * every later one is a verification compared algorithm by algorithm, optionally signed `verified`.
+ * A mismatch marks the item compromised, for good.
+ */
+@Injectable()
+export class HashesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly records: CustodyRecords,
+  ) {}
+
+  async record(ctx: RequestContext, itemId: string, input: RecordHashesDto): Promise<{ item: ItemView; records: HashRecordView[] }> {
+    const actor = ctx.actor!;
+    const values = normaliseHashes(input.hashes, 'hashes');
+    const occurred = this.records.eventTime(input.occurredAt, 'occurredAt');
+    // Whether this is the reference decides the signature, and the password is checked before the
+    // unit of work; the unit checks again (a concurrent reference makes this one a conflict).
+    const { item: before } = await this.records.requireItem(this.dataSource, ctx, itemId, 'contribute');
+    const isReference = !(await referencesOf(this.dataSource, [before.id])).some((ref) => ref.target === input.target);
+    let signer: Signer | undefined;
+    if (isReference) signer = await this.records.authenticate(ctx, input.signature, 'acquired');
+    else if (input.signature !== undefined) signer = await this.records.authenticate(ctx, input.signature, 'verified');
+
+    return this.records.ledger.write(async (em) => {
+      const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });
+      this.records.requireHeldBy(item, actor, 'records its hashes');
+      const references = (await referencesOf(em, [item.id])).filter((ref) => ref.target === input.target);
+      if (isReference !== (references.length === 0)) {
+        throw new CustodyConflictError('hash_reference_recorded', `A reference for ${input.target} was recorded meanwhile; send the values again as a verification`);
+      }
+      const compared = isReference ? [] : compareWithReference(values, references);
+      const data: HashRecordedData = {
+        target: input.target,
+        role: isReference ? 'reference' : 'verification',
+        tool: input.tool === undefined ? null : { name: input.tool, version: input.toolVersion ?? null },
+        occurredAt: occurred.text,
+        values: isReference ? values : compared.map(({ referenceId: _referenceId, ...value }) => value),
+        ...(isReference ? { weak: !values.some((value) => isStrongHashAlgorithm(value.algorithm)) } : {}),
+      };
+      let event = {
+        type: T.hashRecorded,
+        actor: this.records.entryActor(ctx),
+        subject: { type: 'item', id: item.id, number: item.item_number },
+        case: { id: kase.id, number: kase.case_number },
+        data,
+      };
+      if (signer !== undefined) event = (await this.records.signEvent(em, event, [{ signer, ctx }])) as typeof event;
+      const [entry] = await this.records.append(em, ctx, [event]);
+      await insertHashRecords(
+        em,
+        (isReference ? values : compared).map((hash) => ({
+          itemId: item.id,
+          target: input.target,
+          role: isReference ? 'reference' : 'verification',
+          hash,
+          tool: input.tool ?? null,
+          toolVersion: input.toolVersion ?? null,
+          occurredAt: occurred.instant,
+          occurredOffset: occurred.offsetMinutes,
+          recordedBy: actor.id,
+          ledgerIndex: entry.index,
+          transferId: null,
+        })),
+      );
+      if (compared.some((hash) => hash.result === 'mismatch')) await em.query(`UPDATE item SET integrity = 'compromised' WHERE id = $1`, [item.id]);
+      await this.records.link(em, [{ itemId: item.id, index: entry.index, type: T.hashRecorded }]);
+      const { item: updated } = await this.records.requireItem(em, ctx, item.id, 'read');
+      return { item: itemView(updated), records: await this.list(em, item.id, entry.index) };
+    });
+  }
+
+  /** Every hash record of an item, oldest first (or those of one ledger entry). */
+  async list(db: Queryable, itemId: string, ledgerIndex?: number): Promise<HashRecordView[]> {
+    const rows = await db.query<HashRow[]>(
+      `${HASH_SELECT} WHERE h.item_id = $1 ${ledgerIndex === undefined ? '' : 'AND h.ledger_idx = $2'} ORDER BY h.ledger_idx, h.target, h.algorithm`,
+      ledgerIndex === undefined ? [itemId] : [itemId, ledgerIndex],
+    );
+    return rows.map(hashView);
+  }
+
+  async listForItem(ctx: RequestContext, itemId: string): Promise<{ hashes: HashRecordView[] }> {
+    const { item } = await this.records.requireItem(this.dataSource, ctx, itemId, 'read');
+    return { hashes: await this.list(this.dataSource, item.id) };
+  }
+}

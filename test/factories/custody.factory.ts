@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import type { ItemView } from '../../src/custody/item-records.js';
+import type { TransferView } from '../../src/custody/transfers.service.js';
+import { bearer, FACTORY_PASSWORD, type Session } from './identity.factory.js';
+
+/**
+ * Custody data is made through the API, as users make it: every item and transfer then has its
+ * ledger entries, and `custos ledger verify` can replay the result.
+ */
+
+/** A valid IMEI (Luhn) with a random body, so items of one test do not collide. */
+export function randomImei(): string {
+  const body = `35${Array.from(randomBytes(12), (b) => String(b % 10)).join('')}`;
+  return body + luhnDigit(body);
+}
+
+function luhnDigit(body: string): string {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let digit = Number(body[body.length - 1 - i]);
+    if (i % 2 === 0) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return String((10 - (sum % 10)) % 10);
+}
+
+export function usernameOf(session: Session): string {
+  return session.user.username as string;
+}
+
+export function signature(meaning: string, password = FACTORY_PASSWORD): { password: string; meaning: string } {
+  return { password, meaning };
+}
+
+export function phone(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    kind: 'mobile_phone',
+    description: 'Black smartphone, cracked screen, blue silicone case',
+    make: 'Samsung',
+    model: 'Galaxy S21 (SM-G991B)',
+    serial: `R58R${randomBytes(4).toString('hex').toUpperCase()}`,
+    imeis: [randomImei()],
+    powerState: 'airplane',
+    sealNumber: `SEAL-${randomBytes(3).toString('hex').toUpperCase()}`,
+    occurredAt: '2026-11-20T09:14:00+01:00',
+    place: 'Calle Mayor 12, Madrid — bedroom',
+    seizedFrom: 'Exhibit schedule line 1',
+    legalAuthority: 'JI-7 Madrid, auto 118/2026',
+    ...overrides,
+  };
+}
+
+export function hardDrive(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    kind: 'hard_drive',
+    description: '3.5" SATA drive, 2 TB, removed from tower PC',
+    make: 'Seagate',
+    model: 'ST2000DM008',
+    serial: `ZFL${randomBytes(4).toString('hex').toUpperCase()}`,
+    capacityBytes: 2_000_398_934_016,
+    sealNumber: `SEAL-${randomBytes(3).toString('hex').toUpperCase()}`,
+    occurredAt: '2026-11-20T09:40:00+01:00',
+    place: 'Calle Mayor 12, Madrid — study',
+    ...overrides,
+  };
+}
+
+export async function seize(app: NestExpressApplication, officer: Session, caseId: string, items: Array<Record<string, unknown>>): Promise<ItemView[]> {
+  const response = await request(app.getHttpServer()).post(`/api/v1/cases/${caseId}/items`).set(bearer(officer)).send({ items });
+  if (response.status !== 201) throw new Error(`seizure failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return (response.body as { items: ItemView[] }).items;
+}
+
+export async function release(
+  app: NestExpressApplication,
+  from: Session,
+  itemIds: readonly string[],
+  to: Session | string,
+  purpose = 'Forensic examination',
+): Promise<TransferView> {
+  const response = await request(app.getHttpServer())
+    .post('/api/v1/transfers')
+    .set(bearer(from))
+    .send({ itemIds, to: typeof to === 'string' ? to : usernameOf(to), purpose, signature: signature('released') });
+  if (response.status !== 201) throw new Error(`release failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body as TransferView;
+}
+
+export async function accept(
+  app: NestExpressApplication,
+  receiver: Session,
+  transfer: TransferView,
+  options: { location?: string; statements?: Record<string, { sealIntact?: boolean; sealNote?: string; hashes?: unknown[] }> } = {},
+): Promise<TransferView> {
+  const response = await request(app.getHttpServer())
+    .post(`/api/v1/transfers/${transfer.id}/accept`)
+    .set(bearer(receiver))
+    .send({
+      items: transfer.items.map((item) => ({ itemId: item.id, sealIntact: true, ...(options.statements?.[item.id] ?? {}) })),
+      ...(options.location === undefined ? {} : { location: options.location }),
+      signature: signature('received'),
+    });
+  if (response.status !== 200) throw new Error(`acceptance failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body as TransferView;
+}
