@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { CustodyChainError, CustodyReplay, isCustodyEvent, type ItemCustody } from '../custody/custody-chain.js';
 import { binaryCopyRows, int2, int8 } from './binary-copy.js';
 import { entryProblem, type LedgerEntry } from './core/entry.js';
 import { canonicalBytes } from './core/jcs.js';
@@ -13,12 +14,19 @@ import { CompactRange, leafHash, openCheckpoint, type TreeNode, type VerifierKey
  * gapless; every checkpoint is signed by a trusted key and commits to exactly the tree the entries
  * form at its size (so consecutive checkpoints are consistent with each other, and a rewritten
  * history cannot match an old signed checkpoint); with `deep`, every entry is canonical, states
- * its own index, and every signature is bound to it.
+ * its own index, and every signature is bound to it. And the custody events, replayed in index
+ * order (custody-chain.ts), form an unbroken chain whose end is exactly the `item` table: the same
+ * items, each with the custodian, state, integrity and location the ledger gives it.
  *
  * How: three connections share one exported REPEATABLE READ snapshot (the service may go on
  * appending meanwhile). Entries and tree nodes arrive as two binary COPY streams, the nodes in the
  * order the entries complete them, so both are merged in one pass with constant memory;
- * checkpoints and the state row are read on the third.
+ * checkpoints, the state row and finally the `item` table are read on the third.
+ *
+ * Only custody entries are parsed without `deep`, found by the `type` column. That column is not
+ * covered by the leaf hash, so it is checked against the type the entry's bytes state (the last
+ * `"type":"…"` of a canonical entry, a backward search of a few bytes): a custody entry cannot be
+ * hidden from the replay by relabelling it.
  */
 export interface VerifyOptions {
   /** Keys whose checkpoint signatures are trusted (from outside the database). */
@@ -37,7 +45,14 @@ export interface VerifyOptions {
 }
 
 export type VerifyResult =
-  | { ok: true; treeSize: number; rootHash: Buffer; checkpoints: number }
+  | {
+      ok: true;
+      treeSize: number;
+      rootHash: Buffer;
+      checkpoints: number;
+      /** Rows of the `item` table checked against the custody replay. */
+      items: number;
+    }
   | { ok: false; index: number | null; reason: string };
 
 class Failure extends Error {
@@ -192,13 +207,18 @@ async function run(meta: pg.Client, entryClient: pg.Client, nodeClient: pg.Clien
   const onCompleted = (node: TreeNode): void => {
     completed.push(node);
   };
-  for await (const batch of binaryCopyRows(entryClient, 'COPY (SELECT idx, entry, leaf_hash FROM ledger_entry ORDER BY idx) TO STDOUT (FORMAT binary)')) {
-    for (const [idxField, entry, storedLeaf] of batch) {
+  const custody = new CustodyReplay();
+  for await (const batch of binaryCopyRows(
+    entryClient,
+    'COPY (SELECT idx, entry, leaf_hash, type FROM ledger_entry ORDER BY idx) TO STDOUT (FORMAT binary)',
+  )) {
+    for (const [idxField, entry, storedLeaf, typeField] of batch) {
       const index = int8(idxField);
       if (index !== expected) throw new Failure(expected, `entry ${expected} is missing (next stored index is ${index})`);
       const leaf = leafHash(entry!);
       if (!sameHash(leaf, storedLeaf)) throw new Failure(index, `entry ${index}: its bytes do not hash to its stored leaf hash`);
-      if (options.deep) checkContent(entry!, index);
+      const parsed = options.deep ? checkContent(entry!, index) : undefined;
+      replayCustody(custody, entry!, index, typeField, parsed);
       range.append(leaf, onCompleted);
       if (completed.length > 0 && !checkCompletedNow(index)) await checkCompleted(index);
       expected++;
@@ -230,17 +250,162 @@ async function run(meta: pg.Client, entryClient: pg.Client, nodeClient: pg.Clien
       throw new Failure(expected, `${checkpoint.source} is beyond the ${expected} stored entries: the ledger was truncated`);
     }
   }
-  return { ok: true, treeSize: expected, rootHash: root, checkpoints: storedChecked };
+  const items = await checkCustodyTables(meta, custody);
+  return { ok: true, treeSize: expected, rootHash: root, checkpoints: storedChecked, items };
 }
 
-function checkContent(bytes: Buffer, index: number): void {
-  let entry: LedgerEntry;
+function parseEntry(bytes: Buffer, index: number): LedgerEntry {
+  let entry: unknown;
   try {
-    entry = JSON.parse(bytes.toString('utf8')) as LedgerEntry;
+    entry = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new Failure(index, `entry ${index} is not valid JSON`);
   }
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Failure(index, `entry ${index} is not a JSON object`);
+  return entry as LedgerEntry;
+}
+
+function checkContent(bytes: Buffer, index: number): LedgerEntry {
+  const entry = parseEntry(bytes, index);
   if (!canonicalBytes(entry).equals(bytes)) throw new Failure(index, `entry ${index} is not in canonical (RFC 8785) form`);
   const problem = entryProblem(entry, index);
   if (problem !== undefined) throw new Failure(index, problem);
+  return entry;
+}
+
+const TYPE_MEMBER = Buffer.from('"type":"');
+const QUOTE = 0x22;
+
+/**
+ * Whether the entry's bytes state `type`. The members of a canonical entry are sorted, and `type`
+ * is followed only by `v`: its value is the one after the last `"type":"`. (Any `"` inside a type is
+ * escaped, so the search cannot stop early.)
+ */
+function statesType(bytes: Buffer, type: Buffer): boolean {
+  const at = bytes.lastIndexOf(TYPE_MEMBER);
+  if (at < 0) return false;
+  const start = at + TYPE_MEMBER.length;
+  const end = start + type.length;
+  return end < bytes.length && bytes[end] === QUOTE && bytes.subarray(start, end).equals(type);
+}
+
+/**
+ * Feeds a custody entry to the replay: a break in the chain fails at that entry's index. Parses
+ * only custody entries (those the `type` column names, or whose bytes disagree with it) unless
+ * `deep` parsed every entry already.
+ */
+function replayCustody(custody: CustodyReplay, bytes: Buffer, index: number, typeField: Buffer | null, parsed: LedgerEntry | undefined): void {
+  const type = typeField === null ? '' : typeField.toString('utf8');
+  const custodyType = isCustodyEvent(type);
+  if (parsed === undefined) {
+    if (!custodyType && typeField !== null && statesType(bytes, typeField)) return;
+    parsed = parseEntry(bytes, index);
+  }
+  if (parsed.type !== type) {
+    throw new Failure(index, `entry ${index}: its type column says "${type}" but the entry's type is "${String(parsed.type)}"`);
+  }
+  if (!custodyType) return;
+  // The replay reports the stored index; without `deep` nothing else checked the one the entry states.
+  if (parsed.index !== index) throw new Failure(index, `entry stored at index ${index} says its index is ${String(parsed.index)}`);
+  try {
+    custody.apply(parsed);
+  } catch (error) {
+    if (error instanceof CustodyChainError) throw new Failure(error.index, error.message);
+    throw error;
+  }
+}
+
+interface ItemRow {
+  id: string;
+  itemNumber: string;
+  custodianId: string | null;
+  state: string | null;
+  integrity: string | null;
+  location: string | null;
+}
+
+const text = (field: Buffer | null): string | null => (field === null ? null : field.toString('utf8'));
+const quoted = (value: string | null): string => (value === null ? 'null' : `"${value}"`);
+
+/** The first column of `row` whose value is not the replay's, as a failure reason. */
+function custodyDifference(row: ItemRow, item: ItemCustody): string | undefined {
+  const fields: Array<[column: string, stored: string | null, replayed: string | null]> = [
+    ['item_number', row.itemNumber, item.number],
+    ['custodian_id', row.custodianId, item.custodianId],
+    ['state', row.state, item.state],
+    ['integrity', row.integrity, item.integrity],
+    ['location', row.location, item.location],
+  ];
+  for (const [column, stored, replayed] of fields) {
+    if (stored !== replayed) {
+      return `item ${item.number}: the item table has ${column} ${quoted(stored)} but the ledger's custody events give ${quoted(replayed)}`;
+    }
+  }
+  return undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Compares the `item` table, streamed in the verification's snapshot, with the end of the replay:
+ * every row is an item the ledger registered, with its custodian, state, integrity and location,
+ * and every registered item has a row. Of several differences it reports the one at the lowest
+ * ledger index (an item's last entry), then rows the ledger never registered. Returns the rows
+ * checked.
+ */
+async function checkCustodyTables(client: pg.Client, custody: CustodyReplay): Promise<number> {
+  let first: { index: number | null; reason: string; order: number; tie: string } | undefined;
+  const found = (index: number | null, reason: string, tie: string): void => {
+    const order = index ?? Number.POSITIVE_INFINITY;
+    if (first === undefined || order < first.order || (order === first.order && tie < first.tie)) first = { index, reason, order, tie };
+  };
+  let rows = 0;
+  let matched = 0;
+  for await (const batch of binaryCopyRows(
+    client,
+    'COPY (SELECT id::text, item_number, custodian_id::text, state, integrity, location FROM item) TO STDOUT (FORMAT binary)',
+  )) {
+    for (const fields of batch) {
+      rows++;
+      const row: ItemRow = {
+        id: text(fields[0])!,
+        itemNumber: text(fields[1])!,
+        custodianId: text(fields[2]),
+        state: text(fields[3]),
+        integrity: text(fields[4]),
+        location: text(fields[5]),
+      };
+      const item = custody.items.get(row.id);
+      if (item === undefined) {
+        found(null, `item ${row.itemNumber} (${row.id}) is in the item table but no ledger entry registers it`, row.itemNumber);
+        continue;
+      }
+      matched++;
+      const difference = custodyDifference(row, item);
+      if (difference !== undefined) found(item.lastIndex, difference, item.number);
+    }
+  }
+  if (matched !== custody.items.size) {
+    // Some registered item has no row: find which, a page of ids at a time (only when failing).
+    const page: ItemCustody[] = [];
+    const checkPage = async (): Promise<void> => {
+      const ids = page.filter((item) => UUID.test(item.id)).map((item) => item.id);
+      const present = new Set(
+        (await client.query<{ id: string }>('SELECT id::text AS id FROM item WHERE id = ANY($1::uuid[])', [ids])).rows.map((row) => row.id),
+      );
+      for (const item of page) {
+        if (!present.has(item.id)) {
+          found(item.lastIndex, `item ${item.number} (${item.id}) is registered in the ledger but missing from the item table`, item.number);
+        }
+      }
+      page.length = 0;
+    };
+    for (const item of custody.items.values()) {
+      page.push(item);
+      if (page.length === 10_000) await checkPage();
+    }
+    if (page.length > 0) await checkPage();
+  }
+  if (first !== undefined) throw new Failure(first.index, first.reason);
+  return rows;
 }

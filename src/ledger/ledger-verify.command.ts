@@ -66,7 +66,7 @@ export async function runLedgerVerify(
     if (result.ok) {
       out.write(
         `ledger OK: ${result.treeSize} entries, root ${result.rootHash.toString('base64')}, ` +
-          `${result.checkpoints} signed checkpoints verified, in ${seconds.toFixed(1)} s\n`,
+          `${result.checkpoints} signed checkpoints verified, custody of ${result.items} items matches the ledger, in ${seconds.toFixed(1)} s\n`,
       );
       return 0;
     }

@@ -6,7 +6,7 @@ export const TEST_CONTEXT = { actor: null, requestId: 'test', ip: null } as cons
 
 export function testEvent(n: number, overrides: Partial<LedgerEvent> = {}): LedgerEvent {
   return {
-    type: 'item.seized',
+    type: 'test.recorded',
     actor: { id: 'u-1', username: 'officer.garcia', displayName: 'Ana García', agency: 'ES-PN', role: 'officer' },
     subject: { type: 'item', id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, number: `ES-PN-2026-${String(n).padStart(6, '0')}` },
     data: { kind: 'mobile_phone', description: `Phone ${n}`, seal: `SEAL-${n}` },
