@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { createRootLogger } from './common/logging.js';
 import { revertLastMigration, runMigrations } from './database/migrate.js';
 import { DomainError } from './common/domain-error.js';
+import { DEMO_USAGE, runDemo } from './demo/demo.command.js';
 import { IDENTITY_USAGE, runAgencyCreate, runUserCreate } from './identity/identity.command.js';
 import { runLedgerVerify } from './ledger/ledger-verify.command.js';
 import { connectDatabase } from './service.js';
@@ -23,15 +25,15 @@ commands:
                       first bad index. Trusts the key in LEDGER_KEY_FILE unless --key is given;
                       --checkpoint adds checkpoints held outside the database; --deep also checks
                       each entry's canonical form, stated index and signature bindings.
-${IDENTITY_USAGE}  help                this text
+${IDENTITY_USAGE}${DEMO_USAGE}  help                this text
 `;
 
-async function withDatabase<T>(work: (urls: { ownerUrl: string; appUrl: string }, config: AppConfig) => Promise<T>): Promise<T> {
+async function withDatabase<T>(work: (urls: { ownerUrl: string; appUrl: string }, config: AppConfig, logger: Logger) => Promise<T>): Promise<T> {
   const config = loadConfig({ ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
   const logger = createRootLogger(config);
   const database = await connectDatabase(config, logger, { attach: true });
   try {
-    return await work(database, config);
+    return await work(database, config, logger);
   } finally {
     await database.embedded?.stop();
   }
@@ -63,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
         if (config.runMigrations) await runMigrations(ownerUrl, { info: () => undefined });
         return runAgencyCreate(argv.slice(2), appUrl, io);
       });
+    case 'demo':
+      return withDatabase((urls, config, logger) => runDemo(urls, config, io, { logger }));
     case 'help':
     case '--help':
       process.stdout.write(USAGE);
