@@ -56,6 +56,7 @@ describe('access matrix, cell by cell', () => {
   let other: TestAgency;
   let third: TestAgency;
   let otherOfficer: TestUser;
+  let otherOfficerSession: Session;
   const callers = new Map<MatrixCaller, { user: TestUser; session: Session }>();
 
   beforeAll(async () => {
@@ -66,6 +67,7 @@ describe('access matrix, cell by cell', () => {
     other = await createAgency(db, { code: 'AR-OTHER', country: 'AR' });
     third = await createAgency(db, { code: 'PT-THIRD', country: 'PT' });
     otherOfficer = await createUser(db, other, { roles: ['officer'] });
+    otherOfficerSession = await login(app, otherOfficer);
     for (const caller of MATRIX_CALLERS) {
       if (caller === 'no token') continue;
       const user = caller === 'platform admin' ? await createUser(db, null, { roles: ['admin'], platformAdmin: true }) : await createUser(db, home, { roles: [ROLE_OF[caller]!] });
@@ -84,13 +86,17 @@ describe('access matrix, cell by cell', () => {
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     const exempt = ['POST /api/v1/auth/login', 'POST /api/v1/auth/refresh', 'POST /api/v1/auth/logout', 'POST /api/v1/auth/password'];
-    const ours = documented.filter((route) => /^\w+ \/api\/v1\/(auth|agencies|users|access-log|cases)(\/|$)/.test(route) && !exempt.includes(route));
+    const ours = documented.filter(
+      (route) => (/^\w+ \/api\/v1\/(auth|agencies|users|access-log|cases)(\/|$)/.test(route) || /^GET \/api\/v1\/items\/:id/.test(route)) && !exempt.includes(route),
+    );
     const inMatrix = new Set(matrix.map((row) => `${row.method} ${row.path}`));
     expect(ours.filter((route) => !inMatrix.has(route))).toEqual([]);
   });
 
   interface Target {
     case?: TestCase;
+    /** An item seized in the case, for item routes. */
+    itemId?: string;
     shareId?: string;
     userId?: string;
   }
@@ -102,7 +108,7 @@ describe('access matrix, cell by cell', () => {
       const target = await createUser(db, row.relation === 'foreign' ? other : home, { roles: ['clerk'] });
       return { userId: target.id };
     }
-    if (!row.path.startsWith('/api/v1/cases') || row.relation === '—') return {};
+    if (!/^\/api\/v1\/(cases|items\/)/.test(row.path) || row.relation === '—') return {};
     const homeOfficer = callers.get('officer')!.user;
     const owned = row.relation === 'own';
     const found = owned ? await createCase(db, home.id, homeOfficer.id) : await createCase(db, other.id, otherOfficer.id);
@@ -125,7 +131,17 @@ describe('access matrix, cell by cell', () => {
         break;
     }
     const shareId = row.path.includes(':shareId') ? await shareCase(db, found.id, { agencyId: third.id }, 'read', granter) : undefined;
-    return { case: found, shareId };
+    const itemId = row.path.startsWith('/api/v1/items/') ? await seizeOne(owned ? callers.get('officer')!.session : otherOfficerSession, found.id) : undefined;
+    return { case: found, shareId, itemId };
+  }
+
+  async function seizeOne(officer: Session, caseId: string): Promise<string> {
+    const { body } = await request(app.getHttpServer())
+      .post(`/api/v1/cases/${caseId}/items`)
+      .set(bearer(officer))
+      .send({ items: [{ kind: 'usb_drive', description: 'Matrix USB stick', occurredAt: '2026-01-05T10:00:00+01:00', place: 'Matrix street 1' }] })
+      .expect(201);
+    return (body as { items: Array<{ id: string }> }).items[0].id;
   }
 
   function body(row: MatrixRow, relation: string): Record<string, unknown> | undefined {
@@ -167,7 +183,7 @@ describe('access matrix, cell by cell', () => {
           const target = await arrange(row, caller);
           const path =
             row.path
-              .replace(':id', target.case?.id ?? target.userId ?? randomUUID())
+              .replace(':id', target.itemId ?? target.case?.id ?? target.userId ?? randomUUID())
               .replace(':shareId', target.shareId ?? randomUUID()) + (row.method === 'GET' && row.path === '/api/v1/cases' ? '?limit=500' : '');
           const response = await send(row.method, path, caller, body(row, row.relation));
           expect({ status: response.status, code: response.body?.code }).toMatchObject({ status: expected.status });
@@ -178,9 +194,9 @@ describe('access matrix, cell by cell', () => {
           if (expected.status === 401) expect(response.body.code).toBe('unauthenticated');
           if (expected.status === 403) expect(FORBIDDEN_CODES).toContain(response.body.code);
           if (expected.status === 404 && target.case) {
-            // Indistinguishable from a case that does not exist.
-            expect(response.body.code).toBe('case_not_found');
-            const missing = await send(row.method, path.replace(target.case.id, randomUUID()), caller, body(row, row.relation));
+            // Indistinguishable from a case (or item) that does not exist.
+            expect(response.body.code).toBe(target.itemId === undefined ? 'case_not_found' : 'item_not_found');
+            const missing = await send(row.method, path.replace(target.itemId ?? target.case.id, randomUUID()), caller, body(row, row.relation));
             expect(withoutInstance(missing.body)).toEqual(withoutInstance(response.body));
           }
           if (expected.status === 404 && target.userId) expect(response.body.code).toBe('user_not_found');
