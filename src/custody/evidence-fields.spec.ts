@@ -11,6 +11,7 @@ import {
   isNotInFuture,
   IsOffsetDateTime,
   isStrongHashAlgorithm,
+  luhnCheckDigit,
   luhnValid,
   normaliseHashValue,
   normaliseMac,
@@ -35,6 +36,21 @@ describe('luhnValid', () => {
       }
     }
     expect(luhnValid('490154203237581')).toBe(false);
+  });
+});
+
+describe('luhnCheckDigit', () => {
+  it('gives the digit that makes the whole number Luhn-valid, and only that one', () => {
+    expect(luhnCheckDigit('49015420323751')).toBe('8');
+    expect(luhnCheckDigit('894450010219830482')).toBe('6');
+    for (const body of ['1', '35693803564380', '8901260842105617411']) {
+      const digit = luhnCheckDigit(body);
+      for (const candidate of '0123456789') expect(luhnValid(body + candidate)).toBe(candidate === digit);
+    }
+  });
+
+  it('refuses anything but digits', () => {
+    expect(() => luhnCheckDigit('12a4')).toThrow(/digits/);
   });
 });
 

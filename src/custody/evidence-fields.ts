@@ -5,11 +5,10 @@ import { buildMessage, ValidateBy, type ValidationOptions } from 'class-validato
  * issuing standards define them. Pure functions, plus class-validator decorators for the DTOs.
  */
 
-/** Luhn (ISO/IEC 7812-1) over every digit, the check digit last. */
-export function luhnValid(digits: string): boolean {
-  if (!/^\d{2,}$/.test(digits)) return false;
+/** The Luhn (ISO/IEC 7812-1) sum of `digits`, doubling every second digit from the right when `checkDigitLast`. */
+function luhnSum(digits: string, checkDigitLast: boolean): number {
   let sum = 0;
-  for (let i = digits.length - 1, double = false; i >= 0; i--, double = !double) {
+  for (let i = digits.length - 1, double = !checkDigitLast; i >= 0; i--, double = !double) {
     let digit = digits.charCodeAt(i) - 48;
     if (double) {
       digit *= 2;
@@ -17,7 +16,18 @@ export function luhnValid(digits: string): boolean {
     }
     sum += digit;
   }
-  return sum % 10 === 0;
+  return sum;
+}
+
+/** Luhn (ISO/IEC 7812-1) over every digit, the check digit last. */
+export function luhnValid(digits: string): boolean {
+  return /^\d{2,}$/.test(digits) && luhnSum(digits, true) % 10 === 0;
+}
+
+/** The Luhn check digit to append to `body` (as IMEIs and ICCIDs carry it). */
+export function luhnCheckDigit(body: string): string {
+  if (!/^\d+$/.test(body)) throw new Error('a Luhn body is digits only');
+  return String((10 - (luhnSum(body, false) % 10)) % 10);
 }
 
 /** IMEI (3GPP TS 23.003): 14 digits and a Luhn check digit. IMEISV (16 digits) has none: refused. */

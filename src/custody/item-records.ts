@@ -1,6 +1,6 @@
 import type { Actor } from '../common/request-context.js';
 import type { UserRow } from '../identity/users/user-records.js';
-import type { Disposition, Integrity, ItemKind, ItemState, PartyRef, PowerState } from './custody-events.js';
+import type { Disposition, Integrity, ItemDescription, ItemKind, ItemState, PartyRef, PowerState } from './custody-events.js';
 
 /**
  * An instant as the people there saw it: RFC 3339 in the given UTC offset (minutes east), seconds
@@ -15,27 +15,11 @@ export function formatOffsetDateTime(instant: Date, offsetMinutes: number): stri
   return `${local.slice(0, 19)}${ms === '.000' ? '' : ms}${offset}`;
 }
 
-export interface ItemView {
+/** An item as the API shows it: what was seized (corrected values), and its custody now. */
+export interface ItemView extends Omit<ItemDescription, 'parent'> {
   readonly id: string;
   readonly itemNumber: string;
   readonly case: { readonly id: string; readonly caseNumber: string; readonly agency: string };
-  readonly kind: ItemKind;
-  readonly description: string;
-  readonly make: string | null;
-  readonly model: string | null;
-  readonly serial: string | null;
-  readonly imeis: readonly string[];
-  readonly iccid: string | null;
-  readonly macAddresses: readonly string[];
-  /** Decimal string: capacities exceed what a JSON number carries exactly. */
-  readonly capacityBytes: string | null;
-  readonly condition: string | null;
-  readonly powerState: PowerState | null;
-  readonly sealNumber: string | null;
-  readonly occurredAt: string;
-  readonly place: string;
-  readonly seizedFrom: string | null;
-  readonly legalAuthority: string | null;
   readonly parent: { readonly id: string; readonly itemNumber: string } | null;
   readonly acquisition: { readonly tool: string; readonly toolVersion: string | null; readonly method: string | null } | null;
   readonly custodian: PartyRef;

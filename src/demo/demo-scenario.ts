@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Role } from '../common/request-context.js';
 import type { ItemKind, PowerState } from '../custody/custody-events.js';
+import { luhnCheckDigit } from '../custody/evidence-fields.js';
 
 /**
  * The data of `custos demo` (issue #5): a Spanish-led investigation with a lab in Buenos Aires,
@@ -68,31 +69,17 @@ export const PLATFORM_ADMIN: DemoUser = { username: U.platformAdmin, displayName
 // ---------------------------------------------------------------------------------------------
 // Identifiers that pass the checks a lab expects
 
-/** Luhn check digit of a string of digits (ISO/IEC 7812, as IMEIs and ICCIDs use it). */
-export function luhnDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let digit = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return String((10 - (sum % 10)) % 10);
-}
-
 /** An IMEI from its 8-digit TAC and 6-digit serial: 15 digits with a valid check digit. */
 export function imei(tac: string, serial: string): string {
   const body = `${tac}${serial}`;
   if (!/^\d{14}$/.test(body)) throw new Error(`an IMEI body is 14 digits (got ${body})`);
-  return body + luhnDigit(body);
+  return body + luhnCheckDigit(body);
 }
 
 /** An ICCID: 89, country calling code, issuer and account (18 digits), then the check digit. */
 export function iccid(body: string): string {
   if (!/^89\d{16,17}$/.test(body)) throw new Error(`an ICCID body is 18–19 digits starting 89 (got ${body})`);
-  return body + luhnDigit(body);
+  return body + luhnCheckDigit(body);
 }
 
 export type DemoHashAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha512';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { luhnCheckDigit } from '../../src/custody/evidence-fields.js';
 import type { ItemView } from '../../src/custody/item-records.js';
 import type { TransferView } from '../../src/custody/transfers.service.js';
 import { bearer, FACTORY_PASSWORD, type Session } from './identity.factory.js';
@@ -13,20 +14,7 @@ import { bearer, FACTORY_PASSWORD, type Session } from './identity.factory.js';
 /** A valid IMEI (Luhn) with a random body, so items of one test do not collide. */
 export function randomImei(): string {
   const body = `35${Array.from(randomBytes(12), (b) => String(b % 10)).join('')}`;
-  return body + luhnDigit(body);
-}
-
-function luhnDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let digit = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return String((10 - (sum % 10)) % 10);
+  return body + luhnCheckDigit(body);
 }
 
 export function usernameOf(session: Session): string {
