@@ -140,7 +140,7 @@ export class TransfersService {
 
   async release(ctx: RequestContext, input: CreateTransferDto): Promise<TransferView> {
     const actor = ctx.actor!;
-    const itemIds = input.itemIds.map((id) => id.toLowerCase());
+    const itemIds = [...new Set(input.itemIds.map((id) => id.toLowerCase()))];
     const signer = await this.records.authenticate(ctx, input.signature, 'released');
     return this.records.ledger.write(async (em) => {
       const { items, cases } = await this.records.requireItems(em, ctx, itemIds, 'contribute', { lock: true });
