@@ -18,6 +18,12 @@ import { isNotInFuture, parseOffsetDateTime } from './evidence-fields.js';
 import { ITEM_SELECT, formatOffsetDateTime, type ItemRow } from './item-records.js';
 import type { SignatureDto } from './dto/signature.dto.js';
 
+/**
+ * Nothing in a custody record happened before 1900: an earlier date is a typo (0026 for 2026), and
+ * PostgreSQL cannot even read the year 0 that such a date may fall in.
+ */
+const EARLIEST_EVENT_TIME = Date.UTC(1900, 0, 1);
+
 export interface EventTime {
   readonly instant: Date;
   readonly offsetMinutes: number;
@@ -56,10 +62,11 @@ export class CustodyRecords {
     return entryActor(ctx, this.custodyRole(ctx.actor!))!;
   }
 
-  /** `occurredAt` parsed with its offset; refused when later than now plus the configured clock skew. */
+  /** `occurredAt` parsed with its offset; refused when later than now plus the configured clock skew, or before 1900. */
   eventTime(text: string, field: string, now = new Date()): EventTime {
     const parsed = parseOffsetDateTime(text);
     if (parsed === undefined) throw new CustodyInvalidError('validation_failed', `${field} must be an RFC 3339 date-time with its UTC offset`, field);
+    if (parsed.instant.getTime() < EARLIEST_EVENT_TIME) throw new CustodyInvalidError('validation_failed', `${field} (${text}) is before 1900: a typo?`, field);
     if (!isNotInFuture(parsed.instant, now, this.config.clockSkewSeconds)) {
       throw new CustodyInvalidError('occurred_in_future', `${field} (${text}) is in the future`, field);
     }

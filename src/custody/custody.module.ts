@@ -14,6 +14,6 @@ import { TransfersService } from './transfers.service.js';
   imports: [CasesModule, IdentityModule],
   controllers: [ItemsController, TransfersController],
   providers: [CustodyRecords, ItemsService, HashesService, TransfersService, ItemHistoryService],
-  exports: [ItemsService, ItemHistoryService, TransfersService, HashesService],
+  exports: [CustodyRecords, ItemsService, ItemHistoryService, TransfersService, HashesService],
 })
 export class CustodyModule {}

@@ -95,14 +95,17 @@ export interface ComparedHash extends ComparedHashValue {
   readonly referenceId: string | null;
 }
 
-/** Normalised values, one per algorithm; `field` locates a refusal. */
-export function normaliseHashes(values: readonly HashValueDto[], field: string): Array<{ algorithm: string; value: string }> {
+/** Normalised values, one per algorithm (of each target, when they name one); `field` locates a refusal. */
+export function normaliseHashes(values: ReadonlyArray<HashValueDto & { target?: string }>, field: string): Array<{ algorithm: string; value: string }> {
   const seen = new Set<string>();
   return values.map((hash, n) => {
     const value = normaliseHashValue(hash.algorithm, hash.value);
     if (value === undefined) throw new CustodyInvalidError('hash_value_invalid', `Not a ${hash.algorithm} value (wrong length)`, `${field}[${n}].value`);
-    if (seen.has(hash.algorithm)) throw new CustodyInvalidError('validation_failed', `${hash.algorithm} is given twice`, `${field}[${n}].algorithm`);
-    seen.add(hash.algorithm);
+    const key = `${hash.target ?? ''}/${hash.algorithm}`;
+    if (seen.has(key)) {
+      throw new CustodyInvalidError('validation_failed', `${hash.algorithm} is given twice${hash.target === undefined ? '' : ` for ${hash.target}`}`, `${field}[${n}].algorithm`);
+    }
+    seen.add(key);
     return { algorithm: hash.algorithm, value };
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CaseAccessService } from '../cases/case-access.service.js';
 import { CaseNotFoundError } from '../cases/cases.errors.js';
@@ -423,7 +424,8 @@ export class TransfersService {
     if (query.status !== undefined) where.push(`t.status = ${param(query.status)}`);
     if (query.cursor !== undefined) {
       const [releasedUs, id] = decodeCursor(query.cursor, ['string', 'string'] as const);
-      if (!/^\d{1,19}$/.test(releasedUs) || !/^[0-9a-f-]{36}$/.test(id)) throw new CursorInvalidError();
+      // Checked before they reach SQL: a bigint or uuid cast of anything else is a 500, not a 400.
+      if (!/^\d{1,18}$/.test(releasedUs) || !isUUID(id)) throw new CursorInvalidError();
       where.push(`((extract(epoch FROM t.released_at) * 1000000)::bigint, t.id) < (${param(releasedUs)}::bigint, ${param(id)}::uuid)`);
     }
     const rows = await this.dataSource.query<TransferRow[]>(

@@ -8,6 +8,7 @@ import { parseVerifierKey } from '../../src/ledger/core/signed-note.js';
 import { verifyLedger } from '../../src/ledger/ledger-verifier.js';
 import { accept, hardDrive, phone, release, seize, signature, usernameOf } from '../factories/custody.factory.js';
 import { bearer, createAgency, createUser, dataSourceOf, login, type Session } from '../factories/identity.factory.js';
+import { expectRefused } from '../utils/custody-state.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
@@ -38,7 +39,6 @@ describe('custody, as users live it', () => {
   const item = async (session: Session, id: string): Promise<ItemView> => (await api().get(`/api/v1/items/${id}`).set(bearer(session)).expect(200)).body as ItemView;
   const history = async (session: Session, id: string): Promise<HistoryEvent[]> =>
     ((await api().get(`/api/v1/items/${id}/history`).set(bearer(session)).expect(200)).body as { events: HistoryEvent[] }).events;
-  const treeSize = async (): Promise<number> => Number((await db.query<Array<{ tree_size: string }>>('SELECT tree_size FROM ledger_state'))[0].tree_size);
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -198,17 +198,7 @@ describe('custody, as users live it', () => {
   });
 
   describe('refusals: each with a clear problem, and nothing changed', () => {
-    const unchanged = async (attempt: () => Promise<request.Response>, status: number, code: string): Promise<void> => {
-      const sizeBefore = await treeSize();
-      const before = await db.query('SELECT id, custodian_id, state, integrity, location FROM item ORDER BY id');
-      const transfersBefore = await db.query('SELECT id, status FROM transfer ORDER BY id');
-      const response = await attempt();
-      expect({ status: response.status, code: response.body.code }).toEqual({ status, code });
-      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(await treeSize()).toBe(sizeBefore);
-      expect(await db.query('SELECT id, custodian_id, state, integrity, location FROM item ORDER BY id')).toEqual(before);
-      expect(await db.query('SELECT id, status FROM transfer ORDER BY id')).toEqual(transfersBefore);
-    };
+    const unchanged = (attempt: () => Promise<request.Response>, status: number, code: string): Promise<request.Response> => expectRefused(db, attempt, status, code);
 
     it('a release by someone who is not the custodian', async () => {
       await unchanged(

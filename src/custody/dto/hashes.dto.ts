@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { HASH_ALGORITHMS, IsOffsetDateTime } from '../evidence-fields.js';
 import { SignatureDto } from './signature.dto.js';
-import { TextField, Trim } from './text-field.js';
+import { Omittable, TextField, Trim } from './text-field.js';
 
 export class HashValueDto {
   @ApiProperty({ enum: HASH_ALGORITHMS })
@@ -47,7 +47,7 @@ export class RecordHashesDto {
   occurredAt!: string;
 
   @ApiPropertyOptional({ type: SignatureDto, description: 'Required when this is the first record of the target (the reference), signed `acquired`' })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => SignatureDto)
   signature?: SignatureDto;

@@ -3,10 +3,11 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
   IsArray,
+  IsDefined,
   IsIn,
   IsInt,
-  IsOptional,
   IsUUID,
   Matches,
   Max,
@@ -18,7 +19,7 @@ import { DISPOSITIONS, INTEGRITY_STATES, ITEM_KINDS, ITEM_STATES, POWER_STATES, 
 import { IsIccid, IsImei, IsMacAddress, IsOffsetDateTime } from '../evidence-fields.js';
 import { HashValueDto } from './hashes.dto.js';
 import { SignatureDto } from './signature.dto.js';
-import { TextField, Trim } from './text-field.js';
+import { Omittable, TextField, Trim } from './text-field.js';
 
 /** Most devices that are seized in one search fit; a bigger search is several requests. */
 export const MAX_SEIZURE_BATCH = 200;
@@ -37,7 +38,7 @@ export class AcquisitionDto {
   method?: string;
 
   @ApiPropertyOptional({ example: 'image.E01', default: 'image', description: 'What the hashes are of' })
-  @IsOptional()
+  @Omittable()
   @Trim()
   @Matches(/^[a-z0-9][a-z0-9._-]{0,99}$/, { message: 'target must be lower-case letters, digits, ".", "_" or "-" (e.g. image.E01 → image.e01)' })
   target?: string;
@@ -73,7 +74,7 @@ export class ItemInputDto {
   serial?: string;
 
   @ApiPropertyOptional({ example: ['490154203237518'], description: '15 digits each, Luhn-checked; at most 4 (multi-SIM)' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(4)
   @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((v: unknown) => (typeof v === 'string' ? v.trim() : v)) : value))
@@ -81,20 +82,20 @@ export class ItemInputDto {
   imeis?: string[];
 
   @ApiPropertyOptional({ example: '8944500102198304826', description: '19–20 digits starting 89, Luhn-checked' })
-  @IsOptional()
+  @Omittable()
   @Trim()
   @IsIccid()
   iccid?: string;
 
   @ApiPropertyOptional({ example: ['a4:5e:60:c2:19:7f'], description: 'aa:bb:cc:dd:ee:ff, aa-bb-…, or aabb.ccdd.eeff; stored lower-case with colons' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(16)
   @IsMacAddress({ each: true })
   macAddresses?: string[];
 
   @ApiPropertyOptional({ example: 128000000000, description: 'Bytes; a positive integer' })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(Number.MAX_SAFE_INTEGER)
@@ -105,12 +106,12 @@ export class ItemInputDto {
   condition?: string;
 
   @ApiPropertyOptional({ enum: POWER_STATES })
-  @IsOptional()
+  @Omittable()
   @IsIn(POWER_STATES)
   powerState?: PowerState;
 
   @ApiPropertyOptional({ example: 'ES-PN-SEAL-0042117', description: 'Number of the tamper-evident bag' })
-  @IsOptional()
+  @Omittable()
   @Trim()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$/, { message: 'sealNumber must be 1–64 letters, digits, spaces, ".", "/", "_" or "-"' })
   sealNumber?: string;
@@ -136,19 +137,19 @@ export class ItemInputDto {
   location?: string;
 
   @ApiPropertyOptional({ description: 'An item of the same case this one was in or was made from (SIM in a phone; image of a drive)' })
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   parentId?: string;
 
   @ApiPropertyOptional({ description: 'Index in this batch of an earlier item this one was in (SIM registered with its phone)' })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(0)
   @Max(MAX_SEIZURE_BATCH - 1)
   parentIndex?: number;
 
   @ApiPropertyOptional({ type: AcquisitionDto, description: 'Required for forensic_image and extraction, refused otherwise' })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => AcquisitionDto)
   acquisition?: AcquisitionDto;
@@ -164,7 +165,7 @@ export class RegisterItemsDto {
   items!: ItemInputDto[];
 
   @ApiPropertyOptional({ type: SignatureDto, description: 'Needed when registering derived items: the examiner signs their acquisition hashes (`acquired`)' })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => SignatureDto)
   signature?: SignatureDto;
@@ -172,22 +173,22 @@ export class RegisterItemsDto {
 
 export class ItemListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   caseId?: string;
 
   @ApiPropertyOptional({ description: '`me` (your custody: the clerk’s inbox of things held) or a user id' })
-  @IsOptional()
+  @Omittable()
   @Matches(/^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/, { message: 'custodian must be "me" or a user id' })
   custodian?: string;
 
   @ApiPropertyOptional({ enum: ITEM_STATES })
-  @IsOptional()
+  @Omittable()
   @IsIn(ITEM_STATES)
   state?: ItemState;
 
   @ApiPropertyOptional({ enum: INTEGRITY_STATES })
-  @IsOptional()
+  @Omittable()
   @IsIn(INTEGRITY_STATES)
   integrity?: Integrity;
 
@@ -238,6 +239,8 @@ export class DisposeItemDto {
   occurredAt!: string;
 
   @ApiProperty({ type: WitnessDto })
+  // ValidateNested passes a missing object: only IsDefined refuses it.
+  @IsDefined()
   @ValidateNested()
   @Type(() => WitnessDto)
   witness!: WitnessDto;
@@ -272,17 +275,17 @@ export class ItemChangesDto {
   @TextField(200, { optional: true }) make?: string;
   @TextField(200, { optional: true }) model?: string;
   @TextField(200, { optional: true }) serial?: string;
-  @IsOptional() @IsArray() @ArrayMaxSize(4) @IsImei({ each: true }) imeis?: string[];
-  @IsOptional() @Trim() @IsIccid() iccid?: string;
-  @IsOptional() @IsArray() @ArrayMaxSize(16) @IsMacAddress({ each: true }) macAddresses?: string[];
-  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) capacityBytes?: number;
+  @Omittable() @IsArray() @ArrayMaxSize(4) @ArrayUnique() @IsImei({ each: true }) imeis?: string[];
+  @Omittable() @Trim() @IsIccid() iccid?: string;
+  @Omittable() @IsArray() @ArrayMaxSize(16) @IsMacAddress({ each: true }) macAddresses?: string[];
+  @Omittable() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) capacityBytes?: number;
   @TextField(2000, { optional: true, prose: true }) condition?: string;
-  @IsOptional() @IsIn(POWER_STATES) powerState?: PowerState;
-  @IsOptional()
+  @Omittable() @IsIn(POWER_STATES) powerState?: PowerState;
+  @Omittable()
   @Trim()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$/, { message: 'sealNumber must be 1–64 letters, digits, spaces, ".", "/", "_" or "-"' })
   sealNumber?: string;
-  @IsOptional() @IsOffsetDateTime() occurredAt?: string;
+  @Omittable() @IsOffsetDateTime() occurredAt?: string;
   @TextField(500, { optional: true }) place?: string;
   @TextField(200, { optional: true }) seizedFrom?: string;
   @TextField(500, { optional: true }) legalAuthority?: string;
@@ -295,6 +298,7 @@ export class CorrectItemDto {
   @ApiProperty({ example: 1042, description: 'Ledger index of the entry being corrected (an entry of this item)' })
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   corrects!: number;
 
   @ApiProperty({ example: 'Serial misread at the scene: 8 is a B on the label' })
@@ -302,6 +306,7 @@ export class CorrectItemDto {
   reason!: string;
 
   @ApiProperty({ type: ItemChangesDto, description: 'The corrected values; for a storage move only `location`' })
+  @IsDefined()
   @ValidateNested()
   @Type(() => ItemChangesDto)
   changes!: ItemChangesDto;

@@ -1,14 +1,41 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { buildMessage, IsString, Matches, ValidateBy, ValidateIf } from 'class-validator';
 
 // One line: no control or format characters (bidi overrides hide what a label really says).
 const ONE_LINE = /^[^\p{Cc}\p{Cf}]*$/u;
 // Prose may break lines and use tabs, nothing else invisible.
 const PROSE = /^(?:[^\p{Cc}\p{Cf}]|[\n\t])*$/u;
 
+/**
+ * The field may be left out, but not sent as null: class-validator's IsOptional skips null too,
+ * and the services (and the ledger entries) tell an absent field by `undefined`. A null is refused
+ * by the field's own rules ("must be a string").
+ */
+export const Omittable = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
+
 /** Trims surrounding white space (serials typed with a trailing space are the same serial). */
 export const Trim = (): PropertyDecorator => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
+/**
+ * 1..max characters counted as code points, as PostgreSQL's length() counts them in the column
+ * checks. class-validator's Length counts a character and its variation selector (U+FE0F) as one,
+ * so text it allows could fail the column check (a 500 instead of a 400).
+ */
+function CodePointLength(max: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'codePointLength',
+    constraints: [max],
+    validator: {
+      validate: (value: unknown): boolean => {
+        if (typeof value !== 'string') return false;
+        const length = [...value].length;
+        return length >= 1 && length <= max;
+      },
+      defaultMessage: buildMessage((each) => `${each}$property must be 1 to ${max} characters long`),
+    },
+  });
+}
 
 /**
  * A free-text field: trimmed, 1..max characters, no invisible characters. Free text describes the
@@ -18,8 +45,8 @@ export function TextField(max: number, options: { optional?: boolean; prose?: bo
   const decorators = [
     Trim(),
     IsString(),
-    Length(1, max),
+    CodePointLength(max),
     Matches(options.prose ? PROSE : ONE_LINE, { message: ({ property }) => `${property} must not contain control characters` }),
   ];
-  return applyDecorators(...(options.optional ? [IsOptional()] : []), ...decorators);
+  return applyDecorators(...(options.optional ? [Omittable()] : []), ...decorators);
 }

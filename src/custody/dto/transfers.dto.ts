@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsUUID, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsUUID, Matches, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { HashValueDto, HASH_TARGET_PATTERN } from './hashes.dto.js';
 import { SignatureDto } from './signature.dto.js';
-import { TextField, Trim } from './text-field.js';
+import { Omittable, TextField, Trim } from './text-field.js';
 
 export const MAX_TRANSFER_ITEMS = 500;
 
@@ -13,7 +13,8 @@ export class CreateTransferDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_TRANSFER_ITEMS)
-  @ArrayUnique()
+  // UUIDs are case-insensitive: the same item in two spellings is listed twice.
+  @ArrayUnique((id: unknown) => (typeof id === 'string' ? id.toLowerCase() : id))
   @IsUUID('all', { each: true })
   itemIds!: string[];
 
@@ -52,7 +53,7 @@ export class AcceptedItemDto {
   sealNote?: string;
 
   @ApiPropertyOptional({ type: [AcceptedHashDto], description: 'Re-verification hashes taken on receipt, compared with the references' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(8)
   @ValidateNested({ each: true })
@@ -98,17 +99,17 @@ export class CancelTransferDto {
 
 export class TransferListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['pending', 'accepted', 'rejected', 'cancelled'] })
-  @IsOptional()
+  @Omittable()
   @IsIn(['pending', 'accepted', 'rejected', 'cancelled'])
   status?: 'pending' | 'accepted' | 'rejected' | 'cancelled';
 
   @ApiPropertyOptional({ enum: ['incoming', 'outgoing'], description: 'incoming: to you; outgoing: from you; absent: both' })
-  @IsOptional()
+  @Omittable()
   @IsIn(['incoming', 'outgoing'])
   direction?: 'incoming' | 'outgoing';
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Transfers of one case (any party, if you may read the case)' })
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   caseId?: string;
 }
