@@ -1,4 +1,4 @@
-import { inspectJson, MAX_ENCODED_LENGTH, MAX_JSON_DEPTH, MAX_KEY_LENGTH, MAX_STRING_LENGTH } from './json-body.js';
+import { bodyLimitOf, inspectJson, MAX_BODY_BYTES, MAX_ENCODED_LENGTH, MAX_SEIZURE_BODY_BYTES, MAX_JSON_DEPTH, MAX_KEY_LENGTH, MAX_STRING_LENGTH } from './json-body.js';
 
 // Deterministic bytes whose base64 uses the whole alphabet, `+` and `/` included.
 const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 151 + 7) % 256));
@@ -127,5 +127,23 @@ describe('inspectJson', () => {
     it('refuses a long hex dump: hex is base64 alphabet too', () => {
       expect(inspectJson({ note: sha512.repeat(9) })?.code).toBe('content_not_accepted');
     });
+  });
+});
+
+describe('bodyLimitOf', () => {
+  it('gives 64 KiB everywhere but a seizure batch, which may carry 256 KiB', () => {
+    const id = '0b7a1f9e-4c1d-4a51-9a36-1c2d3e4f5a6b';
+    expect(bodyLimitOf({ method: 'POST', url: `/api/v1/cases/${id}/items` })).toBe(MAX_SEIZURE_BODY_BYTES);
+    expect(bodyLimitOf({ method: 'POST', url: `/api/v1/cases/${id}/items?x=1` })).toBe(MAX_SEIZURE_BODY_BYTES);
+    for (const [method, url] of [
+      ['POST', '/api/v1/cases'],
+      ['POST', `/api/v1/cases/${id}/shares`],
+      ['POST', `/api/v1/cases/${id}/items/extra`],
+      ['PUT', `/api/v1/cases/${id}/items`],
+      ['POST', '/api/v1/transfers'],
+      ['POST', `/api/v1/cases/${id}/itemsx`],
+    ]) {
+      expect(bodyLimitOf({ method, url })).toBe(MAX_BODY_BYTES);
+    }
   });
 });

@@ -5,6 +5,19 @@ import { HttpProblemException } from './http-problem.exception.js';
 /** No endpoint takes more: Custos stores descriptions and hashes, never evidence content. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * The one exception: a seizure of up to 200 devices, each described as a lab expects (identifiers,
+ * seal, place, condition: about 400 bytes), does not fit in 64 KiB. That route alone may carry
+ * 256 KiB; every string in it is still bounded by the content guard below (ADR 0004).
+ */
+export const MAX_SEIZURE_BODY_BYTES = 256 * 1024;
+const SEIZURE_ROUTE = /^\/api\/v1\/cases\/[^/?]+\/items\/?(?:\?|$)/;
+
+/** The body limit of a request: 64 KiB, except for a seizure batch. */
+export function bodyLimitOf(req: Pick<IncomingMessage, 'method' | 'url'>): number {
+  return req.method === 'POST' && SEIZURE_ROUTE.test(req.url ?? '') ? MAX_SEIZURE_BODY_BYTES : MAX_BODY_BYTES;
+}
+
 function isJsonMediaType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   const mediaType = contentType.split(';')[0].trim().toLowerCase();
@@ -34,7 +47,9 @@ export function requireJsonBody(req: IncomingMessage, _res: ServerResponse, next
   next();
 }
 
-const parseJson = express.json({ limit: MAX_BODY_BYTES, strict: true, type: isJsonMediaTypeRequest });
+const parsers = new Map(
+  [MAX_BODY_BYTES, MAX_SEIZURE_BODY_BYTES].map((limit) => [limit, express.json({ limit, strict: true, type: isJsonMediaTypeRequest })] as const),
+);
 
 function isJsonMediaTypeRequest(req: IncomingMessage): boolean {
   return isJsonMediaType(req.headers['content-type']);
@@ -141,7 +156,8 @@ export function inspectJson(value: unknown, path = '', depth = 0): BodyRefusal |
 
 /** express.json, with its failures turned into problems the global filter understands. */
 export function parseJsonBody(req: IncomingMessage, res: ServerResponse, next: Next): void {
-  parseJson(req, res, (error?: unknown) => {
+  const limit = bodyLimitOf(req);
+  parsers.get(limit)!(req, res, (error?: unknown) => {
     if (error === undefined || error === null) {
       const refusal = inspectJson((req as express.Request).body);
       if (refusal === undefined) return next();
@@ -151,7 +167,7 @@ export function parseJsonBody(req: IncomingMessage, res: ServerResponse, next: N
     switch (failure.type) {
       case 'entity.too.large':
         return next(
-          new HttpProblemException(413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`),
+          new HttpProblemException(413, 'payload_too_large', `Request bodies are limited to ${limit} bytes here`),
         );
       case 'entity.parse.failed':
         return next(new HttpProblemException(400, 'malformed_json', 'The request body is not valid JSON'));
