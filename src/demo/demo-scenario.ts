@@ -137,6 +137,18 @@ export function localTime(zone: string, daysAgo: number, hhmm: string, now: Date
   return `${year}-${pad(month)}-${pad(day)}T${pad(hours)}:${pad(minutes)}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
+/**
+ * The moment `at` as a clock in `zone` shows it (RFC 3339 with that offset, seconds precision): for
+ * lab work and disposals, which happen after the hand-overs the demo records as it runs.
+ */
+export function nowIn(zone: string, at: Date = new Date()): string {
+  const offset = zoneOffsetMinutes(zone, at);
+  const local = new Date(Math.floor(at.getTime() / 1000) * 1000 + offset * 60_000).toISOString().slice(0, 19);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${local}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // What was seized
 

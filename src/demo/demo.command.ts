@@ -28,6 +28,7 @@ import {
   demoDigest,
   demoHashes,
   localTime,
+  nowIn,
   madridSearch,
   mareAltaCase,
   portoSearch,
@@ -298,7 +299,6 @@ class DemoStory {
 
   async play(): Promise<{ facts: DemoFacts; checkpoint: { treeSize: number; rootHash: string } }> {
     const year = this.now.getUTCFullYear();
-    const ba = (daysAgo: number, hhmm: string): string => localTime(ZONES.buenosAires, daysAgo, hhmm, this.now);
 
     // Madrid: the case, the search, the property room.
     const telarana = await this.openCase(U.officer, telaranaCase(year), [
@@ -334,7 +334,7 @@ class DemoStory {
       hashes: driveHashes,
       tool: 'Tableau TX1',
       toolVersion: '22.3.0.9',
-      occurredAt: ba(4, '10:02'),
+      occurredAt: nowIn(ZONES.buenosAires),
       meaning: 'acquired',
     });
     this.done(`${U.examiner} recorded the reference hashes of ${item('seagate').itemNumber} (sha256, md5; signed "acquired")`);
@@ -346,7 +346,7 @@ class DemoStory {
           kind: 'forensic_image',
           description: `E01 image of the Seagate BarraCuda ${item('seagate').serial}, 2 TB, in 2 GiB segments on lab evidence store AR-07`,
           parentId: item('seagate').id,
-          occurredAt: ba(4, '13:47'),
+          occurredAt: nowIn(ZONES.buenosAires),
           place: 'PFA Forensic Lab, Buenos Aires',
           location: 'Buenos Aires/PFA Forensic Lab/Evidence store AR-07',
           acquisition: {
@@ -361,7 +361,7 @@ class DemoStory {
           kind: 'extraction',
           description: `Full file system extraction of the Galaxy S23 ${item('samsung').serial}`,
           parentId: item('samsung').id,
-          occurredAt: ba(3, '16:20'),
+          occurredAt: nowIn(ZONES.buenosAires),
           place: 'PFA Forensic Lab, Buenos Aires',
           location: 'Buenos Aires/PFA Forensic Lab/Evidence store AR-07',
           acquisition: {
@@ -384,14 +384,14 @@ class DemoStory {
       hashes: driveHashes.filter((hash) => hash.algorithm === 'sha256'),
       tool: 'ewfverify',
       toolVersion: '20140814',
-      occurredAt: ba(3, '09:30'),
+      occurredAt: nowIn(ZONES.buenosAires),
     });
     await this.verifyExpecting(U.examiner, extraction, 'mismatch', {
       target: 'extraction.zip',
       hashes: [{ algorithm: 'sha256', value: demoDigest('sha256', `samsung ${item('samsung').serial} extraction, working copy`) }],
       tool: 'sha256sum (GNU coreutils)',
       toolVersion: '9.4',
-      occurredAt: ba(2, '11:05'),
+      occurredAt: nowIn(ZONES.buenosAires),
     });
 
     // Back to Madrid: released by the lab, not yet received — it waits in the clerk's inbox.
@@ -407,7 +407,7 @@ class DemoStory {
       authorityReference: `JI nº 7 Madrid, providencia de devolución, DP 1184/${year}`,
       recipient: `Owner per acta de entrega 3/${year} (identity on the court file)`,
       notes: 'Belongs to a flatmate who is not under investigation; preview on site found nothing relevant',
-      occurredAt: localTime(ZONES.madrid, 1, '12:30', this.now),
+      occurredAt: nowIn(ZONES.madrid),
       witness: { username: witness.username, password: witness.password },
       signature: sign(this.as(U.clerk), 'disposed'),
     });
