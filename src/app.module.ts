@@ -9,11 +9,14 @@ import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { AccessLogModule } from './access-log/access-log.module.js';
+import { BundlesModule } from './bundles/bundles.module.js';
 import { CasesModule } from './cases/cases.module.js';
 import { CustodyModule } from './custody/custody.module.js';
+import { ExportsModule } from './exports/exports.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { LedgerModule } from './ledger/ledger.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -50,6 +53,9 @@ export class AppModule {
         CasesModule,
         LedgerModule,
         CustodyModule,
+        BundlesModule,
+        ExportsModule,
+        ReportsModule,
         ...imports,
       ],
       providers: [

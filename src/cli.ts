@@ -1,87 +1,28 @@
-import 'reflect-metadata';
-import { existsSync } from 'node:fs';
-import type { Logger } from 'pino';
-import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
-import { createRootLogger } from './common/logging.js';
-import { revertLastMigration, runMigrations } from './database/migrate.js';
-import { DomainError } from './common/domain-error.js';
-import { DEMO_USAGE, runDemo } from './demo/demo.command.js';
-import { IDENTITY_USAGE, runAgencyCreate, runUserCreate } from './identity/identity.command.js';
-import { runLedgerVerify } from './ledger/ledger-verify.command.js';
-import { connectDatabase } from './service.js';
-
 /**
- * The `custos` command line (`npm run custos -- <command>`). Commands that need the database use
- * the same configuration as the service: DATABASE_URL / DATABASE_OWNER_URL, or the embedded
- * cluster in DATA_DIR (which must then not be in use by a running service).
+ * The `custos` command line (`npm run custos -- <command>`, or `node dist/src/cli.js <command>`).
+ *
+ * `verify` checks a custody bundle offline: it is dispatched before anything else is imported, so
+ * it loads neither Nest nor TypeORM nor pg (nor reads .env) and runs on a machine with no database
+ * and no node_modules. Every other command (cli-commands.ts) works on the database with the
+ * service's configuration.
  */
-const USAGE = `usage: custos <command>
+import { existsSync } from 'node:fs';
 
-commands:
-  migration run       apply pending migrations (as the owner role)
-  migration revert    revert the last applied migration
-  ledger verify [--deep] [--key <vkey>]... [--checkpoint <file>]...
-                      recompute the whole ledger and check every signed checkpoint; exit 1 at the
-                      first bad index. Trusts the key in LEDGER_KEY_FILE unless --key is given;
-                      --checkpoint adds checkpoints held outside the database; --deep also checks
-                      each entry's canonical form, stated index and signature bindings.
-${IDENTITY_USAGE}${DEMO_USAGE}  help                this text
-`;
-
-async function withDatabase<T>(work: (urls: { ownerUrl: string; appUrl: string }, config: AppConfig, logger: Logger) => Promise<T>): Promise<T> {
-  const config = loadConfig({ ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-  const logger = createRootLogger(config);
-  const database = await connectDatabase(config, logger, { attach: true });
+const argv = process.argv.slice(2);
+if (argv[0] === 'verify') {
   try {
-    return await work(database, config, logger);
-  } finally {
-    await database.embedded?.stop();
+    const { runBundleVerify } = await import('./bundles/bundle-verify.command.js');
+    process.exitCode = runBundleVerify(argv.slice(1));
+  } catch (error) {
+    process.stderr.write(`custos verify: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
   }
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [command, subcommand] = argv;
-  const out = { info: (message: string) => process.stdout.write(`${message}\n`) };
-  const io = { out: (message: string) => process.stdout.write(`${message}\n`), err: (message: string) => process.stderr.write(`${message}\n`) };
-  switch (`${command ?? 'help'} ${subcommand ?? ''}`.trim()) {
-    case 'migration run':
-      await withDatabase(async ({ ownerUrl }) => {
-        const applied = await runMigrations(ownerUrl, out);
-        if (applied.length === 0) out.info('no pending migrations');
-      });
-      return 0;
-    case 'migration revert':
-      await withDatabase(({ ownerUrl }) => revertLastMigration(ownerUrl, out));
-      return 0;
-    case 'ledger verify':
-      return withDatabase(({ appUrl }, config) => runLedgerVerify(argv.slice(2), appUrl, config));
-    case 'user create':
-      return withDatabase(async ({ ownerUrl, appUrl }, config) => {
-        if (config.runMigrations) await runMigrations(ownerUrl, { info: () => undefined });
-        return runUserCreate(argv.slice(2), appUrl, io);
-      });
-    case 'agency create':
-      return withDatabase(async ({ ownerUrl, appUrl }, config) => {
-        if (config.runMigrations) await runMigrations(ownerUrl, { info: () => undefined });
-        return runAgencyCreate(argv.slice(2), appUrl, io);
-      });
-    case 'demo':
-      return withDatabase((urls, config, logger) => runDemo(urls, config, io, { logger }));
-    case 'help':
-    case '--help':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      process.stderr.write(`custos: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
-      return 64; // EX_USAGE
-  }
-}
-
-if (existsSync('.env')) process.loadEnvFile('.env');
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  const code = error instanceof DomainError ? ` (${error.code})` : '';
-  process.stderr.write(`custos: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}${code}\n`);
-  process.exitCode = 1;
+} else if (argv[0] === 'verify-report') {
+  // Asks the service over HTTP whether it issued a report file: no database, no Nest either.
+  const { runReportVerify } = await import('./reports/report-verify.command.js');
+  process.exitCode = await runReportVerify(argv.slice(1));
+} else {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const { runCommand } = await import('./cli-commands.js');
+  process.exitCode = await runCommand(argv);
 }

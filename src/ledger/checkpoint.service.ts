@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { NotFoundError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { signCheckpoint, verifyConsistency } from './core/index.js';
+import { signBundleStatement, signCheckpoint, verifyConsistency, type BundleStatement } from './core/index.js';
 import { LedgerIntegrityError } from './ledger.errors.js';
 import { LEDGER_KEY } from './ledger.tokens.js';
 import type { LedgerKey } from './ledger-key.js';
@@ -80,6 +80,14 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       algorithm: 'Ed25519',
       vkey: this.key.verifierKey,
     };
+  }
+
+  /**
+   * Signs a custody bundle's statement (docs/bundle-format.md) with the ledger's key. Its first line
+   * is the bundle format, never an origin, so no statement can be taken for a checkpoint.
+   */
+  signBundleStatement(statement: BundleStatement): string {
+    return signBundleStatement(statement, this.key.signer);
   }
 
   async latest(): Promise<StoredCheckpoint> {

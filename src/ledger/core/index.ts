@@ -1,6 +1,6 @@
 /**
  * The ledger's verification core: RFC 8785 canonical JSON, the RFC 6962 / RFC 9162 Merkle tree and
- * its proofs, C2SP signed notes and tlog checkpoints.
+ * its proofs, C2SP signed notes and tlog checkpoints, and the cryptographic half of custody bundles.
  *
  * Nothing here depends on Nest, TypeORM, pg or any npm package (node:crypto and node:buffer only),
  * so the folder can be published on its own and the offline verifier runs the very code the
@@ -70,3 +70,26 @@ export type {
 } from './checkpoint.js';
 export { buildEntry, ENTRY_VERSION, entryProblem, eventHash, signedContent } from './entry.js';
 export type { EntryActor, EntrySignature, EntrySubject, LedgerEntry, LedgerEvent } from './entry.js';
+export {
+  BUNDLE_FORMAT,
+  BUNDLE_SUBJECT_TYPES,
+  BundleError,
+  bundleBytes,
+  bundleSha256,
+  formatBundleStatement,
+  parseBundleShape,
+  proveBundle,
+  signBundleStatement,
+} from './bundle.js';
+export type {
+  BundleConsistency,
+  BundleEntry,
+  BundleStatement,
+  BundleSubject,
+  BundleSubjectType,
+  CustodyBundle,
+  ProveBundleOptions,
+  ProvenBundle,
+  ProvenEntry,
+  TreeHeadSummary,
+} from './bundle.js';

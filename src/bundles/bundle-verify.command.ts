@@ -1,0 +1,108 @@
+/**
+ * `custos verify <bundle.json> [--key <vkey>] [--checkpoint <file>]... [--json]`: checks a custody
+ * bundle offline (docs/bundle-format.md) and prints who held what, in order, and whether it is
+ * intact — or the first failure. Exit code 0 when the bundle verifies, 1 when it does not (or
+ * cannot be read), 64 for a usage error.
+ *
+ * Loaded by src/cli.ts with a dynamic import before anything else: it and its imports use node's
+ * built-in modules only (no Nest, TypeORM, pg, nor any npm package), so it runs on a machine with
+ * no database and nothing but the built `dist/src` tree.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { formatBundleVerification, unpinnedKeyWarning, verifyBundle, type BundleVerification } from './bundle-verifier.js';
+
+export const VERIFY_USAGE = `usage: custos verify <bundle.json> [--key <vkey or file>] [--checkpoint <file>]... [--json]
+
+  Checks a custody bundle offline: the checkpoint's and statement's signatures, each entry's
+  inclusion, that the entries are complete and form an unbroken custody chain, and every hash
+  verification's result. Prints the custody story and integrity of each item, or the first failure.
+  --key         the ledger's verifier key (vkey), obtained from the ledger operator independently of
+                the bundle. Without it the key inside the bundle is trusted, and the output says so.
+  --checkpoint  a signed checkpoint you already hold: the bundle must prove it is of the same ledger.
+  --json        print the result as JSON instead of the summary.
+  Exit code: 0 verified, 1 not verified, 64 usage error.
+`;
+
+export interface VerifyIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: VerifyIo = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
+
+class UsageError extends Error {}
+
+interface VerifyArgs {
+  file: string;
+  key?: string;
+  checkpoints: string[];
+  json: boolean;
+}
+
+function parseArgs(argv: readonly string[]): VerifyArgs {
+  let file: string | undefined;
+  let key: string | undefined;
+  const checkpoints: string[] = [];
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = argv[i + 1];
+    if (arg === '--json') json = true;
+    else if (arg === '--key' || arg === '--checkpoint') {
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+      if (arg === '--key') {
+        if (key !== undefined) throw new UsageError('give --key once');
+        key = value;
+      } else checkpoints.push(value);
+      i++;
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+    else if (file === undefined) file = arg;
+    else throw new UsageError(`one bundle at a time (got ${file} and ${arg})`);
+  }
+  if (file === undefined) throw new UsageError('name the bundle file');
+  return { file, key, checkpoints, json };
+}
+
+/** A vkey given on the command line, or the file holding it. */
+function readKey(value: string): string {
+  if (!value.includes('+') && existsSync(value)) return readFileSync(value, 'utf8').trim();
+  return value.trim();
+}
+
+/** Runs the command; returns the exit code. */
+export function runBundleVerify(argv: readonly string[], io: VerifyIo = processIo): number {
+  let args: VerifyArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`custos verify: ${error.message}\n\n${VERIFY_USAGE}`);
+    return 64;
+  }
+  let result: BundleVerification;
+  let bytes: Buffer | undefined;
+  try {
+    bytes = readFileSync(args.file);
+    const heldCheckpoints = args.checkpoints.map((file) => readFileSync(file, 'utf8'));
+    result = verifyBundle(bytes, { trustedKey: args.key === undefined ? undefined : readKey(args.key), heldCheckpoints });
+  } catch (error) {
+    result = { ok: false, reason: `cannot read ${(error as NodeJS.ErrnoException).path ?? args.file}: ${(error as Error).message}`, index: null, keyPinned: args.key !== undefined };
+  }
+  if (args.json) {
+    const warning = args.key === undefined ? { warning: unpinnedKeyWarning(bundleKey(bytes)) } : {};
+    io.out(`${JSON.stringify({ ...warning, ...result }, null, 2)}\n`);
+  } else {
+    io.out(formatBundleVerification(result, bundleKey(bytes)));
+  }
+  return result.ok ? 0 : 1;
+}
+
+/** The vkey a bundle names, for the warning when a bundle that fails was not checked with a pinned key. */
+function bundleKey(bytes: Buffer | undefined): string | null {
+  try {
+    const vkey = (JSON.parse(bytes?.toString('utf8') ?? '') as { vkey?: unknown }).vkey;
+    return typeof vkey === 'string' ? vkey : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,155 @@
+import type { CustodyBundle } from '../ledger/core/bundle.js';
+import type { EntrySignature, LedgerEntry } from '../ledger/core/entry.js';
+import { canonicalize } from '../ledger/core/jcs.js';
+import { custodyReport, displayTime, type ReportContext } from './custody-report.model.js';
+import { renderCustodyReport, toWinAnsi } from './custody-report.pdf.js';
+
+const ITEM = '6f1b0e9e-3b7c-4d2a-9d59-1f4a8f3c2b10';
+const CASE = { id: '0c9a3f52-8f0e-4c55-bf0b-2a3f4d5e6f70', number: 'PL-2026-17' };
+const party = (id: string, name: string, agency = 'PL-PG'): { id: string; username: string; displayName: string; agency: string } => ({
+  id,
+  username: name.toLowerCase().replace(/[^a-z]/g, '.'),
+  displayName: name,
+  agency,
+});
+const officer = party('a1', 'Łukasz Wiśniewski');
+const clerk = party('b2', 'Zoë Ibáñez');
+const lab = party('c3', 'Αθηνά Παπαδοπούλου', 'GR-HP');
+
+let index = 0;
+function entry(type: string, subject: { type: string; id: string; number?: string }, actor: ReturnType<typeof party>, data: Record<string, unknown>, meanings: Array<[ReturnType<typeof party>, string]> = [], corrects?: { index: number; reason: string }): LedgerEntry {
+  const signatures: EntrySignature[] = meanings.map(([who, meaning]) => ({
+    signerId: who.id,
+    username: who.username,
+    printedName: who.displayName,
+    agency: who.agency,
+    role: 'officer',
+    meaning,
+    signedAt: `2026-03-0${1 + (index % 8)}T10:00:00.000Z`,
+    eventHash: 'e'.repeat(64),
+  }));
+  return {
+    v: 1,
+    index: index++,
+    type,
+    recordedAt: `2026-03-0${1 + (index % 8)}T10:00:00.000Z`,
+    actor: { ...officer, ...actor, role: 'officer' },
+    subject,
+    case: CASE,
+    data,
+    signatures,
+    ...(corrects ? { corrects } : {}),
+  };
+}
+
+/** A bundle's entries without proofs: the report reads only the entries, checkpoint and key. */
+function bundleOf(entries: LedgerEntry[]): CustodyBundle {
+  return {
+    format: 'custos-bundle/1',
+    origin: 'test.custos.invalid/ledger',
+    vkey: 'test.custos.invalid/ledger+00000000+AQ==',
+    subject: { type: 'item', id: ITEM, number: 'PL-PG-2026-000001' },
+    checkpoint: `test.custos.invalid/ledger\n${entries.length + 3}\n${Buffer.alloc(32, 7).toString('base64')}\n\n— test.custos.invalid/ledger AAAA\n`,
+    statement: '',
+    entries: entries.map((e) => ({ index: e.index, entry: canonicalize(e), inclusionProof: [] })),
+  };
+}
+
+function story(): CustodyBundle {
+  index = 0;
+  const item = { type: 'item', id: ITEM, number: 'PL-PG-2026-000001' };
+  const items = [{ id: ITEM, number: 'PL-PG-2026-000001' }];
+  const seized = entry('item.seized', item, officer, {
+    item: {
+      kind: 'laptop',
+      description: 'Laptop Dell, naklejka „Łódź” na obudowie; Ελληνικά γράμματα; 中文',
+      make: 'Dell',
+      model: 'Latitude 7420',
+      serial: 'CN-0ABC',
+      imeis: [],
+      iccid: null,
+      macAddresses: ['aa:bb:cc:dd:ee:ff'],
+      capacityBytes: '512110190592',
+      condition: 'Scratched lid',
+      powerState: 'on',
+      sealNumber: 'PL-SEAL-1',
+      occurredAt: '2026-03-01T06:05:00+01:00',
+      place: 'ul. Piotrkowska 1, Łódź',
+      seizedFrom: 'Protocol 12/2026, line 3',
+      legalAuthority: 'Postanowienie 2 Ds 17/26',
+      parent: null,
+    },
+    custodian: officer,
+    location: 'Łódź/KWP/Intake',
+  });
+  const moved = entry('item.moved', item, officer, { from: 'Łódź/KWP/Intake', to: 'Łódź/KWP/Room 3', reason: null });
+  const transfer1 = { type: 'transfer', id: '11111111-1111-4111-8111-111111111111' };
+  const rejectedRelease = entry('transfer.released', transfer1, officer, { from: officer, to: clerk, purpose: 'Storage', items }, [[officer, 'released']]);
+  const rejected = entry('transfer.rejected', transfer1, clerk, { from: officer, to: clerk, items, reason: 'Seal number differs' }, [[clerk, 'rejected']]);
+  const transfer2 = { type: 'transfer', id: '22222222-2222-4222-8222-222222222222' };
+  const cancelledRelease = entry('transfer.released', transfer2, officer, { from: officer, to: clerk, purpose: 'Storage', items }, [[officer, 'released']]);
+  const cancelled = entry('transfer.cancelled', transfer2, officer, { from: officer, to: clerk, items, reason: null });
+  const correction = entry('item.corrected', item, officer, { changes: [{ field: 'location', from: 'Łódź/KWP/Room 3', to: 'Łódź/KWP/Room 4' }] }, [[officer, 'corrected']], {
+    index: moved.index,
+    reason: 'Room misnumbered',
+  });
+  const transfer3 = { type: 'transfer', id: '33333333-3333-4333-8333-333333333333' };
+  const pending = entry('transfer.released', transfer3, officer, { from: officer, to: lab, purpose: 'Examination abroad', items }, [[officer, 'released']]);
+  return bundleOf([seized, moved, rejectedRelease, rejected, cancelledRelease, cancelled, correction, pending]);
+}
+
+const context: ReportContext = {
+  issuedAt: new Date('2026-03-09T12:00:00.000Z'),
+  issuedBy: { name: 'Zoë Ibáñez', username: 'zoe', role: 'clerk', agency: 'PL-PG' },
+  case: { id: CASE.id, number: CASE.number, title: 'Operacja Wisła', agency: 'PL-PG', legalAuthority: [], status: 'open' },
+  agencyNames: new Map([
+    ['PL-PG', 'Prokuratura Generalna'],
+    ['GR-HP', 'Ελληνική Αστυνομία'],
+  ]),
+};
+
+describe('court report content', () => {
+  it('reads every custody event into rows: rejected and cancelled hand-overs keep custody, a pending one says so', () => {
+    const report = custodyReport(story(), 'f'.repeat(64), context);
+    const [item] = report.items;
+    expect(item.custody.map((row) => row.entries)).toEqual([[0], [1], [2, 3], [4, 5], [7]]);
+    expect(item.custody[2].purpose.map((line) => line.text).join(' ')).toMatch(/^Storage REJECTED by Zoë Ibáñez .*: Seal number differs\. Custody stayed with Łukasz Wiśniewski\.$/);
+    expect(item.custody[3].purpose.map((line) => line.text).join(' ')).toMatch(/CANCELLED by Łukasz Wiśniewski/);
+    expect(item.custody[4].purpose).toContainEqual({ text: 'PENDING: not yet received when the bundle was signed', alert: true });
+    expect(item.custody[4].receivedBy).toMatchObject({ party: { name: 'Αθηνά Παπαδοπούλου' }, signature: null, unsigned: 'Receipt not yet signed' });
+    expect(item.custody[3].receivedBy.unsigned).toBe('Cancelled before receipt');
+    expect(item.custody[1].location).toBe('Łódź/KWP/Room 4 (corrected by entry #6; recorded as Łódź/KWP/Room 3)');
+    expect(item.current).toMatchObject({ state: 'transfer_pending', custodian: { name: 'Łukasz Wiśniewski' }, location: 'Łódź/KWP/Room 4', pendingTo: { name: 'Αθηνά Παπαδοπούλου', agencyName: 'Ελληνική Αστυνομία' } });
+    expect(item.signatures.map((s) => s.meaning)).toEqual(['released', 'rejected', 'released', 'corrected', 'released']);
+    expect(report.verification).toMatchObject({ treeSize: 11, rootHex: '07'.repeat(32), bundleFileName: 'PL-PG-2026-000001-at-11.custos-bundle.json' });
+  });
+
+  it('shows times as people read them, with their offset', () => {
+    expect(displayTime('2026-11-20T09:14:00+01:00')).toBe('2026-11-20 09:14:00 +01:00');
+    expect(displayTime('2026-11-20T08:14:00.123Z')).toBe('2026-11-20 08:14:00 +00:00');
+  });
+});
+
+describe('court report PDF', () => {
+  it('prints Windows-1252 as is, base letters for accented ones outside it, "?" for the rest', () => {
+    expect(toWinAnsi('García — Polícia Judiciária, Ministério “Público” €')).toEqual({ text: 'García — Polícia Judiciária, Ministério “Público” €', replaced: 0 });
+    expect(toWinAnsi('Łukasz Wiśniewski, Łódź')).toEqual({ text: 'Lukasz Wisniewski, Lódz', replaced: 4 });
+    expect(toWinAnsi('Αθηνά 中文')).toEqual({ text: '????? ??', replaced: 7 });
+  });
+
+  it('is A4, deterministic for the same report, and carries the bundle', async () => {
+    const report = custodyReport(story(), 'f'.repeat(64), context);
+    const attachment = { name: 'bundle.json', bytes: Buffer.from('{"format":"custos-bundle/1"}'), description: 'the bundle' };
+    const first = await renderCustodyReport(report, attachment);
+    const second = await renderCustodyReport(report, attachment);
+    expect(first.bytes.equals(second.bytes)).toBe(true);
+    expect(first.bytes.subarray(0, 8).toString('latin1')).toBe('%PDF-1.7');
+    expect(first.pages).toBeGreaterThanOrEqual(3);
+    const text = first.bytes.toString('latin1');
+    expect(text).toContain('/MediaBox [0 0 595.28 841.89]');
+    expect(text).toMatch(/\/CreationDate \(D:20260309120000Z\)/);
+    expect(text).toContain('/EmbeddedFiles');
+    const later = await renderCustodyReport({ ...report, issuedAt: new Date('2026-03-09T12:00:01.000Z') }, attachment);
+    expect(later.bytes.equals(first.bytes)).toBe(false);
+  });
+});
