@@ -10,7 +10,7 @@ import { verifyBundle, type BundleReport } from '../../src/bundles/bundle-verifi
 import type { HistoryEvent } from '../../src/custody/item-history.service.js';
 import type { ItemView } from '../../src/custody/item-records.js';
 import { canonicalize, generateNoteKeys, signBundleStatement, signNote, type CustodyBundle } from '../../src/ledger/core/index.js';
-import { accept, hardDrive, phone, release, seize, signature } from '../factories/custody.factory.js';
+import { accept, hardDrive, phone, recordHashes, registerImage, release, seize, signature } from '../factories/custody.factory.js';
 import { bearer, createAgency, createUser, dataSourceOf, login, type Session } from '../factories/identity.factory.js';
 import { actor, party, person, sign, SyntheticLedger } from '../utils/bundle-fixtures.js';
 import { createTestApp } from '../utils/test-app.js';
@@ -134,40 +134,10 @@ describe('custody bundles', () => {
     earlierNote = earlier.note;
 
     await accept(app, examiner, await release(app, clerk, [drive.id], examiner, 'Forensic acquisition'), { location: 'Buenos Aires/Lab/Safe 2' });
-    await api()
-      .post(`/api/v1/items/${drive.id}/hashes`)
-      .set(bearer(examiner))
-      .send({ target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'Tableau TX1', toolVersion: '22.3', occurredAt: '2026-11-22T10:02:00-03:00', signature: signature('acquired') })
-      .expect(201);
-    await api()
-      .post(`/api/v1/items/${drive.id}/hashes`)
-      .set(bearer(examiner))
-      .send({ target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'ewfverify', occurredAt: '2026-11-23T09:00:00-03:00' })
-      .expect(201);
-    image = (
-      await api()
-        .post(`/api/v1/cases/${caseId}/items`)
-        .set(bearer(examiner))
-        .send({
-          items: [
-            {
-              kind: 'forensic_image',
-              description: 'E01 image of the Seagate drive',
-              parentId: drive.id,
-              occurredAt: '2026-11-22T13:30:00-03:00',
-              place: 'PFA forensic lab, Buenos Aires',
-              acquisition: { tool: 'Guymager', toolVersion: '0.8.13', target: 'image.e01', hashes: [{ algorithm: 'sha256', value: IMAGE_SHA256 }] },
-            },
-          ],
-          signature: signature('acquired'),
-        })
-        .expect(201)
-    ).body.items[0] as ItemView;
-    await api()
-      .post(`/api/v1/items/${image.id}/hashes`)
-      .set(bearer(examiner))
-      .send({ target: 'image.e01', hashes: [{ algorithm: 'sha256', value: 'b'.repeat(64) }], tool: 'ewfverify', occurredAt: '2026-11-23T09:05:00-03:00' })
-      .expect(201);
+    await recordHashes(app, examiner, drive.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'Tableau TX1', toolVersion: '22.3', occurredAt: '2026-11-22T10:02:00-03:00', signature: signature('acquired') });
+    await recordHashes(app, examiner, drive.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'ewfverify', occurredAt: '2026-11-23T09:00:00-03:00' });
+    image = await registerImage(app, examiner, caseId, drive.id, IMAGE_SHA256);
+    await recordHashes(app, examiner, image.id, { target: 'image.e01', hashes: [{ algorithm: 'sha256', value: 'b'.repeat(64) }], tool: 'ewfverify', occurredAt: '2026-11-23T09:05:00-03:00' });
     const back = await release(app, examiner, [drive.id, image.id], clerk, 'Return after examination');
     await accept(app, clerk, back, {
       location: 'Madrid/HQ/Room 2',

@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import type { HistoryEvent } from '../../src/custody/item-history.service.js';
 import type { ItemView } from '../../src/custody/item-records.js';
-import { accept, hardDrive, phone, randomImei, release, seize, signature, usernameOf } from '../factories/custody.factory.js';
+import { accept, hardDrive, phone, randomImei, recordHashes, registerImage, release, seize, signature, usernameOf } from '../factories/custody.factory.js';
 import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type Session } from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
@@ -166,35 +166,9 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
     await api().post(`/api/v1/items/${drive.id}/location`).set(bearer(clerk)).send({ location: 'Madrid/HQ/Room 2/Shelf B', reason: '-1 shelf swap' }).expect(200);
     const toLab = await release(app, clerk, [phoneItem.id, drive.id], examiner, 'Forensic acquisition');
     await accept(app, examiner, toLab, { location: 'Buenos Aires/Lab/Safe 2' });
-    await api()
-      .post(`/api/v1/items/${drive.id}/hashes`)
-      .set(bearer(examiner))
-      .send({ target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }, { algorithm: 'md5', value: DRIVE_MD5 }], tool: 'Tableau TX1', toolVersion: '22.3', occurredAt: '2026-11-22T10:02:00-03:00', signature: signature('acquired') })
-      .expect(201);
-    image = (
-      await api()
-        .post(`/api/v1/cases/${caseId}/items`)
-        .set(bearer(examiner))
-        .send({
-          items: [
-            {
-              kind: 'forensic_image',
-              description: 'E01 image of the Seagate drive',
-              parentId: drive.id,
-              occurredAt: '2026-11-22T13:30:00-03:00',
-              place: 'PFA forensic lab, Buenos Aires',
-              acquisition: { tool: 'Guymager', toolVersion: '0.8.13', target: 'image.e01', hashes: [{ algorithm: 'sha256', value: IMAGE_SHA256 }] },
-            },
-          ],
-          signature: signature('acquired'),
-        })
-        .expect(201)
-    ).body.items[0] as ItemView;
-    await api()
-      .post(`/api/v1/items/${drive.id}/hashes`)
-      .set(bearer(examiner))
-      .send({ target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'ewfverify', occurredAt: '2026-11-23T09:00:00-03:00' })
-      .expect(201);
+    await recordHashes(app, examiner, drive.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }, { algorithm: 'md5', value: DRIVE_MD5 }], tool: 'Tableau TX1', toolVersion: '22.3', occurredAt: '2026-11-22T10:02:00-03:00', signature: signature('acquired') });
+    image = await registerImage(app, examiner, caseId, drive.id, IMAGE_SHA256);
+    await recordHashes(app, examiner, drive.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'ewfverify', occurredAt: '2026-11-23T09:00:00-03:00' });
     const back = await release(app, examiner, [drive.id, image.id, phoneItem.id], clerk, 'Return after examination');
     await accept(app, clerk, back, {
       location: 'Madrid/HQ/Room 2',

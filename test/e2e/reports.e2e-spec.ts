@@ -14,7 +14,7 @@ import { parseVerifierKey } from '../../src/ledger/core/signed-note.js';
 import { verifyLedger } from '../../src/ledger/ledger-verifier.js';
 import { displayTime } from '../../src/reports/custody-report.model.js';
 import type { ReportIssuedData, ReportRecord } from '../../src/reports/reports.service.js';
-import { accept, hardDrive, phone, release, seize, signature } from '../factories/custody.factory.js';
+import { accept, hardDrive, phone, recordHashes, registerImage, release, seize, signature } from '../factories/custody.factory.js';
 import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type Session } from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
@@ -150,35 +150,9 @@ describe('court custody reports', () => {
         signature: signature('acquired'),
       })
       .expect(201);
-    await api()
-      .post(`/api/v1/items/${drive.id}/hashes`)
-      .set(bearer(examiner))
-      .send({ target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'ewfverify', occurredAt: '2026-11-23T09:00:00-03:00', signature: signature('verified') })
-      .expect(201);
-    image = (
-      await api()
-        .post(`/api/v1/cases/${caseId}/items`)
-        .set(bearer(examiner))
-        .send({
-          items: [
-            {
-              kind: 'forensic_image',
-              description: 'E01 image of the Seagate drive',
-              parentId: drive.id,
-              occurredAt: '2026-11-22T13:30:00-03:00',
-              place: 'PFA forensic lab, Buenos Aires',
-              acquisition: { tool: 'Guymager', toolVersion: '0.8.13', target: 'image.e01', hashes: [{ algorithm: 'sha256', value: IMAGE_SHA256 }] },
-            },
-          ],
-          signature: signature('acquired'),
-        })
-        .expect(201)
-    ).body.items[0] as ItemView;
-    await api()
-      .post(`/api/v1/items/${image.id}/hashes`)
-      .set(bearer(examiner))
-      .send({ target: 'image.e01', hashes: [{ algorithm: 'sha256', value: 'b'.repeat(64) }], tool: 'ewfverify', occurredAt: '2026-11-23T09:05:00-03:00' })
-      .expect(201);
+    await recordHashes(app, examiner, drive.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'ewfverify', occurredAt: '2026-11-23T09:00:00-03:00', signature: signature('verified') });
+    image = await registerImage(app, examiner, caseId, drive.id, IMAGE_SHA256);
+    await recordHashes(app, examiner, image.id, { target: 'image.e01', hashes: [{ algorithm: 'sha256', value: 'b'.repeat(64) }], tool: 'ewfverify', occurredAt: '2026-11-23T09:05:00-03:00' });
     await accept(app, clerk, await release(app, examiner, [phoneItem.id, drive.id, image.id], clerk, 'Return after examination'), {
       statements: { [image.id]: { sealIntact: false, sealNote: 'Bag torn at lower seam' } },
       location: 'Madrid/HQ/Room 2',

@@ -96,3 +96,32 @@ export async function accept(
   if (response.status !== 200) throw new Error(`acceptance failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body as TransferView;
 }
+
+/** Records hashes of an item as its custodian (`signature` when the record is a reference). */
+export async function recordHashes(app: NestExpressApplication, session: Session, itemId: string, body: Record<string, unknown>): Promise<{ item: ItemView }> {
+  const response = await request(app.getHttpServer()).post(`/api/v1/items/${itemId}/hashes`).set(bearer(session)).send(body);
+  if (response.status !== 201) throw new Error(`hash record failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body as { item: ItemView };
+}
+
+/** An examiner registers the E01 image of a drive they hold, with its acquisition SHA-256 (signed `acquired`). */
+export async function registerImage(app: NestExpressApplication, examiner: Session, caseId: string, parentId: string, imageSha256: string): Promise<ItemView> {
+  const response = await request(app.getHttpServer())
+    .post(`/api/v1/cases/${caseId}/items`)
+    .set(bearer(examiner))
+    .send({
+      items: [
+        {
+          kind: 'forensic_image',
+          description: 'E01 image of the Seagate drive',
+          parentId,
+          occurredAt: '2026-11-22T13:30:00-03:00',
+          place: 'PFA forensic lab, Buenos Aires',
+          acquisition: { tool: 'Guymager', toolVersion: '0.8.13', target: 'image.e01', hashes: [{ algorithm: 'sha256', value: imageSha256 }] },
+        },
+      ],
+      signature: signature('acquired'),
+    });
+  if (response.status !== 201) throw new Error(`image registration failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return (response.body as { items: ItemView[] }).items[0];
+}
