@@ -61,6 +61,29 @@ export const CUSTODY_EVENT_TYPES = {
 } as const;
 export type CustodyEventType = (typeof CUSTODY_EVENT_TYPES)[keyof typeof CUSTODY_EVENT_TYPES];
 
+/**
+ * What a correction of a registration entry (`item.seized`, `item.derived`) may change: the
+ * registered description. A storage move's correction changes its `location`; nothing else is
+ * correctable (docs/custody.md).
+ */
+export const CORRECTABLE_ITEM_FIELDS = [
+  'description',
+  'make',
+  'model',
+  'serial',
+  'imeis',
+  'iccid',
+  'macAddresses',
+  'capacityBytes',
+  'condition',
+  'powerState',
+  'sealNumber',
+  'occurredAt',
+  'place',
+  'seizedFrom',
+  'legalAuthority',
+] as const;
+
 /** A person in custody records: the ledger keeps custodians' names and nothing more about them. */
 export type PartyRef = {
   readonly id: string;

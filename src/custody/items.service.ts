@@ -10,6 +10,7 @@ import type { RequestContext } from '../common/request-context.js';
 import { findUserByUsername } from '../identity/users/user-records.js';
 import type { LedgerEvent } from '../ledger/core/entry.js';
 import {
+  CORRECTABLE_ITEM_FIELDS,
   CUSTODY_EVENT_TYPES as T,
   DERIVED_KINDS,
   type ItemCorrectedData,
@@ -21,7 +22,7 @@ import {
 } from './custody-events.js';
 import { CustodyRecords, type EventTime } from './custody-records.service.js';
 import { CustodyConflictError, CustodyInvalidError } from './custody.errors.js';
-import { CORRECTABLE_ITEM_FIELDS, type CorrectItemDto, type DisposeItemDto, type ItemInputDto, type MoveItemDto, type RegisterItemsDto } from './dto/items.dto.js';
+import { type CorrectItemDto, type DisposeItemDto, type ItemInputDto, type MoveItemDto, type RegisterItemsDto } from './dto/items.dto.js';
 import { isStrongHashAlgorithm, normaliseHashValue, normaliseMac } from './evidence-fields.js';
 import { ITEM_SELECT, actorParty, itemView, partyOf, type ItemRow, type ItemView } from './item-records.js';
 

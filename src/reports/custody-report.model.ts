@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  CORRECTABLE_ITEM_FIELDS,
   CUSTODY_EVENT_TYPES as T,
   type AcceptedItem,
   type HashRecordedData,
@@ -299,23 +300,7 @@ interface OpenTransfer {
   readonly rows: Map<string, number>;
 }
 
-const EDITABLE_FIELDS = new Set([
-  'description',
-  'make',
-  'model',
-  'serial',
-  'imeis',
-  'iccid',
-  'macAddresses',
-  'capacityBytes',
-  'condition',
-  'powerState',
-  'sealNumber',
-  'occurredAt',
-  'place',
-  'seizedFrom',
-  'legalAuthority',
-]);
+const EDITABLE_FIELDS: ReadonlySet<string> = new Set(CORRECTABLE_ITEM_FIELDS);
 
 function valueText(value: unknown): string {
   if (value === null || value === undefined) return '(none)';

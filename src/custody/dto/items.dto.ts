@@ -251,24 +251,6 @@ export class DisposeItemDto {
   signature!: SignatureDto;
 }
 
-/** Fields a correction may change, by the kind of event it corrects (docs/custody.md). */
-export const CORRECTABLE_ITEM_FIELDS = [
-  'description',
-  'make',
-  'model',
-  'serial',
-  'imeis',
-  'iccid',
-  'macAddresses',
-  'capacityBytes',
-  'condition',
-  'powerState',
-  'sealNumber',
-  'occurredAt',
-  'place',
-  'seizedFrom',
-  'legalAuthority',
-] as const;
 
 export class ItemChangesDto {
   @TextField(2000, { optional: true, prose: true }) description?: string;
