@@ -484,7 +484,7 @@ function eventLines(events: readonly BundleEventLine[], indent: string): string[
 }
 
 /** The human summary of a verified bundle (or its first failure). */
-export function formatBundleVerification(result: BundleVerification, vkey: string | null = null): string {
+export function formatBundleVerification(result: BundleVerification, vkey: string | null = null, fileSha256: string | null = null): string {
   const lines: string[] = [];
   const pinned = result.ok ? result.report.key.pinned : result.keyPinned;
   if (!pinned) lines.push(unpinnedKeyWarning(result.ok ? result.report.key.vkey : vkey), '');
@@ -496,6 +496,9 @@ export function formatBundleVerification(result: BundleVerification, vkey: strin
   const { subject } = report;
   lines.push(`custody bundle of ${subject.type} ${subject.number}${report.case !== null && subject.type === 'item' ? ` (case ${report.case.number})` : ''}`);
   lines.push(`  bundle SHA-256   ${report.sha256}`);
+  if (fileSha256 !== null && fileSha256 !== report.sha256) {
+    lines.push(`  this file        ${fileSha256}: a re-formatted copy (whitespace added); the bundle SHA-256 above is that of its canonical bytes`);
+  }
   lines.push(`  signing key      ${report.key.name}+${report.key.keyId} (${report.key.pinned ? 'pinned with --key' : 'NOT PINNED: taken from the bundle'})`);
   lines.push(`  checkpoint       ${report.checkpoint.origin}, tree size ${report.checkpoint.treeSize}, root ${report.checkpoint.rootHash}`);
   if (report.consistency !== null) {

@@ -8,6 +8,7 @@
  * built-in modules only (no Nest, TypeORM, pg, nor any npm package), so it runs on a machine with
  * no database and nothing but the built `dist/src` tree.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { formatBundleVerification, unpinnedKeyWarning, verifyBundle, type BundleVerification } from './bundle-verifier.js';
 
@@ -88,11 +89,15 @@ export function runBundleVerify(argv: readonly string[], io: VerifyIo = processI
   } catch (error) {
     result = { ok: false, reason: `cannot read ${(error as NodeJS.ErrnoException).path ?? args.file}: ${(error as Error).message}`, index: null, keyPinned: args.key !== undefined };
   }
+  // A re-formatted copy (re-indented, a trailing newline added by an editor) verifies, because the
+  // bundle's identity is its canonical bytes; say so, since its sha256sum then differs from the
+  // bundle SHA-256 printed on the report.
+  const fileSha256 = bytes === undefined ? null : createHash('sha256').update(bytes).digest('hex');
   if (args.json) {
     const warning = args.key === undefined ? { warning: unpinnedKeyWarning(bundleKey(bytes)) } : {};
-    io.out(`${JSON.stringify({ ...warning, ...result }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ ...warning, ...result, fileSha256 }, null, 2)}\n`);
   } else {
-    io.out(formatBundleVerification(result, bundleKey(bytes)));
+    io.out(formatBundleVerification(result, bundleKey(bytes), fileSha256));
   }
   return result.ok ? 0 : 1;
 }

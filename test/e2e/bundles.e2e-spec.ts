@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -288,6 +288,20 @@ describe('custody bundles', () => {
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(/^WARNING: key not pinned: trusting the key inside the bundle/);
       expect(result.stdout).toContain('NOT PINNED');
+    });
+
+    it('a re-indented copy still verifies, under the canonical SHA-256, and the output says the file itself hashes differently', async () => {
+      const { text } = await fetchBundle(`/api/v1/items/${drive.id}/bundle`);
+      const sha256 = createHash('sha256').update(text).digest('hex');
+      const canonical = run(process.execPath, [CLI, 'verify', file('canonical.json', text), '--key', vkey], work);
+      expect(canonical.stdout).toContain(`bundle SHA-256   ${sha256}`);
+      expect(canonical.stdout).not.toContain('re-formatted copy');
+      const pretty = `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
+      const prettySha = createHash('sha256').update(pretty).digest('hex');
+      const result = run(process.execPath, [CLI, 'verify', file('pretty.json', pretty), '--key', vkey], work);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`bundle SHA-256   ${sha256}`);
+      expect(result.stdout).toContain(`this file        ${prettySha}: a re-formatted copy`);
     });
 
     it('a usage error is not a verdict', () => {
