@@ -247,6 +247,16 @@ class ReportWriter {
     return height;
   }
 
+  /** The text, shortened with an ellipsis so that it fits on one line of the given width. */
+  private fitLine(raw: string, font: string, size: number, width: number): string {
+    const text = this.clean(raw);
+    this.doc.font(font).fontSize(size);
+    if (this.doc.widthOfString(text) <= width) return text;
+    let end = text.length;
+    while (end > 0 && this.doc.widthOfString(`${text.slice(0, end).trimEnd()}…`) > width) end--;
+    return `${text.slice(0, end).trimEnd()}…`;
+  }
+
   private cellHeight(cell: Cell, width: number): number {
     return cell.reduce((sum, run) => sum + this.measure(run, width - 2 * PAD), 0) + 2 * PAD;
   }
@@ -942,8 +952,9 @@ class ReportWriter {
       const right = `Case ${report.case.number}${item !== null ? `  ·  Item ${item}` : report.subject.type === 'case' ? '  ·  All items' : ''}`;
       this.write({ text: 'CHAIN OF CUSTODY REPORT', font: 'Helvetica-Bold', size: 8 }, MARGIN.left, 30, 200);
       this.write({ text: right, font: 'Helvetica-Bold', size: 9, align: 'right' }, MARGIN.left + 150, 29, CONTENT_WIDTH - 150);
-      this.write({ text: `${report.case.agencyName} — ${report.case.title}`, size: 7.5, color: MUTED }, MARGIN.left, 43, 300);
-      this.write({ text: `Issued ${displayInstant(report.issuedAt)} (UTC)`, size: 7.5, color: MUTED, align: 'right' }, MARGIN.left + 300, 43, CONTENT_WIDTH - 300);
+      // One line above the rule: a long case title is cut with an ellipsis (page 1 prints it whole).
+      this.write({ text: this.fitLine(`${report.case.agencyName} — ${report.case.title}`, 'Helvetica', 7.5, 330), size: 7.5, color: MUTED }, MARGIN.left, 43, 330);
+      this.write({ text: `Issued ${displayInstant(report.issuedAt)} (UTC)`, size: 7.5, color: MUTED, align: 'right' }, MARGIN.left + 330, 43, CONTENT_WIDTH - 330);
       this.doc.moveTo(MARGIN.left, 56).lineTo(MARGIN.left + CONTENT_WIDTH, 56).lineWidth(0.8).strokeColor(INK).stroke();
       const footerTop = PAGE.height - 50;
       this.doc.moveTo(MARGIN.left, footerTop).lineTo(MARGIN.left + CONTENT_WIDTH, footerTop).lineWidth(0.5).strokeColor(RULE).stroke();
