@@ -4,6 +4,7 @@ import { Ledger1795918824383 } from './1795918824383-Ledger.js';
 import { Identity1795920519294 } from './1795920519294-Identity.js';
 import { Cases1795920547515 } from './1795920547515-Cases.js';
 import { Custody1795929517334 } from './1795929517334-Custody.js';
+import { ReportLookup1795940000000 } from './1795940000000-ReportLookup.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -15,4 +16,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   Identity1795920519294,
   Cases1795920547515,
   Custody1795929517334,
+  ReportLookup1795940000000,
 ];

@@ -60,6 +60,15 @@ export interface ReportRecord {
   readonly pages: number;
 }
 
+/**
+ * The `report.issued` entry registering a PDF of SHA-256 $1: a point lookup in
+ * ledger_entry_report_sha256_idx (migration ReportLookup) — the type is a literal and the expression
+ * the index's own, so the planner matches the partial index.
+ */
+export const REPORT_LOOKUP_SQL = `SELECT idx, entry FROM ledger_entry
+  WHERE type = '${REPORT_ISSUED}' AND ledger_report_sha256(entry) = $1
+  ORDER BY idx LIMIT 1`;
+
 const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /**
@@ -173,13 +182,7 @@ export class ReportsService {
    * issued, gets 404 report_not_found.
    */
   async lookup(ctx: RequestContext, sha256: string): Promise<ReportRecord> {
-    // No index serves this predicate: it scans the report.issued entries (see ADR 0041).
-    const rows = await this.dataSource.query<Array<{ idx: string; entry: Buffer }>>(
-      `SELECT idx, entry FROM ledger_entry
-        WHERE type = $1 AND convert_from(entry, 'UTF8')::jsonb #>> '{data,sha256}' = $2
-        ORDER BY idx LIMIT 1`,
-      [REPORT_ISSUED, sha256],
-    );
+    const rows = await this.dataSource.query<Array<{ idx: string; entry: Buffer }>>(REPORT_LOOKUP_SQL, [sha256]);
     if (rows.length === 0) throw new ReportNotFoundError();
     const entry = JSON.parse(rows[0].entry.toString('utf8')) as LedgerEntry;
     const kase = await this.requireSubject(ctx, entry);

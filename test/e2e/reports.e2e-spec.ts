@@ -13,7 +13,7 @@ import type { LedgerEntry } from '../../src/ledger/core/entry.js';
 import { parseVerifierKey } from '../../src/ledger/core/signed-note.js';
 import { verifyLedger } from '../../src/ledger/ledger-verifier.js';
 import { displayTime } from '../../src/reports/custody-report.model.js';
-import type { ReportIssuedData, ReportRecord } from '../../src/reports/reports.service.js';
+import { REPORT_LOOKUP_SQL, type ReportIssuedData, type ReportRecord } from '../../src/reports/reports.service.js';
 import { accept, hardDrive, phone, recordHashes, registerImage, release, seize, signature } from '../factories/custody.factory.js';
 import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type Session } from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
@@ -340,6 +340,13 @@ describe('court custody reports', () => {
     const missing = await api().get(`/api/v1/reports/${sha256(changed)}`).set(bearer(prosecutor)).expect(404);
     expect(missing.body.code).toBe('report_not_found');
     await api().get('/api/v1/reports/not-a-hash').set(bearer(prosecutor)).expect(404);
+    // The lookup is a point lookup in the partial expression index, not a scan of the ledger.
+    const plan = await db.transaction(async (em) => {
+      await em.query('SET LOCAL enable_seqscan = off');
+      const rows = await em.query<Array<{ 'QUERY PLAN': string }>>(`EXPLAIN ${REPORT_LOOKUP_SQL}`, [sha256(bytes)]);
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/Index Scan using ledger_entry_report_sha256_idx/);
     const logged = await db.query<Array<{ n: number }>>(
       `SELECT count(*)::int AS n FROM access_log WHERE event = 'report.read' AND actor_user_id = $1 AND subject_id = $2`,
       [prosecutor.user.id, drive.id],
