@@ -5,6 +5,7 @@ import { Identity1795920519294 } from './1795920519294-Identity.js';
 import { Cases1795920547515 } from './1795920547515-Cases.js';
 import { Custody1795929517334 } from './1795929517334-Custody.js';
 import { ReportLookup1795940000000 } from './1795940000000-ReportLookup.js';
+import { CaseStatus1795944940827 } from './1795944940827-CaseStatus.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -17,4 +18,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   Cases1795920547515,
   Custody1795929517334,
   ReportLookup1795940000000,
+  CaseStatus1795944940827,
 ];

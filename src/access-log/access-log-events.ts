@@ -25,6 +25,8 @@ export const ACCESS_LOG_EVENTS = [
   'case.access_denied',
   'case.share',
   'case.share_revoke',
+  'case.close',
+  'case.reopen',
   'signature.sign',
   'access_log.read',
   'custody_history.read',

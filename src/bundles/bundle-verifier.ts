@@ -289,13 +289,16 @@ class CustodyCheck {
   /** Adds the entry to the stories of the bundle's items it concerns, checking its hash results. */
   private account(entry: LedgerEntry): void {
     if (!isCustodyEvent(entry.type)) {
-      const data = entry.data as { grantee?: unknown; access?: unknown };
+      const data = entry.data as { grantee?: unknown; access?: unknown; reason?: unknown };
+      const reason = typeof data.reason === 'string' ? `: ${data.reason}` : '';
       const text =
         entry.type === 'case.opened'
           ? `case opened by ${actorOf(entry)}`
           : entry.type === 'case.shared' && typeof data.grantee === 'string'
             ? `case shared with ${data.grantee} (${String(data.access)}) by ${actorOf(entry)}`
-            : `${entry.type} by ${actorOf(entry)}`;
+            : entry.type === 'case.closed' || entry.type === 'case.reopened'
+              ? `case ${entry.type === 'case.closed' ? 'closed' : 'reopened'} by ${actorOf(entry)}${reason}`
+              : `${entry.type} by ${actorOf(entry)}`;
       if (entry.type === 'case.opened') {
         const title = (entry.data as { title?: unknown }).title;
         if (typeof title === 'string') this.caseTitle = title;

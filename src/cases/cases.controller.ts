@@ -4,7 +4,7 @@ import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
 import { CasesService, type CaseView, type ShareView } from './cases.service.js';
-import { CaseListQueryDto, CreateCaseDto, CreateShareDto } from './dto/case.dto.js';
+import { CaseListQueryDto, CaseStatusChangeDto, CreateCaseDto, CreateShareDto } from './dto/case.dto.js';
 
 const CASE_ID = new UuidParam('case_not_found', 'Case');
 const CASE_READERS = ['officer', 'clerk', 'examiner', 'prosecutor', 'auditor'] as const;
@@ -35,6 +35,25 @@ export class CasesController {
   @ApiOperation({ summary: 'One case; 404 case_not_found when it does not exist or you may not see it' })
   get(@Ctx() ctx: RequestContext, @Param('id', CASE_ID) id: string): Promise<CaseView> {
     return this.cases.get(ctx, id);
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @Roles('officer')
+  @ApiOperation({
+    summary: 'Close the case, with the reason: no new items may be registered in it; custody of its items goes on',
+    description: 'Officers of the owning agency. 409 case_closed when it is closed already; 403 case_status_forbidden for shared cases.',
+  })
+  close(@Ctx() ctx: RequestContext, @Param('id', CASE_ID) id: string, @Body() body: CaseStatusChangeDto): Promise<CaseView> {
+    return this.cases.setStatus(ctx, id, 'closed', body.reason);
+  }
+
+  @Post(':id/reopen')
+  @HttpCode(200)
+  @Roles('officer')
+  @ApiOperation({ summary: 'Reopen a closed case, with the reason', description: 'Officers of the owning agency. 409 case_open when it is open.' })
+  reopen(@Ctx() ctx: RequestContext, @Param('id', CASE_ID) id: string, @Body() body: CaseStatusChangeDto): Promise<CaseView> {
+    return this.cases.setStatus(ctx, id, 'open', body.reason);
   }
 
   @Post(':id/shares')

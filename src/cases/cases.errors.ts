@@ -8,13 +8,13 @@ export class CaseNotFoundError extends DomainError {
 }
 
 export class CaseForbiddenError extends DomainError {
-  constructor(code: 'case_read_only' | 'case_share_forbidden', message: string) {
+  constructor(code: 'case_read_only' | 'case_share_forbidden' | 'case_status_forbidden', message: string) {
     super('forbidden', code, message);
   }
 }
 
 export class CaseConflictError extends DomainError {
-  constructor(code: 'case_number_taken' | 'case_share_exists' | 'case_share_revoked', message: string) {
+  constructor(code: 'case_number_taken' | 'case_share_exists' | 'case_share_revoked' | 'case_closed' | 'case_open', message: string) {
     super('conflict', code, message);
   }
 }

@@ -111,11 +111,9 @@ function shareView(row: ShareRow): ShareView {
   };
 }
 
-/** A case event, recorded in the ledger in the same transaction as the change (`appendCaseEvent`). */
+/** A case event, recorded in the ledger in the same transaction as the change (`recordChange`). */
 export interface CaseEvent {
-  readonly type: 'case.opened' | 'case.shared' | 'case.share_revoked';
-  readonly caseId: string;
-  readonly caseNumber: string;
+  readonly type: 'case.opened' | 'case.shared' | 'case.share_revoked' | 'case.closed' | 'case.reopened';
   readonly data: Readonly<Record<string, unknown>>;
 }
 
@@ -132,12 +130,33 @@ export class CasesService {
     private readonly ledger: LedgerService,
   ) {}
 
-  private async appendCaseEvent(em: EntityManager, ctx: RequestContext, event: CaseEvent): Promise<void> {
+  /**
+   * Records a change of a case, inside its unit of work: the access-log row (who did what to which
+   * case, with `details`) and the ledger entry (`type`, `data`) commit or roll back with the change.
+   */
+  private async recordChange(
+    em: EntityManager,
+    ctx: RequestContext,
+    kase: Pick<AccessibleCase, 'id' | 'case_number' | 'agency_id'>,
+    log: { event: 'case.create' | 'case.share' | 'case.share_revoke' | 'case.close' | 'case.reopen'; details?: Record<string, unknown> },
+    event: CaseEvent,
+  ): Promise<void> {
+    await this.accessLog.record(
+      ctx,
+      {
+        event: log.event,
+        outcome: 'success',
+        subject: { type: 'case', id: kase.id, label: kase.case_number, agencyId: kase.agency_id },
+        caseId: kase.id,
+        ...(log.details === undefined ? {} : { details: log.details }),
+      },
+      em,
+    );
     await this.ledger.append(em, ctx, {
       type: event.type,
       actor: entryActor(ctx, 'officer'),
-      subject: { type: 'case', id: event.caseId, number: event.caseNumber },
-      case: { id: event.caseId, number: event.caseNumber },
+      subject: { type: 'case', id: kase.id, number: kase.case_number },
+      case: { id: kase.id, number: kase.case_number },
       data: event.data,
     });
   }
@@ -160,22 +179,13 @@ export class CasesService {
         () => new CaseConflictError('case_number_taken', `Your agency already has a case ${input.caseNumber.trim()}`),
       );
       const created = await this.caseAccess.requireCase(em, ctx, inserted[0].id, 'contribute');
-      await this.accessLog.record(
-        ctx,
-        {
-          event: 'case.create',
-          outcome: 'success',
-          subject: { type: 'case', id: created.id, label: created.case_number, agencyId: created.agency_id },
-          caseId: created.id,
-        },
+      await this.recordChange(
         em,
+        ctx,
+        created,
+        { event: 'case.create' },
+        { type: 'case.opened', data: { caseNumber: created.case_number, title: created.title, legalAuthority: created.legal_authority } },
       );
-      await this.appendCaseEvent(em, ctx, {
-        type: 'case.opened',
-        caseId: created.id,
-        caseNumber: created.case_number,
-        data: { caseNumber: created.case_number, title: created.title, legalAuthority: created.legal_authority },
-      });
       return caseView(created, created.access, created.ownAgency);
     });
   }
@@ -268,23 +278,13 @@ export class CasesService {
         () => new CaseConflictError('case_share_exists', `The case is already shared with ${granteeLabel}; revoke that share to change it`),
       );
       const share = await this.findShare(em, found.id, inserted[0].id);
-      await this.accessLog.record(
-        ctx,
-        {
-          event: 'case.share',
-          outcome: 'success',
-          subject: { type: 'case', id: found.id, label: found.case_number, agencyId: found.agency_id },
-          caseId: found.id,
-          details: { shareId: share.id, grantee: granteeLabel, granteeType: granteeAgencyId ? 'agency' : 'user', access: input.access },
-        },
+      await this.recordChange(
         em,
+        ctx,
+        found,
+        { event: 'case.share', details: { shareId: share.id, grantee: granteeLabel, granteeType: granteeAgencyId ? 'agency' : 'user', access: input.access } },
+        { type: 'case.shared', data: { shareId: share.id, grantee: granteeLabel, access: input.access } },
       );
-      await this.appendCaseEvent(em, ctx, {
-        type: 'case.shared',
-        caseId: found.id,
-        caseNumber: found.case_number,
-        data: { shareId: share.id, grantee: granteeLabel, access: input.access },
-      });
       return share;
     });
   }
@@ -306,19 +306,45 @@ export class CasesService {
       if (share.status === 'revoked') throw new CaseConflictError('case_share_revoked', 'The share was already revoked');
       await em.query('UPDATE case_share SET revoked_at = now(), revoked_by = $2 WHERE id = $1', [shareId, actor.id]);
       const revoked = await this.findShare(em, found.id, shareId);
-      await this.accessLog.record(
+      await this.recordChange(
+        em,
         ctx,
+        found,
         {
           event: 'case.share_revoke',
-          outcome: 'success',
-          subject: { type: 'case', id: found.id, label: found.case_number, agencyId: found.agency_id },
-          caseId: found.id,
           details: { shareId, access: share.access, grantee: share.grantee.type === 'agency' ? share.grantee.agency.code : share.grantee.user.username },
         },
-        em,
+        { type: 'case.share_revoked', data: { shareId } },
       );
-      await this.appendCaseEvent(em, ctx, { type: 'case.share_revoked', caseId: found.id, caseNumber: found.case_number, data: { shareId } });
       return revoked;
+    });
+  }
+
+  /**
+   * Closes a case (no new items may be registered in it) or reopens it. Custody goes on in a closed
+   * case: its evidence is still held, handed over, re-verified and finally disposed of.
+   */
+  async setStatus(ctx: RequestContext, caseId: string, status: 'open' | 'closed', reason: string): Promise<CaseView> {
+    return this.ledger.write(async (em) => {
+      const found = await this.caseAccess.requireCase(em, ctx, caseId, 'contribute', { lock: true });
+      if (!found.ownAgency) {
+        throw new CaseForbiddenError('case_status_forbidden', `Only the agency that owns the case ${status === 'closed' ? 'closes' : 'reopens'} it`);
+      }
+      if (found.status === status) {
+        throw status === 'closed'
+          ? new CaseConflictError('case_closed', `Case ${found.case_number} is already closed`)
+          : new CaseConflictError('case_open', `Case ${found.case_number} is open`);
+      }
+      await em.query('UPDATE case_file SET status = $2 WHERE id = $1', [found.id, status]);
+      await this.recordChange(
+        em,
+        ctx,
+        found,
+        { event: status === 'closed' ? 'case.close' : 'case.reopen', details: { reason } },
+        { type: status === 'closed' ? 'case.closed' : 'case.reopened', data: { reason } },
+      );
+      const changed = await this.caseAccess.requireCase(em, ctx, found.id, 'read');
+      return caseView(changed, changed.access, changed.ownAgency);
     });
   }
 

@@ -753,6 +753,12 @@ class ReportBuilder {
       case 'case.share_revoked':
         text = `A share was revoked by ${by}`;
         break;
+      case 'case.closed':
+        text = `Case closed by ${by}: ${valueText(data.reason)}`;
+        break;
+      case 'case.reopened':
+        text = `Case reopened by ${by}: ${valueText(data.reason)}`;
+        break;
       case REPORT_ISSUED: {
         const about = entry.subject.type === 'item' ? `item ${entry.subject.number ?? entry.subject.id}` : 'the case';
         text = `Court report (${valueText(data.format).toUpperCase()}, ${valueText(data.pages)} pages) of ${about} issued to ${by}`;

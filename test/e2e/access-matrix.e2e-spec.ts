@@ -21,7 +21,7 @@ const ROLE_OF: Partial<Record<MatrixCaller, 'officer' | 'clerk' | 'examiner' | '
 };
 
 /** What a 403 may say: a role refusal or a rule about a resource the caller can see. */
-const FORBIDDEN_CODES = ['role_forbidden', 'admin_scope_forbidden', 'case_share_forbidden', 'case_read_only', 'access_log_forbidden'];
+const FORBIDDEN_CODES = ['role_forbidden', 'admin_scope_forbidden', 'case_share_forbidden', 'case_status_forbidden', 'case_read_only', 'access_log_forbidden'];
 
 const withoutInstance = (body: Record<string, unknown>): Record<string, unknown> => {
   const { instance: _instance, requestId: _requestId, ...rest } = body;
@@ -159,6 +159,9 @@ describe('access matrix, cell by cell', () => {
         return { caseNumber: `M-${unique}`, title: 'Matrix case', legalAuthority: ['JI-1 1/2026'] };
       case 'POST /api/v1/cases/:id/shares':
         return { agencyCode: third.code, access: 'read' };
+      case 'POST /api/v1/cases/:id/close':
+      case 'POST /api/v1/cases/:id/reopen':
+        return { reason: 'Matrix status change' };
       case 'POST /api/v1/cases/:id/items':
         return { items: [{ kind: 'usb_drive', description: 'Matrix USB stick', occurredAt: '2026-01-05T10:00:00+01:00', place: 'Matrix street 1' }] };
       default:

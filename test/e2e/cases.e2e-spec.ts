@@ -1,7 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+import { formatBundleVerification, verifyBundle } from '../../src/bundles/bundle-verifier.js';
+import { accept, phone, release, seize } from '../factories/custody.factory.js';
 import { bearer, createAgency, createUser, dataSourceOf, login, type Session, type TestAgency } from '../factories/identity.factory.js';
+import { expectRefused } from '../utils/custody-state.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
@@ -130,6 +133,65 @@ describe('cases and sharing', () => {
     expect(seen).toEqual(['P-4', 'P-3', 'P-2', 'P-1', 'P-0']);
     expect((await api().get('/api/v1/cases?status=closed').set(bearer(fresh)).expect(200)).body.cases).toEqual([]);
     expect((await api().get('/api/v1/cases?cursor=abc').set(bearer(fresh)).expect(400)).body.code).toBe('cursor_invalid');
+  });
+
+  it('closes a case with a reason: no new seizures, custody goes on; reopening allows seizures again; both are in the ledger', async () => {
+    const theCase = (await api().post('/api/v1/cases').set(bearer(officer)).send({ caseNumber: 'CLOSE-1', title: 'To be closed' }).expect(201)).body;
+    await api().post(`/api/v1/cases/${theCase.id}/shares`).set(bearer(officer)).send({ agencyCode: 'AR-PFA', access: 'contribute' }).expect(201);
+    await api().post(`/api/v1/cases/${theCase.id}/shares`).set(bearer(officer)).send({ username: prosecutorUsername, access: 'read' }).expect(201);
+    const [seized] = await seize(app, officer, theCase.id, [phone()]);
+    const reason = 'Judgment final (SAP Madrid 212/2027)\nEvidence retained until disposal is ordered';
+
+    const closed = await api().post(`/api/v1/cases/${theCase.id}/close`).set(bearer(officer)).send({ reason: `  ${reason}  ` }).expect(200);
+    expect(closed.body).toMatchObject({ id: theCase.id, status: 'closed' });
+    expect((await api().get(`/api/v1/cases?status=closed`).set(bearer(officer)).expect(200)).body.cases.map((c: { id: string }) => c.id)).toContain(theCase.id);
+    const [entry] = await db.query<Array<{ type: string; entry: Buffer }>>(
+      `SELECT type, entry FROM ledger_entry WHERE case_id = $1 ORDER BY idx DESC LIMIT 1`,
+      [theCase.id],
+    );
+    expect(entry.type).toBe('case.closed');
+    expect(JSON.parse(entry.entry.toString('utf8'))).toMatchObject({ data: { reason }, actor: { username: officer.user.username }, subject: { type: 'case', number: 'CLOSE-1' } });
+    const logged = await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM access_log WHERE event = 'case.close' AND case_id = $1`, [theCase.id]);
+    expect(logged[0].n).toBe(1);
+
+    // Closed: nothing new is registered in it, and closing again or by others changes nothing.
+    await expectRefused(db, () => api().post(`/api/v1/cases/${theCase.id}/items`).set(bearer(officer)).send({ items: [phone()] }), 409, 'case_closed');
+    await expectRefused(db, () => api().post(`/api/v1/cases/${theCase.id}/close`).set(bearer(officer)).send({ reason: 'Again' }), 409, 'case_closed');
+    await expectRefused(db, () => api().post(`/api/v1/cases/${theCase.id}/reopen`).set(bearer(argentineOfficer)).send({ reason: 'Mine now' }), 403, 'case_status_forbidden');
+    await expectRefused(db, () => api().post(`/api/v1/cases/${theCase.id}/reopen`).set(bearer(prosecutor)).send({ reason: 'Appeal' }), 403, 'role_forbidden');
+    // Custody goes on in a closed case: the phone is handed to the property room.
+    const clerk = await login(app, await createUser(db, spain, { roles: ['clerk'] }));
+    await accept(app, clerk, await release(app, officer, [seized.id], clerk, 'Long-term storage after judgment'));
+
+    // Reopened (an appeal): seizures are accepted again; reopening an open case is a conflict.
+    const reopened = await api().post(`/api/v1/cases/${theCase.id}/reopen`).set(bearer(officer)).send({ reason: 'Appeal admitted' }).expect(200);
+    expect(reopened.body.status).toBe('open');
+    await expectRefused(db, () => api().post(`/api/v1/cases/${theCase.id}/reopen`).set(bearer(officer)).send({ reason: 'Again' }), 409, 'case_open');
+    await seize(app, officer, theCase.id, [phone()]);
+    const types = await db.query<Array<{ type: string }>>(`SELECT type FROM ledger_entry WHERE case_id = $1 AND type LIKE 'case.%' ORDER BY idx`, [theCase.id]);
+    expect(types.map((row) => row.type)).toEqual(['case.opened', 'case.shared', 'case.shared', 'case.closed', 'case.reopened']);
+    // The case bundle tells it, as `custos verify` prints it.
+    const bundle = await api().get(`/api/v1/cases/${theCase.id}/bundle`).set(bearer(prosecutor)).expect(200);
+    const verified = verifyBundle(bundle.body as object);
+    expect(verified.ok).toBe(true);
+    const story = formatBundleVerification(verified);
+    expect(story).toMatch(/case closed by [^\n]+: Judgment final \(SAP Madrid 212\/2027\)/);
+    expect(story).toMatch(/case reopened by [^\n]+: Appeal admitted/);
+  });
+
+  it('refuses a status change without a reason, of an unknown case, or by a role that may not', async () => {
+    const theCase = (await api().post('/api/v1/cases').set(bearer(officer)).send({ caseNumber: 'CLOSE-2', title: 'Stays open' }).expect(201)).body;
+    const close = (session: Session, body: unknown, id = theCase.id): request.Test => api().post(`/api/v1/cases/${id}/close`).set(bearer(session)).send(body as object);
+    await expectRefused(db, () => close(officer, {}), 400, 'validation_failed', ['reason']);
+    await expectRefused(db, () => close(officer, { reason: '   ' }), 400, 'validation_failed', ['reason']);
+    await expectRefused(db, () => close(officer, { reason: 'a\u202Eb' }), 400, 'validation_failed', ['reason']);
+    await expectRefused(db, () => close(officer, { reason: 'x'.repeat(1001) }), 400, 'validation_failed', ['reason']);
+    await expectRefused(db, () => close(officer, { reason: 'Done', status: 'closed' }), 400, 'validation_failed');
+    await expectRefused(db, () => close(officer, { reason: 'Done' }, '00000000-0000-4000-8000-000000000000'), 404, 'case_not_found');
+    await expectRefused(db, () => close(argentineClerk, { reason: 'Done' }), 403, 'role_forbidden');
+    // Not shared with Argentina: the case does not exist for its officers.
+    await expectRefused(db, () => close(argentineOfficer, { reason: 'Done' }), 404, 'case_not_found');
+    expect((await api().get(`/api/v1/cases/${theCase.id}`).set(bearer(officer)).expect(200)).body.status).toBe('open');
   });
 
   it('treats a malformed case id like a missing case', async () => {

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 export async function custodyState(db: DataSource): Promise<Record<string, unknown>> {
   return {
     treeSize: (await db.query<Array<{ tree_size: string }>>('SELECT tree_size FROM ledger_state'))[0].tree_size,
+    cases: await db.query('SELECT id, status FROM case_file ORDER BY id'),
     items: await db.query('SELECT * FROM item ORDER BY id'),
     numbers: await db.query('SELECT agency_id, year, last_value FROM item_number_sequence ORDER BY agency_id, year'),
     transfers: await db.query('SELECT * FROM transfer ORDER BY id'),

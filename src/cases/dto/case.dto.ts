@@ -3,6 +3,7 @@ import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, Val
 import { AGENCY_CODE_PATTERN } from '../../identity/agencies/countries.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { USERNAME_PATTERN } from '../../identity/dto/user.dto.js';
+import { TextField } from '../../custody/dto/text-field.js';
 
 const PRINTABLE = /^[^\p{Cc}\p{Cf}]+$/u;
 
@@ -51,4 +52,10 @@ export class CreateShareDto {
   @ApiProperty({ enum: ['read', 'contribute'] })
   @IsIn(['read', 'contribute'])
   access!: 'read' | 'contribute';
+}
+
+export class CaseStatusChangeDto {
+  @ApiProperty({ example: 'Judgment final (SAP Madrid 212/2027); evidence retained until disposal is ordered', description: 'Why, for the record (1 to 1,000 characters)' })
+  @TextField(1000, { prose: true })
+  reason!: string;
 }
