@@ -66,6 +66,20 @@ describe('cases and sharing', () => {
     await api().post('/api/v1/cases').set(bearer(officer)).send({ caseNumber: 'X-2', title: 'bad\u0000title' }).expect(400);
   });
 
+  it('refuses blank, over-long (in characters, as the database counts them) or invisible case fields as 400s, and trims what it keeps', async () => {
+    const open = (body: object): request.Test => api().post('/api/v1/cases').set(bearer(officer)).send(body);
+    await expectRefused(db, () => open({ caseNumber: '   ', title: 'Blank number' }), 400, 'validation_failed', ['caseNumber']);
+    await expectRefused(db, () => open({ caseNumber: 'VS-1', title: 'a\uFE0F'.repeat(150) }), 400, 'validation_failed', ['title']);
+    await expectRefused(db, () => open({ caseNumber: 'VS-2', title: 'Bidi \u202Etrick' }), 400, 'validation_failed', ['title']);
+    await expectRefused(db, () => open({ caseNumber: 'LA-1', title: 'Blank warrant', legalAuthority: ['  '] }), 400, 'validation_failed', ['legalAuthority']);
+    await expectRefused(db, () => open({ caseNumber: 'LA-2', title: 'Null warrants', legalAuthority: null }), 400, 'validation_failed', ['legalAuthority']);
+    await expectRefused(db, () => open({ caseNumber: 'LA-3', title: 'Too many', legalAuthority: Array.from({ length: 21 }, (_, i) => `W-${i}`) }), 400, 'validation_failed', [
+      'legalAuthority',
+    ]);
+    const created = await open({ caseNumber: '  TRIM-1 ', title: ' Trimmed  ', legalAuthority: [' JI-1 Madrid 1/2026 '] }).expect(201);
+    expect(created.body).toMatchObject({ caseNumber: 'TRIM-1', title: 'Trimmed', legalAuthority: ['JI-1 Madrid 1/2026'] });
+  });
+
   it('shares cross-border with an agency, then revokes: the revocation stays on record', async () => {
     const theCase = (await api().post('/api/v1/cases').set(bearer(officer)).send({ caseNumber: 'SHARE-1', title: 'Cross-border' }).expect(201)).body;
     await api().get(`/api/v1/cases/${theCase.id}`).set(bearer(argentineClerk)).expect(404);

@@ -1,31 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
 import { AGENCY_CODE_PATTERN } from '../../identity/agencies/countries.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { USERNAME_PATTERN } from '../../identity/dto/user.dto.js';
-import { TextField } from '../../custody/dto/text-field.js';
-
-const PRINTABLE = /^[^\p{Cc}\p{Cf}]+$/u;
+import { Omittable, TextField, TextList } from '../../custody/dto/text-field.js';
 
 export class CreateCaseDto {
-  @ApiProperty({ example: 'DIL-2026/0142', description: 'Unique within your agency (case-insensitively)' })
-  @IsString()
-  @Length(1, 64)
-  @Matches(PRINTABLE, { message: 'caseNumber must not contain control characters' })
+  @ApiProperty({ example: 'DIL-2026/0142', description: 'Unique within your agency (case-insensitively); surrounding spaces are trimmed' })
+  @TextField(64)
   caseNumber!: string;
 
   @ApiProperty({ example: 'Operación Tormenta' })
-  @IsString()
-  @Length(1, 200)
-  @Matches(PRINTABLE, { message: 'title must not contain control characters' })
+  @TextField(200)
   title!: string;
 
-  @ApiPropertyOptional({ example: ['JI-7 Madrid 118/2026'], description: 'Warrant and order numbers' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @Length(1, 128, { each: true })
+  @ApiPropertyOptional({ example: ['JI-7 Madrid 118/2026'], description: 'Warrant and order numbers (up to 20, each 1 to 128 characters)' })
+  @Omittable()
+  @TextList(20, 128)
   legalAuthority?: string[];
 }
 

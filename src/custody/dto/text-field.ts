@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { buildMessage, IsString, Matches, ValidateBy, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, buildMessage, IsArray, IsString, Matches, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 
 // One line: no control or format characters (bidi overrides hide what a label really says).
 const ONE_LINE = /^[^\p{Cc}\p{Cf}]*$/u;
@@ -22,19 +22,22 @@ export const Trim = (): PropertyDecorator => Transform(({ value }: { value: unkn
  * checks. class-validator's Length counts a character and its variation selector (U+FE0F) as one,
  * so text it allows could fail the column check (a 500 instead of a 400).
  */
-function CodePointLength(max: number): PropertyDecorator {
-  return ValidateBy({
-    name: 'codePointLength',
-    constraints: [max],
-    validator: {
-      validate: (value: unknown): boolean => {
-        if (typeof value !== 'string') return false;
-        const length = [...value].length;
-        return length >= 1 && length <= max;
+function CodePointLength(max: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'codePointLength',
+      constraints: [max],
+      validator: {
+        validate: (value: unknown): boolean => {
+          if (typeof value !== 'string') return false;
+          const length = [...value].length;
+          return length >= 1 && length <= max;
+        },
+        defaultMessage: buildMessage((each) => `${each}$property must be 1 to ${max} characters long`),
       },
-      defaultMessage: buildMessage((each) => `${each}$property must be 1 to ${max} characters long`),
     },
-  });
+    options,
+  );
 }
 
 /**
@@ -49,4 +52,19 @@ export function TextField(max: number, options: { optional?: boolean; prose?: bo
     Matches(options.prose ? PROSE : ONE_LINE, { message: ({ property }) => `${property} must not contain control characters` }),
   ];
   return applyDecorators(...(options.optional ? [Omittable()] : []), ...decorators);
+}
+
+/**
+ * A list of short one-line texts (warrant numbers, say): at most maxItems, each trimmed and 1..max
+ * characters (code points), no invisible characters.
+ */
+export function TextList(maxItems: number, max: number): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((each: unknown) => (typeof each === 'string' ? each.trim() : each)) : value)),
+    IsArray(),
+    ArrayMaxSize(maxItems),
+    IsString({ each: true }),
+    CodePointLength(max, { each: true }),
+    Matches(ONE_LINE, { each: true, message: ({ property }) => `each of ${property} must not contain control characters` }),
+  );
 }
