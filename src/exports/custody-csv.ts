@@ -9,25 +9,17 @@
 import type { EntrySignature, LedgerEntry } from '../ledger/core/entry.js';
 import {
   CUSTODY_EVENT_TYPES as T,
-  type ComparedHashValue,
   type HashRecordedData,
-  type HashValue,
   type ItemCorrectedData,
   type ItemDerivedData,
   type ItemDisposedData,
   type ItemMovedData,
   type ItemSeizedData,
   type PartyRef,
-  type TransferAcceptedData,
-  type TransferClosedData,
-  type TransferReleasedData,
 } from '../custody/custody-events.js';
+import { correctionsOf, custodyStep, type CustodyEntry } from '../custody/custody-steps.js';
 
-/** A ledger entry with the RFC 6962 leaf hash an inclusion proof proves (hex). */
-export interface CustodyEntry {
-  readonly entry: LedgerEntry;
-  readonly leafHash: string;
-}
+export type { CustodyEntry } from '../custody/custody-steps.js';
 
 export interface CustodyRowHash {
   readonly target: string;
@@ -83,18 +75,6 @@ function valueText(value: unknown): string {
   return typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
 }
 
-/** Corrections of an item's entries, by the index they correct. */
-function correctionsOf(entries: readonly CustodyEntry[]): Map<number, Array<{ index: number; reason: string }>> {
-  const corrections = new Map<number, Array<{ index: number; reason: string }>>();
-  for (const { entry } of entries) {
-    if (entry.type !== T.corrected || entry.corrects === undefined) continue;
-    const list = corrections.get(entry.corrects.index) ?? [];
-    list.push({ index: entry.index, reason: entry.corrects.reason });
-    corrections.set(entry.corrects.index, list);
-  }
-  return corrections;
-}
-
 /** The custody rows of one item from its ledger entries (those indexed under it), in ledger order. */
 export function custodyRows(item: CustodyItem, entries: readonly CustodyEntry[]): CustodyRow[] {
   const corrections = correctionsOf(entries);
@@ -107,29 +87,34 @@ export function custodyRows(item: CustodyItem, entries: readonly CustodyEntry[])
     });
 }
 
-/** One entry as a row of `item`'s table; mirrors the item history's reading of each event type. */
+/** One entry as a row of `item`'s table: the item history's reading of the entry (`custodyStep`), in columns. */
 export function custodyRow(item: CustodyItem, entry: LedgerEntry, leafHash: string): CustodyRow {
-  const base = {
+  const step = custodyStep(entry, leafHash, item.id);
+  return {
     itemNumber: item.number,
     itemDescription: item.description,
     ledgerIndex: entry.index,
     leafHash,
     recordedAt: entry.recordedAt,
-    occurredAt: null,
+    occurredAt: step.occurredAt,
     event: entry.type,
     recordedBy: entry.actor === null ? null : `${entry.actor.displayName} (${entry.actor.role ?? 'no role'}, ${entry.actor.agency ?? 'no agency'})`,
-    from: null,
-    to: null,
-    purpose: null,
-    location: null,
-    sealNumber: null,
-    sealIntact: null,
-    sealNote: null,
-    hashes: [] as CustodyRowHash[],
+    from: step.from,
+    to: step.to,
+    purpose: step.purpose,
+    location: step.location,
+    sealNumber: step.seal?.number ?? null,
+    sealIntact: step.seal?.intact ?? null,
+    sealNote: step.seal?.note ?? null,
+    hashes: step.hashes.map((hash) => ({ target: hash.target, algorithm: hash.algorithm, value: hash.value, result: hash.role === 'reference' ? 'reference' : (hash.result ?? '') })),
     signatures: entry.signatures,
-    reason: null,
-    details: [] as string[],
+    reason: step.reason,
+    details: detailsOf(entry),
   };
+}
+
+/** What else an entry says, beyond the columns: where and from whom it was seized, tools, disposition and witness, corrections, the transfer. */
+function detailsOf(entry: LedgerEntry): string[] {
   switch (entry.type) {
     case T.seized:
     case T.derived: {
@@ -142,79 +127,34 @@ export function custodyRow(item: CustodyItem, entry: LedgerEntry, leafHash: stri
         details.push(`made from ${data.item.parent?.number ?? 'its parent'} with ${data.acquisition.tool} ${data.acquisition.toolVersion}`);
         if (data.hashes.weak) details.push('weak reference: no SHA-256 or stronger');
       }
-      return {
-        ...base,
-        occurredAt: data.item.occurredAt,
-        to: data.custodian,
-        location: data.location,
-        sealNumber: data.item.sealNumber,
-        hashes: derived ? data.hashes.values.map((value) => ({ target: data.hashes.target, algorithm: value.algorithm, value: value.value, result: 'reference' })) : [],
-        details,
-      };
+      return details;
     }
     case T.hashRecorded: {
       const data = entry.data as unknown as HashRecordedData;
       const details = [`${data.role} hashes of ${data.target}`];
       if (data.tool !== null) details.push(`tool ${data.tool.name}${data.tool.version === null ? '' : ` ${data.tool.version}`}`);
       if (data.weak === true) details.push('weak reference: no SHA-256 or stronger');
-      return {
-        ...base,
-        occurredAt: data.occurredAt,
-        hashes: data.values.map((value: HashValue | ComparedHashValue) => ({
-          target: data.target,
-          algorithm: value.algorithm,
-          value: value.value,
-          result: 'result' in value ? value.result : 'reference',
-        })),
-        details,
-      };
+      return details;
     }
-    case T.moved: {
-      const data = entry.data as unknown as ItemMovedData;
-      return { ...base, location: data.to, reason: data.reason, details: [`moved from ${data.from ?? 'unrecorded location'}`] };
-    }
+    case T.moved:
+      return [`moved from ${(entry.data as unknown as ItemMovedData).from ?? 'unrecorded location'}`];
     case T.disposed: {
       const data = entry.data as unknown as ItemDisposedData;
       const details = [`${data.disposition.replace(/_/g, ' ')} under ${data.authorityReference}`, `witnessed by ${partyText(data.witness)}`];
       if (data.recipient !== null) details.push(`recipient ${data.recipient}`);
-      return { ...base, occurredAt: data.occurredAt, from: data.custodian, reason: data.notes, details };
+      return details;
     }
     case T.corrected: {
       const data = entry.data as unknown as ItemCorrectedData;
-      return {
-        ...base,
-        reason: entry.corrects?.reason ?? null,
-        details: [
-          `corrects entry ${entry.corrects?.index ?? '?'}`,
-          ...data.changes.map((change) => `${change.field}: ${valueText(change.from)} → ${valueText(change.to)}`),
-        ],
-      };
+      return [`corrects entry ${entry.corrects?.index ?? '?'}`, ...data.changes.map((change) => `${change.field}: ${valueText(change.from)} → ${valueText(change.to)}`)];
     }
-    case T.released: {
-      const data = entry.data as unknown as TransferReleasedData;
-      return { ...base, from: data.from, to: data.to, purpose: data.purpose, details: [`transfer ${entry.subject.id}`] };
-    }
-    case T.accepted: {
-      const data = entry.data as unknown as TransferAcceptedData;
-      const mine = data.items.find((accepted) => accepted.id === item.id);
-      return {
-        ...base,
-        from: data.from,
-        to: data.to,
-        location: data.location,
-        sealIntact: mine?.sealIntact ?? null,
-        sealNote: mine?.sealNote ?? null,
-        hashes: (mine?.hashes ?? []).map((hash) => ({ target: hash.target, algorithm: hash.algorithm, value: hash.value, result: hash.result })),
-        details: [`transfer ${entry.subject.id}`],
-      };
-    }
+    case T.released:
+    case T.accepted:
     case T.rejected:
-    case T.cancelled: {
-      const data = entry.data as unknown as TransferClosedData;
-      return { ...base, from: data.from, to: data.to, reason: data.reason, details: [`transfer ${entry.subject.id}`] };
-    }
+    case T.cancelled:
+      return [`transfer ${entry.subject.id}`];
     default:
-      return base;
+      return [];
   }
 }
 
