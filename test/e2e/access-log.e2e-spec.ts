@@ -78,6 +78,8 @@ describe('access log', () => {
     await api().get(`/api/v1/cases/${foreignCaseId}`).set(bearer(officerSession)).expect(404); // case.access_denied
     const share = (await post(officerSession, `/api/v1/cases/${newCase.id}/shares`, { agencyCode: 'AR-PFA', access: 'read' }).expect(201)).body; // case.share
     await api().delete(`/api/v1/cases/${newCase.id}/shares/${share.id}`).set(bearer(officerSession)).expect(200); // case.share_revoke
+    await post(officerSession, `/api/v1/cases/${newCase.id}/close`, { reason: 'Logged closure' }).expect(200); // case.close
+    await post(officerSession, `/api/v1/cases/${newCase.id}/reopen`, { reason: 'Logged reopening' }).expect(200); // case.reopen
     // Not reachable over HTTP yet: signatures (custody actions) and reads of custody records.
     const ctx: RequestContext = {
       actor: { id: officer.id, username: officer.username, displayName: officer.displayName, agencyId: spain.id, agencyCode: 'ES-PN', roles: ['officer'] },
