@@ -17,7 +17,7 @@ import { canonicalBytes, formatVerifierKey, generateNoteKeys, leafHash, parseVer
 import type { LedgerEvent } from '../src/ledger/core/entry.js';
 import { verifyLedger } from '../src/ledger/ledger-verifier.js';
 import { LedgerService } from '../src/ledger/ledger.service.js';
-import { benchDatabase, closedLoop, percentile, postgresVersion } from './support.js';
+import { benchDatabase, closedLoop, fmt, percentile, postgresVersion, type SummaryRow } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
@@ -180,7 +180,7 @@ async function verification(appUrl: string, signerKey: string, treeSize: number)
 export async function ledgerBenchmark(): Promise<Record<string, unknown>> {
   const database = await benchDatabase();
   try {
-    const settings = { postgres: await postgresVersion(database.appUrl), synchronousCommit: 'on', fsync: 'on', entries: ENTRIES };
+    const settings = { postgres: await postgresVersion(database.appUrl), connections: LANES, seconds: SECONDS, poolSize: LANES, synchronousCommit: 'on', fsync: 'on', entries: ENTRIES };
     process.stderr.write('ledger: append throughput…\n');
     const appends = await appendThroughput(database.appUrl, database.ownerUrl);
     process.stderr.write(`ledger: populating ${ENTRIES} entries…\n`);
@@ -189,7 +189,37 @@ export async function ledgerBenchmark(): Promise<Record<string, unknown>> {
     const proofs = await inclusionProofs(database.appUrl, ENTRIES);
     process.stderr.write('ledger: full verification…\n');
     const verify = await verification(database.appUrl, population.signerKey, ENTRIES);
-    return { settings, appends, population: { seconds: Number(population.seconds.toFixed(1)) }, inclusionProofs: proofs, verification: verify };
+    const append = appends.ledgerAppend as { perSecond: number; p99ms: number; ratioToBaseline: number };
+    const plain = appends.baselinePlainInsert as { perSecond: number; p50ms: number; p99ms: number };
+    const verified = verify.verify as { entriesPerSecond: number; seconds: number };
+    const copied = verify.baselineCopy as { entriesPerSecond: number; seconds: number };
+    const summary: SummaryRow[] = [
+      {
+        measure: 'ledger appends, 32 clients, 1 entry per transaction',
+        custos: fmt.rate(append, ' entries/s'),
+        baseline: `plain INSERT: ${fmt.rate(plain)}`,
+        ratio: append.ratioToBaseline,
+        target: '≥ 3,000/s',
+        met: append.perSecond >= 3000,
+      },
+      {
+        measure: `inclusion proof at ${ENTRIES.toLocaleString('en-US')} entries`,
+        custos: `median ${proofs.medianMs as number} ms, p99 ${proofs.p99ms as number} ms`,
+        baseline: '—',
+        ratio: null,
+        target: 'median ≤ 5 ms',
+        met: (proofs.medianMs as number) <= 5,
+      },
+      {
+        measure: `ledger verify, ${ENTRIES.toLocaleString('en-US')} entries`,
+        custos: `${verified.entriesPerSecond.toLocaleString('en-US')} entries/s (${verified.seconds} s)`,
+        baseline: `COPY to /dev/null: ${copied.entriesPerSecond.toLocaleString('en-US')} entries/s (${copied.seconds} s)`,
+        ratio: verify.ratioToCopy as number,
+        target: '≥ 150,000/s',
+        met: verified.entriesPerSecond >= 150_000,
+      },
+    ];
+    return { settings, summary, appends, population: { seconds: Number(population.seconds.toFixed(1)) }, inclusionProofs: proofs, verification: verify };
   } finally {
     await database.close();
   }

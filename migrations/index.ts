@@ -6,6 +6,7 @@ import { Cases1795920547515 } from './1795920547515-Cases.js';
 import { Custody1795929517334 } from './1795929517334-Custody.js';
 import { ReportLookup1795940000000 } from './1795940000000-ReportLookup.js';
 import { CaseStatus1795944940827 } from './1795944940827-CaseStatus.js';
+import { ItemSearchStatistics1795945748744 } from './1795945748744-ItemSearchStatistics.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -19,4 +20,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   Custody1795929517334,
   ReportLookup1795940000000,
   CaseStatus1795944940827,
+  ItemSearchStatistics1795945748744,
 ];

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
@@ -27,7 +28,10 @@ export class AccessTokenStrategy extends PassportStrategy(JwtStrategy, JWT_STRAT
   constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(TOKEN_KEY) key: Buffer) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: key,
+      // A KeyObject, not the Buffer: given a Buffer, jsonwebtoken first tries (and fails) to parse it
+      // as a public key on every verification — about 1 ms of CPU per authenticated request
+      // (docs/performance.md). passport-jwt hands the key to jsonwebtoken as is; its types predate KeyObject.
+      secretOrKey: createSecretKey(key) as unknown as Buffer,
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       issuer: config.auth.jwtIssuer,
       audience: config.auth.jwtAudience,
