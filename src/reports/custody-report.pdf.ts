@@ -14,7 +14,7 @@
  * Deterministic for the same model: the creation date is the issuing time and pdfkit derives the
  * file ID from the document information, so equal inputs give equal bytes.
  */
-import PDFDocument from 'pdfkit';
+import type PDFKitDocument from 'pdfkit';
 import {
   displayInstant,
   displayTime,
@@ -156,6 +156,7 @@ class ReportWriter {
   private currentItem: string | null;
 
   constructor(
+    PDFDocument: typeof PDFKitDocument,
     private readonly report: CustodyReport,
     attachment: ReportAttachment | undefined,
   ) {
@@ -976,7 +977,14 @@ class ReportWriter {
   }
 }
 
+/**
+ * pdfkit (with fontkit and its font tables) costs tens of MiB once loaded: it is loaded with the
+ * first report, not with the service (docs/performance.md, memory).
+ */
+let pdfkit: Promise<{ default: typeof PDFKitDocument }> | undefined;
+
 /** Renders the report (A4), with the bundle attached when given. */
-export function renderCustodyReport(report: CustodyReport, attachment?: ReportAttachment): Promise<RenderedReport> {
-  return new ReportWriter(report, attachment).render();
+export async function renderCustodyReport(report: CustodyReport, attachment?: ReportAttachment): Promise<RenderedReport> {
+  const { default: PDFDocument } = await (pdfkit ??= import('pdfkit'));
+  return new ReportWriter(PDFDocument, report, attachment).render();
 }
