@@ -31,6 +31,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web app (src/web, its own tsconfig with DOM and JSX) runs in the browser.
+    files: ['src/web/**/*.ts', 'src/web/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

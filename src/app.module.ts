@@ -14,6 +14,7 @@ import { CasesModule } from './cases/cases.module.js';
 import { CustodyModule } from './custody/custody.module.js';
 import { ExportsModule } from './exports/exports.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LabelsModule } from './labels/labels.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { LedgerModule } from './ledger/ledger.module.js';
 import { ReportsModule } from './reports/reports.module.js';
@@ -56,6 +57,7 @@ export class AppModule {
         BundlesModule,
         ExportsModule,
         ReportsModule,
+        LabelsModule,
         ...imports,
       ],
       providers: [

@@ -10,6 +10,7 @@ import { parseJsonBody, requireJsonBody } from './common/json-body.js';
 import { httpLogOptions } from './common/logging.js';
 import { errorFallback, notFoundFallback } from './common/problem-details.filter.js';
 import { requestIdMiddleware } from './common/request-id.js';
+import { webAppMiddleware } from './web-app.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -32,6 +33,9 @@ export async function createApp(options: AppModuleOptions): Promise<NestExpressA
   app.use(helmet());
   app.use(requireJsonBody);
   app.use(parseJsonBody);
+  const webApp = webAppMiddleware();
+  if (webApp !== undefined) app.use(webApp);
+  else app.get(PinoNestLogger).warn('the web app is not built (dist/web/index.html missing): run `npm run build` to serve it at /');
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'health/ready'] });
   setUpOpenApi(app);
   try {

@@ -1,0 +1,40 @@
+import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { RequestContext } from '../common/request-context.js';
+import { UuidParam } from '../common/uuid-param.pipe.js';
+import { ITEM_READERS } from '../custody/items.controller.js';
+import { Ctx, Roles } from '../identity/auth.decorators.js';
+import { LabelsQueryDto } from './dto/labels-query.dto.js';
+import { LabelsService } from './labels.service.js';
+
+/** Printable evidence-bag labels (docs/web-app.md). */
+@ApiTags('labels')
+@ApiBearerAuth()
+@Controller()
+export class LabelsController {
+  constructor(private readonly labels: LabelsService) {}
+
+  @Get('cases/:id/labels.pdf')
+  @Roles(...ITEM_READERS)
+  @ApiOperation({
+    summary: 'Evidence-bag labels of items of a case (PDF, A4 sheets of 8 labels of 99.1 × 67.7 mm)',
+    description:
+      'Each label: item number, case number, seizure time with its UTC offset, seal number, a Code 128 barcode and a QR code of the ' +
+      'item number. Same access as reading the items: 404 case_not_found for a case you may not see, 404 item_not_found when an id ' +
+      'is not an item of this case.',
+  })
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({ description: 'The label sheets, application/pdf' })
+  async caseLabels(
+    @Ctx() ctx: RequestContext,
+    @Param('id', new UuidParam('case_not_found', 'Case')) id: string,
+    @Query() query: LabelsQueryDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
+    const sheets = await this.labels.caseLabels(ctx, id, query.items);
+    response.setHeader('Cache-Control', 'no-store');
+    response.setHeader('Custos-Label-Count', String(sheets.count));
+    return new StreamableFile(sheets.bytes, { type: 'application/pdf', disposition: `inline; filename="${sheets.fileName}"`, length: sheets.bytes.length });
+  }
+}

@@ -1,0 +1,201 @@
+import { useEffect, useState, type FormEvent, type MouseEvent, type ReactNode } from 'react';
+import { ApiProblem, api, logout, onSessionChange, plainWords, resumeSession } from './api';
+import { match, navigate, useLocation } from './router';
+import { AdminScreen } from './screens/AdminScreen';
+import { CaseScreen } from './screens/CaseScreen';
+import { CasesScreen } from './screens/CasesScreen';
+import { ChangePasswordScreen } from './screens/ChangePasswordScreen';
+import { InboxScreen } from './screens/InboxScreen';
+import { ItemScreen } from './screens/ItemScreen';
+import { ItemsScreen } from './screens/ItemsScreen';
+import { LoginScreen } from './screens/LoginScreen';
+import { SeizureScreen } from './screens/SeizureScreen';
+import type { ItemView, Role, User } from './types';
+import { Logo } from './ui';
+
+interface NavEntry {
+  readonly path: string;
+  readonly label: string;
+  readonly roles: readonly Role[];
+}
+
+/** What each role's day starts with: officers their cases, the property room and lab their inbox. */
+const NAV: readonly NavEntry[] = [
+  { path: '/inbox', label: 'Inbox', roles: ['clerk', 'examiner', 'officer', 'prosecutor'] },
+  { path: '/cases', label: 'Cases', roles: ['officer', 'clerk', 'examiner', 'prosecutor', 'auditor'] },
+  { path: '/mine', label: 'Items I hold', roles: ['officer', 'clerk', 'examiner', 'prosecutor'] },
+  { path: '/admin', label: 'Administration', roles: ['admin', 'auditor'] },
+];
+
+export function homeOf(user: User): string {
+  if (user.roles.includes('admin')) return '/admin';
+  if (user.roles.includes('clerk') || user.roles.includes('examiner')) return '/inbox';
+  return '/cases';
+}
+
+export function App(): ReactNode {
+  const [user, setUser] = useState<User | null>(null);
+  const [starting, setStarting] = useState(true);
+  const { path, query } = useLocation();
+
+  useEffect(() => {
+    const stop = onSessionChange(setUser);
+    void resumeSession().then((resumed) => {
+      setUser(resumed);
+      setStarting(false);
+    });
+    return () => {
+      stop();
+    };
+  }, []);
+
+  if (starting) return <main className="centre muted">Starting…</main>;
+  if (user === null) return <LoginScreen onLoggedIn={(loggedIn) => navigate(path === '/' || path === '/login' ? homeOf(loggedIn) : path)} />;
+  if (user.mustChangePassword) return <ChangePasswordScreen user={user} forced />;
+
+  return (
+    <Shell user={user} path={path}>
+      <Route user={user} path={path} query={query} />
+    </Shell>
+  );
+}
+
+function Route({ user, path, query }: { user: User; path: string; query: URLSearchParams }): ReactNode {
+  let params: Record<string, string> | null;
+  if (path === '/' || path === '/login') return <Redirect to={homeOf(user)} />;
+  if (path === '/cases') return <CasesScreen user={user} />;
+  if ((params = match('/cases/:id/seize', path))) return <SeizureScreen user={user} caseId={params.id} />;
+  if ((params = match('/cases/:id', path))) return <CaseScreen user={user} caseId={params.id} />;
+  if ((params = match('/items/:id', path))) return <ItemScreen user={user} itemId={params.id} />;
+  if (path === '/inbox') return <InboxScreen user={user} />;
+  if (path === '/mine') return <ItemsScreen title="Items I hold" query="custodian=me" />;
+  if (path === '/search') return <ItemsScreen title={`Items matching “${query.get('q') ?? ''}”`} query={`q=${encodeURIComponent(query.get('q') ?? '')}`} />;
+  if (path === '/password') return <ChangePasswordScreen user={user} forced={false} />;
+  if (path === '/admin') return <AdminScreen user={user} />;
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>
+        <a href="/" onClick={link('/')}>
+          Back to the start
+        </a>
+      </p>
+    </section>
+  );
+}
+
+function Redirect({ to }: { to: string }): ReactNode {
+  useEffect(() => {
+    navigate(to, { replace: true });
+  }, [to]);
+  return null;
+}
+
+/** An anchor that navigates inside the app (and still opens in a new tab with a modifier key). */
+export function link(path: string) {
+  return (event: MouseEvent<HTMLAnchorElement>): void => {
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    navigate(path);
+  };
+}
+
+export function AppLink({ to, children, className }: { to: string; children: ReactNode; className?: string }): ReactNode {
+  return (
+    <a href={to} onClick={link(to)} className={className}>
+      {children}
+    </a>
+  );
+}
+
+function Shell({ user, path, children }: { user: User; path: string; children: ReactNode }): ReactNode {
+  const entries = NAV.filter((entry) => entry.roles.some((role) => user.roles.includes(role)));
+  const canSearch = !user.roles.includes('admin');
+  return (
+    <>
+      <a className="skip" href="#content">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="brand">
+          <Logo />{' '}
+          Custos
+        </div>
+        <nav aria-label="Main">
+          <ul>
+            {entries.map((entry) => (
+              <li key={entry.path}>
+                <a href={entry.path} onClick={link(entry.path)} aria-current={path.startsWith(entry.path) ? 'page' : undefined}>
+                  {entry.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        {canSearch && <FindBox />}
+        <div className="who">
+          <span>
+            <strong>{user.displayName}</strong>
+            <br />
+            <small>
+              {user.roles.join(', ')}
+              {user.agency ? ` · ${user.agency.code}` : ''}
+            </small>
+          </span>
+          <a href="/password" onClick={link('/password')} className="quiet">
+            Password
+          </a>
+          <button type="button" className="quiet" onClick={() => void logout().then(() => navigate('/'))}>
+            Log out
+          </button>
+        </div>
+      </header>
+      <main id="content" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
+
+/** Scan-to-find: a barcode scanner types the item number and Enter into this box. */
+function FindBox(): ReactNode {
+  const [text, setText] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    const q = text.trim();
+    if (q === '') return;
+    setMessage(null);
+    try {
+      const { items } = await api.get<{ items: ItemView[] }>(`/items?q=${encodeURIComponent(q)}&limit=20`);
+      if (items.length === 1) {
+        setText('');
+        navigate(`/items/${items[0].id}`);
+      } else if (items.length === 0) setMessage(`No item matches “${q}”`);
+      else navigate(`/search?q=${encodeURIComponent(q)}`);
+    } catch (error) {
+      setMessage(error instanceof ApiProblem ? plainWords(error.problem) : 'The search failed');
+    }
+  };
+  return (
+    <form role="search" className="find" onSubmit={(event) => void submit(event)}>
+      <label htmlFor="find-item" className="visually-hidden">
+        Find an item: type or scan its number, serial, seal, IMEI or ICCID
+      </label>
+      <input
+        id="find-item"
+        type="search"
+        placeholder="Scan or type item no., seal, IMEI…"
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+        aria-describedby={message ? 'find-message' : undefined}
+      />
+      <button type="submit">Find</button>
+      {message && (
+        <span id="find-message" className="find-message" role="status">
+          {message}
+        </span>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,69 @@
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { ApiProblem, api } from '../api';
+import type { ItemView, Problem, TransferView, User } from '../types';
+import { Field, ProblemBanner, SignatureFields } from '../ui';
+
+/** Start a hand-over of items I hold: the receiver, the purpose, and my signature `released`. */
+export function TransferPanel({ user, items, onDone, onCancel }: { user: User; items: readonly ItemView[]; onDone: (transfer: TransferView) => void; onCancel: () => void }): ReactNode {
+  const [to, setTo] = useState('');
+  const [purpose, setPurpose] = useState('');
+  const [password, setPassword] = useState('');
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    try {
+      const transfer = await api.post<TransferView>('/transfers', {
+        itemIds: items.map((item) => item.id),
+        to: to.trim().toLowerCase(),
+        purpose: purpose.trim(),
+        signature: { password, meaning: 'released' },
+      });
+      onDone(transfer);
+    } catch (error) {
+      if (error instanceof ApiProblem) setProblem(error.problem);
+      setPassword('');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="transfer-title">
+      <h2 id="transfer-title">
+        Hand over {items.length} item{items.length === 1 ? '' : 's'}
+      </h2>
+      <p className="muted">
+        {items.map((item) => item.itemNumber).join(', ')}. They stay in your custody until the receiver signs for them.
+      </p>
+      <ProblemBanner problem={problem} fields={['to', 'purpose', 'signature', 'itemIds']} />
+      <div className="grid">
+        <Field label="Receiver’s username" name="to" problem={problem} hint="e.g. lab.ferreira — the case must be shared with their agency">
+          {(attributes) => <input {...attributes} required autoFocus autoComplete="off" value={to} onChange={(event) => setTo(event.target.value)} />}
+        </Field>
+        <Field label="Purpose" name="purpose" problem={problem} hint="e.g. Forensic acquisition at the lab">
+          {(attributes) => <input {...attributes} required value={purpose} onChange={(event) => setPurpose(event.target.value)} />}
+        </Field>
+      </div>
+      <SignatureFields
+        who={user.displayName}
+        meaning="released"
+        statement={`I release these items to ${to.trim() || 'the receiver'} for the purpose stated.`}
+        password={password}
+        onPassword={setPassword}
+        problem={problem}
+      />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          Sign and hand over
+        </button>
+        <button type="button" className="quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

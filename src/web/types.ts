@@ -1,0 +1,167 @@
+/** The API's shapes as the web app reads them (see the OpenAPI document at /api/docs). */
+export type Role = 'officer' | 'clerk' | 'examiner' | 'prosecutor' | 'auditor' | 'admin';
+
+export interface Agency {
+  readonly id: string;
+  readonly code: string;
+  readonly name: string;
+  readonly country: string;
+}
+
+export interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly agency: Agency | null;
+  readonly roles: readonly Role[];
+  readonly platformAdmin: boolean;
+  readonly mustChangePassword: boolean;
+}
+
+export interface SessionTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly expiresIn: number;
+  readonly sessionExpiresAt: string;
+  readonly user: User;
+}
+
+export interface FieldProblem {
+  readonly field: string;
+  readonly messages: readonly string[];
+}
+
+export interface Problem {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly detail: string;
+  readonly requestId?: string;
+  readonly errors?: readonly FieldProblem[];
+  readonly [extension: string]: unknown;
+}
+
+export interface CaseView {
+  readonly id: string;
+  readonly caseNumber: string;
+  readonly title: string;
+  readonly legalAuthority: readonly string[];
+  readonly status: 'open' | 'closed';
+  readonly agency: Agency;
+  readonly createdAt: string;
+  readonly createdBy: { readonly username: string; readonly displayName: string };
+  readonly access: 'read' | 'contribute';
+  readonly shared: boolean;
+}
+
+export interface Party {
+  readonly id: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly agency: string | null;
+}
+
+export type ItemState = 'in_custody' | 'transfer_pending' | 'disposed';
+
+export interface ItemView {
+  readonly id: string;
+  readonly itemNumber: string;
+  readonly case: { readonly id: string; readonly caseNumber: string; readonly agency: string };
+  readonly kind: string;
+  readonly description: string;
+  readonly make: string | null;
+  readonly model: string | null;
+  readonly serial: string | null;
+  readonly imeis: readonly string[];
+  readonly iccid: string | null;
+  readonly sealNumber: string | null;
+  readonly occurredAt: string;
+  readonly place: string;
+  readonly custodian: Party;
+  readonly location: string | null;
+  readonly state: ItemState;
+  readonly integrity: 'intact' | 'compromised';
+  readonly pendingTransferId: string | null;
+  readonly parent: { readonly id: string; readonly itemNumber: string } | null;
+}
+
+export interface TransferView {
+  readonly id: string;
+  readonly case: { readonly id: string; readonly caseNumber: string };
+  readonly from: Party;
+  readonly to: Party;
+  readonly purpose: string;
+  readonly status: 'pending' | 'accepted' | 'rejected' | 'cancelled';
+  readonly itemCount: number;
+  readonly items: ReadonlyArray<{
+    readonly id: string;
+    readonly itemNumber: string;
+    readonly kind: string;
+    readonly description: string;
+    readonly sealNumber: string | null;
+    readonly sealIntact: boolean | null;
+    readonly sealNote: string | null;
+  }>;
+  readonly releasedAt: string;
+  readonly resolvedAt: string | null;
+  readonly reason: string | null;
+}
+
+export interface Signature {
+  readonly username: string;
+  readonly printedName: string;
+  readonly agency: string | null;
+  readonly role: string;
+  readonly meaning: string;
+  readonly signedAt: string;
+  readonly eventHash: string;
+}
+
+export interface HistoryEvent {
+  readonly ledgerIndex: number;
+  readonly type: string;
+  readonly summary: string;
+  readonly recordedAt: string;
+  readonly occurredAt: string | null;
+  readonly actor: { readonly username: string; readonly displayName: string; readonly agency: string | null; readonly role?: string } | null;
+  readonly from: Party | null;
+  readonly to: Party | null;
+  readonly purpose: string | null;
+  readonly location: string | null;
+  readonly seal: { readonly number: string | null; readonly intact: boolean | null; readonly note: string | null } | null;
+  readonly hashes: ReadonlyArray<{ readonly target: string; readonly algorithm: string; readonly value: string; readonly role: string; readonly result: string | null }>;
+  readonly reason: string | null;
+  readonly signatures: readonly Signature[];
+  readonly correctedBy: ReadonlyArray<{ readonly index: number; readonly reason: string }>;
+}
+
+export interface HashRecord {
+  readonly id: string;
+  readonly target: string;
+  readonly algorithm: string;
+  readonly value: string;
+  readonly role: 'reference' | 'verification';
+  readonly result: 'match' | 'mismatch' | 'not_compared' | null;
+  readonly weak: boolean;
+  readonly occurredAt: string;
+  readonly recordedBy: { readonly displayName: string };
+}
+
+export const ITEM_KINDS = [
+  'mobile_phone',
+  'computer',
+  'laptop',
+  'tablet',
+  'hard_drive',
+  'ssd',
+  'usb_drive',
+  'memory_card',
+  'sim_card',
+  'optical_disc',
+  'camera',
+  'game_console',
+  'other',
+] as const;
+
+export const POWER_STATES = ['on', 'off', 'airplane', 'unknown'] as const;
+export const HASH_ALGORITHMS = ['sha256', 'sha512', 'sha1', 'md5'] as const;

@@ -1,0 +1,130 @@
+import { useId, type ReactNode } from 'react';
+import { fieldMessages, plainWords, unplacedProblem } from './api';
+import type { Check } from './evidence';
+import type { Problem } from './types';
+
+/** A labelled input with its hint, its live check and the API's messages right under it. */
+export function Field(props: {
+  label: ReactNode;
+  name?: string;
+  problem?: Problem | null;
+  messages?: readonly string[];
+  hint?: string;
+  check?: Check | null;
+  children: (attributes: { id: string; 'aria-invalid': boolean; 'aria-describedby': string | undefined; name?: string }) => ReactNode;
+  wide?: boolean;
+}): ReactNode {
+  const id = useId();
+  const errors = [...(props.messages ?? []), ...(props.name === undefined ? [] : fieldMessages(props.problem ?? null, props.name))];
+  const described = [props.hint ? `${id}-hint` : '', props.check ? `${id}-check` : '', errors.length > 0 ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const invalid = errors.length > 0 || props.check?.ok === false;
+  return (
+    <div className={`field${props.wide ? ' wide' : ''}${invalid ? ' invalid' : ''}`}>
+      <label htmlFor={id}>{props.label}</label>
+      {props.children({ id, 'aria-invalid': invalid, 'aria-describedby': described || undefined, name: props.name })}
+      {props.hint && (
+        <small id={`${id}-hint`} className="hint">
+          {props.hint}
+        </small>
+      )}
+      {props.check && (
+        <small id={`${id}-check`} className={props.check.ok ? 'check ok' : 'check bad'} role="status">
+          {props.check.ok ? '✓ ' : '✗ '}
+          {props.check.message}
+        </small>
+      )}
+      {errors.length > 0 && (
+        <small id={`${id}-error`} className="error" role="alert">
+          {errors.join(' ')}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** The form-level message: the API's problem in plain words, unless every part of it is shown at a field. */
+export function ProblemBanner({ problem, fields = [] }: { problem: Problem | null; fields?: readonly string[] }): ReactNode {
+  if (problem === null) return null;
+  const placed = !unplacedProblem(problem, fields);
+  return (
+    <div className="banner error" role="alert">
+      {placed ? 'Nothing was saved. Please correct the fields marked in red.' : plainWords(problem)}
+      {!placed && problem.errors && problem.errors.length > 0 && (
+        <ul>
+          {problem.errors.map((error) => (
+            <li key={error.field}>
+              {error.field}: {error.messages.join(' ')}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function Notice({ children }: { children: ReactNode }): ReactNode {
+  return (
+    <div className="banner ok" role="status">
+      {children}
+    </div>
+  );
+}
+
+/** The signature block of 21 CFR Part 11: who you are, your password again, and what it means. */
+export function SignatureFields(props: {
+  meaning: string;
+  statement: string;
+  password: string;
+  onPassword: (value: string) => void;
+  problem: Problem | null;
+  who: string;
+  optional?: boolean;
+}): ReactNode {
+  return (
+    <fieldset className="signature">
+      <legend>Electronic signature{props.optional ? ' (optional)' : ''}</legend>
+      <p className="statement">
+        <strong>{props.who}</strong> signs with the meaning <strong className="meaning">{props.meaning}</strong>: {props.statement}
+      </p>
+      <Field label="Your password, to sign" name="signature.password" problem={props.problem} hint="Entering it again is your signature.">
+        {(attributes) => (
+          <input
+            {...attributes}
+            type="password"
+            autoComplete="current-password"
+            value={props.password}
+            required={!props.optional}
+            onChange={(event) => props.onPassword(event.target.value)}
+          />
+        )}
+      </Field>
+    </fieldset>
+  );
+}
+
+export function StateBadge({ state }: { state: string }): ReactNode {
+  const words: Record<string, string> = { in_custody: 'In custody', transfer_pending: 'Transfer pending', disposed: 'Disposed' };
+  return <span className={`badge state-${state}`}>{words[state] ?? state}</span>;
+}
+
+export function IntegrityBadge({ integrity }: { integrity: string }): ReactNode {
+  return integrity === 'compromised' ? <span className="badge bad">⚠ Compromised</span> : <span className="badge ok">Intact</span>;
+}
+
+export function Loading(): ReactNode {
+  return (
+    <p className="muted" role="status">
+      Loading…
+    </p>
+  );
+}
+
+/** The shield mark, drawn inline (no font or image to fetch). */
+export function Logo(): ReactNode {
+  return (
+    <svg className="logo" viewBox="0 0 24 24" width="1em" height="1em" aria-hidden="true" focusable="false">
+      <path d="M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5l-8-3Z" fill="currentColor" />
+      <path d="m8.5 12 2.5 2.5 4.5-5" fill="none" stroke="#17324d" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}
