@@ -6,6 +6,7 @@ import { Cases1795920547515 } from './1795920547515-Cases.js';
 import { Custody1795929517334 } from './1795929517334-Custody.js';
 import { ReportLookup1795940000000 } from './1795940000000-ReportLookup.js';
 import { CaseStatus1795944940827 } from './1795944940827-CaseStatus.js';
+import { UserTimeZone1795944843296 } from './1795944843296-UserTimeZone.js';
 import { ItemSearchStatistics1795945748744 } from './1795945748744-ItemSearchStatistics.js';
 
 /**
@@ -19,6 +20,7 @@ export const migrations: Array<new () => MigrationInterface> = [
   Cases1795920547515,
   Custody1795929517334,
   ReportLookup1795940000000,
+  UserTimeZone1795944843296,
   CaseStatus1795944940827,
   ItemSearchStatistics1795945748744,
 ];

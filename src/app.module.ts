@@ -12,6 +12,7 @@ import { AccessLogModule } from './access-log/access-log.module.js';
 import { BundlesModule } from './bundles/bundles.module.js';
 import { CasesModule } from './cases/cases.module.js';
 import { CustodyModule } from './custody/custody.module.js';
+import { HashImportsModule } from './hash-imports/hash-imports.module.js';
 import { ExportsModule } from './exports/exports.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LabelsModule } from './labels/labels.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         CasesModule,
         LedgerModule,
         CustodyModule,
+        HashImportsModule,
         BundlesModule,
         ExportsModule,
         ReportsModule,

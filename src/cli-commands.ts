@@ -5,6 +5,7 @@ import { createRootLogger } from './common/logging.js';
 import { revertLastMigration, runMigrations } from './database/migrate.js';
 import { DomainError } from './common/domain-error.js';
 import { DEMO_USAGE, runDemo } from './demo/demo.command.js';
+import { HASH_IMPORT_USAGE, runHashImport } from './hash-imports/hash-import.command.js';
 import { IDENTITY_USAGE, runAgencyCreate, runUserCreate } from './identity/identity.command.js';
 import { runLedgerVerify } from './ledger/ledger-verify.command.js';
 import { connectDatabase } from './service.js';
@@ -30,7 +31,7 @@ commands:
   verify-report <report.pdf> [--url <service base url>] [--token <bearer token>] [--json]
                       ask the service whether it issued exactly this court report file (by its
                       SHA-256, registered in the ledger at issue); exit 0 issued, 1 not issued.
-${IDENTITY_USAGE}${DEMO_USAGE}  help                this text
+${IDENTITY_USAGE}${HASH_IMPORT_USAGE}${DEMO_USAGE}  help                this text
 `;
 
 async function withDatabase<T>(work: (urls: { ownerUrl: string; appUrl: string }, config: AppConfig, logger: Logger) => Promise<T>): Promise<T> {
@@ -72,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'demo':
       return withDatabase((urls, config, logger) => runDemo(urls, config, io, { logger }));
+    case 'hashes import':
+      return withDatabase(({ appUrl }, config, logger) => runHashImport(argv.slice(2), appUrl, config, logger, io));
     case 'help':
     case '--help':
       process.stdout.write(USAGE);

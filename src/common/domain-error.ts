@@ -4,6 +4,8 @@
  */
 export type DomainErrorKind =
   | 'invalid'
+  /** Well-formed, but its content cannot be processed (a log that is not understood). */
+  | 'unprocessable'
   | 'unauthenticated'
   | 'forbidden'
   | 'not_found'
@@ -32,6 +34,7 @@ export class NotFoundError extends DomainError {
 
 export const DOMAIN_ERROR_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   invalid: 400,
+  unprocessable: 422,
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,

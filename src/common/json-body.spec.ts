@@ -147,3 +147,46 @@ describe('bodyLimitOf', () => {
     }
   });
 });
+
+describe('the log import exemption (ADR 0004 amendment 2)', () => {
+  const log = `dc3dd 7.2.646 started at 2026-11-20 09:14:02 +0100\n${'   [ok] 4a0ecd3d9b1ec7cd0fd7d5ab2e0b1c9d (md5)\n'.repeat(200)}`;
+
+  it('gives the import route 256 KiB, and only POST', () => {
+    expect(bodyLimitOf({ method: 'POST', url: '/api/v1/items/3f1c/hashes/import' })).toBe(MAX_SEIZURE_BODY_BYTES);
+    expect(bodyLimitOf({ method: 'POST', url: '/api/v1/items/3f1c/hashes/import?x=1' })).toBe(MAX_SEIZURE_BODY_BYTES);
+    expect(bodyLimitOf({ method: 'PUT', url: '/api/v1/items/3f1c/hashes/import' })).toBe(MAX_BODY_BYTES);
+    expect(bodyLimitOf({ method: 'POST', url: '/api/v1/items/3f1c/hashes' })).toBe(MAX_BODY_BYTES);
+    expect(bodyLimitOf({ method: 'POST', url: '/api/v1/items/3f1c/hashes/import/more' })).toBe(MAX_BODY_BYTES);
+  });
+
+  it('lets the named field hold a long text log, but checks it as one', () => {
+    expect(log.length).toBeGreaterThan(MAX_STRING_LENGTH);
+    expect(inspectJson({ text: log }, '', 0, 'text')).toBeUndefined();
+    expect(inspectJson({ text: `${log}\u0000` }, '', 0, 'text')).toMatchObject({ code: 'content_not_accepted', detail: expect.stringMatching(/^The field text is not a text log: line \d+: control character U\+0000/) });
+    expect(inspectJson({ text: `Notes: ${'QUJD'.repeat(300)}` }, '', 0, 'text')).toMatchObject({ code: 'content_not_accepted' });
+  });
+
+  it('keeps the ordinary guard for every other field, and for the field on other routes', () => {
+    expect(inspectJson({ text: log }, '', 0, undefined)).toMatchObject({ code: 'field_too_long' });
+    expect(inspectJson({ text: 'ok', notes: log }, '', 0, 'text')).toMatchObject({ code: 'field_too_long', detail: expect.stringContaining('notes') });
+    expect(inspectJson({ nested: { text: log } }, '', 0, 'text')).toMatchObject({ code: 'field_too_long' });
+  });
+});
+
+describe('text that is not text (ADR 0060)', () => {
+  it.each([
+    ['a NUL character', { sealNumber: 'SEAL\u0000-1' }, 'sealNumber'],
+    ['a lone high surrogate', { items: [{ description: 'phone \uD800' }] }, 'items[0].description'],
+    ['a lone low surrogate', { title: '\uDC00 case' }, 'title'],
+  ])('refuses %s, naming the field', (_what, body, field) => {
+    expect(inspectJson(body)).toEqual({ code: 'invalid_text', detail: `The field ${field} is not valid text: it contains a NUL character or an unpaired UTF-16 surrogate` });
+  });
+
+  it('refuses such a key without repeating it', () => {
+    expect(inspectJson({ items: [{ ['a\u0000b']: 1 }] })).toEqual({ code: 'invalid_text', detail: expect.stringContaining('A key in items[0] ') });
+  });
+
+  it('accepts what looks odd but is text: pairs, combining marks, bidi controls, non-NFC forms', () => {
+    expect(inspectJson({ a: '𝕏🧪👩🏽‍🔬', b: 'e\u0301', c: '\u202Egpj.exe', d: 'A\u030A', e: '\uFEFF' })).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
+import { logTextProblem } from '../hash-imports/log-text.js';
 import { HttpProblemException } from './http-problem.exception.js';
 
 /** No endpoint takes more: Custos stores descriptions and hashes, never evidence content. */
@@ -13,9 +14,22 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_SEIZURE_BODY_BYTES = 256 * 1024;
 const SEIZURE_ROUTE = /^\/api\/v1\/cases\/[^/?]+\/items\/?(?:\?|$)/;
 
-/** The body limit of a request: 64 KiB, except for a seizure batch. */
+/**
+ * The second exception (ADR 0004 amendment 2, ADR 0050): an acquisition tool's log, imported for
+ * its hash values. Its one field `text` may hold up to 256 KiB of text; it is still checked as a
+ * text log (no control characters, no base64-like run over 1 KiB). Every other field of that body
+ * keeps the ordinary guard.
+ */
+const HASH_IMPORT_ROUTE = /^\/api\/v1\/items\/[^/?]+\/hashes\/import\/?(?:\?|$)/;
+const HASH_IMPORT_TEXT_FIELD = 'text';
+
+function isHashImport(req: Pick<IncomingMessage, 'method' | 'url'>): boolean {
+  return req.method === 'POST' && HASH_IMPORT_ROUTE.test(req.url ?? '');
+}
+
+/** The body limit of a request: 64 KiB, except for a seizure batch and a log import. */
 export function bodyLimitOf(req: Pick<IncomingMessage, 'method' | 'url'>): number {
-  return req.method === 'POST' && SEIZURE_ROUTE.test(req.url ?? '') ? MAX_SEIZURE_BODY_BYTES : MAX_BODY_BYTES;
+  return req.method === 'POST' && (SEIZURE_ROUTE.test(req.url ?? '') || isHashImport(req)) ? MAX_SEIZURE_BODY_BYTES : MAX_BODY_BYTES;
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {
@@ -78,7 +92,7 @@ const DATA_URI = /^data:/i;
 // whose chunks average fewer characters than this are text, not base64.
 const MIN_ENCODED_CHUNK = 16;
 
-export type BodyRefusalCode = 'forbidden_json_structure' | 'field_too_long' | 'content_not_accepted';
+export type BodyRefusalCode = 'forbidden_json_structure' | 'field_too_long' | 'content_not_accepted' | 'invalid_text';
 
 export interface BodyRefusal {
   readonly code: BodyRefusalCode;
@@ -105,8 +119,19 @@ function looksLikeEncodedContent(text: string): boolean {
   return BASE64_LIKE.test(compact) && compact.length / chunks.length >= MIN_ENCODED_CHUNK;
 }
 
+// NUL, which PostgreSQL text cannot hold, and UTF-16 halves without their pair, which are not
+// Unicode and which jsonb refuses: stored anywhere (the access log keeps request details as jsonb)
+// they failed as a 500 (test/resilience/bad-input.res-spec.ts, ADR 0060).
+// eslint-disable-next-line no-control-regex -- NUL is what this looks for
+const NOT_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function invalidText(field: string): BodyRefusal {
+  return { code: 'invalid_text', detail: `${field} is not valid text: it contains a NUL character or an unpaired UTF-16 surrogate` };
+}
+
 function inspectString(text: string, path: string): BodyRefusal | undefined {
   const field = path === '' ? 'The body' : `The field ${path}`;
+  if (NOT_TEXT.test(text)) return invalidText(field);
   // Checked first: a 2 KiB base64 string is too long as well, but content is the real reason.
   if (looksLikeEncodedContent(text)) {
     return {
@@ -130,13 +155,17 @@ function refusedStructure(reason: string): BodyRefusal {
  * The first reason to refuse a parsed body, naming the path where it was found. One walk checks
  * structure (depth, keys) and content (no long text, no encoded files) on every route at once.
  */
-export function inspectJson(value: unknown, path = '', depth = 0): BodyRefusal | undefined {
+export function inspectJson(value: unknown, path = '', depth = 0, logTextPath?: string): BodyRefusal | undefined {
+  if (typeof value === 'string' && path === logTextPath) {
+    const problem = logTextProblem(value);
+    return problem === undefined ? undefined : { code: 'content_not_accepted', detail: `The field ${path} is not a text log: ${problem}` };
+  }
   if (typeof value === 'string') return inspectString(value, path);
   if (value === null || typeof value !== 'object') return undefined;
   if (depth >= MAX_JSON_DEPTH) return refusedStructure(`the body nests deeper than ${MAX_JSON_DEPTH} levels at ${path || 'the top'}`);
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      const problem = inspectJson(value[index], `${path}[${index}]`, depth + 1);
+      const problem = inspectJson(value[index], `${path}[${index}]`, depth + 1, logTextPath);
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -146,9 +175,10 @@ export function inspectJson(value: unknown, path = '', depth = 0): BodyRefusal |
     if (longerThan(key, MAX_KEY_LENGTH)) {
       return refusedStructure(`a key longer than ${MAX_KEY_LENGTH} characters (in ${path || 'the top level'})`);
     }
+    if (NOT_TEXT.test(key)) return invalidText(`A key in ${path || 'the top level'}`);
     const childPath = path === '' ? key : `${path}.${key}`;
     if (FORBIDDEN_KEYS.has(key)) return refusedStructure(`the key "${key}" is not allowed (at ${childPath})`);
-    const problem = inspectJson((value as Record<string, unknown>)[key], childPath, depth + 1);
+    const problem = inspectJson((value as Record<string, unknown>)[key], childPath, depth + 1, logTextPath);
     if (problem !== undefined) return problem;
   }
   return undefined;
@@ -159,7 +189,7 @@ export function parseJsonBody(req: IncomingMessage, res: ServerResponse, next: N
   const limit = bodyLimitOf(req);
   parsers.get(limit)!(req, res, (error?: unknown) => {
     if (error === undefined || error === null) {
-      const refusal = inspectJson((req as express.Request).body);
+      const refusal = inspectJson((req as express.Request).body, '', 0, isHashImport(req) ? HASH_IMPORT_TEXT_FIELD : undefined);
       if (refusal === undefined) return next();
       return next(new HttpProblemException(400, refusal.code, refusal.detail));
     }

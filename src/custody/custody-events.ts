@@ -154,6 +154,27 @@ export type HashRecordedData = {
   readonly values: readonly (HashValue | ComparedHashValue)[];
   /** A reference without an algorithm of at least 256 bits (DESIGN §2). */
   readonly weak?: boolean;
+  /** Present when the values were imported from a tool's log (docs/hash-import.md); the log itself is not kept. */
+  readonly source?: HashRecordSource;
+};
+
+/** What an imported acquisition log said, as extracted; `logSha256` identifies the exact text. */
+export type HashRecordSource = {
+  readonly format: string;
+  readonly tool: string;
+  readonly toolVersion: string | null;
+  readonly logSha256: string;
+  readonly caseNumber: string | null;
+  readonly evidenceNumber: string | null;
+  /** RFC 3339 with the offset the log printed, or the assumed zone's (`timeZoneAssumed`). */
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly timeZoneAssumed: string | null;
+  /** The tool's own verification: `verified`, `failed` or `not_reported`. */
+  readonly reportedResult: string;
+  readonly device: { readonly model: string | null; readonly serial: string | null } | null;
+  /** Warnings the examiner confirmed when importing (e.g. `tool_verification_failed`). */
+  readonly confirmed: readonly string[];
 };
 
 export type TransferParties = {

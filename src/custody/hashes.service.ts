@@ -4,12 +4,14 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/request-context.js';
 import type { Queryable } from '../identity/users/user-records.js';
 import type { Signer } from '../identity/signing/signature.js';
-import { CUSTODY_EVENT_TYPES as T, type ComparedHashValue, type HashRecordedData, type HashResult } from './custody-events.js';
-import { CustodyRecords } from './custody-records.service.js';
+import type { AccessibleCase } from '../cases/case-access.service.js';
+import { CUSTODY_EVENT_TYPES as T, type ComparedHashValue, type HashRecordedData, type HashRecordSource, type HashResult } from './custody-events.js';
+import { CustodyRecords, type EventTime } from './custody-records.service.js';
 import { CustodyConflictError, CustodyInvalidError } from './custody.errors.js';
 import type { HashValueDto, RecordHashesDto } from './dto/hashes.dto.js';
+import type { SignatureDto } from './dto/signature.dto.js';
 import { isStrongHashAlgorithm, normaliseHashValue } from './evidence-fields.js';
-import { formatOffsetDateTime, itemView, type ItemView } from './item-records.js';
+import { formatOffsetDateTime, itemView, type ItemRow, type ItemView } from './item-records.js';
 
 export interface HashRecordView {
   readonly id: string;
@@ -93,6 +95,18 @@ export interface ReferenceHash {
 
 export interface ComparedHash extends ComparedHashValue {
   readonly referenceId: string | null;
+}
+
+/** What HashesService.recordValues records: values already normalised, the time already checked. */
+export interface HashRecordInput {
+  readonly target: string;
+  readonly values: ReadonlyArray<{ algorithm: string; value: string }>;
+  readonly tool: string | null;
+  readonly toolVersion: string | null;
+  readonly occurred: EventTime;
+  readonly signature: SignatureDto | undefined;
+  readonly source?: HashRecordSource;
+  readonly check?: (item: ItemRow, kase: AccessibleCase) => void;
 }
 
 /** Normalised values, one per algorithm (of each target, when they name one); `field` locates a refusal. */
@@ -188,9 +202,26 @@ export class HashesService {
   ) {}
 
   async record(ctx: RequestContext, itemId: string, input: RecordHashesDto): Promise<{ item: ItemView; records: HashRecordView[] }> {
-    const actor = ctx.actor!;
     const values = normaliseHashes(input.hashes, 'hashes');
     const occurred = this.records.eventTime(input.occurredAt, 'occurredAt');
+    return this.recordValues(ctx, itemId, {
+      target: input.target,
+      values,
+      tool: input.tool ?? null,
+      toolVersion: input.toolVersion ?? null,
+      occurred,
+      signature: input.signature,
+    });
+  }
+
+  /**
+   * The one path that records hash values (typed in, or imported from a tool's log): reference or
+   * verification, signature, ledger entry, rows and integrity. `source` is added to the entry's
+   * data; `check` runs in the unit of work on the locked item (an import re-checks its warnings).
+   */
+  async recordValues(ctx: RequestContext, itemId: string, input: HashRecordInput): Promise<{ item: ItemView; records: HashRecordView[] }> {
+    const actor = ctx.actor!;
+    const { values, occurred } = input;
     // Whether this is the reference decides the signature, and the password is checked before the
     // unit of work; the unit checks again (a concurrent reference makes this one a conflict).
     const { item: before } = await this.records.requireItem(this.dataSource, ctx, itemId, 'contribute');
@@ -202,6 +233,7 @@ export class HashesService {
     return this.records.ledger.write(async (em) => {
       const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });
       this.records.requireHeldBy(item, actor, 'records its hashes');
+      input.check?.(item, kase);
       const references = (await referencesOf(em, [item.id])).filter((ref) => ref.target === input.target);
       if (isReference !== (references.length === 0)) {
         throw new CustodyConflictError('hash_reference_recorded', `A reference for ${input.target} was recorded meanwhile; send the values again as a verification`);
@@ -210,10 +242,11 @@ export class HashesService {
       const data: HashRecordedData = {
         target: input.target,
         role: isReference ? 'reference' : 'verification',
-        tool: input.tool === undefined ? null : { name: input.tool, version: input.toolVersion ?? null },
+        tool: input.tool === null ? null : { name: input.tool, version: input.toolVersion },
         occurredAt: occurred.text,
         values: isReference ? values : compared.map(({ referenceId: _referenceId, ...value }) => value),
         ...(isReference ? { weak: !values.some((value) => isStrongHashAlgorithm(value.algorithm)) } : {}),
+        ...(input.source === undefined ? {} : { source: input.source }),
       };
       let event = {
         type: T.hashRecorded,
@@ -231,8 +264,8 @@ export class HashesService {
           target: input.target,
           role: isReference ? 'reference' : 'verification',
           hash,
-          tool: input.tool ?? null,
-          toolVersion: input.toolVersion ?? null,
+          tool: input.tool,
+          toolVersion: input.toolVersion,
           occurredAt: occurred.instant,
           occurredOffset: occurred.offsetMinutes,
           recordedBy: actor.id,

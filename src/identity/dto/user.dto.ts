@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsTimeZone, Length, Matches, MaxLength } from 'class-validator';
 import { ROLES, type Role } from '../../common/request-context.js';
 import { AGENCY_CODE_PATTERN } from '../agencies/countries.js';
 import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy.js';
@@ -45,6 +45,13 @@ export class CreateUserDto {
   @IsString()
   @MaxLength(PASSWORD_MAX_LENGTH * 4)
   password?: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Madrid', description: 'IANA time zone the user’s forensic tools write local times in (log imports, docs/hash-import.md)' })
+  @IsOptional()
+  @IsString()
+  @IsTimeZone()
+  @MaxLength(64)
+  timeZone?: string;
 }
 
 export class UpdateUserDto {

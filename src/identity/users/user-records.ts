@@ -23,6 +23,7 @@ export interface UserRow {
   active: boolean;
   password_hash: string;
   must_change_password: boolean;
+  time_zone: string | null;
   auth_version: number;
   last_login_at: Date | null;
   created_at: Date;
@@ -38,6 +39,8 @@ export interface UserView {
   readonly platformAdmin: boolean;
   readonly active: boolean;
   readonly mustChangePassword: boolean;
+  /** IANA zone the user's tools write local times in (log imports); null when not set. */
+  readonly timeZone: string | null;
   readonly lastLoginAt: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -46,7 +49,7 @@ export interface UserView {
 export const USER_SELECT = `
   SELECT u.id, u.username, u.display_name, u.agency_id, a.code AS agency_code, a.name AS agency_name,
          a.country AS agency_country, u.roles, u.platform_admin, u.active, u.password_hash,
-         u.must_change_password, u.auth_version, u.last_login_at, u.created_at, u.updated_at
+         u.must_change_password, u.time_zone, u.auth_version, u.last_login_at, u.created_at, u.updated_at
     FROM user_account u LEFT JOIN agency a ON a.id = u.agency_id`;
 
 export async function findUserById(db: Queryable, id: string, lock = false): Promise<UserRow | undefined> {
@@ -75,6 +78,7 @@ export function userView(row: UserRow): UserView {
     platformAdmin: row.platform_admin,
     active: row.active,
     mustChangePassword: row.must_change_password,
+    timeZone: row.time_zone,
     lastLoginAt: row.last_login_at?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

@@ -22,6 +22,8 @@ export interface NewUser {
   readonly platformAdmin: boolean;
   readonly password: string;
   readonly mustChangePassword: boolean;
+  /** IANA zone for log imports (docs/hash-import.md); validated by the DTO. */
+  readonly timeZone?: string | null;
 }
 
 /** DESIGN §1: an administrator holds no custody and signs nothing; the role stands alone. */
@@ -52,9 +54,9 @@ export async function insertUser(em: EntityManager, input: NewUser): Promise<Use
   const inserted = await insertOrConflict(
     () =>
       em.query<Array<{ id: string }>>(
-        `INSERT INTO user_account (username, display_name, agency_id, roles, platform_admin, password_hash, must_change_password)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [username, input.displayName.trim(), input.agencyId, input.roles, input.platformAdmin, passwordHash, input.mustChangePassword],
+        `INSERT INTO user_account (username, display_name, agency_id, roles, platform_admin, password_hash, must_change_password, time_zone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        [username, input.displayName.trim(), input.agencyId, input.roles, input.platformAdmin, passwordHash, input.mustChangePassword, input.timeZone ?? null],
       ),
     () => new ConflictError('username_taken', `The username ${username} is taken`),
   );
@@ -83,7 +85,7 @@ export class UsersService {
 
   async create(
     ctx: RequestContext,
-    input: { username: string; displayName: string; agencyCode?: string; roles: Role[]; platformAdmin?: boolean; password?: string },
+    input: { username: string; displayName: string; agencyCode?: string; roles: Role[]; platformAdmin?: boolean; password?: string; timeZone?: string },
   ): Promise<CreatedUser> {
     const actor = identityActor(ctx)!;
     const platform = isPlatformAdmin(ctx);
@@ -118,6 +120,7 @@ export class UsersService {
         password,
         // Whoever set this password is not the user: DESIGN §3, a password is the user's own.
         mustChangePassword: true,
+        timeZone: input.timeZone ?? null,
       });
       await this.accessLog.record(
         ctx,
