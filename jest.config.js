@@ -20,6 +20,8 @@ export default {
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    // Crashes, database outages, several processes, hostile input (docs/resilience.md).
+    { ...shared, displayName: 'resilience', testMatch: ['<rootDir>/test/resilience/**/*.res-spec.ts'] },
     // The web app in Debian's Chromium through Playwright: the issue #8 story end to end (docs/web-app.md).
     { ...shared, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'] },
   ],

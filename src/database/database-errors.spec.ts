@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailableError } from './database-errors.js';
 
 describe('isDatabaseUnavailableError', () => {
@@ -11,6 +11,8 @@ describe('isDatabaseUnavailableError', () => {
     ['connection ended', new Error('Connection terminated unexpectedly')],
     ['wrapped by TypeORM', new QueryFailedError('SELECT 1', [], Object.assign(new Error('x'), { code: '57P01' }))],
     ['several addresses refused', new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })])],
+    // TypeORM released the runner of a transaction whose connection was lost (ledger group commit).
+    ['a query runner released after its connection failed', new QueryRunnerAlreadyReleasedError()],
   ])('recognises %s', (_name, error) => {
     expect(isDatabaseUnavailableError(error)).toBe(true);
   });

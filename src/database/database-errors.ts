@@ -1,3 +1,5 @@
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
+
 /**
  * Recognises "the database cannot be reached right now" among the errors pg and TypeORM raise,
  * so clients get 503 with Retry-After (try again) rather than 500 (something is broken).
@@ -13,8 +15,18 @@ const UNAVAILABLE_MESSAGES = [
   'the database system is',
 ];
 
+/**
+ * TypeORM releases a query runner by itself when its connection emits an error (the server went
+ * away mid-transaction); the caller's next statement on it then fails with this error rather than
+ * the connection's. Our code never queries a runner it released itself (a bug tests would show),
+ * so here it means the connection was lost: found by the database outage test
+ * (test/resilience/database-outage.res-spec.ts), where it used to answer 500.
+ */
+const RELEASED_RUNNER = 'QueryRunnerAlreadyReleasedError';
+
 export function isDatabaseUnavailableError(error: unknown, depth = 0): boolean {
   if (error === null || typeof error !== 'object' || depth > 3) return false;
+  if (error instanceof QueryRunnerAlreadyReleasedError || (error as { name?: unknown }).name === RELEASED_RUNNER) return true;
   const candidate = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
   if (typeof candidate.code === 'string') {
     if (NETWORK_CODES.has(candidate.code) || UNAVAILABLE_SQLSTATES.test(candidate.code)) return true;

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsTimeZone, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsTimeZone, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { ROLES, type Role } from '../../common/request-context.js';
 import { AGENCY_CODE_PATTERN } from '../agencies/countries.js';
 import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy.js';
@@ -54,15 +54,18 @@ export class CreateUserDto {
   timeZone?: string;
 }
 
+/** Absent means unchanged; null is a value, and refused like any wrong type (IsOptional let it through to a 500). */
+const given = (_dto: object, value: unknown): boolean => value !== undefined;
+
 export class UpdateUserDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @ValidateIf(given)
   @IsString()
   @Length(1, 200)
   displayName?: string;
 
   @ApiPropertyOptional({ enum: ROLES, isArray: true, description: 'Changing roles ends the user’s sessions' })
-  @IsOptional()
+  @ValidateIf(given)
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(ROLES.length)
@@ -71,7 +74,7 @@ export class UpdateUserDto {
   roles?: Role[];
 
   @ApiPropertyOptional({ description: 'false disables the account and ends its sessions' })
-  @IsOptional()
+  @ValidateIf(given)
   @IsBoolean()
   active?: boolean;
 }

@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jest } from '@jest/globals';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
+import { runMigrations } from '../../src/database/migrate.js';
+import type { ServiceProcess } from '../utils/service-process.js';
+import {
+  buildScene,
+  call,
+  createDeployment,
+  halfWritten,
+  loginOver,
+  missingAcknowledged,
+  startService,
+  statusCounts,
+  stopAllLoads,
+  stopService,
+  verificationLoad,
+  verify,
+  type Deployment,
+} from './support.js';
+
+jest.setTimeout(150_000);
+
+/** No request may take longer than this, outage or not: a client must get an answer it can act on. */
+const ANSWER_BOUND_MS = 8_000;
+const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+
+/**
+ * PostgreSQL stops under a write load and comes back. The service must answer every request with
+ * 503 problem+json (Retry-After) meanwhile, say it is not ready, recover without a restart, and
+ * keep everything it acknowledged.
+ */
+describe('database outage during a write load', () => {
+  let dataDir: string;
+  let postgres: EmbeddedDatabase;
+  let deployment: Deployment;
+  let pool: pg.Pool;
+  let service: ServiceProcess | undefined;
+
+  beforeAll(async () => {
+    // A PostgreSQL of this test's own, on its own port and data directory, so it can be stopped.
+    dataDir = mkdtempSync(join(tmpdir(), 'custos-outage-'));
+    postgres = await startEmbeddedPostgres({ dataDir, logger: quiet });
+    await runMigrations(postgres.ownerUrl, { info: () => undefined });
+    deployment = createDeployment();
+    pool = new pg.Pool({ connectionString: postgres.appUrl, max: 2 });
+    // Idle clients of this pool see the shutdown too; they are dropped, not thrown.
+    pool.on('error', () => undefined);
+  });
+
+  afterAll(async () => {
+    stopAllLoads();
+    await stopService(service);
+    await pool.end();
+    await postgres.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers 503 problem+json while PostgreSQL is down, is not ready, and recovers by itself with nothing lost', async () => {
+    service = startService(deployment, postgres.appUrl);
+    const url = await service.listening;
+    const scene = await buildScene(pool, url, 8);
+    const token = await loginOver(url, scene.officer);
+
+    let stopLoad!: () => void;
+    let acknowledgedSoFar = 0;
+    const load = verificationLoad({
+      urls: () => [url],
+      token,
+      itemIds: scene.itemIds,
+      clients: 16,
+      stop: new Promise<void>((done) => (stopLoad = done)),
+      timeoutMs: ANSWER_BOUND_MS + 4_000,
+      pauseOnFailureMs: 50,
+      onAcknowledged: (count) => (acknowledgedSoFar = count),
+    });
+
+    await sleep(1_500);
+    const acknowledgedBeforeOutage = acknowledgedSoFar;
+    await postgres.stopCluster();
+
+    // While it is down: the API and readiness answer 503, fast; liveness stays up.
+    await sleep(2_000);
+    const ready = await call(url, 'GET', '/health/ready', { timeoutMs: ANSWER_BOUND_MS });
+    expect(ready).toMatchObject({ status: 503, body: { code: 'not_ready' } });
+    expect(ready.contentType).toMatch(/^application\/problem\+json/);
+    expect((await call(url, 'GET', '/health')).status).toBe(200);
+    const read = await call(url, 'GET', `/api/v1/items/${scene.itemIds[0]}`, { token, timeoutMs: ANSWER_BOUND_MS });
+    expect(read).toMatchObject({ status: 503, body: { code: 'database_unavailable', status: 503 } });
+    const login = await call(url, 'POST', '/api/v1/auth/login', { body: { username: scene.examiner.username, password: scene.examiner.password }, timeoutMs: ANSWER_BOUND_MS });
+    expect(login).toMatchObject({ status: 503, body: { code: 'database_unavailable' } });
+
+    await postgres.startCluster();
+    const upAgain = Date.now();
+    // Recovers by itself: ready again within seconds, with no restart of the service.
+    let readyAgain = await call(url, 'GET', '/health/ready');
+    while (readyAgain.status !== 200 && Date.now() - upAgain < 20_000) {
+      await sleep(200);
+      readyAgain = await call(url, 'GET', '/health/ready');
+    }
+    expect(readyAgain.status).toBe(200);
+    // And writes succeed again: fresh acknowledgements arrive.
+    const acknowledgedAtRestart = acknowledgedSoFar;
+    for (let waited = 0; waited < 20_000 && acknowledgedSoFar < acknowledgedAtRestart + 30; waited += 100) await sleep(100);
+    stopLoad();
+    const { results, acknowledged } = await load;
+    expect(service.child.exitCode).toBeNull();
+
+    // Every answer was a success or a 503 problem with Retry-After; none took longer than the bound.
+    const counts = statusCounts(results);
+    expect(Object.keys(counts).sort()).toEqual(['201', '503']);
+    for (const result of results.filter((r) => r.status === 503)) {
+      expect(result.contentType).toMatch(/^application\/problem\+json/);
+      expect(result.body).toMatchObject({ status: 503, code: 'database_unavailable', type: '/problems/database-unavailable' });
+      expect(JSON.stringify(result.body)).not.toMatch(/ECONNREFUSED|at .*\.js:\d+|SELECT|INSERT/);
+    }
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(ANSWER_BOUND_MS);
+    // The outage was seen (many 503s), and writes were acknowledged on both sides of it.
+    expect(counts[503]).toBeGreaterThan(20);
+    expect(acknowledgedBeforeOutage).toBeGreaterThan(0);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(acknowledgedAtRestart + 30);
+
+    // Nothing acknowledged is lost, nothing is half-written, and the ledger verifies.
+    expect(await missingAcknowledged(pool, acknowledged)).toEqual([]);
+    expect(await halfWritten(pool)).toEqual({ rowsWithoutEntry: 0, entriesWithoutRows: 0, gaps: 0 });
+    const { rows } = await pool.query<{ size: number }>('SELECT tree_size::int AS size FROM ledger_state');
+    expect(await verify(postgres.appUrl, deployment)).toMatchObject({ ok: true, treeSize: rows[0].size });
+  });
+});
