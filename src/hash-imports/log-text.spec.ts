@@ -20,6 +20,8 @@ describe('log text', () => {
 
   it('refuses a long base64 token and wrapped base64 lines over 1 KiB, but not prose', () => {
     expect(logTextProblem(`Notes: ${'QUJD'.repeat(300)}`)).toMatch(/^line 1: a run of 1200 base64-like characters/);
+    // Behind a prefix that is not base64 itself: a data: URI as a file name of a checksum line.
+    expect(logTextProblem(`${'ab'.repeat(32)}  data:image/jpeg;base64,${'/9j/'.repeat(300)}\n`)).toMatch(/^line 1: a run of 1200 base64-like characters/);
     const wrapped = `header\n${`${'TWFu'.repeat(19)}\n`.repeat(20)}`;
     expect(logTextProblem(wrapped)).toMatch(/^lines 2–15: more than 1024/);
     expect(logTextProblem('The quick brown fox jumps over the lazy dog. '.repeat(2000).slice(0, 60_000))).toBeUndefined();

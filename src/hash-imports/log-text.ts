@@ -25,6 +25,7 @@ export function decodeLogBytes(bytes: Uint8Array): { text: string; encoding: 'ut
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const BASE64_CHARS = /^[A-Za-z0-9+/=_-]+$/;
 const HASH_LENGTHS = new Set([32, 40, 64, 128]);
+const ENCODED_RUN = new RegExp(`[A-Za-z0-9+/=_-]{${MAX_LOG_ENCODED_RUN + 1},}`);
 
 /** Why the text is not a text log, or undefined. Lines are 1-based, as an editor numbers them. */
 export function logTextProblem(text: string): string | undefined {
@@ -38,8 +39,9 @@ export function logTextProblem(text: string): string | undefined {
     if (control !== null) {
       return `line ${index + 1}: control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}: a text log has none (is this a binary file?)`;
     }
-    const longToken = line.split(/\s+/).find((token) => token.length > MAX_LOG_ENCODED_RUN && BASE64_CHARS.test(token));
-    if (longToken !== undefined) return `line ${index + 1}: a run of ${longToken.length} base64-like characters: Custos takes the log's text, never encoded content`;
+    // Anywhere in the line, not only as a whole token: `data:image/jpeg;base64,…` hides its run behind a prefix.
+    const longRun = ENCODED_RUN.exec(line);
+    if (longRun !== null) return `line ${index + 1}: a run of ${longRun[0].length} base64-like characters: Custos takes the log's text, never encoded content`;
     // Wrapped base64 (64- or 76-character lines) over several lines counts as one run; a lone hash value does not.
     const compact = line.trim();
     const encodedLine = compact.length >= 16 && BASE64_CHARS.test(compact) && !(HASH_LENGTHS.has(compact.length) && /^[0-9a-fA-F]+$/.test(compact));

@@ -116,11 +116,8 @@ describe('no write route accepts evidence content', () => {
     expect(await state()).toEqual(before);
   });
 
-  // KNOWN HOLE (reported in issue #7): the log-text check of the hash import looks for base64 runs
-  // made of base64 characters only, so a checksum line whose file name is a data: URI passes and
-  // the import is accepted. `it.failing` keeps the suite green while the hole is open and turns red
-  // once it is closed: then make this an ordinary `it`.
-  it.failing('refuses a 2 KiB data: URI inside an otherwise valid log line (hash import)', async () => {
+  // Found by this suite (issue #7): the log-text check once looked only at whole base64 tokens.
+  it('refuses a 2 KiB data: URI inside an otherwise valid log line (hash import)', async () => {
     const route = routes.find((candidate) => candidate.operation === 'post /api/v1/items/{id}/hashes/import')!;
     const hash = (route.body!.text as string).split(' ')[0];
     const before = await state();
