@@ -146,6 +146,27 @@ describe('administration scope', () => {
     ).toBe('password_rejected');
   });
 
+  it('refuses blank, over-long (as the database counts characters) or invisible names as 400s, changing nothing, and trims what it keeps', async () => {
+    const counts = async (): Promise<{ users: number; agencies: number }> =>
+      (await db.query<Array<{ users: number; agencies: number }>>('SELECT (SELECT count(*)::int FROM user_account) AS users, (SELECT count(*)::int FROM agency) AS agencies'))[0];
+    const before = await counts();
+    const vs16 = 'a\uFE0F'.repeat(150); // 300 code points that class-validator's Length counted as 150
+    for (const displayName of ['   ', vs16, 'Eve\u202Eliam']) {
+      const refused = await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'name.probe', displayName, roles: ['clerk'] }).expect(400);
+      expect(refused.body.errors.map((error: { field: string }) => error.field)).toEqual(['displayName']);
+    }
+    for (const name of ['   ', vs16]) {
+      const refused = await api().post('/api/v1/agencies').set(bearer(platformSession)).send({ code: 'ES-NP', name, country: 'ES' }).expect(400);
+      expect(refused.body.errors.map((error: { field: string }) => error.field)).toEqual(['name']);
+    }
+    const target = (await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'name.kept', displayName: '  Ana  Gil ', roles: ['clerk'] }).expect(201)).body;
+    expect(target.displayName).toBe('Ana  Gil');
+    await api().patch(`/api/v1/users/${target.id}`).set(bearer(adminSession)).send({ displayName: ' ' }).expect(400);
+    await api().patch(`/api/v1/users/${target.id}`).set(bearer(adminSession)).send({ displayName: null }).expect(400);
+    expect((await api().get(`/api/v1/users/${target.id}`).set(bearer(adminSession)).expect(200)).body.displayName).toBe('Ana  Gil');
+    expect(await counts()).toEqual({ users: before.users + 1, agencies: before.agencies });
+  });
+
   it('of two concurrent creations of one username, one wins and the other is a 409', async () => {
     const results = await Promise.all(
       [0, 1].map(() => api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'race.user', displayName: 'Race', roles: ['clerk'] })),

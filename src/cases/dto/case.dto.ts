@@ -3,7 +3,7 @@ import { IsIn, IsOptional, IsString, Matches, ValidateIf } from 'class-validator
 import { AGENCY_CODE_PATTERN } from '../../identity/agencies/countries.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { USERNAME_PATTERN } from '../../identity/dto/user.dto.js';
-import { Omittable, TextField, TextList } from '../../custody/dto/text-field.js';
+import { Omittable, TextField, TextList } from '../../common/text-field.js';
 
 export class CreateCaseDto {
   @ApiProperty({ example: 'DIL-2026/0142', description: 'Unique within your agency (case-insensitively); surrounding spaces are trimmed' })

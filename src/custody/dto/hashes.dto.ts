@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { HASH_ALGORITHMS, IsOffsetDateTime } from '../evidence-fields.js';
 import { SignatureDto } from './signature.dto.js';
-import { Omittable, TextField, Trim } from './text-field.js';
+import { Omittable, TextField, Trim } from '../../common/text-field.js';
 
 export class HashValueDto {
   @ApiProperty({ enum: HASH_ALGORITHMS })

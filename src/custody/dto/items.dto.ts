@@ -19,7 +19,7 @@ import { DISPOSITIONS, INTEGRITY_STATES, ITEM_KINDS, ITEM_STATES, POWER_STATES, 
 import { IsIccid, IsImei, IsMacAddress, IsOffsetDateTime } from '../evidence-fields.js';
 import { HashValueDto } from './hashes.dto.js';
 import { SignatureDto } from './signature.dto.js';
-import { Omittable, TextField, Trim } from './text-field.js';
+import { Omittable, TextField, Trim } from '../../common/text-field.js';
 
 /** Most devices that are seized in one search fit; a bigger search is several requests. */
 export const MAX_SEIZURE_BATCH = 200;

@@ -4,7 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsUU
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { HashValueDto, HASH_TARGET_PATTERN } from './hashes.dto.js';
 import { SignatureDto } from './signature.dto.js';
-import { Omittable, TextField, Trim } from './text-field.js';
+import { Omittable, TextField, Trim } from '../../common/text-field.js';
 
 export const MAX_TRANSFER_ITEMS = 500;
 

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsString, IsTimeZone, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { HASH_TARGET_PATTERN } from '../../custody/dto/hashes.dto.js';
 import { SignatureDto } from '../../custody/dto/signature.dto.js';
-import { Omittable } from '../../custody/dto/text-field.js';
+import { Omittable } from '../../common/text-field.js';
 import { IsOffsetDateTime } from '../../custody/evidence-fields.js';
 import { LOG_FORMATS, type LogFormat } from '../formats/log-format.js';
 import { MAX_LOG_BYTES } from '../log-text.js';

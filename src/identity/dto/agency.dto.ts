@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { TextField } from '../../common/text-field.js';
 import { AGENCY_CODE_PATTERN } from '../agencies/countries.js';
 
 export class CreateAgencyDto {
@@ -8,9 +9,8 @@ export class CreateAgencyDto {
   @Matches(AGENCY_CODE_PATTERN, { message: 'code must look like ES-PN (upper-case letters and digits)' })
   code!: string;
 
-  @ApiProperty({ example: 'Policía Nacional' })
-  @IsString()
-  @Length(1, 200)
+  @ApiProperty({ example: 'Policía Nacional', description: '1 to 200 characters, trimmed' })
+  @TextField(200)
   name!: string;
 
   @ApiProperty({ example: 'ES', description: 'ISO 3166-1 alpha-2' })

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsTimeZone, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsTimeZone, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { ROLES, type Role } from '../../common/request-context.js';
 import { AGENCY_CODE_PATTERN } from '../agencies/countries.js';
 import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy.js';
+import { TextField } from '../../common/text-field.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
@@ -13,9 +14,8 @@ export class CreateUserDto {
   @Matches(/^[a-z0-9][a-z0-9._-]{2,63}$/i, { message: 'username must be 3–64 letters, digits, ".", "-" or "_"' })
   username!: string;
 
-  @ApiProperty({ example: 'Ana García', description: 'The printed name on signatures' })
-  @IsString()
-  @Length(1, 200)
+  @ApiProperty({ example: 'Ana García', description: 'The printed name on signatures: 1 to 200 characters, trimmed' })
+  @TextField(200)
   displayName!: string;
 
   @ApiPropertyOptional({ example: 'ES-PN', description: 'Default: your agency. Platform administrators name any agency.' })
@@ -58,10 +58,8 @@ export class CreateUserDto {
 const given = (_dto: object, value: unknown): boolean => value !== undefined;
 
 export class UpdateUserDto {
-  @ApiPropertyOptional()
-  @ValidateIf(given)
-  @IsString()
-  @Length(1, 200)
+  @ApiPropertyOptional({ description: 'The printed name on signatures: 1 to 200 characters, trimmed' })
+  @TextField(200, { optional: true })
   displayName?: string;
 
   @ApiPropertyOptional({ enum: ROLES, isArray: true, description: 'Changing roles ends the user’s sessions' })
