@@ -8,8 +8,17 @@
  * number (what a phone reads), the case number, the seizure time with its UTC offset, the seal
  * number and a short description. Standard PDF fonts only: nothing embedded, nothing fetched.
  */
-import bwipjs from 'bwip-js';
-import PDFDocument from 'pdfkit';
+import type BwipJs from 'bwip-js';
+import type PDFKitDocument from 'pdfkit';
+
+/**
+ * pdfkit and bwip-js (with their fonts and encoders, several MB of heap) are loaded on the first
+ * label sheet, not when the service starts: most instances never print one (idle memory, issue #7).
+ * The promise is kept, so the modules are imported once.
+ */
+let libraries: Promise<{ PDFDocument: typeof PDFKitDocument; bwipjs: typeof BwipJs }> | undefined;
+const loadLibraries = (): Promise<{ PDFDocument: typeof PDFKitDocument; bwipjs: typeof BwipJs }> =>
+  (libraries ??= Promise.all([import('pdfkit'), import('bwip-js')]).then(([pdfkit, bwip]) => ({ PDFDocument: pdfkit.default, bwipjs: bwip.default })));
 
 export interface LabelContent {
   readonly itemNumber: string;
@@ -48,7 +57,7 @@ export function labelTime(occurredAt: string): string {
 
 const humanKind = (kind: string): string => kind.replace(/_/g, ' ');
 
-async function barcodes(itemNumber: string): Promise<{ code128: Buffer; qr: Buffer }> {
+async function barcodes(bwipjs: typeof BwipJs, itemNumber: string): Promise<{ code128: Buffer; qr: Buffer }> {
   const [code128, qr] = await Promise.all([
     bwipjs.toBuffer({ bcid: 'code128', text: itemNumber, scale: 4, height: 12, includetext: false, paddingwidth: 0, paddingheight: 0 }),
     bwipjs.toBuffer({ bcid: 'qrcode', text: itemNumber, scale: 6 }),
@@ -58,6 +67,7 @@ async function barcodes(itemNumber: string): Promise<{ code128: Buffer; qr: Buff
 
 /** The PDF bytes; `issuedAt` is the creation date, so equal inputs at one time give equal bytes. */
 export async function renderLabelSheets(labels: readonly LabelContent[], meta: { caseNumber: string; issuedAt: Date }): Promise<Buffer> {
+  const { PDFDocument, bwipjs } = await loadLibraries();
   const doc = new PDFDocument({
     size: 'A4',
     margin: 0,
@@ -71,7 +81,7 @@ export async function renderLabelSheets(labels: readonly LabelContent[], meta: {
     doc.on('error', reject);
   });
 
-  const codes = await Promise.all(labels.map((label) => barcodes(label.itemNumber)));
+  const codes = await Promise.all(labels.map((label) => barcodes(bwipjs, label.itemNumber)));
   if (labels.length === 0) {
     doc.addPage();
     doc.font('Helvetica').fontSize(12).fillColor('#111111').text(`Case ${printable(meta.caseNumber)} has no items to label yet.`, 60, 80);

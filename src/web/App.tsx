@@ -24,11 +24,14 @@ const NAV: readonly NavEntry[] = [
   { path: '/inbox', label: 'Inbox', roles: ['clerk', 'examiner', 'officer', 'prosecutor'] },
   { path: '/cases', label: 'Cases', roles: ['officer', 'clerk', 'examiner', 'prosecutor', 'auditor'] },
   { path: '/mine', label: 'Items I hold', roles: ['officer', 'clerk', 'examiner', 'prosecutor'] },
-  { path: '/admin', label: 'Administration', roles: ['admin', 'auditor'] },
+  { path: '/admin', label: 'Administration', roles: ['admin'] },
+  { path: '/admin', label: 'Audit', roles: ['auditor'] },
 ];
 
 export function homeOf(user: User): string {
   if (user.roles.includes('admin')) return '/admin';
+  // An auditor's day is the audit screen, unless they also do custody work.
+  if (user.roles.includes('auditor') && user.roles.every((role) => role === 'auditor')) return '/admin';
   if (user.roles.includes('clerk') || user.roles.includes('examiner')) return '/inbox';
   return '/cases';
 }
@@ -109,7 +112,7 @@ export function AppLink({ to, children, className }: { to: string; children: Rea
 }
 
 function Shell({ user, path, children }: { user: User; path: string; children: ReactNode }): ReactNode {
-  const entries = NAV.filter((entry) => entry.roles.some((role) => user.roles.includes(role)));
+  const entries = NAV.filter((entry) => entry.roles.some((role) => user.roles.includes(role))).filter((entry, n, all) => all.findIndex((other) => other.path === entry.path) === n);
   const canSearch = !user.roles.includes('admin');
   return (
     <>

@@ -113,6 +113,13 @@ export const api = {
     const response = await send('POST', path, body);
     return (response.status === 204 ? undefined : await response.json()) as T;
   },
+  async patch<T>(path: string, body: unknown): Promise<T> {
+    return (await (await send('PATCH', path, body)).json()) as T;
+  },
+  async delete<T>(path: string): Promise<T> {
+    const response = await send('DELETE', path);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  },
   /** Fetches a file with the access token and hands it to the browser as a download. */
   async download(path: string, fallbackName: string): Promise<string> {
     const response = await send('GET', path, undefined, '*/*');
@@ -164,6 +171,15 @@ const PLAIN_WORDS: Record<string, string> = {
   receiver_invalid: 'That person cannot receive these items: check the username, or ask for the case to be shared with them first.',
   case_read_only: 'This case is shared with you read-only.',
   case_number_taken: 'Your agency already has a case with this number.',
+  case_closed: 'This case is closed: reopen it first (custody of its items goes on while it is closed).',
+  case_open: 'This case is already open.',
+  case_status_forbidden: 'Only the agency that owns the case can close or reopen it.',
+  case_share_exists: 'The case is already shared with them: revoke that share first to change its access.',
+  case_share_forbidden: 'Only the agency that owns the case can share it.',
+  case_share_revoked: 'That share was already revoked.',
+  item_disposed: 'This item was disposed of: only corrections can follow.',
+  agency_code_taken: 'An agency with this code already exists.',
+  username_taken: 'This username is taken.',
   role_forbidden: 'Your role does not allow this.',
   internal_error: 'Something went wrong on the server.',
   database_unavailable: 'The database is unreachable right now. Try again in a moment.',
@@ -187,6 +203,8 @@ const CODE_FIELDS: Record<string, string> = {
   password_rejected: 'newPassword',
   receiver_invalid: 'to',
   case_number_taken: 'caseNumber',
+  agency_code_taken: 'code',
+  username_taken: 'username',
 };
 
 /** The messages for `field` (and anything inside it: `items[0]` covers `items[0].imeis[1]`). */

@@ -165,3 +165,17 @@ export const ITEM_KINDS = [
 
 export const POWER_STATES = ['on', 'off', 'airplane', 'unknown'] as const;
 export const HASH_ALGORITHMS = ['sha256', 'sha512', 'sha1', 'md5'] as const;
+
+export interface ShareView {
+  readonly id: string;
+  readonly caseId: string;
+  readonly grantee:
+    | { readonly type: 'agency'; readonly agency: Agency }
+    | { readonly type: 'user'; readonly user: { readonly id: string; readonly username: string; readonly displayName: string; readonly agencyCode: string | null } };
+  readonly access: 'read' | 'contribute';
+  readonly grantedAt: string;
+  readonly grantedBy: string;
+  readonly revokedAt: string | null;
+  readonly revokedBy: string | null;
+  readonly status: 'active' | 'revoked';
+}

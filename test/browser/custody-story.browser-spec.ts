@@ -155,7 +155,7 @@ describe('the web app in a browser', () => {
     await page.getByRole('button', { name: 'Open case' }).click();
     await page.getByRole('heading', { name: /Case DIL-2026\/0142/ }).waitFor();
     const caseId = /\/cases\/([0-9a-f-]{36})/.exec(page.url())![1];
-    // Sharing has no screen yet: the owning agency shares through the API.
+    // Shared through the factory here; the sharing screen is driven in case-admin.browser-spec.ts.
     const argentina = await db.query<Array<{ id: string }>>(`SELECT id FROM agency WHERE code = 'AR-PFA'`);
     const portugal = await db.query<Array<{ id: string }>>(`SELECT id FROM agency WHERE code = 'PT-MP'`);
     await shareCase(db, caseId, { agencyId: argentina[0].id }, 'contribute', officer.id);

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -156,4 +157,35 @@ describe('evidence labels', () => {
     const duplicate = await api().get(`/api/v1/cases/${caseId}/labels.pdf?items=${items[0].id},${items[0].id}`).set(bearer(officer)).expect(400);
     expect(duplicate.body.code).toBe('validation_failed');
   });
+
+  it('loads pdfkit and bwip-js on the first label sheet, not with the module (idle memory)', () => {
+    // A child process records every module it resolves (Node's module hooks), imports the compiled
+    // labels module, then prints a sheet: the two libraries appear only after the sheet.
+    const compiled = resolve(process.cwd(), 'dist/src/labels/labels-sheet.pdf.js');
+    if (!existsSync(compiled)) throw new Error('dist/src/labels is not built: run `npm run build` (npm test does)');
+    const hooks = `let port; export function initialize(data) { port = data.port; }
+      export async function resolve(specifier, context, next) { const found = await next(specifier, context); port.postMessage(found.url); return found; }`;
+    const script = `
+      import { register } from 'node:module';
+      import { MessageChannel } from 'node:worker_threads';
+      const { port1, port2 } = new MessageChannel();
+      const seen = [];
+      port1.on('message', (url) => seen.push(url));
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}), { data: { port: port2 }, transferList: [port2] });
+      const settle = () => new Promise((done) => setTimeout(done, 200));
+      const libraries = () => seen.filter((url) => url.includes('/node_modules/pdfkit/') || url.includes('/node_modules/bwip-js/')).length;
+      const { renderLabelSheets } = await import(${JSON.stringify(pathToFileURL(compiled).href)});
+      await settle();
+      const atImport = libraries();
+      const pdf = await renderLabelSheets([{ itemNumber: 'ES-PN-2026-000001', caseNumber: 'C-1', agency: 'ES-PN', occurredAt: '2026-11-20T09:14:00+01:00', sealNumber: null, kind: 'laptop', description: 'x' }], { caseNumber: 'C-1', issuedAt: new Date(0) });
+      await settle();
+      console.log(JSON.stringify({ atImport, afterSheet: libraries(), pdf: pdf.subarray(0, 5).toString() }));
+      port1.close();
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, cwd: process.cwd() });
+    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ atImport: 0, afterSheet: expect.any(Number), pdf: '%PDF-' });
+    expect((JSON.parse(result.stdout) as { afterSheet: number }).afterSheet).toBeGreaterThanOrEqual(2);
+  });
 });
+

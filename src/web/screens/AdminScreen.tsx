@@ -1,13 +1,14 @@
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiProblem, api, plainWords } from '../api';
-import { localTime } from '../evidence';
-import type { Agency, User } from '../types';
-import { Loading } from '../ui';
+import { localTime, withLocalOffset } from '../evidence';
+import type { Agency, Problem, Role, User } from '../types';
+import { Field, Loading, Notice, ProblemBanner } from '../ui';
 
 interface Checkpoint {
   readonly origin: string;
   readonly treeSize: number;
   readonly rootHash: string;
+  readonly keyName: string;
   readonly createdAt: string;
 }
 
@@ -20,62 +21,199 @@ interface AccessLogEntry {
   readonly subject: { readonly type: string; readonly label: string | null } | null;
 }
 
+type ManagedUser = User & { readonly active: boolean; readonly lastLoginAt: string | null; readonly timeZone: string | null };
+
+const ROLES: readonly Role[] = ['officer', 'clerk', 'examiner', 'prosecutor', 'auditor', 'admin'];
+/** The access-log event names (src/access-log/access-log-events.ts); the API refuses any other filter. */
+const ACCESS_LOG_EVENTS = [
+  'auth.login',
+  'auth.lockout',
+  'auth.login_throttled',
+  'auth.logout',
+  'auth.refresh',
+  'auth.refresh_reuse',
+  'auth.token_rejected',
+  'auth.password_change',
+  'auth.access_denied',
+  'user.create',
+  'user.update',
+  'user.roles_change',
+  'user.disable',
+  'user.enable',
+  'user.password_reset',
+  'agency.create',
+  'case.create',
+  'case.read',
+  'case.access_denied',
+  'case.share',
+  'case.share_revoke',
+  'case.close',
+  'case.reopen',
+  'signature.sign',
+  'access_log.read',
+  'custody_history.read',
+  'bundle.read',
+  'report.read',
+] as const;
+
 /**
- * A first administration view (read-only in this version): users and agencies for administrators,
- * the access log with filters for auditors, and the ledger's latest signed checkpoint for both.
+ * Administration and audit: the ledger's state for both; users (create, reset a password, disable,
+ * enable) for agency administrators, and agencies for platform administrators; the access log with
+ * filters for auditors (and platform administrators).
  */
 export function AdminScreen({ user }: { user: User }): ReactNode {
   const admin = user.roles.includes('admin');
   return (
     <section>
       <h1>{admin ? 'Administration' : 'Audit'}</h1>
-      <LedgerStatus />
-      {admin && <UsersAndAgencies />}
-      {user.roles.includes('auditor') && <AccessLog />}
-      {admin && user.platformAdmin && <AccessLog />}
+      <LedgerStatus canSign={admin || user.roles.includes('auditor')} />
+      {admin && <Users user={user} />}
+      {admin && <Agencies user={user} />}
+      {(user.roles.includes('auditor') || (admin && user.platformAdmin)) && <AccessLog />}
     </section>
   );
 }
 
-function useLoad<T>(path: string): { data: T | null; error: string | null } {
+function useLoad<T>(path: string): { data: T | null; error: string | null; reload: () => void } {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  // Another query (a new filter) hides the old rows while it loads; a reload of the same keeps them.
+  useEffect(() => setData(null), [path]);
   useEffect(() => {
-    setData(null);
+    setError(null);
     api.get<T>(path).then(setData, (failure: unknown) => setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load'));
-  }, [path]);
-  return { data, error };
+  }, [path, tick]);
+  return { data, error, reload: useCallback(() => setTick((n) => n + 1), []) };
 }
 
-function LedgerStatus(): ReactNode {
-  const { data, error } = useLoad<Checkpoint>('/ledger/checkpoint');
+function LedgerStatus({ canSign }: { canSign: boolean }): ReactNode {
+  const { data, error, reload } = useLoad<Checkpoint>('/ledger/checkpoint');
+  const [message, setMessage] = useState<string | null>(null);
+  const signNow = async (): Promise<void> => {
+    setMessage(null);
+    try {
+      const signed = await api.post<Checkpoint>('/ledger/checkpoints', {});
+      setMessage(`Checkpoint signed: ${signed.treeSize} entries.`);
+      reload();
+    } catch (failure) {
+      setMessage(failure instanceof ApiProblem ? plainWords(failure.problem) : 'The checkpoint was not signed');
+    }
+  };
+  const age = data ? Date.now() - new Date(data.createdAt).getTime() : null;
   return (
-    <div className="card">
-      <h2>Ledger</h2>
+    <div className="card" aria-labelledby="ledger-title">
+      <h2 id="ledger-title">Ledger</h2>
       {error && <p className="muted">No signed checkpoint yet ({error}).</p>}
       {data && (
         <dl className="facts">
-          <dt>Latest checkpoint</dt>
-          <dd>{localTime(data.createdAt)}</dd>
+          <dt>Latest signed checkpoint</dt>
+          <dd>
+            {localTime(data.createdAt)}
+            {age !== null && age > 26 * 3600 * 1000 && <span className="badge bad">⚠ over a day old</span>}
+          </dd>
           <dt>Entries covered</dt>
           <dd>{data.treeSize}</dd>
           <dt>Root hash</dt>
           <dd className="mono hash">{data.rootHash}</dd>
-          <dt>Log</dt>
-          <dd>{data.origin}</dd>
+          <dt>Signed by key</dt>
+          <dd className="mono">{data.keyName}</dd>
+          <dt>Last full verification</dt>
+          <dd>
+            Not recorded by the server: run <code>custos ledger verify</code> on the server (it prints <code>ledger OK</code> or where it failed).
+          </dd>
         </dl>
       )}
-      <p className="muted">Full verification runs with <code>custos ledger verify</code> on the server.</p>
+      {message && <Notice>{message}</Notice>}
+      {canSign && (
+        <div className="actions">
+          <button type="button" onClick={() => void signNow()}>
+            Sign a checkpoint now
+          </button>
+        </div>
+      )}
     </div>
   );
 }
 
-function UsersAndAgencies(): ReactNode {
-  const users = useLoad<{ users: Array<User & { active: boolean; lastLoginAt: string | null }> }>('/users?limit=200');
-  const agencies = useLoad<{ agencies: Agency[] }>('/agencies?limit=200');
+/** 16 characters from an unambiguous alphabet: a temporary password the user replaces at sign-in. */
+function temporaryPassword(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+function Users({ user }: { user: User }): ReactNode {
+  const users = useLoad<{ users: ManagedUser[] }>('/users?limit=200');
+  const [creating, setCreating] = useState(false);
+  const [resetting, setResetting] = useState<ManagedUser | null>(null);
+  const [notice, setNotice] = useState<ReactNode>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const setActive = async (target: ManagedUser, active: boolean): Promise<void> => {
+    if (!active && !window.confirm(`Disable ${target.displayName}? Their sessions end at once and they cannot sign in until enabled again.`)) return;
+    setError(null);
+    try {
+      await api.patch<ManagedUser>(`/users/${target.id}`, { active });
+      setNotice(`${target.displayName} is ${active ? 'enabled' : 'disabled'}.`);
+      users.reload();
+    } catch (failure) {
+      setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Nothing was changed');
+    }
+  };
+
   return (
     <>
-      <h2>Users</h2>
+      <div className="page-head">
+        <h2>Users{user.agency && !user.platformAdmin ? ` of ${user.agency.code}` : ''}</h2>
+        {!creating && (
+          <div className="actions">
+            <button type="button" className="primary" onClick={() => setCreating(true)}>
+              New user
+            </button>
+          </div>
+        )}
+      </div>
+      {notice && <Notice>{notice}</Notice>}
+      {error && <div className="banner error">{error}</div>}
+      {creating && (
+        <CreateUserForm
+          user={user}
+          onCancel={() => setCreating(false)}
+          onCreated={(created, password) => {
+            setCreating(false);
+            setNotice(
+              <>
+                Created <strong>{created.username}</strong>.{' '}
+                {password ? (
+                  <>
+                    Temporary password, shown once — give it to them in person: <span className="secret">{password}</span>. They choose their own at first sign-in.
+                  </>
+                ) : (
+                  'They must replace the password you chose at first sign-in.'
+                )}
+              </>,
+            );
+            users.reload();
+          }}
+        />
+      )}
+      {resetting && (
+        <ResetPasswordForm
+          target={resetting}
+          onCancel={() => setResetting(null)}
+          onDone={(password) => {
+            setNotice(
+              <>
+                New temporary password of <strong>{resetting.username}</strong>, shown once: <span className="secret">{password}</span>. Their sessions ended; they choose their own at next
+                sign-in.
+              </>,
+            );
+            setResetting(null);
+            users.reload();
+          }}
+        />
+      )}
       {users.error && <div className="banner error">{users.error}</div>}
       {!users.data && !users.error && <Loading />}
       {users.data && (
@@ -87,24 +225,199 @@ function UsersAndAgencies(): ReactNode {
               <th scope="col">Agency</th>
               <th scope="col">Roles</th>
               <th scope="col">Status</th>
-              <th scope="col">Last login</th>
+              <th scope="col">Last sign-in</th>
+              <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>
             {users.data.users.map((row) => (
-              <tr key={row.id}>
+              <tr key={row.id} className={row.active ? undefined : 'row-muted'}>
                 <td className="mono">{row.username}</td>
                 <td>{row.displayName}</td>
                 <td>{row.agency?.code ?? 'platform'}</td>
                 <td>{row.roles.join(', ')}</td>
-                <td>{row.active ? (row.mustChangePassword ? 'must change password' : 'active') : 'disabled'}</td>
+                <td>{row.active ? row.mustChangePassword ? <span className="badge state-transfer_pending">must change password</span> : <span className="badge ok">active</span> : <span className="badge">disabled</span>}</td>
                 <td>{localTime(row.lastLoginAt)}</td>
+                <td>
+                  {row.id !== user.id && (
+                    <span className="inline-actions">
+                      <button type="button" className="quiet" onClick={() => setResetting(row)} aria-label={`Reset the password of ${row.username}`}>
+                        Reset password
+                      </button>
+                      <button type="button" className="quiet" onClick={() => void setActive(row, !row.active)} aria-label={`${row.active ? 'Disable' : 'Enable'} ${row.username}`}>
+                        {row.active ? 'Disable' : 'Enable'}
+                      </button>
+                    </span>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+    </>
+  );
+}
+
+function CreateUserForm({ user, onCreated, onCancel }: { user: User; onCreated: (created: ManagedUser, password: string | null) => void; onCancel: () => void }): ReactNode {
+  const [username, setUsername] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [roles, setRoles] = useState<Role[]>(['officer']);
+  const [agencyCode, setAgencyCode] = useState(user.agency?.code ?? '');
+  const [timeZone, setTimeZone] = useState('');
+  const [agencies, setAgencies] = useState<Agency[]>([]);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  useEffect(() => {
+    if (user.platformAdmin) api.get<{ agencies: Agency[] }>('/agencies?limit=200').then((page) => setAgencies(page.agencies), () => setAgencies([]));
+  }, [user.platformAdmin]);
+  const toggle = (role: Role): void => setRoles((current) => (current.includes(role) ? current.filter((r) => r !== role) : [...current, role]));
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setProblem(null);
+    try {
+      const created = await api.post<ManagedUser & { initialPassword?: string }>('/users', {
+        username: username.trim().toLowerCase(),
+        displayName: displayName.trim(),
+        roles,
+        ...(user.platformAdmin && agencyCode ? { agencyCode } : {}),
+        ...(timeZone.trim() ? { timeZone: timeZone.trim() } : {}),
+      });
+      onCreated(created, created.initialPassword ?? null);
+    } catch (failure) {
+      if (failure instanceof ApiProblem) setProblem(failure.problem);
+    }
+  };
+  return (
+    <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="new-user-title">
+      <h3 id="new-user-title">New user</h3>
+      <p className="muted">A temporary password is generated and shown once; the person chooses their own at first sign-in.</p>
+      <ProblemBanner problem={problem} fields={['username', 'displayName', 'roles', 'agencyCode', 'timeZone']} />
+      <div className="grid">
+        <Field label="Username" name="username" problem={problem} hint="3–64 letters, digits, “.”, “-” or “_”, e.g. ana.garcia">
+          {(attributes) => <input {...attributes} required autoFocus autoComplete="off" value={username} onChange={(event) => setUsername(event.target.value)} />}
+        </Field>
+        <Field label="Full name (printed on signatures)" name="displayName" problem={problem}>
+          {(attributes) => <input {...attributes} required value={displayName} onChange={(event) => setDisplayName(event.target.value)} />}
+        </Field>
+        {user.platformAdmin && (
+          <Field label="Agency" name="agencyCode" problem={problem}>
+            {(attributes) => (
+              <select {...attributes} value={agencyCode} onChange={(event) => setAgencyCode(event.target.value)}>
+                {agencies.map((agency) => (
+                  <option key={agency.id} value={agency.code}>
+                    {agency.code} — {agency.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
+        <Field label="Time zone of their tools (optional)" name="timeZone" problem={problem} hint="IANA name, e.g. Europe/Madrid: used to read local times in imported acquisition logs">
+          {(attributes) => <input {...attributes} list="time-zones" value={timeZone} onChange={(event) => setTimeZone(event.target.value)} />}
+        </Field>
+      </div>
+      <datalist id="time-zones">
+        {['Europe/Madrid', 'Europe/Lisbon', 'Europe/London', 'America/Argentina/Buenos_Aires', 'America/Mexico_City', 'America/Bogota', 'UTC'].map((zone) => (
+          <option key={zone} value={zone} />
+        ))}
+      </datalist>
+      <fieldset className="roles">
+        <legend>Roles</legend>
+        {ROLES.map((role) => (
+          <label key={role} className="check-label">
+            <input type="checkbox" checked={roles.includes(role)} onChange={() => toggle(role)} /> {role}
+          </label>
+        ))}
+        <FieldMessages problem={problem} field="roles" />
+      </fieldset>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={roles.length === 0}>
+          Create user
+        </button>
+        <button type="button" className="quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function FieldMessages({ problem, field }: { problem: Problem | null; field: string }): ReactNode {
+  const errors = problem?.errors?.filter((error) => error.field === field || error.field.startsWith(`${field}[`)) ?? [];
+  if (errors.length === 0) return null;
+  return (
+    <small className="error" role="alert">
+      {errors.flatMap((error) => error.messages).join(' ')}
+    </small>
+  );
+}
+
+function ResetPasswordForm({ target, onDone, onCancel }: { target: ManagedUser; onDone: (password: string) => void; onCancel: () => void }): ReactNode {
+  const [password, setPassword] = useState(temporaryPassword);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setProblem(null);
+    try {
+      await api.post(`/users/${target.id}/password`, { password });
+      onDone(password);
+    } catch (failure) {
+      if (failure instanceof ApiProblem) setProblem(failure.problem);
+    }
+  };
+  return (
+    <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="reset-title">
+      <h3 id="reset-title">
+        Reset the password of {target.displayName} ({target.username})
+      </h3>
+      <p className="muted">Their sessions end now; they must choose their own password at next sign-in, before acting or signing.</p>
+      <ProblemBanner problem={problem} fields={['newPassword', 'password']} />
+      <div className="grid">
+        <Field label="Temporary password" name="newPassword" problem={problem} hint="Generated for you; change it if you must">
+          {(attributes) => <input {...attributes} className="mono" required autoComplete="off" spellCheck={false} value={password} onChange={(event) => setPassword(event.target.value)} />}
+        </Field>
+      </div>
+      <div className="actions">
+        <button type="submit" className="primary">
+          Set temporary password
+        </button>
+        <button type="button" className="quiet" onClick={() => setPassword(temporaryPassword())}>
+          Generate another
+        </button>
+        <button type="button" className="quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Agencies({ user }: { user: User }): ReactNode {
+  const agencies = useLoad<{ agencies: Agency[] }>('/agencies?limit=200');
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const [country, setCountry] = useState('');
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setProblem(null);
+    try {
+      const created = await api.post<Agency>('/agencies', { code: code.trim().toUpperCase(), name: name.trim(), country: country.trim().toUpperCase() });
+      setNotice(`Agency ${created.code} created: create its first administrator under Users.`);
+      setCode('');
+      setName('');
+      setCountry('');
+      agencies.reload();
+    } catch (failure) {
+      if (failure instanceof ApiProblem) setProblem(failure.problem);
+    }
+  };
+  return (
+    <>
       <h2>Agencies</h2>
+      {notice && <Notice>{notice}</Notice>}
+      {agencies.error && <div className="banner error">{agencies.error}</div>}
       {agencies.data && (
         <table className="list">
           <thead>
@@ -125,12 +438,34 @@ function UsersAndAgencies(): ReactNode {
           </tbody>
         </table>
       )}
+      {user.platformAdmin && (
+        <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="new-agency-title">
+          <h3 id="new-agency-title">New agency</h3>
+          <ProblemBanner problem={problem} fields={['code', 'name', 'country']} />
+          <div className="grid">
+            <Field label="Code" name="code" problem={problem} hint="Country letters, then its parts: ES-PN, AR-PFA">
+              {(attributes) => <input {...attributes} required className="mono" value={code} onChange={(event) => setCode(event.target.value)} />}
+            </Field>
+            <Field label="Name" name="name" problem={problem}>
+              {(attributes) => <input {...attributes} required value={name} onChange={(event) => setName(event.target.value)} />}
+            </Field>
+            <Field label="Country" name="country" problem={problem} hint="Two letters (ISO 3166), e.g. ES">
+              {(attributes) => <input {...attributes} required maxLength={2} value={country} onChange={(event) => setCountry(event.target.value)} />}
+            </Field>
+          </div>
+          <div className="actions">
+            <button type="submit" className="primary">
+              Create agency
+            </button>
+          </div>
+        </form>
+      )}
     </>
   );
 }
 
 function AccessLog(): ReactNode {
-  const [filter, setFilter] = useState({ event: '', username: '', outcome: '' });
+  const [filter, setFilter] = useState({ event: '', username: '', outcome: '', from: '', to: '' });
   const [applied, setApplied] = useState('');
   const { data, error } = useLoad<{ entries: AccessLogEntry[] }>(`/access-log?limit=100${applied}`);
   const apply = (event: FormEvent): void => {
@@ -138,7 +473,7 @@ function AccessLog(): ReactNode {
     setApplied(
       Object.entries(filter)
         .filter(([, value]) => value.trim() !== '')
-        .map(([name, value]) => `&${name}=${encodeURIComponent(value.trim())}`)
+        .map(([name, value]) => `&${name}=${encodeURIComponent(name === 'from' || name === 'to' ? withLocalOffset(value) : value.trim().toLowerCase())}`)
         .join(''),
     );
   };
@@ -147,7 +482,13 @@ function AccessLog(): ReactNode {
       <h2>Access log</h2>
       <form className="filters" onSubmit={apply} aria-label="Access log filters">
         <label>
-          Event <input value={filter.event} placeholder="e.g. auth.login" onChange={(event) => setFilter({ ...filter, event: event.target.value })} />
+          Event{' '}
+          <select value={filter.event} onChange={(event) => setFilter({ ...filter, event: event.target.value })}>
+            <option value="">any</option>
+            {ACCESS_LOG_EVENTS.map((name) => (
+              <option key={name}>{name}</option>
+            ))}
+          </select>
         </label>
         <label>
           Username <input value={filter.username} onChange={(event) => setFilter({ ...filter, username: event.target.value })} />
@@ -161,11 +502,18 @@ function AccessLog(): ReactNode {
             <option value="denied">denied</option>
           </select>
         </label>
+        <label>
+          From <input type="datetime-local" value={filter.from} onChange={(event) => setFilter({ ...filter, from: event.target.value })} />
+        </label>
+        <label>
+          To <input type="datetime-local" value={filter.to} onChange={(event) => setFilter({ ...filter, to: event.target.value })} />
+        </label>
         <button type="submit">Filter</button>
       </form>
       {error && <div className="banner error">{error}</div>}
+      {!data && !error && <Loading />}
       {data && (
-        <table className="list compact">
+        <table className="list compact" aria-label="Access log entries">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -176,6 +524,13 @@ function AccessLog(): ReactNode {
             </tr>
           </thead>
           <tbody>
+            {data.entries.length === 0 && (
+              <tr>
+                <td colSpan={5} className="muted">
+                  Nothing matches these filters.
+                </td>
+              </tr>
+            )}
             {data.entries.map((entry) => (
               <tr key={entry.id} className={entry.outcome === 'success' ? undefined : 'row-bad'}>
                 <td>{localTime(entry.occurredAt)}</td>

@@ -5,6 +5,7 @@ import { localTime } from '../evidence';
 import { navigate } from '../router';
 import type { CaseView, ItemView, TransferView, User } from '../types';
 import { Loading, Notice } from '../ui';
+import { CaseStatusPanel, SharesPanel } from './CaseOwnerPanels';
 import { ItemTable } from './ItemsScreen';
 import { TransferPanel } from './TransferPanel';
 
@@ -16,6 +17,9 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
   const [notice, setNotice] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [handingOver, setHandingOver] = useState(false);
+  const [changingStatus, setChangingStatus] = useState(false);
+  /** The reason given in this session; the case view does not carry it (see docs/web-app.md). */
+  const [statusReason, setStatusReason] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -49,7 +53,11 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
   if (error && kase === null) return <div className="banner error">{error}</div>;
   if (kase === null) return <Loading />;
 
-  const canSeize = user.roles.includes('officer') && kase.access === 'contribute' && kase.status === 'open';
+  const officer = user.roles.includes('officer');
+  const canSeize = officer && kase.access === 'contribute' && kase.status === 'open';
+  /** Officers of the owning agency share, close and reopen (the API refuses anyone else). */
+  const owner = officer && !kase.shared;
+  const closed = kase.status === 'closed';
   const mine = (item: ItemView): boolean => item.custodian.id === user.id && item.state === 'in_custody';
   const compromised = items.filter((item) => item.integrity === 'compromised');
   const pending = transfers.filter((transfer) => transfer.status === 'pending');
@@ -71,7 +79,8 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
       <div className="page-head">
         <div>
           <h1>
-            Case <span className="mono">{kase.caseNumber}</span>
+            Case <span className="mono">{kase.caseNumber}</span>{' '}
+            {closed ? <span className="badge case-closed">Closed</span> : <span className="badge case-open">Open</span>}
           </h1>
           <p className="subtitle">
             {kase.title} · {kase.agency.name} ({kase.agency.code}) · {kase.access === 'contribute' ? 'you contribute' : 'read only'}
@@ -85,8 +94,37 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
               Register seizure
             </button>
           )}
+          {officer && kase.access === 'contribute' && closed && (
+            <button type="button" className="primary" disabled aria-describedby="closed-reason">
+              Register seizure
+            </button>
+          )}
+          {owner && !changingStatus && (
+            <button type="button" onClick={() => setChangingStatus(true)}>
+              {closed ? 'Reopen case…' : 'Close case…'}
+            </button>
+          )}
         </div>
       </div>
+      {closed && (
+        <div className="banner closed" id="closed-reason" role="status">
+          <strong>This case is closed</strong>
+          {statusReason ? ` (${statusReason})` : ''}: no new seizure or image can be registered in it
+          {owner ? ' until you reopen it' : ''}. Custody of its items goes on — they can still be handed over, verified, moved and disposed of.
+        </div>
+      )}
+      {changingStatus && (
+        <CaseStatusPanel
+          kase={kase}
+          onCancel={() => setChangingStatus(false)}
+          onChanged={(changed, reason) => {
+            setChangingStatus(false);
+            setCase(changed);
+            setStatusReason(changed.status === 'closed' ? reason : null);
+            setNotice(changed.status === 'closed' ? `Case ${changed.caseNumber} closed.` : `Case ${changed.caseNumber} reopened: new seizures can be registered.`);
+          }}
+        />
+      )}
 
       <div className="glance" aria-label="Integrity at a glance">
         {compromised.length > 0 ? (
@@ -158,6 +196,8 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
       )}
 
       <ItemTable caption={items.some(mine) ? 'Items — select items to print their labels or hand them over' : 'Items — select items to print their labels'} items={items} selected={selected} onToggle={toggle} />
+
+      {!kase.shared && <SharesPanel kase={kase} canManage={owner} />}
 
       <h2>Transfers</h2>
       <table className="list">

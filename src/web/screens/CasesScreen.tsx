@@ -76,7 +76,7 @@ function CaseTable({ caption, cases }: { caption: string; cases: readonly CaseVi
             <td>{kase.title}</td>
             <td>{kase.agency.code}</td>
             <td>{kase.access === 'contribute' ? 'Contributor' : 'Read only'}</td>
-            <td>{kase.status === 'open' ? 'Open' : 'Closed'}</td>
+            <td>{kase.status === 'open' ? <span className="badge case-open">Open</span> : <span className="badge case-closed">Closed</span>}</td>
             <td>{localTime(kase.createdAt)}</td>
           </tr>
         ))}

@@ -7,7 +7,7 @@ import { HASH_ALGORITHMS } from '../types';
 import { Field, IntegrityBadge, Loading, Notice, ProblemBanner, SignatureFields, StateBadge } from '../ui';
 import { TransferPanel } from './TransferPanel';
 
-type Panel = 'hashes' | 'move' | 'transfer' | 'dispose' | 'derive' | null;
+type Panel = 'hashes' | 'move' | 'transfer' | 'dispose' | 'derive' | 'correct' | null;
 
 export function ItemScreen({ user, itemId }: { user: User; itemId: string }): ReactNode {
   const [item, setItem] = useState<ItemView | null>(null);
@@ -52,6 +52,8 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
   const holder = item.custodian.id === user.id && item.state === 'in_custody';
   const canHash = holder && (user.roles.includes('examiner') || user.roles.includes('officer'));
   const canDispose = holder && (user.roles.includes('clerk') || user.roles.includes('officer'));
+  /** The API decides who may correct (custodian or a contributor of the case); the button shows for the roles it allows. */
+  const canCorrect = ['officer', 'clerk', 'examiner'].some((role) => user.roles.includes(role as User['roles'][number])) && events.some(correctable);
   const canDerive = holder && user.roles.includes('examiner') && item.kind !== 'forensic_image' && item.kind !== 'extraction';
 
   return (
@@ -148,6 +150,11 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
             Dispose…
           </button>
         )}
+        {canCorrect && (
+          <button type="button" onClick={() => setPanel('correct')}>
+            Correct a record…
+          </button>
+        )}
         <button type="button" onClick={() => void download(`/items/${item.id}/report.pdf`, 'custody-report.pdf')}>
           Court report (PDF)
         </button>
@@ -162,6 +169,7 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
       {panel === 'hashes' && <HashForm user={user} item={item} hashes={hashes} onCancel={() => setPanel(null)} onDone={done} />}
       {panel === 'move' && <MoveForm item={item} onCancel={() => setPanel(null)} onDone={done} />}
       {panel === 'dispose' && <DisposeForm user={user} item={item} onCancel={() => setPanel(null)} onDone={done} />}
+      {panel === 'correct' && <CorrectionForm user={user} item={item} events={events.filter(correctable)} onCancel={() => setPanel(null)} onDone={done} />}
       {panel === 'derive' && <DeriveForm user={user} item={item} onCancel={() => setPanel(null)} onDone={done} />}
       {panel === 'transfer' && (
         <TransferPanel user={user} items={[item]} onCancel={() => setPanel(null)} onDone={(transfer) => done(`Released to ${transfer.to.displayName}: waiting for their signature.`)} />
@@ -460,6 +468,16 @@ const DISPOSITIONS = [
   ['released_to_authority', 'Released to another authority'],
 ] as const;
 
+/**
+ * Two people sign a disposal, and the API's `signature_password_invalid` does not say whose password
+ * was wrong: both password fields say so, rather than blaming the custodian alone.
+ */
+function witnessAware(problem: Problem): Problem {
+  if (problem.code !== 'signature_password_invalid' || problem.errors !== undefined) return problem;
+  const message = 'Your password or the witness’s is wrong: both signatures were refused and nothing was saved. Both of you type your password again.';
+  return { ...problem, errors: [{ field: 'signature.password', messages: [message] }, { field: 'witness.password', messages: [message] }] };
+}
+
 /** Disposal: terminal, signed `disposed` by the custodian and `witnessed` by a witness on the same screen. */
 function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemView; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
   const [disposition, setDisposition] = useState<string>('destroyed');
@@ -486,7 +504,7 @@ function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemV
       });
       onDone(`${item.itemNumber} was disposed of. Nothing but corrections can follow.`);
     } catch (error) {
-      if (error instanceof ApiProblem) setProblem(error.problem);
+      if (error instanceof ApiProblem) setProblem(witnessAware(error.problem));
       setPassword('');
       setWitnessPassword('');
     }
@@ -635,6 +653,126 @@ function DeriveForm({ user, item, onDone, onCancel }: { user: User; item: ItemVi
           Sign and register
         </button>
         <button type="button" className="quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Entries a correction may name: what was registered (seizure, image) and storage moves (docs/custody.md). */
+const correctable = (event: HistoryEvent): boolean => event.type === 'item.seized' || event.type === 'item.derived' || event.type === 'item.moved';
+
+const REGISTRATION_FIELDS = [
+  ['description', 'Description'],
+  ['make', 'Make'],
+  ['model', 'Model'],
+  ['serial', 'Serial number'],
+  ['imeis', 'IMEI(s)'],
+  ['iccid', 'ICCID (SIM)'],
+  ['sealNumber', 'Seal (bag) number'],
+  ['occurredAt', 'Seized at (with UTC offset)'],
+  ['place', 'Place'],
+] as const;
+type RegistrationField = (typeof REGISTRATION_FIELDS)[number][0];
+
+/**
+ * A correction: nothing is edited; a new entry signed `corrected` names the entry it corrects, why,
+ * and the corrected values. Only the values changed here are sent.
+ */
+function CorrectionForm(props: { user: User; item: ItemView; events: readonly HistoryEvent[]; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
+  const { user, item, events } = props;
+  const [corrects, setCorrects] = useState<number>(events[0].ledgerIndex);
+  const target = events.find((event) => event.ledgerIndex === corrects) ?? events[0];
+  const isMove = target.type === 'item.moved';
+  const original: Record<RegistrationField, string> = {
+    description: item.description,
+    make: item.make ?? '',
+    model: item.model ?? '',
+    serial: item.serial ?? '',
+    imeis: item.imeis.join(' '),
+    iccid: item.iccid ?? '',
+    sealNumber: item.sealNumber ?? '',
+    occurredAt: item.occurredAt,
+    place: item.place,
+  };
+  const [values, setValues] = useState<Record<RegistrationField, string>>(original);
+  const [location, setLocation] = useState(target.location ?? '');
+  const [reason, setReason] = useState('');
+  const [password, setPassword] = useState('');
+  const [problem, setProblem] = useState<Problem | null>(null);
+
+  const changes = (): Record<string, unknown> => {
+    if (isMove) return location.trim() === (target.location ?? '') ? {} : { location: location.trim() };
+    const changed: Record<string, unknown> = {};
+    for (const [field] of REGISTRATION_FIELDS) {
+      const value = values[field].trim();
+      if (value === original[field]) continue;
+      changed[field] = field === 'imeis' ? value.split(/[\s,]+/).filter(Boolean) : value;
+    }
+    return changed;
+  };
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setProblem(null);
+    const changed = changes();
+    try {
+      await api.post(`/items/${item.id}/corrections`, { corrects, reason: reason.trim(), changes: changed, signature: { password, meaning: 'corrected' } });
+      props.onDone(`Correction of ledger #${corrects} recorded and signed: ${Object.keys(changed).join(', ') || 'nothing'} corrected.`);
+    } catch (error) {
+      if (error instanceof ApiProblem) setProblem(error.problem);
+      setPassword('');
+    }
+  };
+  return (
+    <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="correct-title">
+      <h2 id="correct-title">Correct a record of {item.itemNumber}</h2>
+      <p className="muted">
+        Nothing is erased: the original entry stays in the timeline, marked as corrected, and your signed correction says what it should have said and why. Custody
+        itself (who held it, seals, hash values) is never corrected — record a new event instead.
+      </p>
+      <ProblemBanner problem={problem} fields={['corrects', 'reason', 'changes', 'signature']} />
+      <div className="grid">
+        <Field label="Record to correct" name="corrects" problem={problem} wide>
+          {(attributes) => (
+            <select {...attributes} value={corrects} onChange={(event) => setCorrects(Number(event.target.value))}>
+              {events.map((event) => (
+                <option key={event.ledgerIndex} value={event.ledgerIndex}>
+                  #{event.ledgerIndex} — {event.summary}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {isMove ? (
+          <Field label="Location it should have said" name="changes.location" problem={problem} wide>
+            {(attributes) => <input {...attributes} required value={location} onChange={(event) => setLocation(event.target.value)} />}
+          </Field>
+        ) : (
+          REGISTRATION_FIELDS.map(([field, label]) => (
+            <Field key={field} label={label} name={`changes.${field}`} problem={problem} wide={field === 'description'} hint={field === 'occurredAt' ? 'As recorded, e.g. 2026-11-20T09:14:00+01:00' : undefined}>
+              {(attributes) => (
+                <input
+                  {...attributes}
+                  className={values[field] !== original[field] ? 'changed' : undefined}
+                  spellCheck={field === 'description' || field === 'place'}
+                  value={values[field]}
+                  onChange={(event) => setValues((all) => ({ ...all, [field]: event.target.value }))}
+                />
+              )}
+            </Field>
+          ))
+        )}
+        <Field label="Why (for the record)" name="reason" problem={problem} wide>
+          {(attributes) => <input {...attributes} required value={reason} onChange={(event) => setReason(event.target.value)} />}
+        </Field>
+      </div>
+      <SignatureFields who={user.displayName} meaning="corrected" statement="the corrected values are what the record should have said, for the reason given." password={password} onPassword={setPassword} problem={problem} />
+      <div className="actions">
+        <button type="submit" className="primary">
+          Sign and correct
+        </button>
+        <button type="button" className="quiet" onClick={props.onCancel}>
           Cancel
         </button>
       </div>
