@@ -16,6 +16,9 @@ export default {
   globalSetup: '<rootDir>/test/utils/global-setup.mjs',
   globalTeardown: '<rootDir>/test/utils/global-teardown.mjs',
   testTimeout: 30_000,
+  // Two workers: most of a test's time is PostgreSQL, Argon2 or a child service process, so two
+  // suites at once use the two cores of our machines better than one (9.4 → 7.5 min measured).
+  maxWorkers: 2,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'] },
