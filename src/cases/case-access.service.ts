@@ -16,6 +16,8 @@ export interface CaseRow {
   title: string;
   legal_authority: string[];
   status: 'open' | 'closed';
+  closed_at: Date | null;
+  close_reason: string | null;
   created_by: string;
   created_by_username: string;
   created_by_name: string;
@@ -42,7 +44,7 @@ function shareAccessSql(caseExpr: string, agencyParam: string, userParam: string
 
 export const CASE_SELECT = (agencyParam: string, userParam: string): string => `
   SELECT c.id, c.agency_id, a.code AS agency_code, a.name AS agency_name, a.country AS agency_country, c.case_number,
-         c.title, c.legal_authority, c.status, c.created_by, u.username AS created_by_username,
+         c.title, c.legal_authority, c.status, c.closed_at, c.close_reason, c.created_by, u.username AS created_by_username,
          u.display_name AS created_by_name, c.created_at,
          (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS created_at_us, ${shareAccessSql('c.id', agencyParam, userParam)} AS share_access
     FROM case_file c

@@ -20,6 +20,9 @@ export interface CaseView {
   readonly title: string;
   readonly legalAuthority: readonly string[];
   readonly status: 'open' | 'closed';
+  /** When and why the case was closed; null while it is open (the ledger keeps every close and reopening). */
+  readonly closedAt: string | null;
+  readonly closeReason: string | null;
   readonly agency: AgencyView;
   readonly createdAt: string;
   readonly createdBy: { id: string; username: string; displayName: string };
@@ -80,6 +83,8 @@ function caseView(row: CaseRow, access: CaseAccess, ownAgency: boolean): CaseVie
     title: row.title,
     legalAuthority: row.legal_authority,
     status: row.status,
+    closedAt: row.closed_at?.toISOString() ?? null,
+    closeReason: row.close_reason,
     agency: { id: row.agency_id, code: row.agency_code, name: row.agency_name, country: row.agency_country.trim() },
     createdAt: row.created_at.toISOString(),
     createdBy: { id: row.created_by, username: row.created_by_username, displayName: row.created_by_name },
@@ -335,7 +340,10 @@ export class CasesService {
           ? new CaseConflictError('case_closed', `Case ${found.case_number} is already closed`)
           : new CaseConflictError('case_open', `Case ${found.case_number} is open`);
       }
-      await em.query('UPDATE case_file SET status = $2 WHERE id = $1', [found.id, status]);
+      await em.query(
+        `UPDATE case_file SET status = $2, closed_at = CASE WHEN $2 = 'closed' THEN now() END, close_reason = CASE WHEN $2 = 'closed' THEN $3 END WHERE id = $1`,
+        [found.id, status, reason],
+      );
       await this.recordChange(
         em,
         ctx,

@@ -9,6 +9,7 @@ import { CaseNotFoundError } from '../cases/cases.errors.js';
 import type { Queryable } from '../identity/users/user-records.js';
 import type { SignatureMeaning, Signer, SigningRole } from '../identity/signing/signature.js';
 import { SigningService } from '../identity/signing/signing.service.js';
+import { SignaturePasswordInvalidError } from '../identity/identity.errors.js';
 import { eventHash, type LedgerEvent } from '../ledger/core/entry.js';
 import { entryActor } from '../ledger/entry-actor.js';
 import { LedgerService, type AppendedEntry } from '../ledger/ledger.service.js';
@@ -82,7 +83,13 @@ export class CustodyRecords {
     if (signature.meaning !== meaning) {
       throw new CustodyInvalidError('signature_meaning_mismatch', `This act is signed with the meaning "${meaning}", not "${signature.meaning}"`, `${field}.meaning`);
     }
-    return this.signing.authenticate(ctx, signature.password, meaning, { role: this.custodyRole(ctx.actor!) });
+    try {
+      return await this.signing.authenticate(ctx, signature.password, meaning, { role: this.custodyRole(ctx.actor!) });
+    } catch (error) {
+      // Name the field: a disposal carries the custodian's and the witness's passwords.
+      if (error instanceof SignaturePasswordInvalidError) throw new SignaturePasswordInvalidError(`${field}.password`);
+      throw error;
+    }
   }
 
   /** The event with its signatures bound to its canonical hash; their access-log rows go in the same transaction. */

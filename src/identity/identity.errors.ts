@@ -83,8 +83,10 @@ export class CurrentPasswordInvalidError extends DomainError {
 }
 
 export class SignaturePasswordInvalidError extends DomainError {
-  constructor() {
-    super('unauthenticated', 'signature_password_invalid', 'The password entered for the signature is wrong');
+  /** `field`: where the wrong password was typed, when a request carries more than one signer's. */
+  constructor(field?: string) {
+    const message = 'The password entered for the signature is wrong';
+    super('unauthenticated', 'signature_password_invalid', message, field === undefined ? {} : { errors: [{ field, messages: [message] }] });
   }
 }
 

@@ -190,10 +190,15 @@ export function plainWords(problem: Problem): string {
   return problem.code === 'internal_error' && problem.requestId !== undefined ? `${words} Quote this reference: ${problem.requestId}` : words;
 }
 
-/** Plain words for a field's problem, by code, where the server's message is for developers. */
-const FIELD_WORDS: Record<string, string> = {
-  occurred_in_future: 'This time is in the future: check the date and the computer’s clock.',
-  hash_reference_missing: 'This target has no reference hash yet: record the acquisition hashes after accepting.',
+/** Plain words for a field's problem, by code (and field), where the server's message is for developers. */
+const FIELD_WORDS: Record<string, (field: string) => string> = {
+  occurred_in_future: () => 'This time is in the future: check the date and the computer’s clock.',
+  hash_reference_missing: () => 'This target has no reference hash yet: record the acquisition hashes after accepting.',
+  // A disposal carries two passwords; the API names the field of the wrong one.
+  signature_password_invalid: (field) =>
+    field.startsWith('witness')
+      ? 'That is not the witness’s password: nothing was signed or saved. The witness types it again.'
+      : (PLAIN_WORDS.signature_password_invalid ?? 'That is not your password.'),
 };
 
 /** Where a problem without a field list belongs in a form. */
@@ -213,7 +218,10 @@ export function fieldMessages(problem: Problem | null, field: string): string[] 
   const errors: readonly FieldProblem[] = problem.errors ?? (CODE_FIELDS[problem.code] === undefined ? [] : [{ field: CODE_FIELDS[problem.code], messages: [plainWords(problem)] }]);
   return errors
     .filter((error) => error.field === field || error.field.startsWith(`${field}.`) || error.field.startsWith(`${field}[`))
-    .flatMap((error) => (FIELD_WORDS[problem.code] !== undefined ? [FIELD_WORDS[problem.code]] : error.messages.map((message) => humanMessage(message))));
+    .flatMap((error) => {
+      const words = FIELD_WORDS[problem.code];
+      return words !== undefined ? [words(error.field)] : error.messages.map((message) => humanMessage(message));
+    });
 }
 
 /** class-validator says `items.0.imeis must be …`; people want `must be …`. */

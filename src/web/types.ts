@@ -47,6 +47,9 @@ export interface CaseView {
   readonly title: string;
   readonly legalAuthority: readonly string[];
   readonly status: 'open' | 'closed';
+  /** When and why it was closed; null while open. */
+  readonly closedAt: string | null;
+  readonly closeReason: string | null;
   readonly agency: Agency;
   readonly createdAt: string;
   readonly createdBy: { readonly username: string; readonly displayName: string };

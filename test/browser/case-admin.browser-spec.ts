@@ -94,8 +94,11 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     const seizure = page.getByRole('button', { name: 'Register seizure' });
     expect(await seizure.isDisabled()).toBe(true);
     // The disabled button says why (aria-describedby points at the banner with the reason).
-    expect(await page.locator(`#${await seizure.getAttribute('aria-describedby')}`).textContent()).toMatch(/This case is closed \(Judgment final.*\): no new seizure/);
+    expect(await page.locator(`#${await seizure.getAttribute('aria-describedby')}`).textContent()).toMatch(/This case is closed since .+ \(Judgment final.*\): no new seizure/);
     await h.screenshot('case-closed');
+    // The reason comes from the case itself, not from this session: it is still there after a reload.
+    await page.reload();
+    await page.locator('#closed-reason', { hasText: 'Judgment final (SAP Madrid 212/2027)' }).waitFor();
 
     await page.getByRole('button', { name: 'Reopen case…' }).click();
     await page.getByLabel('Why is it reopened?').fill('New search warrant JI-3 Madrid 1001/2027');
@@ -152,9 +155,9 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await page.getByLabel('Witness password').fill('wrong witness password');
     await page.getByLabel('Your password, to sign').fill(officer.password);
     await page.getByRole('button', { name: 'Sign and dispose' }).click();
-    // The API does not say whose password was wrong: both fields say so.
-    expect(await h.fieldAlert('Witness password')).toMatch(/Your password or the witness’s is wrong/);
-    expect(await h.fieldAlert('Your password, to sign')).toMatch(/Your password or the witness’s is wrong/);
+    // The API names whose password was wrong: only the witness's field says so.
+    expect(await h.fieldAlert('Witness password')).toMatch(/That is not the witness’s password/);
+    await expect(page.getByLabel('Your password, to sign').getAttribute('aria-invalid')).resolves.not.toBe('true');
     await h.screenshot('item-dispose-error');
     await page.getByLabel('Witness password').fill(clerk.password);
     await page.getByLabel('Your password, to sign').fill(officer.password);

@@ -157,7 +157,10 @@ describe('cases and sharing', () => {
     const reason = 'Judgment final (SAP Madrid 212/2027)\nEvidence retained until disposal is ordered';
 
     const closed = await api().post(`/api/v1/cases/${theCase.id}/close`).set(bearer(officer)).send({ reason: `  ${reason}  ` }).expect(200);
-    expect(closed.body).toMatchObject({ id: theCase.id, status: 'closed' });
+    expect(closed.body).toMatchObject({ id: theCase.id, status: 'closed', closeReason: reason });
+    expect(Date.now() - Date.parse(closed.body.closedAt)).toBeLessThan(60_000);
+    // The case view tells every reader when and why, a read-only prosecutor too.
+    expect((await api().get(`/api/v1/cases/${theCase.id}`).set(bearer(prosecutor)).expect(200)).body).toMatchObject({ status: 'closed', closeReason: reason });
     expect((await api().get(`/api/v1/cases?status=closed`).set(bearer(officer)).expect(200)).body.cases.map((c: { id: string }) => c.id)).toContain(theCase.id);
     const [entry] = await db.query<Array<{ type: string; entry: Buffer }>>(
       `SELECT type, entry FROM ledger_entry WHERE case_id = $1 ORDER BY idx DESC LIMIT 1`,
@@ -179,7 +182,7 @@ describe('cases and sharing', () => {
 
     // Reopened (an appeal): seizures are accepted again; reopening an open case is a conflict.
     const reopened = await api().post(`/api/v1/cases/${theCase.id}/reopen`).set(bearer(officer)).send({ reason: 'Appeal admitted' }).expect(200);
-    expect(reopened.body.status).toBe('open');
+    expect(reopened.body).toMatchObject({ status: 'open', closedAt: null, closeReason: null });
     await expectRefused(db, () => api().post(`/api/v1/cases/${theCase.id}/reopen`).set(bearer(officer)).send({ reason: 'Again' }), 409, 'case_open');
     await seize(app, officer, theCase.id, [phone()]);
     const types = await db.query<Array<{ type: string }>>(`SELECT type FROM ledger_entry WHERE case_id = $1 AND type LIKE 'case.%' ORDER BY idx`, [theCase.id]);

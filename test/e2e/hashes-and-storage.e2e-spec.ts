@@ -220,7 +220,9 @@ describe('hashes, storage, disposition and corrections', () => {
     it('needs a witness other than the custodian, who exists and types their own password', async () => {
       await refused(() => dispose(officer, disposal({ witness: { username: usernameOf(officer), password: FACTORY_PASSWORD } })), 400, 'witness_invalid', ['witness.username']);
       await refused(() => dispose(officer, disposal({ witness: { username: 'clerk.nobody', password: FACTORY_PASSWORD } })), 400, 'witness_invalid', ['witness.username']);
-      await refused(() => dispose(officer, disposal({ witness: { username: usernameOf(clerk), password: 'wrong-password-999' } })), 401, 'signature_password_invalid');
+      // Two passwords in one request: the refusal says whose was wrong.
+      await refused(() => dispose(officer, disposal({ witness: { username: usernameOf(clerk), password: 'wrong-password-999' } })), 401, 'signature_password_invalid', ['witness.password']);
+      await refused(() => dispose(officer, disposal({ signature: signature('disposed', 'wrong-password-999') })), 401, 'signature_password_invalid', ['signature.password']);
       // Left out (it used to answer 500) or null.
       await refused(() => dispose(officer, disposal({ witness: undefined })), 400, 'validation_failed', ['witness']);
       await refused(() => dispose(officer, disposal({ witness: null })), 400, 'validation_failed', ['witness']);

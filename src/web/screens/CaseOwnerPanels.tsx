@@ -168,7 +168,7 @@ export function SharesPanel({ kase, canManage }: { kase: CaseView; canManage: bo
 }
 
 /** Close (no new items; custody goes on) or reopen, with the reason on the record. */
-export function CaseStatusPanel({ kase, onChanged, onCancel }: { kase: CaseView; onChanged: (changed: CaseView, reason: string) => void; onCancel: () => void }): ReactNode {
+export function CaseStatusPanel({ kase, onChanged, onCancel }: { kase: CaseView; onChanged: (changed: CaseView) => void; onCancel: () => void }): ReactNode {
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
   const closing = kase.status === 'open';
@@ -177,7 +177,7 @@ export function CaseStatusPanel({ kase, onChanged, onCancel }: { kase: CaseView;
     setProblem(null);
     try {
       const changed = await api.post<CaseView>(`/cases/${kase.id}/${closing ? 'close' : 'reopen'}`, { reason });
-      onChanged(changed, reason.trim());
+      onChanged(changed);
     } catch (failure) {
       if (failure instanceof ApiProblem) setProblem(failure.problem);
     }

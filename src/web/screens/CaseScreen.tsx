@@ -19,7 +19,6 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
   const [handingOver, setHandingOver] = useState(false);
   const [changingStatus, setChangingStatus] = useState(false);
   /** The reason given in this session; the case view does not carry it (see docs/web-app.md). */
-  const [statusReason, setStatusReason] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -109,7 +108,8 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
       {closed && (
         <div className="banner closed" id="closed-reason" role="status">
           <strong>This case is closed</strong>
-          {statusReason ? ` (${statusReason})` : ''}: no new seizure or image can be registered in it
+          {kase.closedAt ? ` since ${localTime(kase.closedAt)}` : ''}
+          {kase.closeReason ? ` (${kase.closeReason})` : ''}: no new seizure or image can be registered in it
           {owner ? ' until you reopen it' : ''}. Custody of its items goes on — they can still be handed over, verified, moved and disposed of.
         </div>
       )}
@@ -117,10 +117,9 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
         <CaseStatusPanel
           kase={kase}
           onCancel={() => setChangingStatus(false)}
-          onChanged={(changed, reason) => {
+          onChanged={(changed) => {
             setChangingStatus(false);
             setCase(changed);
-            setStatusReason(changed.status === 'closed' ? reason : null);
             setNotice(changed.status === 'closed' ? `Case ${changed.caseNumber} closed.` : `Case ${changed.caseNumber} reopened: new seizures can be registered.`);
           }}
         />

@@ -468,16 +468,6 @@ const DISPOSITIONS = [
   ['released_to_authority', 'Released to another authority'],
 ] as const;
 
-/**
- * Two people sign a disposal, and the API's `signature_password_invalid` does not say whose password
- * was wrong: both password fields say so, rather than blaming the custodian alone.
- */
-function witnessAware(problem: Problem): Problem {
-  if (problem.code !== 'signature_password_invalid' || problem.errors !== undefined) return problem;
-  const message = 'Your password or the witness’s is wrong: both signatures were refused and nothing was saved. Both of you type your password again.';
-  return { ...problem, errors: [{ field: 'signature.password', messages: [message] }, { field: 'witness.password', messages: [message] }] };
-}
-
 /** Disposal: terminal, signed `disposed` by the custodian and `witnessed` by a witness on the same screen. */
 function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemView; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
   const [disposition, setDisposition] = useState<string>('destroyed');
@@ -504,7 +494,7 @@ function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemV
       });
       onDone(`${item.itemNumber} was disposed of. Nothing but corrections can follow.`);
     } catch (error) {
-      if (error instanceof ApiProblem) setProblem(witnessAware(error.problem));
+      if (error instanceof ApiProblem) setProblem(error.problem);
       setPassword('');
       setWitnessPassword('');
     }
