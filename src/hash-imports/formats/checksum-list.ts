@@ -1,4 +1,4 @@
-import { addHash, algorithmByLength, algorithmOf, clip, LogNotUnderstoodError, logLines, notUnderstood, type LogHash, type LogLine, type LogObject, type ParsedLog } from './log-format.js';
+import { addHash, algorithmByLength, algorithmOf, clip, hashListLog, LogNotUnderstoodError, logLines, notUnderstood, type LogHash, type LogLine, type LogObject, type ParsedLog } from './log-format.js';
 
 const FORMAT = 'sha256sum/md5sum';
 /** GNU: `<hex>  name` (text) or `<hex> *name` (binary); a leading `\` marks an escaped name. */
@@ -68,18 +68,9 @@ export function parseChecksumList(text: string): ParsedLog {
   const objects: LogObject[] = [...byName.values()];
   if (objects.length === 0) throw notUnderstood(FORMAT, 'no checksum lines');
   const algorithms = [...new Set(objects.flatMap((object) => object.hashes.map((hash) => hash.algorithm)))];
-  return {
-    format: 'checksum-list',
-    tool: algorithms.map((algorithm) => `${algorithm}sum`).join(', '),
-    toolVersion: null,
-    examiner: null,
-    caseNumber: null,
-    evidenceNumber: null,
-    startedAt: null,
-    endedAt: null,
-    reportedResult: 'not_reported',
-    resultDetail: null,
-    device: null,
+  return hashListLog(
+    'checksum-list',
+    algorithms.map((algorithm) => `${algorithm}sum`).join(', '),
     objects,
-  };
+  );
 }

@@ -1,4 +1,4 @@
-import { addHash, algorithmOf, hexValue, LogNotUnderstoodError, logLines, notUnderstood, type LogHash, type LogLine, type LogObject, type ParsedLog } from './log-format.js';
+import { addHash, algorithmOf, hashListLog, hexValue, LogNotUnderstoodError, logLines, notUnderstood, type LogHash, type LogLine, type LogObject, type ParsedLog } from './log-format.js';
 
 const FORMAT = 'hashdeep';
 
@@ -49,18 +49,5 @@ export function parseHashdeep(text: string): ParsedLog {
   }
   if (problems.length > 0) throw new LogNotUnderstoodError(`${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')} (as a ${FORMAT} file)`, problems);
   if (objects.length === 0) throw notUnderstood(FORMAT, 'no file lines');
-  return {
-    format: 'hashdeep',
-    tool: 'hashdeep',
-    toolVersion: null,
-    examiner: null,
-    caseNumber: null,
-    evidenceNumber: null,
-    startedAt: null,
-    endedAt: null,
-    reportedResult: 'not_reported',
-    resultDetail: null,
-    device: null,
-    objects,
-  };
+  return hashListLog('hashdeep', 'hashdeep', objects);
 }

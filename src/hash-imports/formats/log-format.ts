@@ -52,6 +52,24 @@ export interface ParsedLog {
   readonly objects: readonly LogObject[];
 }
 
+/** A list of file hashes (sha256sum, hashdeep): values and nothing else of an acquisition log. */
+export function hashListLog(format: LogFormat, tool: string, objects: readonly LogObject[]): ParsedLog {
+  return {
+    format,
+    tool,
+    toolVersion: null,
+    examiner: null,
+    caseNumber: null,
+    evidenceNumber: null,
+    startedAt: null,
+    endedAt: null,
+    reportedResult: 'not_reported',
+    resultDetail: null,
+    device: null,
+    objects,
+  };
+}
+
 /** A log that is not what it claims, or not understood: the message names the line where possible. */
 export class LogNotUnderstoodError extends Error {
   constructor(
