@@ -16,6 +16,8 @@ export interface User {
   readonly roles: readonly Role[];
   readonly platformAdmin: boolean;
   readonly mustChangePassword: boolean;
+  /** IANA zone the user's forensic tools write local times in, when an administrator set one. */
+  readonly timeZone?: string | null;
 }
 
 export interface SessionTokens {

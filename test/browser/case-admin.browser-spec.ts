@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { hardDrive, phone, seize } from '../factories/custody.factory.js';
 import { bearer, createAgency, createUser, login, type TestAgency, type TestUser } from '../factories/identity.factory.js';
@@ -169,6 +170,35 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     expect(after.some((line) => /Luis García \(ES-PN, clerk\) — witnessed/.test(line))).toBe(true);
     await expect(page.getByRole('button', { name: 'Dispose…' }).count()).resolves.toBe(0);
     await h.screenshot('item-disposed');
+    await h.signOut();
+  }, 120_000);
+
+  it('officer: imports the reference hashes of a drive from its acquisition log, confirming the warnings, and signs', async () => {
+    const { page } = h;
+    await h.signIn(officer);
+    await page.getByLabel(/Find an item/).fill(`${SEAL_PREFIX}02`);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Custody timeline' }).waitFor();
+    await page.getByRole('button', { name: 'Import hashes from a log…' }).click();
+    await page.getByLabel('Log text').fill(readFileSync('../shared/fixtures/forensic-logs/ftk-imager-EV-07.E01.txt', 'utf8'));
+    await page.getByRole('button', { name: 'Read the log' }).click();
+    const preview = page.getByRole('region', { name: 'What would be recorded' });
+    await preview.getByRole('heading', { name: /^FTK Imager log: the reference of/ }).waitFor();
+    // Nothing is recorded until every warning (the log's case and evidence numbers are not this item's) is confirmed.
+    const sign = preview.getByRole('button', { name: 'Sign and import' });
+    const warnings = preview.getByRole('checkbox');
+    expect(await warnings.count()).toBeGreaterThan(0);
+    expect(await sign.isDisabled()).toBe(true);
+    for (const warning of await warnings.all()) await warning.check();
+    await preview.getByLabel('Your password, to sign').fill(officer.password);
+    await h.screenshot('item-import-preview');
+    await sign.click();
+    await page.getByText(/Reference hashes of “.+” imported from the FTK Imager log and signed\./).waitFor();
+    const [{ n }] = await h.db.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM hash_record h JOIN item i ON i.id = h.item_id WHERE i.seal_number = $1 AND h.role = 'reference' AND h.tool = 'FTK Imager'`,
+      [`${SEAL_PREFIX}02`],
+    );
+    expect(n).toBeGreaterThan(0);
     await h.signOut();
   }, 120_000);
 
