@@ -3,6 +3,8 @@ import { ApiProblem, api, plainWords } from '../api';
 import { localTime, withLocalOffset } from '../evidence';
 import type { Agency, Problem, Role, User } from '../types';
 import { Field, Loading, Notice, ProblemBanner } from '../ui';
+// The server's own list (a dependency-free module): the filter offers exactly the events the API accepts.
+import { ACCESS_LOG_EVENTS } from '../../access-log/access-log-events';
 
 interface Checkpoint {
   readonly origin: string;
@@ -24,37 +26,6 @@ interface AccessLogEntry {
 type ManagedUser = User & { readonly active: boolean; readonly lastLoginAt: string | null; readonly timeZone: string | null };
 
 const ROLES: readonly Role[] = ['officer', 'clerk', 'examiner', 'prosecutor', 'auditor', 'admin'];
-/** The access-log event names (src/access-log/access-log-events.ts); the API refuses any other filter. */
-const ACCESS_LOG_EVENTS = [
-  'auth.login',
-  'auth.lockout',
-  'auth.login_throttled',
-  'auth.logout',
-  'auth.refresh',
-  'auth.refresh_reuse',
-  'auth.token_rejected',
-  'auth.password_change',
-  'auth.access_denied',
-  'user.create',
-  'user.update',
-  'user.roles_change',
-  'user.disable',
-  'user.enable',
-  'user.password_reset',
-  'agency.create',
-  'case.create',
-  'case.read',
-  'case.access_denied',
-  'case.share',
-  'case.share_revoke',
-  'case.close',
-  'case.reopen',
-  'signature.sign',
-  'access_log.read',
-  'custody_history.read',
-  'bundle.read',
-  'report.read',
-] as const;
 
 /**
  * Administration and audit: the ledger's state for both; users (create, reset a password, disable,
