@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { AccessLogService } from '../access-log/access-log.service.js';
 import type { RequestContext, Role } from '../common/request-context.js';
+import { prepared, queryPrepared } from '../database/prepared.js';
 import type { Queryable } from '../identity/users/user-records.js';
 import { caseAccessFor, CASE_WORKER_ROLES, satisfies, type CaseAccess } from './case-access.js';
 import { CaseForbiddenError, CaseNotFoundError } from './cases.errors.js';
@@ -51,6 +52,9 @@ export const CASE_SELECT = (agencyParam: string, userParam: string): string => `
     JOIN agency a ON a.id = c.agency_id
     JOIN user_account u ON u.id = c.created_by`;
 
+/** One case with the caller's share access: $1 case, $2 the caller's agency, $3 the caller. */
+const CASE_BY_ID = prepared(`${CASE_SELECT('$2', '$3')} WHERE c.id = $1`);
+
 /**
  * The one place case access is decided (docs/access-control.md). Every query about a case, or
  * about anything in a case (items, transfers, histories, reports), goes through `requireCase` for
@@ -67,7 +71,7 @@ export class CaseAccessService {
     // Serialises the writers of one case (shares, later custody changes) without the UPDATE right on
     // case_file that SELECT … FOR UPDATE would need.
     if (options.lock && actor !== null) await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`case:${caseId}`]);
-    const rows = actor === null ? [] : await db.query<CaseRow[]>(`${CASE_SELECT('$2', '$3')} WHERE c.id = $1`, [caseId, actor.agencyId, actor.id]);
+    const rows = actor === null ? [] : await queryPrepared<CaseRow[]>(db, CASE_BY_ID, [caseId, actor.agencyId, actor.id]);
     const row = rows[0];
     const ownAgency = row !== undefined && actor !== null && row.agency_id === actor.agencyId;
     const access = row === undefined || actor === null ? null : caseAccessFor(actor.roles, { ownAgency, share: row.share_access });
@@ -90,7 +94,7 @@ export class CaseAccessService {
 
   /** What another person (a transfer's receiver, a witness) may do with a case. Writes no access-log row. */
   async accessOf(db: Queryable, user: { id: string; agencyId: string | null; roles: readonly Role[] }, caseId: string): Promise<CaseAccess | null> {
-    const rows = await db.query<CaseRow[]>(`${CASE_SELECT('$2', '$3')} WHERE c.id = $1`, [caseId, user.agencyId, user.id]);
+    const rows = await queryPrepared<CaseRow[]>(db, CASE_BY_ID, [caseId, user.agencyId, user.id]);
     const row = rows[0];
     if (row === undefined) return null;
     return caseAccessFor(user.roles, { ownAgency: row.agency_id === user.agencyId, share: row.share_access });

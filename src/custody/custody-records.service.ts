@@ -17,6 +17,7 @@ import type { EntryActor } from '../ledger/core/entry.js';
 import { CustodyConflictError, CustodyForbiddenError, CustodyInvalidError, ItemNotFoundError } from './custody.errors.js';
 import { isNotInFuture, parseOffsetDateTime } from './evidence-fields.js';
 import { ITEM_SELECT, formatOffsetDateTime, type ItemRow } from './item-records.js';
+import { prepared, queryPrepared } from '../database/prepared.js';
 import type { SignatureDto } from './dto/signature.dto.js';
 
 /**
@@ -38,6 +39,22 @@ export interface ItemLink {
   readonly index: number;
   readonly type: string;
 }
+
+// One item by a scalar id: PostgreSQL settles on a generic plan for it after five executions (with
+// an array parameter it never does, and plans the seven-way join afresh every time).
+const ITEM = prepared(`${ITEM_SELECT} WHERE i.id = $1::uuid`);
+const ITEM_LOCKED = prepared(`${ITEM_SELECT} WHERE i.id = $1::uuid FOR UPDATE OF i`);
+const ITEMS = prepared(`${ITEM_SELECT} WHERE i.id = ANY($1::uuid[]) ORDER BY i.id`);
+const ITEMS_LOCKED = prepared(`${ITEM_SELECT} WHERE i.id = ANY($1::uuid[]) ORDER BY i.id FOR UPDATE OF i`);
+/** An item's ledger entry, indexed under the item, and the item stamped with its latest entry: one round trip. */
+const LINK = prepared(
+  `WITH links AS (
+     INSERT INTO item_event (item_id, ledger_idx, type) SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[]) RETURNING item_id, ledger_idx
+   )
+   UPDATE item SET last_event_idx = latest.idx, updated_at = now()
+     FROM (SELECT item_id, max(ledger_idx) AS idx FROM links GROUP BY item_id) AS latest
+    WHERE item.id = latest.item_id AND item.last_event_idx < latest.idx`,
+);
 
 /**
  * What every custody service needs: items with the caller's access to their case, signatures made
@@ -106,7 +123,10 @@ export class CustodyRecords {
 
   /** Items by id, locked when asked, with the caller's access to their case(s); 404 for any not visible. */
   async requireItems(em: Queryable, ctx: RequestContext, ids: readonly string[], need: CaseAccess, options: { lock?: boolean } = {}): Promise<{ items: ItemRow[]; cases: Map<string, AccessibleCase> }> {
-    const rows = await em.query<ItemRow[]>(`${ITEM_SELECT} WHERE i.id = ANY($1::uuid[]) ORDER BY i.id${options.lock ? ' FOR UPDATE OF i' : ''}`, [ids]);
+    const rows =
+      ids.length === 1
+        ? await queryPrepared<ItemRow[]>(em, options.lock ? ITEM_LOCKED : ITEM, [ids[0]])
+        : await queryPrepared<ItemRow[]>(em, options.lock ? ITEMS_LOCKED : ITEMS, [ids]);
     if (rows.length !== new Set(ids).size) throw new ItemNotFoundError();
     const cases = new Map<string, AccessibleCase>();
     for (const caseId of new Set(rows.map((row) => row.case_id))) {
@@ -119,6 +139,12 @@ export class CustodyRecords {
   async requireItem(em: Queryable, ctx: RequestContext, id: string, need: CaseAccess, options: { lock?: boolean } = {}): Promise<{ item: ItemRow; kase: AccessibleCase }> {
     const { items, cases } = await this.requireItems(em, ctx, [id], need, options);
     return { item: items[0], kase: cases.get(items[0].case_id)! };
+  }
+
+  /** The item as it is now, for the answer to a change the caller has just made (its unit of work checked their access). */
+  async itemAfterChange(db: Queryable, id: string): Promise<ItemRow> {
+    const [row] = await queryPrepared<ItemRow[]>(db, ITEM, [id]);
+    return row;
   }
 
   /** The case of an item: one the caller may not see hides the item too (404 item_not_found). */
@@ -156,16 +182,6 @@ export class CustodyRecords {
   /** Indexes entries under their items (for histories) and stamps each item with its latest entry. */
   async link(em: EntityManager, links: readonly ItemLink[]): Promise<void> {
     if (links.length === 0) return;
-    await em.query(`INSERT INTO item_event (item_id, ledger_idx, type) SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[])`, [
-      links.map((link) => link.itemId),
-      links.map((link) => link.index),
-      links.map((link) => link.type),
-    ]);
-    await em.query(
-      `UPDATE item SET last_event_idx = latest.idx, updated_at = now()
-         FROM (SELECT id, max(idx) AS idx FROM unnest($1::uuid[], $2::bigint[]) AS l(id, idx) GROUP BY id) AS latest
-        WHERE item.id = latest.id AND item.last_event_idx < latest.idx`,
-      [links.map((link) => link.itemId), links.map((link) => link.index)],
-    );
+    await queryPrepared(em, LINK, [links.map((link) => link.itemId), links.map((link) => link.index), links.map((link) => link.type)]);
   }
 }

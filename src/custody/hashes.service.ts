@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/request-context.js';
+import { prepared, queryPrepared } from '../database/prepared.js';
 import type { Queryable } from '../identity/users/user-records.js';
 import type { Signer } from '../identity/signing/signature.js';
 import type { AccessibleCase } from '../cases/case-access.service.js';
@@ -63,6 +64,18 @@ const HASH_SELECT = `
     FROM hash_record h
     JOIN user_account u ON u.id = h.recorded_by
     LEFT JOIN agency a ON a.id = u.agency_id`;
+
+const REFERENCES_OF_ITEM = prepared(`SELECT id, item_id, target, algorithm, value, ledger_idx FROM hash_record WHERE item_id = $1::uuid AND role = 'reference'`);
+const REFERENCES = prepared(`SELECT id, item_id, target, algorithm, value, ledger_idx FROM hash_record WHERE item_id = ANY($1::uuid[]) AND role = 'reference'`);
+const INSERT_HASHES = prepared(
+  `INSERT INTO hash_record (item_id, target, algorithm, value, role, result, reference_id, tool, tool_version, occurred_at, occurred_offset,
+                            recorded_by, ledger_idx, transfer_id)
+   SELECT * FROM jsonb_to_recordset($1::jsonb) AS h(item_id uuid, target text, algorithm text, value text, role text, result text,
+          reference_id uuid, tool text, tool_version text, occurred_at timestamptz, occurred_offset smallint, recorded_by uuid,
+          ledger_idx bigint, transfer_id uuid)`,
+);
+const HASHES_OF_ITEM = prepared(`${HASH_SELECT} WHERE h.item_id = $1 ORDER BY h.ledger_idx, h.target, h.algorithm`);
+const HASHES_OF_ENTRY = prepared(`${HASH_SELECT} WHERE h.item_id = $1 AND h.ledger_idx = $2 ORDER BY h.ledger_idx, h.target, h.algorithm`);
 
 function hashView(row: HashRow): HashRecordView {
   return {
@@ -135,9 +148,10 @@ export function compareWithReference(values: ReadonlyArray<{ algorithm: string; 
 
 /** The reference hashes of the given items (all targets). */
 export async function referencesOf(db: Queryable, itemIds: readonly string[]): Promise<ReferenceHash[]> {
-  const rows = await db.query<Array<{ id: string; item_id: string; target: string; algorithm: string; value: string; ledger_idx: string }>>(
-    `SELECT id, item_id, target, algorithm, value, ledger_idx FROM hash_record WHERE item_id = ANY($1::uuid[]) AND role = 'reference'`,
-    [itemIds],
+  const rows = await queryPrepared<Array<{ id: string; item_id: string; target: string; algorithm: string; value: string; ledger_idx: string }>>(
+    db,
+    itemIds.length === 1 ? REFERENCES_OF_ITEM : REFERENCES,
+    [itemIds.length === 1 ? itemIds[0] : itemIds],
   );
   return rows.map((row) => ({ id: row.id, itemId: row.item_id, target: row.target, algorithm: row.algorithm, value: row.value, ledgerIndex: Number(row.ledger_idx) }));
 }
@@ -160,33 +174,26 @@ export async function insertHashRecords(
   }>,
 ): Promise<void> {
   if (rows.length === 0) return;
-  await em.query(
-    `INSERT INTO hash_record (item_id, target, algorithm, value, role, result, reference_id, tool, tool_version, occurred_at, occurred_offset,
-                              recorded_by, ledger_idx, transfer_id)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS h(item_id uuid, target text, algorithm text, value text, role text, result text,
-            reference_id uuid, tool text, tool_version text, occurred_at timestamptz, occurred_offset smallint, recorded_by uuid,
-            ledger_idx bigint, transfer_id uuid)`,
-    [
-      JSON.stringify(
-        rows.map((row) => ({
-          item_id: row.itemId,
-          target: row.target,
-          algorithm: row.hash.algorithm,
-          value: row.hash.value,
-          role: row.role,
-          result: row.role === 'reference' ? null : (row.hash.result ?? null),
-          reference_id: row.hash.referenceId ?? null,
-          tool: row.tool,
-          tool_version: row.toolVersion,
-          occurred_at: row.occurredAt.toISOString(),
-          occurred_offset: row.occurredOffset,
-          recorded_by: row.recordedBy,
-          ledger_idx: row.ledgerIndex,
-          transfer_id: row.transferId,
-        })),
-      ),
-    ],
-  );
+  await queryPrepared(em, INSERT_HASHES, [
+    JSON.stringify(
+      rows.map((row) => ({
+        item_id: row.itemId,
+        target: row.target,
+        algorithm: row.hash.algorithm,
+        value: row.hash.value,
+        role: row.role,
+        result: row.role === 'reference' ? null : (row.hash.result ?? null),
+        reference_id: row.hash.referenceId ?? null,
+        tool: row.tool,
+        tool_version: row.toolVersion,
+        occurred_at: row.occurredAt.toISOString(),
+        occurred_offset: row.occurredOffset,
+        recorded_by: row.recordedBy,
+        ledger_idx: row.ledgerIndex,
+        transfer_id: row.transferId,
+      })),
+    ),
+  ]);
 }
 
 /**
@@ -230,7 +237,7 @@ export class HashesService {
     if (isReference) signer = await this.records.authenticate(ctx, input.signature, 'acquired');
     else if (input.signature !== undefined) signer = await this.records.authenticate(ctx, input.signature, 'verified');
 
-    return this.records.ledger.write(async (em) => {
+    const recorded = await this.records.ledger.write(async (em) => {
       const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });
       this.records.requireHeldBy(item, actor, 'records its hashes');
       input.check?.(item, kase);
@@ -275,17 +282,23 @@ export class HashesService {
       );
       if (compared.some((hash) => hash.result === 'mismatch')) await em.query(`UPDATE item SET integrity = 'compromised' WHERE id = $1`, [item.id]);
       await this.records.link(em, [{ itemId: item.id, index: entry.index, type: T.hashRecorded }]);
-      const { item: updated } = await this.records.requireItem(em, ctx, item.id, 'read');
-      return { item: itemView(updated), records: await this.list(em, item.id, entry.index) };
+      return { itemId: item.id, index: entry.index };
     });
+    // Read back after the commit, outside the ledger's serial group (LedgerService): the item as it
+    // is now, and the rows of this entry. Both queries run at once.
+    const [item, records] = await Promise.all([
+      this.records.itemAfterChange(this.dataSource, recorded.itemId),
+      this.list(this.dataSource, recorded.itemId, recorded.index),
+    ]);
+    return { item: itemView(item), records };
   }
 
   /** Every hash record of an item, oldest first (or those of one ledger entry). */
   async list(db: Queryable, itemId: string, ledgerIndex?: number): Promise<HashRecordView[]> {
-    const rows = await db.query<HashRow[]>(
-      `${HASH_SELECT} WHERE h.item_id = $1 ${ledgerIndex === undefined ? '' : 'AND h.ledger_idx = $2'} ORDER BY h.ledger_idx, h.target, h.algorithm`,
-      ledgerIndex === undefined ? [itemId] : [itemId, ledgerIndex],
-    );
+    const rows =
+      ledgerIndex === undefined
+        ? await queryPrepared<HashRow[]>(db, HASHES_OF_ITEM, [itemId])
+        : await queryPrepared<HashRow[]>(db, HASHES_OF_ENTRY, [itemId, ledgerIndex]);
     return rows.map(hashView);
   }
 

@@ -16,6 +16,7 @@ import {
   type NodeId,
   type TreeNode,
 } from './core/merkle.js';
+import { prepared, queryPrepared } from '../database/prepared.js';
 import { LedgerRangeError } from './ledger.errors.js';
 
 export interface AppendedEntry {
@@ -53,6 +54,21 @@ interface GroupState {
   nodes: TreeNode[];
 }
 
+/** Locks the tree for a group; the group commits asynchronously (a durability barrier follows). */
+const LOCK_STATE = prepared(
+  `SELECT tree_size, frontier, updated_at, set_config('synchronous_commit', 'off', true) FROM ledger_state WHERE id = 1 FOR UPDATE`,
+);
+/** A group's entries, the subtree nodes they completed and the new tree head, in one statement. */
+const INSERT_GROUP = prepared(
+  `WITH entries AS (
+     INSERT INTO ledger_entry (idx, entry, leaf_hash, type, subject_type, subject_id, case_id, recorded_at)
+     SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::timestamptz[])
+   ), nodes AS (
+     INSERT INTO ledger_node (level, idx, hash)
+     SELECT * FROM unnest($9::smallint[], $10::bigint[], $11::bytea[])
+   )
+   UPDATE ledger_state SET tree_size = $12, root_hash = $13, frontier = $14, updated_at = $15 WHERE id = 1`,
+);
 const GROUP_KEY = 'custosLedgerGroup';
 const MAX_GROUP = 256;
 
@@ -120,10 +136,7 @@ export class LedgerService {
       await runner.connect();
       await runner.startTransaction();
       // Lock the tree for the group; commit asynchronously (the barrier below makes it durable).
-      const [row] = await runner.manager.query<StateRow[]>(
-        `SELECT tree_size, frontier, updated_at, set_config('synchronous_commit', 'off', true)
-           FROM ledger_state WHERE id = 1 FOR UPDATE`,
-      );
+      const [row] = await queryPrepared<StateRow[]>(runner.manager, LOCK_STATE, []);
       const group: GroupState = {
         open: true,
         size: Number(row.tree_size),
@@ -134,12 +147,15 @@ export class LedgerService {
         nodes: [],
       };
       (runner.data as Record<string, unknown>)[GROUP_KEY] = group;
-      for (const unit of units) {
+      // One round trip between two units: the first's savepoint is released and the next's set in
+      // one simple-protocol query. After a rollback to it, the savepoint still stands for the next.
+      await runner.query('SAVEPOINT ledger_unit');
+      for (const [n, unit] of units.entries()) {
+        const last = n === units.length - 1;
         const before = { size: group.size, frontier: group.frontier, entries: group.entries.length, nodes: group.nodes.length };
-        await runner.query('SAVEPOINT ledger_unit');
         try {
           const result = await unit.work(runner.manager);
-          await runner.query('RELEASE SAVEPOINT ledger_unit');
+          await runner.query(last ? 'RELEASE SAVEPOINT ledger_unit' : 'RELEASE SAVEPOINT ledger_unit; SAVEPOINT ledger_unit');
           done.push({ unit, result });
         } catch (error) {
           await runner.query('ROLLBACK TO SAVEPOINT ledger_unit');
@@ -172,16 +188,7 @@ export class LedgerService {
 
   private async insertGroup(em: EntityManager, group: GroupState): Promise<void> {
     const { entries, nodes } = group;
-    await em.query(
-      `WITH entries AS (
-         INSERT INTO ledger_entry (idx, entry, leaf_hash, type, subject_type, subject_id, case_id, recorded_at)
-         SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::timestamptz[])
-       ), nodes AS (
-         INSERT INTO ledger_node (level, idx, hash)
-         SELECT * FROM unnest($9::smallint[], $10::bigint[], $11::bytea[])
-       )
-       UPDATE ledger_state SET tree_size = $12, root_hash = $13, frontier = $14, updated_at = $15 WHERE id = 1`,
-      [
+    await queryPrepared(em, INSERT_GROUP, [
         entries.map((a) => a.index),
         entries.map((a) => a.bytes),
         entries.map((a) => a.leafHash),

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import type { DataSource } from 'typeorm';
 import { AccessLogService } from '../../access-log/access-log.service.js';
+import { prepared, queryPrepared } from '../../database/prepared.js';
 import type { RequestContext, Role } from '../../common/request-context.js';
 import { requestIdOf } from '../../common/request-id.js';
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, IS_PUBLIC, REQUIRED_ROLES, type ContextCarrier } from '../auth.decorators.js';
@@ -25,6 +26,17 @@ interface SessionActorRow {
   must_change_password: boolean;
   session_live: boolean;
 }
+
+/** Who a live session belongs to: every authenticated request runs it. */
+const SESSION_ACTOR = prepared(
+  `SELECT u.id AS user_id, u.username, u.display_name, u.agency_id, a.code AS agency_code, u.roles, u.platform_admin,
+          u.active, u.auth_version, u.must_change_password,
+          (s.revoked_at IS NULL AND s.expires_at > now()) AS session_live
+     FROM auth_session s
+     JOIN user_account u ON u.id = s.user_id
+     LEFT JOIN agency a ON a.id = u.agency_id
+    WHERE s.id = $1`,
+);
 
 /**
  * The one gate of every route (registered as APP_GUARD): deny by default, `@Public()` opts out.
@@ -67,16 +79,7 @@ export class AccessGuard implements CanActivate {
       throw new TokenInvalidError(error.failure);
     }
 
-    const rows = await this.dataSource.query<SessionActorRow[]>(
-      `SELECT u.id AS user_id, u.username, u.display_name, u.agency_id, a.code AS agency_code, u.roles, u.platform_admin,
-              u.active, u.auth_version, u.must_change_password,
-              (s.revoked_at IS NULL AND s.expires_at > now()) AS session_live
-         FROM auth_session s
-         JOIN user_account u ON u.id = s.user_id
-         LEFT JOIN agency a ON a.id = u.agency_id
-        WHERE s.id = $1`,
-      [claims.sid],
-    );
+    const rows = await queryPrepared<SessionActorRow[]>(this.dataSource, SESSION_ACTOR, [claims.sid]);
     const row = rows[0];
     if (row === undefined || row.user_id !== claims.sub || !row.session_live || !row.active || row.auth_version !== claims.ver) {
       await this.accessLog.recordRefusal(anonymous, {
