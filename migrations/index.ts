@@ -8,6 +8,7 @@ import { ReportLookup1795940000000 } from './1795940000000-ReportLookup.js';
 import { CaseStatus1795944940827 } from './1795944940827-CaseStatus.js';
 import { UserTimeZone1795944843296 } from './1795944843296-UserTimeZone.js';
 import { ItemSearchStatistics1795945748744 } from './1795945748744-ItemSearchStatistics.js';
+import { LedgerVerification1795946700000 } from './1795946700000-LedgerVerification.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -23,4 +24,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   UserTimeZone1795944843296,
   CaseStatus1795944940827,
   ItemSearchStatistics1795945748744,
+  LedgerVerification1795946700000,
 ];

@@ -32,6 +32,7 @@ export const ACCESS_LOG_EVENTS = [
   'custody_history.read',
   'bundle.read',
   'report.read',
+  'ledger.verify',
 ] as const;
 
 export type AccessLogEvent = (typeof ACCESS_LOG_EVENTS)[number];

@@ -542,8 +542,9 @@ export async function runDemo(urls: DemoDatabase, config: AppConfig, io: DemoOut
       printLogins(io, seeded.accounts, facts);
       io.out('');
       io.out(`Ledger: ${checkpoint.treeSize} entries, signed checkpoint root ${checkpoint.rootHash}; check it with \`npm run custos -- ledger verify\`.`);
-      io.out('Now start the service on this database (`npm start` with the same DATA_DIR or DATABASE_URL), log in with');
-      io.out('POST /api/v1/auth/login and look around: /api/docs lists every route.');
+      io.out('Now start the service on this database (`npm start` with the same DATA_DIR or DATABASE_URL) and open');
+      io.out('http://127.0.0.1:3000/ (or your HOST and PORT) in a browser: sign in as any user above. The API is at');
+      io.out('/api/v1 (POST /api/v1/auth/login); /api/docs lists every route.');
       return 0;
     } finally {
       await app.close();

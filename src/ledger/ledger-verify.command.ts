@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { AppConfig } from '../config/config.js';
 import { formatVerifierKey, parseSignerKey, parseVerifierKey } from './core/index.js';
-import { verifyLedger } from './ledger-verifier.js';
+import { VerificationLock, verificationEnd, verificationError, type VerificationEnd, type VerificationRun } from './ledger-verification-run.js';
+import { verifyLedger, type VerifyResult } from './ledger-verifier.js';
 
 export interface VerifyCommandArgs {
   /** Trusted verifier keys (vkey strings); default: the public half of LEDGER_KEY_FILE. */
@@ -50,17 +51,27 @@ export async function runLedgerVerify(
   const trustedKeys = keys.map((key) => parseVerifierKey(key));
   const externalCheckpoints = args.checkpointFiles.map((file) => readFileSync(file, 'utf8'));
   const started = Date.now();
+  // The run is recorded in the database when it can be (ledger_verification, source cli); the lock
+  // shows the service that one is running. Neither is needed for the verification itself.
+  const lock = await VerificationLock.take({ connectionString: databaseUrl }, 'cli').catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  const run: VerificationRun = { startedAt: lock instanceof VerificationLock ? lock.startedAt : new Date(), deep: args.deep, source: 'cli', requestedBy: null };
   {
-    const result = await verifyLedger(databaseUrl, {
-      trustedKeys,
-      externalCheckpoints,
-      deep: args.deep,
-      onProgress: err.isTTY
-        ? (done, total) => {
-            err.write(`\rverifying: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} entries`);
-          }
-        : undefined,
-    });
+    let result: VerifyResult;
+    try {
+      result = await verifyLedger(databaseUrl, {
+        trustedKeys,
+        externalCheckpoints,
+        deep: args.deep,
+        onProgress: err.isTTY
+          ? (done, total) => {
+              err.write(`\rverifying: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} entries`);
+            }
+          : undefined,
+      });
+    } catch (error) {
+      await recordRun(lock, run, verificationError(error), err);
+      throw error;
+    }
     if (err.isTTY) err.write('\n');
     const seconds = (Date.now() - started) / 1000;
     if (result.ok) {
@@ -68,9 +79,29 @@ export async function runLedgerVerify(
         `ledger OK: ${result.treeSize} entries, root ${result.rootHash.toString('base64')}, ` +
           `${result.checkpoints} signed checkpoints verified, custody of ${result.items} items matches the ledger, in ${seconds.toFixed(1)} s\n`,
       );
-      return 0;
+    } else {
+      out.write(`ledger FAILED${result.index === null ? '' : ` at index ${result.index}`}: ${result.reason}\n`);
     }
-    out.write(`ledger FAILED${result.index === null ? '' : ` at index ${result.index}`}: ${result.reason}\n`);
-    return 1;
+    await recordRun(lock, run, verificationEnd(result), err);
+    return result.ok ? 0 : 1;
+  }
+}
+
+/**
+ * Records the run and says so in one line on stderr (stdout stays the verification's result). A run
+ * that cannot be recorded (no table yet, no permission, no connection) keeps its result and exit code.
+ */
+async function recordRun(lock: VerificationLock | Error, run: VerificationRun, end: VerificationEnd, err: NodeJS.WritableStream): Promise<void> {
+  if (lock instanceof Error) {
+    err.write(`this run is not recorded in the database (${lock.message}); its result above stands\n`);
+    return;
+  }
+  try {
+    const id = await lock.record(run, end);
+    err.write(`recorded in the database as verification run ${id}: auditors and administrators see it in the web app\n`);
+  } catch (error) {
+    err.write(`this run is not recorded in the database (${error instanceof Error ? error.message : String(error)}); its result above stands\n`);
+  } finally {
+    await lock.release();
   }
 }

@@ -12,3 +12,14 @@ export class LedgerIntegrityError extends DomainError {
     super('unavailable', 'ledger_integrity_failure', message);
   }
 }
+
+/** A full verification is running already: in this process, another one, or the command line. */
+export class VerificationRunningError extends DomainError {
+  constructor() {
+    super(
+      'conflict',
+      'verification_running',
+      'A full verification of the ledger is running already: its result appears in GET /api/v1/ledger/verifications when it ends',
+    );
+  }
+}

@@ -2,6 +2,8 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { CheckpointService } from './checkpoint.service.js';
 import { LedgerController } from './ledger.controller.js';
+import { LedgerVerificationController } from './ledger-verification.controller.js';
+import { LedgerVerificationService } from './ledger-verification.service.js';
 import { loadOrCreateLedgerKey } from './ledger-key.js';
 import { LedgerService } from './ledger.service.js';
 import { LEDGER_KEY } from './ledger.tokens.js';
@@ -9,10 +11,11 @@ import { LEDGER_KEY } from './ledger.tokens.js';
 /** The ledger: `LedgerService.append(em, ctx, event)` for writers, read-only queries, checkpoints. */
 @Global()
 @Module({
-  controllers: [LedgerController],
+  controllers: [LedgerController, LedgerVerificationController],
   providers: [
     LedgerService,
     CheckpointService,
+    LedgerVerificationService,
     {
       provide: LEDGER_KEY,
       inject: [APP_CONFIG],

@@ -1,7 +1,6 @@
-import { useEffect, useState, type FormEvent, type MouseEvent, type ReactNode } from 'react';
+import { Suspense, lazy, useEffect, useRef, useState, type FormEvent, type MouseEvent, type ReactNode } from 'react';
 import { ApiProblem, api, logout, onSessionChange, plainWords, resumeSession } from './api';
 import { match, navigate, useLocation } from './router';
-import { AdminScreen } from './screens/AdminScreen';
 import { CaseScreen } from './screens/CaseScreen';
 import { CasesScreen } from './screens/CasesScreen';
 import { ChangePasswordScreen } from './screens/ChangePasswordScreen';
@@ -9,9 +8,13 @@ import { InboxScreen } from './screens/InboxScreen';
 import { ItemScreen } from './screens/ItemScreen';
 import { ItemsScreen } from './screens/ItemsScreen';
 import { LoginScreen } from './screens/LoginScreen';
-import { SeizureScreen } from './screens/SeizureScreen';
 import type { ItemView, Role, User } from './types';
-import { Logo } from './ui';
+import { Loading, Logo } from './ui';
+
+// Screens a role may never open load on first use, in their own script files (still same-origin: CSP `script-src 'self'`):
+// administration and audit, and the seizure form (officers only).
+const AdminScreen = lazy(() => import('./screens/AdminScreen').then((module) => ({ default: module.AdminScreen })));
+const SeizureScreen = lazy(() => import('./screens/SeizureScreen').then((module) => ({ default: module.SeizureScreen })));
 
 interface NavEntry {
   readonly path: string;
@@ -58,7 +61,9 @@ export function App(): ReactNode {
 
   return (
     <Shell user={user} path={path}>
-      <Route user={user} path={path} query={query} />
+      <Suspense fallback={<Loading />}>
+        <Route user={user} path={path} query={query} />
+      </Suspense>
     </Shell>
   );
 }
@@ -71,7 +76,7 @@ function Route({ user, path, query }: { user: User; path: string; query: URLSear
   if ((params = match('/cases/:id', path))) return <CaseScreen user={user} caseId={params.id} />;
   if ((params = match('/items/:id', path))) return <ItemScreen user={user} itemId={params.id} />;
   if (path === '/inbox') return <InboxScreen user={user} />;
-  if (path === '/mine') return <ItemsScreen title="Items I hold" query="custodian=me" />;
+  if (path === '/mine') return <ItemsScreen title="Items I hold" query="custodian=me" empty="You hold no items right now. Items handed to you wait in your Inbox until you sign for them." />;
   if (path === '/search') return <ItemsScreen title={`Items matching “${query.get('q') ?? ''}”`} query={`q=${encodeURIComponent(query.get('q') ?? '')}`} />;
   if (path === '/password') return <ChangePasswordScreen user={user} forced={false} />;
   if (path === '/admin') return <AdminScreen user={user} />;
@@ -114,6 +119,14 @@ export function AppLink({ to, children, className }: { to: string; children: Rea
 function Shell({ user, path, children }: { user: User; path: string; children: ReactNode }): ReactNode {
   const entries = NAV.filter((entry) => entry.roles.some((role) => user.roles.includes(role))).filter((entry, n, all) => all.findIndex((other) => other.path === entry.path) === n);
   const canSearch = !user.roles.includes('admin');
+  const main = useRef<HTMLElement>(null);
+  const waiting = useWaitingCount(user, path);
+  // A new screen: if the link or button that led here is gone, the keyboard starts at the content, not at the
+  // top of the page (a field the screen focuses itself, or the find box after a scan, keeps the focus).
+  useEffect(() => {
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (lost) main.current?.focus({ preventScroll: true });
+  }, [path]);
   return (
     <>
       <a className="skip" href="#content">
@@ -130,6 +143,13 @@ function Shell({ user, path, children }: { user: User; path: string; children: R
               <li key={entry.path}>
                 <a href={entry.path} onClick={link(entry.path)} aria-current={path.startsWith(entry.path) ? 'page' : undefined}>
                   {entry.label}
+                  {entry.path === '/inbox' && waiting > 0 && (
+                    <span className="nav-count">
+                      {' '}
+                      {waiting}
+                      <span className="visually-hidden"> waiting for your signature</span>
+                    </span>
+                  )}
                 </a>
               </li>
             ))}
@@ -153,11 +173,42 @@ function Shell({ user, path, children }: { user: User; path: string; children: R
           </button>
         </div>
       </header>
-      <main id="content" tabIndex={-1}>
+      <main id="content" tabIndex={-1} ref={main}>
         {children}
       </main>
     </>
   );
+}
+
+/** The inbox changed (a transfer signed, rejected or cancelled): the top bar counts again. */
+export const INBOX_CHANGED = 'custos:inbox-changed';
+
+/**
+ * Transfers waiting for my signature, shown on the Inbox link on every screen: an officer or
+ * prosecutor, whose day starts elsewhere, sees at once that someone is handing them items.
+ */
+function useWaitingCount(user: User, path: string): number {
+  const [waiting, setWaiting] = useState(0);
+  const custody = user.roles.some((role) => role === 'officer' || role === 'clerk' || role === 'examiner' || role === 'prosecutor');
+  useEffect(() => {
+    if (!custody) return;
+    let current = true;
+    const count = (): void => {
+      api.get<{ transfers: unknown[] }>('/transfers?direction=incoming&status=pending&limit=100').then(
+        ({ transfers }) => {
+          if (current) setWaiting(transfers.length);
+        },
+        () => undefined, // Only a hint: the Inbox screen itself says what failed.
+      );
+    };
+    count();
+    window.addEventListener(INBOX_CHANGED, count);
+    return () => {
+      current = false;
+      window.removeEventListener(INBOX_CHANGED, count);
+    };
+  }, [custody, path]);
+  return waiting;
 }
 
 /** Scan-to-find: a barcode scanner types the item number and Enter into this box. */

@@ -97,7 +97,31 @@ export function localTime(iso: string | null): string {
   return `${local.replace('T', ' ')} (UTC${localOffset(local)})`;
 }
 
+/** Words that are written in capitals wherever they stand (`sim_card` → `SIM card`, `ssd` → `SSD`). */
+const ACRONYMS = /\b(ssd|usb|sim|imei|iccid|pdf|csv)\b/g;
+
 export const humanize = (code: string): string => {
-  const text = code.replace(/_/g, ' ');
+  const text = code.replace(/_/g, ' ').replace(ACRONYMS, (word) => word.toUpperCase());
   return text.charAt(0).toUpperCase() + text.slice(1);
 };
+
+/** `1 item`, `3 items`. */
+export const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** The hint under a `datetime-local` field: whose clock and which UTC offset the typed time is sent with. */
+export function localTimeHint(local: string): string {
+  return `Your local time (UTC${localOffset(local)})`;
+}
+
+/** Hex digits of each digest, as the server checks them (src/custody/evidence-fields.ts `HASH_HEX_LENGTH`). */
+const HASH_HEX_LENGTH: Readonly<Record<string, number>> = { md5: 32, sha1: 40, sha256: 64, sha512: 128 };
+
+/** A hash value as typed: hexadecimal digits only, exactly as many as the algorithm gives. */
+export function checkHashValue(algorithm: string, raw: string): Check | null {
+  const value = raw.trim();
+  const length = HASH_HEX_LENGTH[algorithm];
+  if (value === '' || length === undefined) return null;
+  if (!/^[0-9a-fA-F]+$/.test(value)) return { ok: false, message: 'A hash value is hexadecimal: digits 0–9 and letters a–f only' };
+  if (value.length !== length) return { ok: false, message: `${algorithm} values have ${length} characters (${value.length} typed)` };
+  return { ok: true, message: `${length} characters, as ${algorithm} values have` };
+}

@@ -184,3 +184,39 @@ export interface ShareView {
   readonly revokedBy: string | null;
   readonly status: 'active' | 'revoked';
 }
+
+export interface LedgerVerifier {
+  readonly id: string;
+  readonly username: string;
+  readonly displayName: string;
+}
+
+/** A full verification of the ledger, as the server recorded it (GET /ledger/verifications). */
+export interface LedgerVerification {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly seconds: number;
+  readonly deep: boolean;
+  readonly outcome: 'ok' | 'failed' | 'error';
+  readonly treeSize: number | null;
+  readonly rootHash: string | null;
+  readonly checkpointsVerified: number | null;
+  readonly itemsChecked: number | null;
+  readonly failedIndex: number | null;
+  readonly reason: string | null;
+  readonly source: 'service' | 'cli';
+  readonly requestedBy: LedgerVerifier | null;
+}
+
+/** The run going on now, in any process; its start and requester are null when the server cannot tell. */
+export interface LedgerVerificationRunning {
+  readonly startedAt: string | null;
+  readonly source: 'service' | 'cli' | null;
+  readonly requestedBy: LedgerVerifier | null;
+}
+
+export interface LedgerVerifications {
+  readonly verifications: readonly LedgerVerification[];
+  readonly running: LedgerVerificationRunning | null;
+}

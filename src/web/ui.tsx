@@ -1,4 +1,4 @@
-import { useId, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { fieldMessages, plainWords, unplacedProblem } from './api';
 import type { Check } from './evidence';
 import type { Problem } from './types';
@@ -44,10 +44,20 @@ export function Field(props: {
 
 /** The form-level message: the API's problem in plain words, unless every part of it is shown at a field. */
 export function ProblemBanner({ problem, fields = [] }: { problem: Problem | null; fields?: readonly string[] }): ReactNode {
+  const banner = useRef<HTMLDivElement>(null);
+  // A refused form keeps the person where the fix is: the first field marked in red, else this message (never the page's top).
+  useEffect(() => {
+    const element = banner.current;
+    if (problem === null || element === null) return;
+    const form = element.closest('form');
+    if (form === null) return;
+    const field = form.querySelector<HTMLElement>('[aria-invalid="true"]');
+    (field ?? element).focus();
+  }, [problem]);
   if (problem === null) return null;
   const placed = !unplacedProblem(problem, fields);
   return (
-    <div className="banner error" role="alert">
+    <div className="banner error" role="alert" ref={banner} tabIndex={-1}>
       {placed ? 'Nothing was saved. Please correct the fields marked in red.' : plainWords(problem)}
       {!placed && problem.errors && problem.errors.length > 0 && (
         <ul>
@@ -63,8 +73,15 @@ export function ProblemBanner({ problem, fields = [] }: { problem: Problem | nul
 }
 
 export function Notice({ children }: { children: ReactNode }): ReactNode {
+  const notice = useRef<HTMLDivElement>(null);
+  // The form that was just done is gone with its button: keep the keyboard here rather than at the top of the page.
+  // Only when it appears or says something new: a later re-render must not pull the focus back to it.
+  const text = typeof children === 'string' ? children : '';
+  useEffect(() => {
+    if (notice.current !== null && (document.activeElement === null || document.activeElement === document.body)) notice.current.focus();
+  }, [text]);
   return (
-    <div className="banner ok" role="status">
+    <div className="banner ok" role="status" ref={notice} tabIndex={-1}>
       {children}
     </div>
   );
@@ -109,6 +126,14 @@ export function StateBadge({ state }: { state: string }): ReactNode {
 
 export function IntegrityBadge({ integrity }: { integrity: string }): ReactNode {
   return integrity === 'compromised' ? <span className="badge bad">⚠ Compromised</span> : <span className="badge ok">Intact</span>;
+}
+
+/** A hash compared with its target's reference, in words and a sign (never colour alone). */
+export function HashResult({ result }: { result: string | null }): ReactNode {
+  if (result === 'match') return <span className="badge ok">✓ match</span>;
+  if (result === 'mismatch') return <span className="badge bad">✗ MISMATCH</span>;
+  if (result === 'not_compared') return <span className="badge">not compared</span>;
+  return <span className="muted">—</span>;
 }
 
 export function Loading(): ReactNode {

@@ -9,7 +9,8 @@ import { BrowserHarness } from './browser-harness.js';
  * sharing, revoking, closing and reopening — then finding items by a seal prefix, correcting a
  * registration field, a disposal with a witness; and the administration and audit screens: an
  * agency administrator creates a user, resets a password, disables and enables; a platform
- * administrator creates an agency; an auditor signs a checkpoint and filters the access log.
+ * administrator creates an agency; an auditor signs a checkpoint, has the server verify the whole
+ * ledger and filters the access log.
  * Custody data is made through the API (factories); the screens under test are driven in Chromium.
  */
 describe('the web app in a browser: case owners, corrections, disposal, administration', () => {
@@ -144,6 +145,9 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await h.screenshot('item-corrected');
 
     await page.getByRole('button', { name: 'Dispose…' }).click();
+    // What happens to evidence is never pre-selected; the "When" says whose clock it is.
+    expect(await page.getByLabel('Disposition').inputValue()).toBe('');
+    await expect(page.getByText(/^Your local time \(UTC[+-]\d{2}:\d{2}\)$/).count()).resolves.toBe(1);
     await page.getByLabel('Disposition').selectOption('returned_to_owner');
     await page.getByLabel('Authorising order').fill('JI-3 Madrid, auto 311/2027');
     await page.getByLabel('Witness username').fill(clerk.username);
@@ -290,7 +294,7 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await h.signOut();
   }, 60_000);
 
-  it('auditor: signs a checkpoint, sees the ledger status, filters the access log', async () => {
+  it('auditor: signs a checkpoint, has the whole ledger verified, filters the access log', async () => {
     const { page } = h;
     await h.signIn(auditor);
     await page.getByRole('heading', { name: 'Audit' }).waitFor();
@@ -299,6 +303,10 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     const ledger = page.locator('.card', { has: page.getByRole('heading', { name: 'Ledger' }) });
     const size = await h.db.query<Array<{ n: string }>>('SELECT count(*) AS n FROM ledger_entry');
     await ledger.locator('dd', { hasText: new RegExp(`^${size[0].n}$`) }).waitFor();
+    // A full verification, run by the server in the background; the panel asks until it has ended.
+    await page.getByRole('button', { name: 'Verify the whole ledger now' }).click();
+    await ledger.locator('dd', { hasText: new RegExp(`✓ verified ${size[0].n} entries, by Elena Ruiz, took \\d+\\.\\d s`) }).waitFor();
+    await expect(page.getByRole('button', { name: 'Verify the whole ledger now' }).isEnabled()).resolves.toBe(true);
 
     const filters = page.getByRole('form', { name: 'Access log filters' });
     await filters.getByLabel('Event').selectOption('case.share_revoke');
@@ -310,6 +318,8 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await entries.locator('tbody tr', { hasText: 'case.share_revoke' }).first().waitFor();
     await expect(entries.locator('tbody tr').count()).resolves.toBe(1);
     expect(await entries.locator('tbody tr').textContent()).toContain(officer.username);
+    // The event in words for the auditor, its code beside it.
+    expect(await entries.locator('tbody tr').textContent()).toContain('Case share revoked');
 
     await filters.getByLabel('Event').selectOption('');
     await filters.getByLabel('Outcome').selectOption('failure');

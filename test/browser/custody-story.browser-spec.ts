@@ -141,6 +141,9 @@ describe('the web app in a browser', () => {
     await signIn(officer);
     await page.getByRole('heading', { name: 'Choose your own password' }).waitFor();
     await screenshot('forced-password-change');
+    // The cursor is in the first field, which says what to type there.
+    expect(await page.evaluate<string>('document.activeElement.labels[0].textContent')).toBe('Current password');
+    await page.getByText('The temporary password you just signed in with').waitFor();
     await page.getByLabel('Current password').fill(officer.password);
     await page.getByLabel('New password', { exact: true }).fill(OFFICER_NEW_PASSWORD);
     await page.getByLabel('New password again').fill(OFFICER_NEW_PASSWORD);
@@ -208,6 +211,8 @@ describe('the web app in a browser', () => {
     const seizedAt = page.locator('.field', { has: page.getByLabel('Seized at') });
     await seizedAt.getByRole('alert').waitFor();
     expect(await seizedAt.getByRole('alert').textContent()).toMatch(/in the future/);
+    // The keyboard is taken to the field at fault, not left on the button at the bottom of the form.
+    expect(await page.evaluate<string>('document.activeElement.labels[0].textContent')).toBe('Seized at');
     await expect(page.getByText('Nothing was saved. Please correct the fields marked in red.').count()).resolves.toBe(1);
     await screenshot('seizure-form-error');
     await page.getByLabel('Seized at').fill('2026-11-20T09:14');
@@ -235,15 +240,22 @@ describe('the web app in a browser', () => {
     const passwordField = page.locator('.field', { has: page.getByLabel('Your password, to sign') });
     await passwordField.getByRole('alert').waitFor();
     expect(await passwordField.getByRole('alert').textContent()).toMatch(/not your password/);
+    expect(await page.evaluate<string>('document.activeElement.labels[0].textContent')).toBe('Your password, to sign');
     await screenshot('transfer-wrong-password');
     await page.getByLabel('Your password, to sign').fill(OFFICER_NEW_PASSWORD);
     await page.getByRole('button', { name: 'Sign and hand over' }).click();
-    await page.getByText('Released 3 item(s) to Julieta Ferreira: waiting for their signature.').waitFor();
+    await page.getByText('Released 3 items to Julieta Ferreira: waiting for their signature.').waitFor();
     // A reload keeps the session (refresh token in this tab) and the deep link (served by the SPA fallback).
     await page.reload();
     await page.getByRole('heading', { name: /Case DIL-2026\/0142/ }).waitFor();
     await expect(page.getByText('Transfer pending').count()).resolves.toBe(3);
     await screenshot('case-after-release');
+    // A tablet held upright: the case fits its width (the seal goes under the description) — no sideways scrolling.
+    await page.setViewportSize({ width: 820, height: 1180 });
+    expect(await page.evaluate<boolean>('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
+    await expect(page.getByText('Seal ES-PN-SEAL-0042118').isVisible()).resolves.toBe(true);
+    await screenshot('case-tablet');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await signOut();
   }, 180_000);
 
@@ -251,16 +263,28 @@ describe('the web app in a browser', () => {
     await signIn(examiner);
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
     await page.getByRole('heading', { name: /3 items from Ana Morales/ }).waitFor();
+    // Every screen's top bar says a hand-over waits for their signature.
+    await page.getByRole('link', { name: 'Inbox 1 waiting for your signature' }).waitFor();
     await screenshot('examiner-inbox');
     const numbers = await page.locator('ul.numbers strong').allTextContents();
     await page.getByRole('button', { name: 'Check and sign receipt…' }).click();
+    // The form opens where the keyboard is: on the decision.
+    expect(await page.evaluate<string>('document.activeElement.type + " " + document.activeElement.parentElement.textContent.trim()')).toBe('radio Accept the items into my custody');
+    // A re-hash is checked as it is typed, against the chosen algorithm's length.
+    await page.getByLabel(`Hash value of ${numbers[0]}`).fill('abc123');
+    await page.getByText('sha256 values have 64 characters (6 typed)').waitFor();
+    await page.getByLabel(`Algorithm of ${numbers[0]}`).selectOption('md5');
+    await page.getByText('md5 values have 32 characters (6 typed)').waitFor();
+    await page.getByLabel(`Hash value of ${numbers[0]}`).fill('');
+    await page.getByLabel(`Algorithm of ${numbers[0]}`).selectOption('sha256');
     await page.getByLabel(`Seal intact on ${numbers[1]}`).uncheck();
     await page.getByLabel(`What is wrong with the seal of ${numbers[1]}`).fill('Bag torn at the lower seam');
     await page.getByLabel('Where you keep them now').fill('Buenos Aires/Lab/Safe 2');
     await page.getByLabel('Your password, to sign').fill(examiner.password);
     await screenshot('examiner-receipt');
     await page.getByRole('button', { name: 'Sign and accept' }).click();
-    await page.getByText(/Received 3 item\(s\): they are now in your custody\. 1 broken seal\(s\) recorded\./).waitFor();
+    await page.getByText(/Received 3 items: they are now in your custody\. 1 broken seal recorded\./).waitFor();
+    await page.getByRole('link', { name: 'Inbox', exact: true }).waitFor();
 
     // Scan-to-find: a barcode scanner types the number and Enter.
     await page.getByLabel(/Find an item/).fill(numbers[0]);
@@ -294,7 +318,7 @@ describe('the web app in a browser', () => {
     await page.getByLabel('Purpose').fill('Return after acquisition');
     await page.getByLabel('Your password, to sign').fill(examiner.password);
     await page.getByRole('button', { name: 'Sign and hand over' }).click();
-    await page.getByText('Released 3 item(s) to Ana Morales: waiting for their signature.').waitFor();
+    await page.getByText('Released 3 items to Ana Morales: waiting for their signature.').waitFor();
     await screenshot('examiner-case-handback');
     await signOut();
 
@@ -336,6 +360,8 @@ describe('the web app in a browser', () => {
     expect(signatures.some((line) => /Ana Morales \(ES-PN, officer\) — released/.test(line))).toBe(true);
     expect(signatures.some((line) => /Julieta Ferreira \(AR-PFA, examiner\) — received/.test(line))).toBe(true);
     expect(signatures.some((line) => /Ana Morales \(ES-PN, officer\) — received/.test(line))).toBe(true);
+    // "ledger #n" is explained where it is shown.
+    await page.getByText(/Each entry is numbered in the tamper-evident ledger/).waitFor();
     await screenshot('prosecutor-item-timeline');
 
     const report = await download(() => page.getByRole('button', { name: 'Court report (PDF)' }).click());

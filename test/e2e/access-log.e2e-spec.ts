@@ -80,6 +80,7 @@ describe('access log', () => {
     await api().delete(`/api/v1/cases/${newCase.id}/shares/${share.id}`).set(bearer(officerSession)).expect(200); // case.share_revoke
     await post(officerSession, `/api/v1/cases/${newCase.id}/close`, { reason: 'Logged closure' }).expect(200); // case.close
     await post(officerSession, `/api/v1/cases/${newCase.id}/reopen`, { reason: 'Logged reopening' }).expect(200); // case.reopen
+    await post(adminSession, '/api/v1/ledger/verifications', {}).expect(202); // ledger.verify
     // Not reachable over HTTP yet: signatures (custody actions) and reads of custody records.
     const ctx: RequestContext = {
       actor: { id: officer.id, username: officer.username, displayName: officer.displayName, agencyId: spain.id, agencyCode: 'ES-PN', roles: ['officer'] },

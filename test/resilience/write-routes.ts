@@ -91,6 +91,7 @@ export async function buildWorld(app: NestExpressApplication, db: DataSource): P
     route('post /api/v1/transfers/{id}/reject', `/api/v1/transfers/${transfer.id}/reject`, examiner, { reason: 'Seal numbers do not match the sheet', signature: signature('rejected') }),
     route('post /api/v1/transfers/{id}/cancel', `/api/v1/transfers/${transfer.id}/cancel`, officer, { reason: 'Wrong receiver selected' }),
     route('post /api/v1/ledger/checkpoints', '/api/v1/ledger/checkpoints', auditor, undefined),
+    route('post /api/v1/ledger/verifications', '/api/v1/ledger/verifications', auditor, undefined),
   ];
   return { routes, users };
 }
@@ -106,9 +107,10 @@ export async function documentedWriteOperations(app: NestExpressApplication): Pr
 /**
  * Everything a refused request could have written, as one comparable value: the ledger's size and
  * a digest of every table's rows. Left out: tables whose job is to record refusals (the access
- * log, login failure counters), which a 4xx is meant to write.
+ * log, login failure counters), which a 4xx is meant to write, and the record of ledger
+ * verification runs, which a run started by an earlier 202 writes in the background whenever it ends.
  */
-export const REFUSAL_RECORDS = ['access_log', 'login_lockout', 'login_attempt', 'schema_migrations'];
+export const REFUSAL_RECORDS = ['access_log', 'login_lockout', 'login_attempt', 'schema_migrations', 'ledger_verification'];
 
 export async function footprint(adminDb: { query: (text: string) => Promise<Array<Record<string, unknown>>> }): Promise<Record<string, unknown>> {
   const tables = (await adminDb.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`))

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiProblem, api, plainWords } from '../api';
-import { localTime, withLocalOffset } from '../evidence';
-import type { Agency, Problem, Role, User } from '../types';
+import { localNow, localOffset, localTime, withLocalOffset } from '../evidence';
+import type { Agency, LedgerVerification, LedgerVerificationRunning, LedgerVerifications, Problem, Role, User } from '../types';
 import { Field, Loading, Notice, ProblemBanner } from '../ui';
 // The server's own list (a dependency-free module): the filter offers exactly the events the API accepts.
-import { ACCESS_LOG_EVENTS } from '../../access-log/access-log-events';
+import { ACCESS_LOG_EVENTS, type AccessLogEvent } from '../../access-log/access-log-events';
 
 interface Checkpoint {
   readonly origin: string;
@@ -60,6 +60,7 @@ function useLoad<T>(path: string): { data: T | null; error: string | null; reloa
 
 function LedgerStatus({ canSign }: { canSign: boolean }): ReactNode {
   const { data, error, reload } = useLoad<Checkpoint>('/ledger/checkpoint');
+  const verification = useVerifications(canSign);
   const [message, setMessage] = useState<string | null>(null);
   const signNow = async (): Promise<void> => {
     setMessage(null);
@@ -89,21 +90,128 @@ function LedgerStatus({ canSign }: { canSign: boolean }): ReactNode {
           <dd className="mono hash">{data.rootHash}</dd>
           <dt>Signed by key</dt>
           <dd className="mono">{data.keyName}</dd>
-          <dt>Last full verification</dt>
-          <dd>
-            Not recorded by the server: run <code>custos ledger verify</code> on the server (it prints <code>ledger OK</code> or where it failed).
-          </dd>
         </dl>
       )}
+      {canSign && <VerificationFacts state={verification} />}
       {message && <Notice>{message}</Notice>}
+      {verification.error && (
+        <p className="error" role="alert">
+          {verification.error}
+        </p>
+      )}
       {canSign && (
         <div className="actions">
           <button type="button" onClick={() => void signNow()}>
             Sign a checkpoint now
           </button>
+          <button type="button" disabled={verification.running !== null || verification.starting} onClick={() => void verification.start()}>
+            Verify the whole ledger now
+          </button>
         </div>
       )}
     </div>
+  );
+}
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+interface VerificationState {
+  /** The latest recorded run; null: never verified; undefined: not loaded yet. */
+  readonly latest: LedgerVerification | null | undefined;
+  readonly running: LedgerVerificationRunning | null;
+  readonly starting: boolean;
+  readonly error: string | null;
+  readonly start: () => Promise<void>;
+}
+
+/** The server's record of full verifications; asks again every 2 s while one runs (here or elsewhere). */
+function useVerifications(enabled: boolean): VerificationState {
+  const [list, setList] = useState<LedgerVerifications | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+  const [tick, setTick] = useState(0);
+  const [answers, setAnswers] = useState(0);
+  useEffect(() => {
+    if (!enabled) return;
+    let live = true;
+    api.get<LedgerVerifications>('/ledger/verifications?limit=1').then(
+      (loaded) => {
+        if (!live) return;
+        setList(loaded);
+        setError(null);
+        setAnswers((n) => n + 1);
+      },
+      (failure: unknown) => {
+        if (!live) return;
+        setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load the verifications');
+        setAnswers((n) => n + 1);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [enabled, tick]);
+  const running = list?.running ?? null;
+  useEffect(() => {
+    if (running === null) return;
+    const timer = setTimeout(() => setTick((n) => n + 1), 2000);
+    return () => clearTimeout(timer);
+  }, [running, answers]);
+  const start = async (): Promise<void> => {
+    setStarting(true);
+    setError(null);
+    try {
+      const started = await api.post<LedgerVerificationRunning>('/ledger/verifications', {});
+      setList((current) => ({ verifications: current?.verifications ?? [], running: started }));
+    } catch (failure) {
+      if (failure instanceof ApiProblem && failure.problem.code === 'verification_running') setTick((n) => n + 1);
+      else setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'The verification did not start');
+    } finally {
+      setStarting(false);
+    }
+  };
+  return { latest: list === null ? undefined : (list.verifications[0] ?? null), running, starting, error, start };
+}
+
+function VerificationFacts({ state }: { state: VerificationState }): ReactNode {
+  const { latest, running } = state;
+  return (
+    <dl className="facts">
+      <dt>Last full verification</dt>
+      <dd>
+        {latest === undefined && '…'}
+        {latest === null && <span className="badge bad">never verified</span>}
+        {latest && <VerificationSummary run={latest} />}
+      </dd>
+      {running && (
+        <>
+          <dt>Verification running</dt>
+          <dd>
+            running since {running.startedAt === null ? 'a moment ago' : localTime(running.startedAt)}
+            {running.source === 'cli' ? ', from the command line' : running.requestedBy ? `, by ${running.requestedBy.displayName}` : ''}
+          </dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+/** `2026-11-28 09:14 (UTC+01:00), ✓ verified 1,204 entries, by Elena Ruiz, took 3.2 s`. */
+function VerificationSummary({ run }: { run: LedgerVerification }): ReactNode {
+  const old = Date.now() - new Date(run.finishedAt).getTime() > WEEK_MS;
+  return (
+    <>
+      {localTime(run.finishedAt)},{' '}
+      {run.outcome === 'ok' && <span>✓ verified {(run.treeSize ?? 0).toLocaleString()} entries</span>}
+      {run.outcome === 'failed' && (
+        <strong className="verification-failed">
+          ✗ FAILED{run.failedIndex === null ? '' : ` at entry ${run.failedIndex}`}: {run.reason}
+        </strong>
+      )}
+      {run.outcome === 'error' && <span>could not run: {run.reason}</span>}
+      {run.source === 'cli' ? ', from the command line' : `, by ${run.requestedBy?.displayName ?? 'an unknown user'}`}, took {run.seconds.toFixed(1)} s
+      {old && <span className="badge bad">⚠ over a week old</span>}
+    </>
   );
 }
 
@@ -345,7 +453,7 @@ function ResetPasswordForm({ target, onDone, onCancel }: { target: ManagedUser; 
       <ProblemBanner problem={problem} fields={['newPassword', 'password']} />
       <div className="grid">
         <Field label="Temporary password" name="newPassword" problem={problem} hint="Generated for you; change it if you must">
-          {(attributes) => <input {...attributes} className="mono" required autoComplete="off" spellCheck={false} value={password} onChange={(event) => setPassword(event.target.value)} />}
+          {(attributes) => <input {...attributes} className="mono" required autoFocus autoComplete="off" spellCheck={false} value={password} onChange={(event) => setPassword(event.target.value)} />}
         </Field>
       </div>
       <div className="actions">
@@ -435,6 +543,41 @@ function Agencies({ user }: { user: User }): ReactNode {
   );
 }
 
+/** What each access-log event means, in words (the code stays beside it: it is what exports and the API carry). */
+const EVENT_WORDS: Readonly<Record<AccessLogEvent, string>> = {
+  'auth.login': 'Sign-in',
+  'auth.lockout': 'Account locked after failed sign-ins',
+  'auth.login_throttled': 'Sign-in slowed down (too many attempts)',
+  'auth.logout': 'Log-out',
+  'auth.refresh': 'Session renewed',
+  'auth.refresh_reuse': 'Old session token reused (sessions ended)',
+  'auth.token_rejected': 'Expired or invalid token refused',
+  'auth.password_change': 'Own password changed',
+  'auth.access_denied': 'Refused: role not allowed',
+  'user.create': 'User created',
+  'user.update': 'User changed',
+  'user.roles_change': 'User’s roles changed',
+  'user.disable': 'User disabled',
+  'user.enable': 'User enabled',
+  'user.password_reset': 'Password reset by an administrator',
+  'agency.create': 'Agency created',
+  'case.create': 'Case opened',
+  'case.read': 'Case read',
+  'case.access_denied': 'Refused: case not shared with them',
+  'case.share': 'Case shared',
+  'case.share_revoke': 'Case share revoked',
+  'case.close': 'Case closed',
+  'case.reopen': 'Case reopened',
+  'signature.sign': 'Electronic signature',
+  'access_log.read': 'Access log read',
+  'custody_history.read': 'Custody timeline read',
+  'bundle.read': 'Verifiable bundle downloaded',
+  'report.read': 'Court report downloaded',
+  'ledger.verify': 'Whole ledger verified',
+};
+
+const eventWords = (event: string): string => EVENT_WORDS[event as AccessLogEvent] ?? event;
+
 function AccessLog(): ReactNode {
   const [filter, setFilter] = useState({ event: '', username: '', outcome: '', from: '', to: '' });
   const [applied, setApplied] = useState('');
@@ -457,7 +600,9 @@ function AccessLog(): ReactNode {
           <select value={filter.event} onChange={(event) => setFilter({ ...filter, event: event.target.value })}>
             <option value="">any</option>
             {ACCESS_LOG_EVENTS.map((name) => (
-              <option key={name}>{name}</option>
+              <option key={name} value={name}>
+                {eventWords(name)}
+              </option>
             ))}
           </select>
         </label>
@@ -480,6 +625,7 @@ function AccessLog(): ReactNode {
           To <input type="datetime-local" value={filter.to} onChange={(event) => setFilter({ ...filter, to: event.target.value })} />
         </label>
         <button type="submit">Filter</button>
+        <small className="hint">From and To are your local time (UTC{localOffset(localNow())})</small>
       </form>
       {error && <div className="banner error">{error}</div>}
       {!data && !error && <Loading />}
@@ -505,7 +651,11 @@ function AccessLog(): ReactNode {
             {data.entries.map((entry) => (
               <tr key={entry.id} className={entry.outcome === 'success' ? undefined : 'row-bad'}>
                 <td>{localTime(entry.occurredAt)}</td>
-                <td className="mono">{entry.event}</td>
+                <td>
+                  {eventWords(entry.event)}
+                  <br />
+                  <small className="mono muted">{entry.event}</small>
+                </td>
                 <td>{entry.outcome}</td>
                 <td>{entry.actor.username ?? '—'}</td>
                 <td>{entry.subject ? `${entry.subject.type} ${entry.subject.label ?? ''}` : '—'}</td>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { AppLink } from '../App';
 import { ApiProblem, api, plainWords } from '../api';
-import { localTime } from '../evidence';
+import { count, localTime } from '../evidence';
 import { navigate } from '../router';
 import type { CaseView, ItemView, TransferView, User } from '../types';
 import { Loading, Notice } from '../ui';
@@ -184,17 +184,23 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
         <TransferPanel
           user={user}
           items={chosen}
+          people={[...items.map((item) => item.custodian), ...transfers.flatMap((transfer) => [transfer.from, transfer.to])]}
           onCancel={() => setHandingOver(false)}
           onDone={(transfer) => {
             setHandingOver(false);
             setSelected(new Set());
-            setNotice(`Released ${transfer.itemCount} item(s) to ${transfer.to.displayName}: waiting for their signature.`);
+            setNotice(`Released ${count(transfer.itemCount, 'item')} to ${transfer.to.displayName}: waiting for their signature.`);
             void load();
           }}
         />
       )}
 
-      <ItemTable caption={items.some(mine) ? 'Items — select items to print their labels or hand them over' : 'Items — select items to print their labels'} items={items} selected={selected} onToggle={toggle} />
+      <ItemTable
+        caption={items.some(mine) ? 'Items — select items to print their labels or hand them over' : 'Items — select items to print their labels'} items={items}
+        selected={selected}
+        onToggle={toggle}
+        empty={canSeize ? 'No items yet: Register seizure adds the devices you seized.' : 'No items yet.'}
+      />
 
       {!kase.shared && <SharesPanel kase={kase} canManage={owner} />}
 

@@ -41,13 +41,27 @@ export function ChangePasswordScreen({ user, forced }: { user: User; forced: boo
       )}
       {done && <Notice>Your password was changed. Your other sessions were ended.</Notice>}
       <ProblemBanner problem={problem} fields={['currentPassword', 'newPassword']} />
-      <Field label="Current password" name="currentPassword" problem={problem}>
+      <Field label="Current password" name="currentPassword" problem={problem} hint={forced ? 'The temporary password you just signed in with' : undefined}>
         {(attributes) => (
-          <input {...attributes} type="password" autoComplete="current-password" required value={currentPassword} onChange={(event) => setCurrent(event.target.value)} />
+          <input {...attributes} type="password" autoComplete="current-password" required autoFocus value={currentPassword} onChange={(event) => setCurrent(event.target.value)} />
         )}
       </Field>
       <Field label="New password" name="newPassword" problem={problem} hint="At least 12 characters; not a common password and not your username.">
-        {(attributes) => <input {...attributes} type="password" autoComplete="new-password" required minLength={12} value={newPassword} onChange={(event) => setNew(event.target.value)} />}
+        {(attributes) => (
+          <input
+            {...attributes}
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={12}
+            value={newPassword}
+            onChange={(event) => {
+              setNew(event.target.value);
+              // The server's verdict was on the password that was there: a new one has not been judged yet.
+              if (problem !== null && problem.code !== 'current_password_invalid') setProblem(null);
+            }}
+          />
+        )}
       </Field>
       <Field label="New password again" messages={mismatch ? ['The two new passwords differ.'] : []}>
         {(attributes) => <input {...attributes} type="password" autoComplete="new-password" required value={repeat} onChange={(event) => setRepeat(event.target.value)} />}

@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { AppLink } from '../App';
+import { Fragment, useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { AppLink, INBOX_CHANGED } from '../App';
 import { ApiProblem, api, plainWords } from '../api';
-import { humanize, localTime } from '../evidence';
+import { checkHashValue, count, humanize, localTime } from '../evidence';
 import type { Problem, TransferView, User } from '../types';
 import { HASH_ALGORITHMS } from '../types';
 import { Field, Loading, Notice, ProblemBanner, SignatureFields } from '../ui';
@@ -22,6 +22,7 @@ export function InboxScreen({ user }: { user: User }): ReactNode {
       ]);
       setIncoming(inbox.transfers);
       setOutgoing(outbox.transfers);
+      window.dispatchEvent(new Event(INBOX_CHANGED));
     } catch (failure) {
       setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load the inbox');
     }
@@ -77,7 +78,10 @@ export function InboxScreen({ user }: { user: User }): ReactNode {
                   <ul className="numbers">
                     {transfer.items.map((item) => (
                       <li key={item.id}>
-                        <strong className="mono">{item.itemNumber}</strong> — {humanize(item.kind)}, seal {item.sealNumber ?? 'none'}
+                        <AppLink to={`/items/${item.id}`}>
+                          <strong className="mono">{item.itemNumber}</strong>
+                        </AppLink>{' '}
+                        — {humanize(item.kind)}, seal {item.sealNumber ?? 'none'}
                       </li>
                     ))}
                   </ul>
@@ -93,8 +97,14 @@ export function InboxScreen({ user }: { user: User }): ReactNode {
           {outgoing.map((transfer) => (
             <div key={transfer.id} className="card row">
               <span>
-                {transfer.itemCount} item{transfer.itemCount === 1 ? '' : 's'} to <strong>{transfer.to.displayName}</strong> — {transfer.purpose} (
-                {transfer.items.map((item) => item.itemNumber).join(', ')})
+                {count(transfer.itemCount, 'item')} to <strong>{transfer.to.displayName}</strong> — {transfer.purpose} (
+                {transfer.items.map((item, n) => (
+                  <Fragment key={item.id}>
+                    {n > 0 && ', '}
+                    <AppLink to={`/items/${item.id}`}>{item.itemNumber}</AppLink>
+                  </Fragment>
+                ))}
+                ) — case <AppLink to={`/cases/${transfer.case.id}`}>{transfer.case.caseNumber}</AppLink>
               </span>
               <button type="button" className="quiet" onClick={() => void cancel(transfer)}>
                 Cancel transfer
@@ -146,7 +156,7 @@ function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfe
           signature: { password, meaning: 'received' },
         });
         const broken = checks.filter((check) => !check.sealIntact).length;
-        onDone(`Received ${transfer.itemCount} item(s): they are now in your custody.${broken > 0 ? ` ${broken} broken seal(s) recorded.` : ''}`);
+        onDone(`Received ${count(transfer.itemCount, 'item')}: they are now in your custody.${broken > 0 ? ` ${count(broken, 'broken seal')} recorded.` : ''}`);
       }
     } catch (error) {
       if (error instanceof ApiProblem) setProblem(error.problem);
@@ -162,7 +172,7 @@ function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfe
       <fieldset className="choice">
         <legend>Your decision</legend>
         <label>
-          <input type="radio" name={`decision-${transfer.id}`} checked={!rejecting} onChange={() => setRejecting(false)} /> Accept the items into my custody
+          <input type="radio" name={`decision-${transfer.id}`} checked={!rejecting} onChange={() => setRejecting(false)} autoFocus /> Accept the items into my custody
         </label>
         <label>
           <input type="radio" name={`decision-${transfer.id}`} checked={rejecting} onChange={() => setRejecting(true)} /> Reject the transfer (items stay with the sender)
@@ -205,7 +215,7 @@ function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfe
                       <Field label={<>Target<span className="visually-hidden"> of {item.itemNumber}</span></>} name={`items[${n}].hashes`} problem={problem}>
                         {(attributes) => <input {...attributes} className="short" value={checks[n].target} onChange={(event) => update(n, { target: event.target.value })} />}
                       </Field>
-                      <Field label="Algorithm">
+                      <Field label={<>Algorithm<span className="visually-hidden"> of {item.itemNumber}</span></>}>
                         {(attributes) => (
                           <select {...attributes} value={checks[n].algorithm} onChange={(event) => update(n, { algorithm: event.target.value })}>
                             {HASH_ALGORITHMS.map((algorithm) => (
@@ -214,7 +224,7 @@ function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfe
                           </select>
                         )}
                       </Field>
-                      <Field label={<>Hash value<span className="visually-hidden"> of {item.itemNumber}</span></>}>
+                      <Field label={<>Hash value<span className="visually-hidden"> of {item.itemNumber}</span></>} check={checkHashValue(checks[n].algorithm, checks[n].value)}>
                         {(attributes) => <input {...attributes} className="mono" spellCheck={false} value={checks[n].value} onChange={(event) => update(n, { value: event.target.value })} />}
                       </Field>
                     </div>

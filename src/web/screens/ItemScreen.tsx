@@ -1,11 +1,14 @@
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { AppLink } from '../App';
 import { ApiProblem, api, plainWords } from '../api';
-import { humanize, localNow, localTime, placeTime, withLocalOffset } from '../evidence';
+import { checkHashValue, humanize, localNow, localTime, localTimeHint, placeTime, withLocalOffset } from '../evidence';
 import type { HashRecord, HistoryEvent, ItemView, Problem, User } from '../types';
 import { HASH_ALGORITHMS } from '../types';
-import { Field, IntegrityBadge, Loading, Notice, ProblemBanner, SignatureFields, StateBadge } from '../ui';
+import { Field, HashResult, IntegrityBadge, Loading, Notice, ProblemBanner, SignatureFields, StateBadge } from '../ui';
 import { TransferPanel } from './TransferPanel';
+
+// Few examiners import acquisition logs: that form (with its preview) loads on first use.
+const ImportLogForm = lazy(() => import('./ImportLogForm').then((module) => ({ default: module.ImportLogForm })));
 
 type Panel = 'hashes' | 'import' | 'move' | 'transfer' | 'dispose' | 'derive' | 'correct' | null;
 
@@ -172,7 +175,11 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
       </div>
 
       {panel === 'hashes' && <HashForm user={user} item={item} hashes={hashes} onCancel={() => setPanel(null)} onDone={done} />}
-      {panel === 'import' && <ImportLogForm user={user} item={item} onCancel={() => setPanel(null)} onDone={done} />}
+      {panel === 'import' && (
+        <Suspense fallback={<Loading />}>
+          <ImportLogForm user={user} item={item} onCancel={() => setPanel(null)} onDone={done} />
+        </Suspense>
+      )}
       {panel === 'move' && <MoveForm item={item} onCancel={() => setPanel(null)} onDone={done} />}
       {panel === 'dispose' && <DisposeForm user={user} item={item} onCancel={() => setPanel(null)} onDone={done} />}
       {panel === 'correct' && <CorrectionForm user={user} item={item} events={events.filter(correctable)} onCancel={() => setPanel(null)} onDone={done} />}
@@ -182,6 +189,10 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
       )}
 
       <h2>Custody timeline</h2>
+      <p className="muted">
+        Oldest first. Each entry is numbered in the tamper-evident ledger (<em>ledger #</em>): court reports and bundles cite these
+        numbers, and a correction names the entry it corrects.
+      </p>
       <ol className="timeline">
         {events.map((event) => (
           <TimelineEntry key={event.ledgerIndex} event={event} sealNumber={item.sealNumber} />
@@ -222,13 +233,6 @@ function HashTable({ hashes }: { hashes: readonly HashRecord[] }): ReactNode {
       </tbody>
     </table>
   );
-}
-
-function HashResult({ result }: { result: string | null }): ReactNode {
-  if (result === 'match') return <span className="badge ok">✓ match</span>;
-  if (result === 'mismatch') return <span className="badge bad">✗ MISMATCH</span>;
-  if (result === 'not_compared') return <span className="badge">not compared</span>;
-  return <span className="muted">—</span>;
 }
 
 function TimelineEntry({ event, sealNumber }: { event: HistoryEvent; sealNumber: string | null }): ReactNode {
@@ -379,7 +383,7 @@ function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: 
       <ProblemBanner problem={problem} fields={['target', 'hashes', 'tool', 'toolVersion', 'occurredAt', 'signature']} />
       <div className="grid">
         <Field label="What was hashed (target)" name="target" problem={problem} hint="device, image.e01, extraction.zip…">
-          {(attributes) => <input {...attributes} required value={target} onChange={(event) => setTarget(event.target.value)} />}
+          {(attributes) => <input {...attributes} required autoFocus value={target} onChange={(event) => setTarget(event.target.value)} />}
         </Field>
         <Field label="Tool" name="tool" problem={problem}>
           {(attributes) => <input {...attributes} value={tool} onChange={(event) => setTool(event.target.value)} />}
@@ -387,7 +391,7 @@ function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: 
         <Field label="Tool version" name="toolVersion" problem={problem}>
           {(attributes) => <input {...attributes} value={toolVersion} onChange={(event) => setToolVersion(event.target.value)} />}
         </Field>
-        <Field label="Computed at" name="occurredAt" problem={problem}>
+        <Field label="Computed at" name="occurredAt" problem={problem} hint={localTimeHint(occurredAt)}>
           {(attributes) => <input {...attributes} type="datetime-local" required value={occurredAt} onChange={(event) => setOccurredAt(event.target.value)} />}
         </Field>
         {values.map((entry, n) => (
@@ -401,7 +405,7 @@ function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: 
                 </select>
               )}
             </Field>
-            <Field label={`Value ${n + 1} (hex)`} name={`hashes[${n}]`} problem={problem} wide>
+            <Field label={`Value ${n + 1} (hex)`} name={`hashes[${n}]`} problem={problem} check={checkHashValue(entry.algorithm, entry.value)} wide>
               {(attributes) => (
                 <input {...attributes} className="mono" spellCheck={false} value={entry.value} onChange={(event) => setValues((all) => all.map((e, m) => (m === n ? { ...e, value: event.target.value } : e)))} />
               )}
@@ -426,167 +430,6 @@ function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: 
           Cancel
         </button>
       </div>
-    </form>
-  );
-}
-
-interface ImportPreview {
-  readonly formatLabel: string;
-  readonly target: string;
-  readonly role: 'reference' | 'verification';
-  readonly occurredAt: string;
-  readonly timeZoneAssumed: string | null;
-  readonly values: ReadonlyArray<{ algorithm: string; value: string; result?: string }>;
-  readonly warnings: ReadonlyArray<{ code: string; message: string }>;
-  readonly examiner: string | null;
-  readonly source: { readonly tool: string; readonly toolVersion: string | null; readonly reportedResult: string };
-}
-
-/**
- * Hashes from the acquisition tool's log (docs/hash-import.md): the examiner pastes the log's text,
- * sees exactly what would be recorded (a dry run), confirms any warning, and signs. The log itself
- * is not kept, only its SHA-256 and what was read from it.
- */
-function ImportLogForm({ user, item, onDone, onCancel }: { user: User; item: ItemView; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
-  const [text, setText] = useState('');
-  const [target, setTarget] = useState('');
-  const [occurredAt, setOccurredAt] = useState('');
-  // A log that prints times without a zone is read in the account's zone, else this computer's.
-  const [timeZone, setTimeZone] = useState(user.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
-  const [preview, setPreview] = useState<ImportPreview | null>(null);
-  const [confirmed, setConfirmed] = useState<readonly string[]>([]);
-  const [password, setPassword] = useState('');
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const body = (): Record<string, unknown> => ({
-    text,
-    ...(target.trim() ? { target: target.trim() } : {}),
-    ...(occurredAt ? { occurredAt: withLocalOffset(occurredAt) } : {}),
-    ...(timeZone.trim() ? { timeZone: timeZone.trim() } : {}),
-  });
-
-  const check = async (event: FormEvent): Promise<void> => {
-    event.preventDefault();
-    setProblem(null);
-    setPreview(null);
-    setConfirmed([]);
-    try {
-      setPreview((await api.post<{ import: ImportPreview }>(`/items/${item.id}/hashes/import`, { ...body(), dryRun: true })).import);
-    } catch (error) {
-      if (error instanceof ApiProblem) setProblem(error.problem);
-    }
-  };
-
-  const record = async (): Promise<void> => {
-    if (preview === null) return;
-    setProblem(null);
-    const reference = preview.role === 'reference';
-    try {
-      await api.post(`/items/${item.id}/hashes/import`, {
-        ...body(),
-        confirm: confirmed,
-        ...(password !== '' || reference ? { signature: { password, meaning: reference ? 'acquired' : 'verified' } } : {}),
-      });
-      onDone(reference ? `Reference hashes of “${preview.target}” imported from the ${preview.formatLabel} and signed.` : `Verification of “${preview.target}” imported from the ${preview.formatLabel}.`);
-    } catch (error) {
-      if (error instanceof ApiProblem) setProblem(error.problem);
-      setPassword('');
-    }
-  };
-
-  const unconfirmed = preview?.warnings.filter((warning) => !confirmed.includes(warning.code)) ?? [];
-  return (
-    <form className="card" onSubmit={(event) => void check(event)} aria-labelledby="import-title">
-      <h2 id="import-title">Import hashes of {item.itemNumber} from a log</h2>
-      <p className="muted">
-        Paste the text of the acquisition tool’s log (FTK Imager, Guymager, ewfacquire/ewfverify, dc3dd, UFED, sha256sum, hashdeep). Only what is read from it and
-        its SHA-256 are kept, never the log.
-      </p>
-      <ProblemBanner problem={problem} fields={['text', 'target', 'timeZone', 'occurredAt', 'signature']} />
-      <Field label="Log text" name="text" problem={problem} wide>
-        {(attributes) => (
-          <textarea
-            {...attributes}
-            className="mono"
-            rows={10}
-            spellCheck={false}
-            required
-            value={text}
-            onChange={(event) => {
-              setText(event.target.value);
-              setPreview(null);
-            }}
-          />
-        )}
-      </Field>
-      <Field label="What was hashed (target), if the log lists several files" name="target" problem={problem} hint="default: device, or the one file listed">
-        {(attributes) => <input {...attributes} value={target} onChange={(event) => setTarget(event.target.value)} />}
-      </Field>
-      <Field label="Time zone of the log’s clock, if it prints none" name="timeZone" problem={problem} hint="IANA name, e.g. Europe/Madrid; the import says it was assumed">
-        {(attributes) => <input {...attributes} value={timeZone} onChange={(event) => setTimeZone(event.target.value)} />}
-      </Field>
-      <Field label="Computed at, if the log prints no time" name="occurredAt" problem={problem} hint="sha256sum and hashdeep lists print none">
-        {(attributes) => <input {...attributes} type="datetime-local" value={occurredAt} onChange={(event) => setOccurredAt(event.target.value)} />}
-      </Field>
-      <div className="actions">
-        <button type="submit">Read the log</button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-      {preview !== null && (
-        <section aria-label="What would be recorded">
-          <h3>
-            {preview.formatLabel}: {preview.role === 'reference' ? 'the reference' : 'a verification'} of “{preview.target}”
-          </h3>
-          <p className="muted">
-            Computed {localTime(preview.occurredAt)} with {preview.source.tool}
-            {preview.source.toolVersion ? ` ${preview.source.toolVersion}` : ''}
-            {preview.examiner ? `, by ${preview.examiner} as the log says` : ''}; the tool reported: {humanize(preview.source.reportedResult)}.
-          </p>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Algorithm</th>
-                <th scope="col">Value</th>
-                <th scope="col">Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {preview.values.map((value) => (
-                <tr key={value.algorithm}>
-                  <td>{value.algorithm}</td>
-                  <td className="mono">{value.value}</td>
-                  <td>{value.result === undefined ? <span className="badge">reference</span> : <HashResult result={value.result} />}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {preview.warnings.map((warning) => (
-            <label key={warning.code} className="check-label import-warning">
-              <input
-                type="checkbox"
-                checked={confirmed.includes(warning.code)}
-                onChange={(event) => setConfirmed((all) => (event.target.checked ? [...all, warning.code] : all.filter((code) => code !== warning.code)))}
-              />{' '}
-              {warning.message} — I have checked this and confirm it.
-            </label>
-          ))}
-          <SignatureFields
-            who={user.displayName}
-            meaning={preview.role === 'reference' ? 'acquired' : 'verified'}
-            statement={preview.role === 'reference' ? 'These values, read from the tool’s log, are the evidence’s reference.' : 'These values, read from the tool’s log, verify the evidence.'}
-            password={password}
-            onPassword={setPassword}
-            problem={problem}
-            optional={preview.role !== 'reference'}
-          />
-          <div className="actions">
-            <button type="button" className="primary" disabled={unconfirmed.length > 0} onClick={() => void record()}>
-              {preview.role === 'reference' ? 'Sign and import' : 'Import'}
-            </button>
-          </div>
-        </section>
-      )}
     </form>
   );
 }
@@ -637,7 +480,8 @@ const DISPOSITIONS = [
 
 /** Disposal: terminal, signed `disposed` by the custodian and `witnessed` by a witness on the same screen. */
 function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemView; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
-  const [disposition, setDisposition] = useState<string>('destroyed');
+  // No default: what happens to the evidence is always a choice, never a pre-selected option.
+  const [disposition, setDisposition] = useState<string>('');
   const [authorityReference, setAuthority] = useState('');
   const [recipient, setRecipient] = useState('');
   const [notes, setNotes] = useState('');
@@ -674,7 +518,10 @@ function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemV
       <div className="grid">
         <Field label="Disposition" name="disposition" problem={problem}>
           {(attributes) => (
-            <select {...attributes} value={disposition} onChange={(event) => setDisposition(event.target.value)}>
+            <select {...attributes} required autoFocus value={disposition} onChange={(event) => setDisposition(event.target.value)}>
+              <option value="" disabled>
+                — choose —
+              </option>
               {DISPOSITIONS.map(([value, words]) => (
                 <option key={value} value={value}>
                   {words}
@@ -689,7 +536,7 @@ function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemV
         <Field label="Recipient" name="recipient" problem={problem} hint="Needed when returned or released; a reference for an owner">
           {(attributes) => <input {...attributes} value={recipient} onChange={(event) => setRecipient(event.target.value)} />}
         </Field>
-        <Field label="When" name="occurredAt" problem={problem}>
+        <Field label="When" name="occurredAt" problem={problem} hint={localTimeHint(occurredAt)}>
           {(attributes) => <input {...attributes} type="datetime-local" required value={occurredAt} onChange={(event) => setOccurredAt(event.target.value)} />}
         </Field>
         <Field label="Notes" name="notes" problem={problem} wide>
@@ -773,7 +620,7 @@ function DeriveForm({ user, item, onDone, onCancel }: { user: User; item: ItemVi
       <div className="grid">
         <Field label="Kind" name={`${at}.kind`} problem={problem}>
           {(attributes) => (
-            <select {...attributes} value={kind} onChange={(event) => setKind(event.target.value as 'forensic_image' | 'extraction')}>
+            <select {...attributes} autoFocus value={kind} onChange={(event) => setKind(event.target.value as 'forensic_image' | 'extraction')}>
               <option value="forensic_image">Forensic image</option>
               <option value="extraction">Extraction</option>
             </select>
@@ -782,7 +629,7 @@ function DeriveForm({ user, item, onDone, onCancel }: { user: User; item: ItemVi
         <Field label="Description" name={`${at}.description`} problem={problem} wide>
           {(attributes) => <input {...attributes} required value={description} onChange={(event) => setDescription(event.target.value)} />}
         </Field>
-        <Field label="Acquired at" name={`${at}.occurredAt`} problem={problem}>
+        <Field label="Acquired at" name={`${at}.occurredAt`} problem={problem} hint={localTimeHint(occurredAt)}>
           {(attributes) => <input {...attributes} type="datetime-local" required value={occurredAt} onChange={(event) => setOccurredAt(event.target.value)} />}
         </Field>
         <Field label="Tool" name={`${at}.acquisition.tool`} problem={problem} hint="e.g. Guymager, FTK Imager">
@@ -800,7 +647,7 @@ function DeriveForm({ user, item, onDone, onCancel }: { user: User; item: ItemVi
         <Field label="Method" name={`${at}.acquisition.method`} problem={problem} wide>
           {(attributes) => <input {...attributes} value={method} onChange={(event) => setMethod(event.target.value)} />}
         </Field>
-        <Field label="SHA-256 of the file" name={`${at}.acquisition.hashes`} problem={problem} wide>
+        <Field label="SHA-256 of the file" name={`${at}.acquisition.hashes`} problem={problem} check={checkHashValue('sha256', sha256)} wide>
           {(attributes) => <input {...attributes} className="mono" spellCheck={false} required value={sha256} onChange={(event) => setSha256(event.target.value)} />}
         </Field>
       </div>
@@ -892,7 +739,7 @@ function CorrectionForm(props: { user: User; item: ItemView; events: readonly Hi
       <div className="grid">
         <Field label="Record to correct" name="corrects" problem={problem} wide>
           {(attributes) => (
-            <select {...attributes} value={corrects} onChange={(event) => setCorrects(Number(event.target.value))}>
+            <select {...attributes} autoFocus value={corrects} onChange={(event) => setCorrects(Number(event.target.value))}>
               {events.map((event) => (
                 <option key={event.ledgerIndex} value={event.ledgerIndex}>
                   #{event.ledgerIndex} — {event.summary}

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useState, type ReactNode } from 'react';
 import { AppLink } from '../App';
 import { ApiProblem, api, plainWords } from '../api';
 import { humanize } from '../evidence';
@@ -6,7 +6,7 @@ import type { ItemView } from '../types';
 import { IntegrityBadge, Loading, StateBadge } from '../ui';
 
 /** A list of items from GET /items: what I hold, or what a search found. */
-export function ItemsScreen({ title, query }: { title: string; query: string }): ReactNode {
+export function ItemsScreen({ title, query, empty }: { title: string; query: string; empty?: string }): ReactNode {
   const [items, setItems] = useState<ItemView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -21,7 +21,7 @@ export function ItemsScreen({ title, query }: { title: string; query: string }):
       <h1>{title}</h1>
       {error && <div className="banner error">{error}</div>}
       {items === null && !error && <Loading />}
-      {items !== null && <ItemTable items={items} />}
+      {items !== null && <ItemTable items={items} showCase empty={empty} />}
     </section>
   );
 }
@@ -32,12 +32,18 @@ export function ItemTable({
   selected,
   onToggle,
   caption,
+  showCase,
+  empty = 'No items.',
 }: {
   items: readonly ItemView[];
   selectable?: (item: ItemView) => boolean;
   selected?: ReadonlySet<string>;
   onToggle?: (id: string) => void;
   caption?: string;
+  /** Items of several cases (my shelf, a search): each says its case. */
+  showCase?: boolean;
+  /** What an empty list means here, and where to go instead. */
+  empty?: string;
 }): ReactNode {
   return (
     <table className="list items">
@@ -51,7 +57,9 @@ export function ItemTable({
           )}
           <th scope="col">Item</th>
           <th scope="col">What</th>
-          <th scope="col">Seal</th>
+          <th scope="col" className="col-seal">
+            Seal
+          </th>
           <th scope="col">Custodian</th>
           <th scope="col">Location</th>
           <th scope="col">State</th>
@@ -62,7 +70,7 @@ export function ItemTable({
         {items.length === 0 && (
           <tr>
             <td colSpan={8} className="muted">
-              No items.
+              {empty}
             </td>
           </tr>
         )}
@@ -83,20 +91,33 @@ export function ItemTable({
               <AppLink to={`/items/${item.id}`}>
                 <strong className="mono">{item.itemNumber}</strong>
               </AppLink>
+              {showCase && (
+                <>
+                  <br />
+                  <small className="muted">
+                    case <AppLink to={`/cases/${item.case.id}`}>{item.case.caseNumber}</AppLink>
+                  </small>
+                </>
+              )}
             </td>
             <td>
               {humanize(item.kind)}
               {item.make || item.model ? ` — ${[item.make, item.model].filter(Boolean).join(' ')}` : ''}
               <br />
               <small className="muted">{item.description}</small>
+              {item.sealNumber !== null && (
+                <small className="seal-inline">
+                  Seal <span className="mono">{item.sealNumber}</span>
+                </small>
+              )}
             </td>
-            <td className="mono">{item.sealNumber ?? '—'}</td>
+            <td className="mono col-seal">{item.sealNumber ?? '—'}</td>
             <td>
               {item.custodian.displayName}
               <br />
               <small className="muted">{item.custodian.agency}</small>
             </td>
-            <td>{item.location ?? '—'}</td>
+            <td>{item.location === null ? '—' : <BreakableLocation location={item.location} />}</td>
             <td>
               <StateBadge state={item.state} />
             </td>
@@ -108,4 +129,19 @@ export function ItemTable({
       </tbody>
     </table>
   );
+}
+
+/** `Madrid/HQ/Room 2/Shelf B` may wrap after each slash on a narrow screen, never inside a word. */
+function BreakableLocation({ location }: { location: string }): ReactNode {
+  const parts = location.split('/');
+  return parts.map((part, n) => (
+    <Fragment key={n}>
+      {part}
+      {n < parts.length - 1 && (
+        <>
+          /<wbr />
+        </>
+      )}
+    </Fragment>
+  ));
 }

@@ -128,7 +128,7 @@ export function SeizureScreen({ user, caseId }: { user: User; caseId: string }):
       <p className="crumbs">
         <AppLink to="/cases">Cases</AppLink> › <AppLink to={`/cases/${kase.id}`}>{kase.caseNumber}</AppLink> ›
       </p>
-      <h1>Register a seizure</h1>
+      <h1 id="seizure-title">Register a seizure</h1>
       <p className="subtitle">
         Case {kase.caseNumber} — {kase.title}. You ({user.displayName}) become the first custodian of every item.
       </p>
@@ -140,7 +140,7 @@ export function SeizureScreen({ user, caseId }: { user: User; caseId: string }):
             add();
           }
         }}
-        aria-labelledby="seizure-where"
+        aria-labelledby="seizure-title"
       >
         <ProblemBanner problem={problem} fields={fields} />
         <fieldset className="card">

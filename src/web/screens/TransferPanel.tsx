@@ -1,10 +1,41 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiProblem, api } from '../api';
-import type { ItemView, Problem, TransferView, User } from '../types';
+import type { ItemView, Party, Problem, TransferView, User } from '../types';
 import { Field, ProblemBanner, SignatureFields } from '../ui';
 
-/** Start a hand-over of items I hold: the receiver, the purpose, and my signature `released`. */
-export function TransferPanel({ user, items, onDone, onCancel }: { user: User; items: readonly ItemView[]; onDone: (transfer: TransferView) => void; onCancel: () => void }): ReactNode {
+/** Everyone in `lists` but me, once each, by name: the people a receiver is usually chosen from. */
+function receivers(user: User, ...lists: ReadonlyArray<readonly Party[]>): Party[] {
+  const byUsername = new Map<string, Party>();
+  for (const person of lists.flat()) if (person.username !== user.username && !byUsername.has(person.username)) byUsername.set(person.username, person);
+  return [...byUsername.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
+}
+
+/**
+ * Start a hand-over of items I hold: the receiver, the purpose, and my signature `released`. Nobody
+ * knows usernames by heart: the receiver box offers the people of this case (`people`) and everyone I
+ * recently handed items to or received them from.
+ */
+export function TransferPanel({
+  user,
+  items,
+  people = [],
+  onDone,
+  onCancel,
+}: {
+  user: User;
+  items: readonly ItemView[];
+  people?: readonly Party[];
+  onDone: (transfer: TransferView) => void;
+  onCancel: () => void;
+}): ReactNode {
+  const [recent, setRecent] = useState<readonly Party[]>([]);
+  useEffect(() => {
+    api.get<{ transfers: TransferView[] }>('/transfers?limit=50').then(
+      ({ transfers }) => setRecent(transfers.flatMap((transfer) => [transfer.from, transfer.to])),
+      () => setRecent([]), // Only suggestions: the username can still be typed.
+    );
+  }, []);
+  const suggestions = receivers(user, people, recent);
   const [to, setTo] = useState('');
   const [purpose, setPurpose] = useState('');
   const [password, setPassword] = useState('');
@@ -41,8 +72,22 @@ export function TransferPanel({ user, items, onDone, onCancel }: { user: User; i
       </p>
       <ProblemBanner problem={problem} fields={['to', 'purpose', 'signature', 'itemIds']} />
       <div className="grid">
-        <Field label="Receiver’s username" name="to" problem={problem} hint="e.g. lab.ferreira — the case must be shared with their agency">
-          {(attributes) => <input {...attributes} required autoFocus autoComplete="off" value={to} onChange={(event) => setTo(event.target.value)} />}
+        <Field
+          label="Receiver’s username"
+          name="to"
+          problem={problem}
+          hint="Type it, or pick someone from this case or your recent hand-overs; the case must be shared with their agency"
+        >
+          {(attributes) => (
+            <>
+              <input {...attributes} required autoFocus autoComplete="off" list="transfer-receivers" value={to} onChange={(event) => setTo(event.target.value)} />
+              <datalist id="transfer-receivers">
+                {suggestions.map((person) => (
+                  <option key={person.username} value={person.username} label={`${person.displayName}${person.agency ? ` (${person.agency})` : ''}`} />
+                ))}
+              </datalist>
+            </>
+          )}
         </Field>
         <Field label="Purpose" name="purpose" problem={problem} hint="e.g. Forensic acquisition at the lab">
           {(attributes) => <input {...attributes} required value={purpose} onChange={(event) => setPurpose(event.target.value)} />}
