@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { DomainError } from '../common/domain-error.js';
 import type { RequestContext } from '../common/request-context.js';
+import { prepared, queryPrepared } from '../database/prepared.js';
 import type { AccessLogEvent, AccessLogOutcome, ReadRecord } from './access-log-events.js';
 
 export interface AccessLogSubject {
@@ -68,6 +69,12 @@ interface AccessLogRow {
   details: Record<string, unknown>;
 }
 
+const INSERT_ACCESS_LOG = prepared(
+  `INSERT INTO access_log (event, outcome, actor_user_id, actor_username, actor_agency_id, subject_type, subject_id,
+                           subject_label, subject_agency_id, case_id, ip, request_id, details)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+);
+
 const truncate = (value: string | null | undefined, max = 200): string | null =>
   value === null || value === undefined ? null : value.slice(0, max);
 
@@ -89,26 +96,21 @@ export class AccessLogService {
       username: ctx.actor?.username ?? null,
       agencyId: ctx.actor?.agencyId ?? null,
     };
-    await (em ?? this.dataSource).query(
-      `INSERT INTO access_log (event, outcome, actor_user_id, actor_username, actor_agency_id, subject_type, subject_id,
-                               subject_label, subject_agency_id, case_id, ip, request_id, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        record.event,
-        record.outcome,
-        actor.id,
-        truncate(actor.username),
-        actor.agencyId,
-        record.subject?.type ?? null,
-        record.subject?.id ?? null,
-        truncate(record.subject?.label),
-        record.subject?.agencyId ?? null,
-        record.caseId ?? null,
-        truncate(ctx.ip, 64),
-        truncate(ctx.requestId, 128),
-        JSON.stringify(record.details ?? {}),
-      ],
-    );
+    await queryPrepared(em ?? this.dataSource, INSERT_ACCESS_LOG, [
+      record.event,
+      record.outcome,
+      actor.id,
+      truncate(actor.username),
+      actor.agencyId,
+      record.subject?.type ?? null,
+      record.subject?.id ?? null,
+      truncate(record.subject?.label),
+      record.subject?.agencyId ?? null,
+      record.caseId ?? null,
+      truncate(ctx.ip, 64),
+      truncate(ctx.requestId, 128),
+      JSON.stringify(record.details ?? {}),
+    ]);
   }
 
   /** Like record, for refusals: a failure to log never hides the refusal it describes. */

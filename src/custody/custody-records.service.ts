@@ -179,7 +179,11 @@ export class CustodyRecords {
     return this.ledger.appendMany(em, ctx, events);
   }
 
-  /** Indexes entries under their items (for histories) and stamps each item with its latest entry. */
+  /**
+   * Indexes entries under their items (for histories) and stamps each item with its latest entry.
+   * Invariant: every change to an item row comes with an entry linked here — batched
+   * verifications rely on `last_event_idx` to know an item has not changed (ADR 0023).
+   */
   async link(em: EntityManager, links: readonly ItemLink[]): Promise<void> {
     if (links.length === 0) return;
     await queryPrepared(em, LINK, [links.map((link) => link.itemId), links.map((link) => link.index), links.map((link) => link.type)]);

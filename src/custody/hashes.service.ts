@@ -5,6 +5,8 @@ import type { RequestContext } from '../common/request-context.js';
 import { prepared, queryPrepared } from '../database/prepared.js';
 import type { Queryable } from '../identity/users/user-records.js';
 import type { Signer } from '../identity/signing/signature.js';
+import type { LedgerEvent } from '../ledger/core/entry.js';
+import type { BatchKind } from '../ledger/ledger.service.js';
 import type { AccessibleCase } from '../cases/case-access.service.js';
 import { CUSTODY_EVENT_TYPES as T, type ComparedHashValue, type HashRecordedData, type HashRecordSource, type HashResult } from './custody-events.js';
 import { CustodyRecords, type EventTime } from './custody-records.service.js';
@@ -157,22 +159,21 @@ export async function referencesOf(db: Queryable, itemIds: readonly string[]): P
 }
 
 /** Rows for `hash_record`; verifications carry their result and reference. */
-export async function insertHashRecords(
-  em: EntityManager,
-  rows: ReadonlyArray<{
-    itemId: string;
-    target: string;
-    role: 'reference' | 'verification';
-    hash: { algorithm: string; value: string; result?: HashResult; referenceId?: string | null };
-    tool: string | null;
-    toolVersion: string | null;
-    occurredAt: Date;
-    occurredOffset: number;
-    recordedBy: string;
-    ledgerIndex: number;
-    transferId: string | null;
-  }>,
-): Promise<void> {
+export interface HashRecordRow {
+  itemId: string;
+  target: string;
+  role: 'reference' | 'verification';
+  hash: { algorithm: string; value: string; result?: HashResult; referenceId?: string | null };
+  tool: string | null;
+  toolVersion: string | null;
+  occurredAt: Date;
+  occurredOffset: number;
+  recordedBy: string;
+  ledgerIndex: number;
+  transferId: string | null;
+}
+
+export async function insertHashRecords(em: EntityManager, rows: readonly HashRecordRow[]): Promise<void> {
   if (rows.length === 0) return;
   await queryPrepared(em, INSERT_HASHES, [
     JSON.stringify(
@@ -196,6 +197,25 @@ export async function insertHashRecords(
   ]);
 }
 
+/** One recording of hash values, decided: its (unsigned) ledger event and its rows once the entry's index is known. */
+interface HashChange {
+  readonly event: LedgerEvent;
+  readonly mismatch: boolean;
+  readonly rows: (ledgerIndex: number) => HashRecordRow[];
+}
+
+/** An unsigned verification planned outside the ledger's group on the item as it was at `version`. */
+interface VerificationPlan {
+  readonly itemId: string;
+  /** The item's `last_event_idx` when planned. */
+  readonly version: string;
+  readonly change: HashChange;
+}
+
+/** The items of a batch, locked in id order (as every unit of work locks them), with their versions. */
+const LOCK_ITEM_VERSIONS = prepared(`SELECT id, last_event_idx::text AS version FROM item WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`);
+const MARK_COMPROMISED = prepared(`UPDATE item SET integrity = 'compromised' WHERE id = ANY($1::uuid[])`);
+
 /**
  * Hash records (DESIGN §2): the first record of a target is its reference, signed `acquired`;
  * every later one is a verification compared algorithm by algorithm, optionally signed `verified`.
@@ -203,6 +223,35 @@ export async function insertHashRecords(
  */
 @Injectable()
 export class HashesService {
+  /**
+   * Unsigned verifications made together (LedgerService.writeBatched). A plan holds while its item
+   * is at the version it was planned on: every change to an item row — custodian, state, location,
+   * integrity, a correction, a new reference — is made with a ledger entry linked to the item, which
+   * moves `last_event_idx` (CustodyRecords.link). Then the custodian, the state, the references and
+   * the checks of `change` are what the plan saw. Verifications do not change what another
+   * verification depends on, so several of one item in one batch are all valid.
+   */
+  private readonly verifications: BatchKind<VerificationPlan> = {
+    check: async (em, plans) => {
+      const rows = await queryPrepared<Array<{ id: string; version: string }>>(em, LOCK_ITEM_VERSIONS, [[...new Set(plans.map((plan) => plan.itemId))]]);
+      const versions = new Map(rows.map((row) => [row.id, row.version]));
+      return plans.map((plan) => versions.get(plan.itemId) === plan.version);
+    },
+    events: (plan) => [plan.change.event],
+    write: async (em, written) => {
+      await insertHashRecords(
+        em,
+        written.flatMap(({ plan, entries }) => plan.change.rows(entries[0].index)),
+      );
+      const compromised = [...new Set(written.filter(({ plan }) => plan.change.mismatch).map(({ plan }) => plan.itemId))];
+      if (compromised.length > 0) await queryPrepared(em, MARK_COMPROMISED, [compromised]);
+      await this.records.link(
+        em,
+        written.map(({ plan, entries }) => ({ itemId: plan.itemId, index: entries[0].index, type: T.hashRecorded })),
+      );
+    },
+  };
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly records: CustodyRecords,
@@ -227,45 +276,86 @@ export class HashesService {
    * data; `check` runs in the unit of work on the locked item (an import re-checks its warnings).
    */
   async recordValues(ctx: RequestContext, itemId: string, input: HashRecordInput): Promise<{ item: ItemView; records: HashRecordView[] }> {
-    const actor = ctx.actor!;
-    const { values, occurred } = input;
     // Whether this is the reference decides the signature, and the password is checked before the
     // unit of work; the unit checks again (a concurrent reference makes this one a conflict).
-    const { item: before } = await this.records.requireItem(this.dataSource, ctx, itemId, 'contribute');
-    const isReference = !(await referencesOf(this.dataSource, [before.id])).some((ref) => ref.target === input.target);
+    const { item: before, kase: caseBefore } = await this.records.requireItem(this.dataSource, ctx, itemId, 'contribute');
+    const referencesBefore = (await referencesOf(this.dataSource, [before.id])).filter((ref) => ref.target === input.target);
+    const isReference = referencesBefore.length === 0;
     let signer: Signer | undefined;
     if (isReference) signer = await this.records.authenticate(ctx, input.signature, 'acquired');
     else if (input.signature !== undefined) signer = await this.records.authenticate(ctx, input.signature, 'verified');
 
-    const recorded = await this.records.ledger.write(async (em) => {
+    // The ordinary unit of work: everything checked again on the locked item.
+    const unit = async (em: EntityManager): Promise<{ itemId: string; index: number }> => {
       const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });
-      this.records.requireHeldBy(item, actor, 'records its hashes');
-      input.check?.(item, kase);
       const references = (await referencesOf(em, [item.id])).filter((ref) => ref.target === input.target);
       if (isReference !== (references.length === 0)) {
         throw new CustodyConflictError('hash_reference_recorded', `A reference for ${input.target} was recorded meanwhile; send the values again as a verification`);
       }
-      const compared = isReference ? [] : compareWithReference(values, references);
-      const data: HashRecordedData = {
-        target: input.target,
-        role: isReference ? 'reference' : 'verification',
-        tool: input.tool === null ? null : { name: input.tool, version: input.toolVersion },
-        occurredAt: occurred.text,
-        values: isReference ? values : compared.map(({ referenceId: _referenceId, ...value }) => value),
-        ...(isReference ? { weak: !values.some((value) => isStrongHashAlgorithm(value.algorithm)) } : {}),
-        ...(input.source === undefined ? {} : { source: input.source }),
-      };
-      let event = {
+      const change = this.change(ctx, item, kase, input, references);
+      let event = change.event;
+      if (signer !== undefined) event = await this.records.signEvent(em, event, [{ signer, ctx }]);
+      const [entry] = await this.records.append(em, ctx, [event]);
+      await insertHashRecords(em, change.rows(entry.index));
+      if (change.mismatch) await em.query(`UPDATE item SET integrity = 'compromised' WHERE id = $1`, [item.id]);
+      await this.records.link(em, [{ itemId: item.id, index: entry.index, type: T.hashRecorded }]);
+      return { itemId: item.id, index: entry.index };
+    };
+
+    let recorded: { itemId: string; index: number };
+    if (isReference || signer !== undefined) {
+      recorded = await this.records.ledger.write(unit);
+    } else {
+      // An unsigned verification — the most frequent write — is planned on what was just read and
+      // written together with the others of its group (LedgerService.writeBatched); if the item
+      // changed meanwhile, the unit of work above runs instead.
+      const change = this.change(ctx, before, caseBefore, input, referencesBefore);
+      recorded = await this.records.ledger.writeBatched(
+        this.verifications,
+        { itemId: before.id, version: before.last_event_idx, change },
+        (entries) => ({ itemId: before.id, index: entries[0].index }),
+        unit,
+      );
+    }
+    // Read back after the commit, outside the ledger's serial group (LedgerService): the item as it
+    // is now, and the rows of this entry. Both queries run at once.
+    const [item, records] = await Promise.all([
+      this.records.itemAfterChange(this.dataSource, recorded.itemId),
+      this.list(this.dataSource, recorded.itemId, recorded.index),
+    ]);
+    return { item: itemView(item), records };
+  }
+
+  /**
+   * What recording `input` on `item` means, given the target's references (none: this is the
+   * reference): the checks on the item, the ledger event (unsigned), the rows, and whether a value
+   * mismatches. Pure apart from the checks' exceptions.
+   */
+  private change(ctx: RequestContext, item: ItemRow, kase: AccessibleCase, input: HashRecordInput, references: readonly ReferenceHash[]): HashChange {
+    this.records.requireHeldBy(item, ctx.actor!, 'records its hashes');
+    input.check?.(item, kase);
+    const { values, occurred } = input;
+    const isReference = references.length === 0;
+    const compared = isReference ? [] : compareWithReference(values, references);
+    const data: HashRecordedData = {
+      target: input.target,
+      role: isReference ? 'reference' : 'verification',
+      tool: input.tool === null ? null : { name: input.tool, version: input.toolVersion },
+      occurredAt: occurred.text,
+      values: isReference ? values : compared.map(({ referenceId: _referenceId, ...value }) => value),
+      ...(isReference ? { weak: !values.some((value) => isStrongHashAlgorithm(value.algorithm)) } : {}),
+      ...(input.source === undefined ? {} : { source: input.source }),
+    };
+    return {
+      event: {
         type: T.hashRecorded,
         actor: this.records.entryActor(ctx),
         subject: { type: 'item', id: item.id, number: item.item_number },
         case: { id: kase.id, number: kase.case_number },
         data,
-      };
-      if (signer !== undefined) event = (await this.records.signEvent(em, event, [{ signer, ctx }])) as typeof event;
-      const [entry] = await this.records.append(em, ctx, [event]);
-      await insertHashRecords(
-        em,
+      },
+      mismatch: compared.some((hash) => hash.result === 'mismatch'),
+      rows: (ledgerIndex) =>
         (isReference ? values : compared).map((hash) => ({
           itemId: item.id,
           target: input.target,
@@ -275,22 +365,11 @@ export class HashesService {
           toolVersion: input.toolVersion,
           occurredAt: occurred.instant,
           occurredOffset: occurred.offsetMinutes,
-          recordedBy: actor.id,
-          ledgerIndex: entry.index,
+          recordedBy: ctx.actor!.id,
+          ledgerIndex,
           transferId: null,
         })),
-      );
-      if (compared.some((hash) => hash.result === 'mismatch')) await em.query(`UPDATE item SET integrity = 'compromised' WHERE id = $1`, [item.id]);
-      await this.records.link(em, [{ itemId: item.id, index: entry.index, type: T.hashRecorded }]);
-      return { itemId: item.id, index: entry.index };
-    });
-    // Read back after the commit, outside the ledger's serial group (LedgerService): the item as it
-    // is now, and the rows of this entry. Both queries run at once.
-    const [item, records] = await Promise.all([
-      this.records.itemAfterChange(this.dataSource, recorded.itemId),
-      this.list(this.dataSource, recorded.itemId, recorded.index),
-    ]);
-    return { item: itemView(item), records };
+    };
   }
 
   /** Every hash record of an item, oldest first (or those of one ledger entry). */

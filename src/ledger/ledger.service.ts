@@ -42,6 +42,25 @@ interface PendingWrite {
   work: (em: EntityManager) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** Set for a change that can be made together with others of its kind (writeBatched). */
+  batch?: { kind: BatchKind<unknown>; plan: unknown; result: (entries: AppendedEntry[]) => unknown };
+}
+
+/**
+ * A kind of change that the group makes for all its concurrent callers at once instead of running
+ * their units of work one after another: each caller plans its change outside the group (reads,
+ * checks, the ledger events), and the group checks every plan with one query, appends their
+ * entries, and writes their rows with a few statements. A plan whose check fails — what it was
+ * planned on changed meanwhile — is not written: its caller's ordinary unit of work runs instead,
+ * in the same group, and decides (the same result, or the refusal it now deserves).
+ */
+export interface BatchKind<P> {
+  /** Locks what the plans change and says, for each, whether it still holds. */
+  check(em: EntityManager, plans: readonly P[]): Promise<boolean[]>;
+  /** The ledger events of one plan, appended in this order. */
+  events(plan: P): readonly LedgerEvent[];
+  /** The rows of every plan that passed its check, given the entries appended for it. */
+  write(em: EntityManager, written: ReadonlyArray<{ plan: P; entries: AppendedEntry[] }>): Promise<void>;
 }
 
 /** The tree as this group transaction has it, plus the entries its units appended so far. */
@@ -112,6 +131,23 @@ export class LedgerService {
     });
   }
 
+  /**
+   * Like `write`, for a change of a batchable kind, planned by the caller outside the group:
+   * resolves with `result(entries)` once the planned change is durably committed, or with
+   * `fallback`'s result when the plan no longer held and the ordinary unit of work ran instead.
+   */
+  writeBatched<P, T>(kind: BatchKind<P>, plan: P, result: (entries: AppendedEntry[]) => T, fallback: (em: EntityManager) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({
+        work: fallback,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        batch: { kind, plan, result },
+      });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
   /** Returns once everything committed before the call is flushed to disk. */
   async durabilityBarrier(): Promise<void> {
     // txid_current() gives the statement a transaction id, so its commit writes a record and, with
@@ -147,25 +183,66 @@ export class LedgerService {
         nodes: [],
       };
       (runner.data as Record<string, unknown>)[GROUP_KEY] = group;
-      // One round trip between two units: the first's savepoint is released and the next's set in
-      // one simple-protocol query. After a rollback to it, the savepoint still stands for the next.
-      await runner.query('SAVEPOINT ledger_unit');
-      for (const [n, unit] of units.entries()) {
-        const last = n === units.length - 1;
+      const snapshot = (): (() => void) => {
         const before = { size: group.size, frontier: group.frontier, entries: group.entries.length, nodes: group.nodes.length };
-        try {
-          const result = await unit.work(runner.manager);
-          await runner.query(last ? 'RELEASE SAVEPOINT ledger_unit' : 'RELEASE SAVEPOINT ledger_unit; SAVEPOINT ledger_unit');
-          done.push({ unit, result });
-        } catch (error) {
-          await runner.query('ROLLBACK TO SAVEPOINT ledger_unit');
+        return () => {
           Object.assign(group, { size: before.size, frontier: before.frontier });
           group.entries.length = before.entries;
           group.nodes.length = before.nodes;
-          failedAlone.add(unit);
-          unit.reject(error);
+        };
+      };
+      const runOneByOne = async (serial: readonly PendingWrite[]): Promise<void> => {
+        if (serial.length === 0) return;
+        // One round trip between two units: the first's savepoint is released and the next's set in
+        // one simple-protocol query. After a rollback to it, the savepoint still stands for the next.
+        await runner.query('SAVEPOINT ledger_unit');
+        for (const [n, unit] of serial.entries()) {
+          const last = n === serial.length - 1;
+          const restore = snapshot();
+          try {
+            const result = await unit.work(runner.manager);
+            await runner.query(last ? 'RELEASE SAVEPOINT ledger_unit' : 'RELEASE SAVEPOINT ledger_unit; SAVEPOINT ledger_unit');
+            done.push({ unit, result });
+          } catch (error) {
+            await runner.query(last ? 'ROLLBACK TO SAVEPOINT ledger_unit; RELEASE SAVEPOINT ledger_unit' : 'ROLLBACK TO SAVEPOINT ledger_unit');
+            restore();
+            failedAlone.add(unit);
+            unit.reject(error);
+          }
+        }
+      };
+      await runOneByOne(units.filter((unit) => unit.batch === undefined));
+      // Batches after the ordinary units: a plan made before one of them changed its item fails its
+      // check here and falls back to its unit of work, which sees that change.
+      const kinds = new Map<BatchKind<unknown>, PendingWrite[]>();
+      for (const unit of units) if (unit.batch) kinds.set(unit.batch.kind, [...(kinds.get(unit.batch.kind) ?? []), unit]);
+      const fallbacks: PendingWrite[] = [];
+      for (const [kind, members] of kinds) {
+        await runner.query('SAVEPOINT ledger_batch');
+        const restore = snapshot();
+        try {
+          const holds = await kind.check(runner.manager, members.map((unit) => unit.batch!.plan));
+          const written: Array<{ unit: PendingWrite; plan: unknown; entries: AppendedEntry[] }> = [];
+          for (const [n, unit] of members.entries()) {
+            if (!holds[n]) {
+              fallbacks.push(unit);
+              continue;
+            }
+            const entries = this.appendEvents(runner.manager, kind.events(unit.batch!.plan));
+            written.push({ unit, plan: unit.batch!.plan, entries });
+          }
+          if (written.length > 0) await kind.write(runner.manager, written);
+          await runner.query('RELEASE SAVEPOINT ledger_batch');
+          for (const { unit, entries } of written) done.push({ unit, result: unit.batch!.result(entries) });
+        } catch {
+          // One plan's rows broke a rule: write none of them together; each caller's unit of work
+          // runs alone and fails, or not, on its own.
+          await runner.query('ROLLBACK TO SAVEPOINT ledger_batch; RELEASE SAVEPOINT ledger_batch');
+          restore();
+          fallbacks.push(...members.filter((unit) => !fallbacks.includes(unit)));
         }
       }
+      await runOneByOne(fallbacks);
       group.open = false;
       if (group.entries.length > 0) await this.insertGroup(runner.manager, group);
       await runner.commitTransaction();
@@ -175,6 +252,7 @@ export class LedgerService {
       for (const unit of units) if (!failedAlone.has(unit)) unit.reject(error);
       return;
     } finally {
+      // A connection left inside a transaction is not reused (ConnectionGuards).
       await runner.release();
     }
     try {
@@ -216,6 +294,10 @@ export class LedgerService {
   /** Several entries at once (a seizure of 200 items), all or nothing with the unit of work. */
   // eslint-disable-next-line @typescript-eslint/require-await -- async so misuse rejects like a database error would
   async appendMany(em: EntityManager, _ctx: RequestContext, events: readonly LedgerEvent[]): Promise<AppendedEntry[]> {
+    return this.appendEvents(em, events);
+  }
+
+  private appendEvents(em: EntityManager, events: readonly LedgerEvent[]): AppendedEntry[] {
     const data: Record<string, unknown> | undefined = em.queryRunner?.data;
     const group = data?.[GROUP_KEY] as GroupState | undefined;
     if (!group?.open || !em.queryRunner?.isTransactionActive) {

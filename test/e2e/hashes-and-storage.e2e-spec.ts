@@ -6,6 +6,7 @@ import type { HistoryEvent } from '../../src/custody/item-history.service.js';
 import type { ItemView } from '../../src/custody/item-records.js';
 import { parseVerifierKey } from '../../src/ledger/core/signed-note.js';
 import { verifyLedger } from '../../src/ledger/ledger-verifier.js';
+import { LedgerService } from '../../src/ledger/ledger.service.js';
 import { accept, hardDrive, phone, release, seize, signature, usernameOf } from '../factories/custody.factory.js';
 import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type Session, type TestAgency } from '../factories/identity.factory.js';
 import { expectRefused } from '../utils/custody-state.js';
@@ -183,6 +184,40 @@ describe('hashes, storage, disposition and corrections', () => {
       expect(all.filter((h) => h.role === 'verification').map((h) => h.result)).toEqual(['match', 'not_compared', 'match', 'match', 'mismatch', 'match']);
       const indexes = all.map((h) => h.ledgerIndex);
       expect([...indexes].sort((a, b) => a - b)).toEqual(indexes);
+    });
+
+    it('a verification planned before its item changed is decided again on the changed item: handed over meanwhile, it is refused, not recorded', async () => {
+      const lab = await driveAtTheLab();
+      await recordHashes(examiner, lab.id, { hashes: [{ algorithm: 'sha256', value: SHA256 }], signature: signature('acquired') }).expect(201);
+      // White box: hold the ledger's group so that a hand-over and an unsigned verification (which
+      // is planned outside the group, LedgerService.writeBatched) queue behind it, in that order.
+      const ledger = app.get(LedgerService);
+      const queued = (): number => (ledger as unknown as { queue: unknown[] }).queue.length;
+      const until = async (condition: () => boolean): Promise<void> => {
+        for (const started = Date.now(); !condition(); ) {
+          if (Date.now() - started > 15_000) throw new Error('the writes did not queue');
+          await new Promise((done) => setTimeout(done, 10));
+        }
+      };
+      let open!: () => void;
+      const holding = ledger.write(() => new Promise<void>((done) => (open = done)));
+      const handOver = api()
+        .post('/api/v1/transfers')
+        .set(bearer(examiner))
+        .send({ itemIds: [lab.id], to: usernameOf(clerk), purpose: 'Back to the property room', signature: signature('released') })
+        .then((response) => response);
+      await until(() => queued() === 1);
+      const verification = recordHashes(examiner, lab.id, { hashes: [{ algorithm: 'sha256', value: SHA256 }] }).then((response) => response);
+      await until(() => queued() === 2);
+      open();
+      await holding;
+      expect((await handOver).status).toBe(201);
+      // The plan was made on the item in custody; the hand-over ran first in the group and moved
+      // it, so the verification's own unit of work decided: the item is in a pending transfer.
+      const refusal = await verification;
+      expect(refusal.status).toBe(409);
+      expect(refusal.body).toMatchObject({ code: 'item_transfer_pending' });
+      expect((await hashesOf(examiner, lab.id)).map((record) => record.role)).toEqual(['reference']);
     });
   });
 

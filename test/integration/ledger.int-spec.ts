@@ -1,14 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../src/config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { CheckpointService } from '../../src/ledger/checkpoint.service.js';
 import { canonicalBytes, leafHash, openCheckpoint, rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/ledger/core/index.js';
 import { eventHash, type LedgerEntry } from '../../src/ledger/core/entry.js';
 import { loadOrCreateLedgerKey, type LedgerKey } from '../../src/ledger/ledger-key.js';
-import { LedgerService } from '../../src/ledger/ledger.service.js';
+import { LedgerService, type BatchKind } from '../../src/ledger/ledger.service.js';
 import { appendEntries, TEST_CONTEXT, testEvent } from '../utils/ledger-fixtures.js';
 import { createTestDatabase, sql, type TestDatabase } from '../utils/test-database.js';
 
@@ -164,6 +164,76 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     expect((await ledger.treeHead()).treeSize).toBe(before + 3);
     const subjects = (await ledger.entries(before, before + 3)).map((e) => (JSON.parse(e.bytes.toString('utf8')) as LedgerEntry).subject.number);
     expect(subjects).toEqual(['ES-PN-2026-007001', 'ES-PN-2026-007004', 'ES-PN-2026-007005']);
+  });
+
+  describe('batched changes (writeBatched)', () => {
+    interface Plan {
+      readonly n: number;
+      readonly holds: boolean;
+      readonly breaksWrite?: boolean;
+    }
+    const checked: number[][] = [];
+    const written: number[][] = [];
+    const kind: BatchKind<Plan> = {
+      check: async (em, plans) => {
+        await em.query('SELECT 1'); // in the group's transaction, like a real check's locks
+        checked.push(plans.map((plan) => plan.n));
+        return plans.map((plan) => plan.holds);
+      },
+      events: (plan) => [testEvent(plan.n)],
+      write: async (em, batch) => {
+        written.push(batch.map(({ plan }) => plan.n));
+        if (batch.some(({ plan }) => plan.breaksWrite)) await em.query('SELECT 1/0');
+      },
+    };
+    const subjectsFrom = async (from: number): Promise<Array<string | undefined>> => {
+      const { treeSize } = await ledger.treeHead();
+      return (await ledger.entries(from, treeSize)).map((e) => (JSON.parse(e.bytes.toString('utf8')) as LedgerEntry).subject.number);
+    };
+    const batched = (plan: Plan, fallback: (em: EntityManager) => Promise<string>): Promise<string> =>
+      ledger.writeBatched(kind, plan, (entries) => `batch #${entries[0].index}`, fallback);
+    const unitOfWork = (n: number) => async (em: EntityManager): Promise<string> => `unit #${(await ledger.append(em, TEST_CONTEXT, testEvent(n))).index}`;
+
+    beforeEach(() => {
+      checked.length = 0;
+      written.length = 0;
+    });
+
+    it('checks every plan of a group with one call after its ordinary units, writes those that hold together, and runs the others’ units of work', async () => {
+      const before = (await ledger.treeHead()).treeSize;
+      const results = await Promise.all([
+        ledger.write(unitOfWork(8001)), // alone in the first group: the queue is flushed at once
+        batched({ n: 8002, holds: true }, unitOfWork(9002)),
+        batched({ n: 8003, holds: false }, unitOfWork(9003)),
+        batched({ n: 8004, holds: true }, unitOfWork(9004)),
+        ledger.write(unitOfWork(8005)),
+      ]);
+      expect(checked).toEqual([[8002, 8003, 8004]]);
+      expect(written).toEqual([[8002, 8004]]);
+      // Order in the ledger: the first group; then the second group's ordinary unit, its batch, and
+      // the unit of work of the plan that no longer held.
+      expect(await subjectsFrom(before)).toEqual(['ES-PN-2026-008001', 'ES-PN-2026-008005', 'ES-PN-2026-008002', 'ES-PN-2026-008004', 'ES-PN-2026-009003']);
+      expect(results).toEqual([`unit #${before}`, `batch #${before + 2}`, `unit #${before + 4}`, `batch #${before + 3}`, `unit #${before + 1}`]);
+    });
+
+    it('when writing a batch fails, writes none of it and runs each caller’s unit of work alone, gaplessly', async () => {
+      const before = (await ledger.treeHead()).treeSize;
+      const outcomes = await Promise.allSettled([
+        ledger.write(unitOfWork(8101)),
+        batched({ n: 8102, holds: true }, unitOfWork(9102)),
+        batched({ n: 8103, holds: true, breaksWrite: true }, () => Promise.reject(new Error('refused on its own'))),
+        batched({ n: 8104, holds: true }, unitOfWork(9104)),
+      ]);
+      expect(written).toEqual([[8102, 8103, 8104]]);
+      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+        `unit #${before}`,
+        `unit #${before + 1}`,
+        'refused on its own',
+        `unit #${before + 2}`,
+      ]);
+      expect(await subjectsFrom(before)).toEqual(['ES-PN-2026-008101', 'ES-PN-2026-009102', 'ES-PN-2026-009104']);
+      expect((await sql(database.appUrl, 'SELECT count(*)::int AS n FROM ledger_entry')).rows[0].n).toBe((await ledger.treeHead()).treeSize);
+    });
   });
 
   it('commits the appending transaction asynchronously and acknowledges only after the barrier', async () => {
