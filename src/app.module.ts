@@ -7,6 +7,7 @@ import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConnectionGuards } from './database/connection-guards.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { AccessLogModule } from './access-log/access-log.module.js';
 import { BundlesModule } from './bundles/bundles.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
             url: databaseUrl,
             poolSize: config.databasePoolSize,
             statementTimeoutMs: config.databaseStatementTimeoutMs,
+            queryTimeoutMs: config.databaseQueryTimeoutMs,
           }),
           autoLoadEntities: true,
           retryAttempts: 10,
@@ -65,6 +67,7 @@ export class AppModule {
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        ConnectionGuards,
       ],
     };
   }

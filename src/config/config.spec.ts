@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       ledgerKeyFile: '/srv/custos/data/ledger-signing.key',
       ledgerCheckpointSeconds: 10,
       clockSkewSeconds: 300,
+      databaseStatementTimeoutMs: 30_000,
+      databaseQueryTimeoutMs: 35_000,
     });
     expect(config.ledgerOrigin).toMatch(/^[^\s+]+\/custos$/);
   });
@@ -37,6 +39,7 @@ describe('loadConfig', () => {
         DATABASE_OWNER_URL: 'postgresql://custos_owner:pw@db.internal:5432/custos',
         DATABASE_POOL_SIZE: '40',
         DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+        DATABASE_QUERY_TIMEOUT_MS: '7000',
         RUN_MIGRATIONS: 'false',
         DATA_DIR: '/var/lib/custos',
         EMBEDDED_POSTGRES_PORT: '55432',
@@ -70,6 +73,7 @@ describe('loadConfig', () => {
       databaseOwnerUrl: 'postgresql://custos_owner:pw@db.internal:5432/custos',
       databasePoolSize: 40,
       databaseStatementTimeoutMs: 5000,
+      databaseQueryTimeoutMs: 7000,
       runMigrations: false,
       dataDir: '/var/lib/custos',
       embeddedPostgresPort: 55432,

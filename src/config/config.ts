@@ -16,6 +16,8 @@ export interface AppConfig {
   readonly databaseOwnerUrl: string | undefined;
   readonly databasePoolSize: number;
   readonly databaseStatementTimeoutMs: number;
+  /** Client side: how long the service waits for any answer from PostgreSQL before giving the connection up. */
+  readonly databaseQueryTimeoutMs: number;
   readonly runMigrations: boolean;
   readonly dataDir: string;
   readonly embeddedPostgresPort: number | undefined;
@@ -152,6 +154,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     read.problems.push('DATABASE_OWNER_URL is only used together with DATABASE_URL');
   }
   const dataDir = read.string('DATA_DIR', './data');
+  const statementTimeoutMs = read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000);
   const config: AppConfig = {
     nodeEnv,
     host: read.string('HOST', '127.0.0.1'),
@@ -159,7 +162,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     databaseUrl,
     databaseOwnerUrl: databaseOwnerUrl ?? databaseUrl,
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 20, 1, 500),
-    databaseStatementTimeoutMs: read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    databaseStatementTimeoutMs: statementTimeoutMs,
+    // A server that has not answered 5 s after its own statement timeout would have fired is not
+    // busy but gone (hung, frozen, or cut off by a network that drops packets).
+    databaseQueryTimeoutMs: read.integer('DATABASE_QUERY_TIMEOUT_MS', statementTimeoutMs + 5_000, 100, 3_700_000),
     runMigrations: read.boolean('RUN_MIGRATIONS', true),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     embeddedPostgresPort: read.optionalInteger('EMBEDDED_POSTGRES_PORT', 1024, 65535),

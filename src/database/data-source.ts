@@ -1,11 +1,14 @@
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
+import { DropTimedOutConnections } from './drop-timed-out-connections.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 
 export interface DatabaseConnectionOptions {
   url: string;
   poolSize?: number;
   statementTimeoutMs?: number;
+  /** Client-side bound on waiting for the server's answer (pg `query_timeout`); see DropTimedOutConnections. */
+  queryTimeoutMs?: number;
   applicationName?: string;
 }
 
@@ -24,11 +27,13 @@ export function dataSourceOptions(options: DatabaseConnectionOptions): DataSourc
     migrationsTransactionMode: 'each',
     namingStrategy: new SnakeNamingStrategy(),
     logging: false,
+    subscribers: [DropTimedOutConnections],
     extra: {
       max: options.poolSize ?? 10,
       // Fail fast while the database is unreachable, so clients get a 503 instead of a hang.
       connectionTimeoutMillis: 5_000,
       statement_timeout: options.statementTimeoutMs ?? 30_000,
+      ...(options.queryTimeoutMs === undefined ? {} : { query_timeout: options.queryTimeoutMs }),
       idle_in_transaction_session_timeout: 60_000,
       application_name: options.applicationName ?? 'custos',
     },

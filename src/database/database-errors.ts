@@ -5,14 +5,19 @@ import { QueryRunnerAlreadyReleasedError } from 'typeorm';
  * so clients get 503 with Retry-After (try again) rather than 500 (something is broken).
  */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
-// SQLSTATE: class 08 connection exception; 57P01-57P03 shutdown / cannot connect now; 53300 too many connections.
-const UNAVAILABLE_SQLSTATES = /^(08...|57P0[123]|53300)$/;
+// SQLSTATE: class 08 connection exception; 57P01-57P03 shutdown / cannot connect now; 53300 too many
+// connections; 57014 statement timeout and 55P03 lock timeout — the database did not get to the
+// statement in time (e.g. a lock still held by the transaction of a connection lost in a hang):
+// try again, not a bug.
+const UNAVAILABLE_SQLSTATES = /^(08...|57P0[123]|53300|57014|55P03)$/;
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'Connection is not established',
   'the database system is',
+  // pg's query_timeout: the server did not answer at all (DropTimedOutConnections closes the connection).
+  'Query read timeout',
 ];
 
 /**

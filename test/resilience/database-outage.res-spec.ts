@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +31,33 @@ const ANSWER_BOUND_MS = 8_000;
 const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 
 /**
+ * A database that hangs rather than stops: its postmaster and every backend get SIGSTOP, so
+ * connections stay open and TCP connects still complete, but nothing answers. The service runs
+ * with a 1 s statement timeout and a 2 s client-side query timeout here (defaults 30 s and 35 s).
+ */
+const HUNG_QUERY_TIMEOUT_MS = 2_000;
+/** Connecting to a hung server waits for pg's connection timeout (5 s) on top of a query timeout. */
+const HUNG_ANSWER_BOUND_MS = 12_000;
+
+/** SIGSTOP / SIGCONT to the embedded cluster's postmaster and its children (the backends). */
+function signalCluster(dataDir: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  const postmaster = Number.parseInt(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0], 10);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => Number.parseInt(line.trim(), 10))
+    .filter((pid) => Number.isInteger(pid));
+  // Stop the postmaster first (no new backends), continue it last.
+  const order = signal === 'SIGSTOP' ? [postmaster, ...children] : [...children, postmaster];
+  for (const pid of order) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // a backend that ended meanwhile
+    }
+  }
+}
+
+/**
  * PostgreSQL stops under a write load and comes back. The service must answer every request with
  * 503 problem+json (Retry-After) meanwhile, say it is not ready, recover without a restart, and
  * keep everything it acknowledged.
@@ -40,6 +68,7 @@ describe('database outage during a write load', () => {
   let deployment: Deployment;
   let pool: pg.Pool;
   let service: ServiceProcess | undefined;
+  let frozen = false;
 
   beforeAll(async () => {
     // A PostgreSQL of this test's own, on its own port and data directory, so it can be stopped.
@@ -53,6 +82,7 @@ describe('database outage during a write load', () => {
   });
 
   afterAll(async () => {
+    if (frozen) signalCluster(dataDir, 'SIGCONT');
     stopAllLoads();
     await stopService(service);
     await pool.end();
@@ -123,6 +153,77 @@ describe('database outage during a write load', () => {
     expect(counts[503]).toBeGreaterThan(20);
     expect(acknowledgedBeforeOutage).toBeGreaterThan(0);
     expect(acknowledged.length).toBeGreaterThanOrEqual(acknowledgedAtRestart + 30);
+
+    // Nothing acknowledged is lost, nothing is half-written, and the ledger verifies.
+    expect(await missingAcknowledged(pool, acknowledged)).toEqual([]);
+    expect(await halfWritten(pool)).toEqual({ rowsWithoutEntry: 0, entriesWithoutRows: 0, gaps: 0 });
+    const { rows } = await pool.query<{ size: number }>('SELECT tree_size::int AS size FROM ledger_state');
+    expect(await verify(postgres.appUrl, deployment)).toMatchObject({ ok: true, treeSize: rows[0].size });
+  });
+  it('answers 503 within a bounded time while PostgreSQL hangs (no answer at all), and recovers by itself with nothing lost', async () => {
+    await stopService(service);
+    service = startService(deployment, postgres.appUrl, {
+      DATABASE_STATEMENT_TIMEOUT_MS: '1000',
+      DATABASE_QUERY_TIMEOUT_MS: String(HUNG_QUERY_TIMEOUT_MS),
+    });
+    const url = await service.listening;
+    const scene = await buildScene(pool, url, 8);
+    const token = await loginOver(url, scene.officer);
+
+    let stopLoad!: () => void;
+    let acknowledgedSoFar = 0;
+    const load = verificationLoad({
+      urls: () => [url],
+      token,
+      itemIds: scene.itemIds,
+      clients: 16,
+      stop: new Promise<void>((done) => (stopLoad = done)),
+      timeoutMs: HUNG_ANSWER_BOUND_MS + 8_000,
+      pauseOnFailureMs: 50,
+      onAcknowledged: (count) => (acknowledgedSoFar = count),
+    });
+
+    await sleep(1_500);
+    const acknowledgedBeforeHang = acknowledgedSoFar;
+    expect(acknowledgedBeforeHang).toBeGreaterThan(0);
+    signalCluster(dataDir, 'SIGSTOP');
+    frozen = true;
+
+    // While it hangs: a read gets 503 database_unavailable, not a wait without end; liveness stays up.
+    await sleep(1_000);
+    const started = Date.now();
+    const read = await call(url, 'GET', `/api/v1/items/${scene.itemIds[0]}`, { token, timeoutMs: HUNG_ANSWER_BOUND_MS + 8_000 });
+    expect(read).toMatchObject({ status: 503, body: { code: 'database_unavailable' } });
+    expect(Date.now() - started).toBeLessThan(HUNG_ANSWER_BOUND_MS);
+    expect((await call(url, 'GET', '/health')).status).toBe(200);
+    await sleep(4_000);
+
+    signalCluster(dataDir, 'SIGCONT');
+    frozen = false;
+    const resumed = Date.now();
+    let readyAgain = await call(url, 'GET', '/health/ready');
+    while (readyAgain.status !== 200 && Date.now() - resumed < 20_000) {
+      await sleep(200);
+      readyAgain = await call(url, 'GET', '/health/ready');
+    }
+    expect(readyAgain.status).toBe(200);
+    const acknowledgedAtResume = acknowledgedSoFar;
+    for (let waited = 0; waited < 20_000 && acknowledgedSoFar < acknowledgedAtResume + 30; waited += 100) await sleep(100);
+    stopLoad();
+    const { results, acknowledged } = await load;
+    expect(service.child.exitCode).toBeNull();
+
+    // Every answer was a success or a 503 problem, each within the bound; the hang was seen.
+    const counts = statusCounts(results);
+    expect(Object.keys(counts).sort()).toEqual(['201', '503']);
+    for (const result of results.filter((r) => r.status === 503)) {
+      expect(result.body).toMatchObject({ status: 503, code: 'database_unavailable' });
+      expect(JSON.stringify(result.body)).not.toMatch(/timeout|at .*\.js:\d+|SELECT|INSERT/i);
+    }
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(HUNG_ANSWER_BOUND_MS);
+    // (Requests still waiting for a connection when the server wakes up are served: 201.)
+    expect(counts[503]).toBeGreaterThan(0);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(acknowledgedAtResume + 30);
 
     // Nothing acknowledged is lost, nothing is half-written, and the ledger verifies.
     expect(await missingAcknowledged(pool, acknowledged)).toEqual([]);
