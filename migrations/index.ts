@@ -9,6 +9,7 @@ import { CaseStatus1795944940827 } from './1795944940827-CaseStatus.js';
 import { UserTimeZone1795944843296 } from './1795944843296-UserTimeZone.js';
 import { ItemSearchStatistics1795945748744 } from './1795945748744-ItemSearchStatistics.js';
 import { LedgerVerification1795946700000 } from './1795946700000-LedgerVerification.js';
+import { UserTimeZoneChange1795946800000 } from './1795946800000-UserTimeZoneChange.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -25,4 +26,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   CaseStatus1795944940827,
   ItemSearchStatistics1795945748744,
   LedgerVerification1795946700000,
+  UserTimeZoneChange1795946800000,
 ];

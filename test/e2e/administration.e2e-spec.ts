@@ -167,6 +167,27 @@ describe('administration scope', () => {
     expect(await counts()).toEqual({ users: before.users + 1, agencies: before.agencies });
   });
 
+  it('sets, changes and clears a user’s time zone, refusing a zone that does not exist and logging the change', async () => {
+    const user = (await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'zone.user', displayName: 'Zoe Lopez', roles: ['examiner'] }).expect(201)).body;
+    expect(user.timeZone).toBeNull();
+    const changed = await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession)).send({ timeZone: 'America/Argentina/Buenos_Aires' }).expect(200);
+    expect(changed.body).toMatchObject({ timeZone: 'America/Argentina/Buenos_Aires', displayName: 'Zoe Lopez', roles: ['examiner'] });
+    for (const timeZone of ['Mars/Olympus', 'UTC+3', 42]) {
+      const refused = await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession)).send({ timeZone }).expect(400);
+      expect(refused.body.errors.map((error: { field: string }) => error.field)).toEqual(['timeZone']);
+    }
+    expect((await api().get(`/api/v1/users/${user.id}`).set(bearer(adminSession)).expect(200)).body.timeZone).toBe('America/Argentina/Buenos_Aires');
+    expect((await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession)).send({ timeZone: null }).expect(200)).body.timeZone).toBeNull();
+    const logged = await db.query<Array<{ details: { timeZone: { from: string | null; to: string | null } } }>>(
+      `SELECT details FROM access_log WHERE event = 'user.update' AND subject_id = $1 ORDER BY id`,
+      [user.id],
+    );
+    expect(logged.map((row) => row.details.timeZone)).toEqual([
+      { from: null, to: 'America/Argentina/Buenos_Aires' },
+      { from: 'America/Argentina/Buenos_Aires', to: null },
+    ]);
+  });
+
   it('of two concurrent creations of one username, one wins and the other is a 409', async () => {
     const results = await Promise.all(
       [0, 1].map(() => api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'race.user', displayName: 'Race', roles: ['clerk'] })),

@@ -75,6 +75,18 @@ export class UpdateUserDto {
   @ValidateIf(given)
   @IsBoolean()
   active?: boolean;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'America/Argentina/Buenos_Aires',
+    description: 'IANA time zone the user’s forensic tools write local times in; null: none (log imports then need one per import)',
+  })
+  @ValidateIf((_dto: object, value: unknown) => value !== undefined && value !== null)
+  @IsString()
+  @IsTimeZone()
+  @MaxLength(64)
+  timeZone?: string | null;
 }
 
 export class ResetPasswordDto {

@@ -37,7 +37,7 @@ export class UsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Rename, change roles, disable or enable; a role change or disable ends the user’s sessions' })
+  @ApiOperation({ summary: 'Rename, change roles or time zone, disable or enable; a role change or disable ends the user’s sessions' })
   update(
     @Ctx() ctx: RequestContext,
     @Param('id', USER_ID) id: string,

@@ -171,7 +171,7 @@ export class UsersService {
     return user;
   }
 
-  async update(ctx: RequestContext, id: string, change: { displayName?: string; roles?: Role[]; active?: boolean }): Promise<UserView> {
+  async update(ctx: RequestContext, id: string, change: { displayName?: string; roles?: Role[]; active?: boolean; timeZone?: string | null }): Promise<UserView> {
     const actor = identityActor(ctx)!;
     if (id === actor.id && (change.roles !== undefined || change.active !== undefined)) {
       throw new AdminScopeError('You cannot change your own roles or disable yourself', 'admin_self_change_forbidden');
@@ -182,13 +182,14 @@ export class UsersService {
       const rolesChanged = change.roles !== undefined && [...change.roles].sort().join() !== [...user.roles].sort().join();
       const activeChanged = change.active !== undefined && change.active !== user.active;
       const nameChanged = change.displayName !== undefined && change.displayName.trim() !== user.display_name;
+      const zoneChanged = change.timeZone !== undefined && change.timeZone !== user.time_zone;
       if (rolesChanged) {
         const problem = rolesProblem(change.roles!, user.platform_admin);
         if (problem !== undefined) throw new InvalidRequestError('roles_invalid', problem, 'roles');
       }
-      if (!rolesChanged && !activeChanged && !nameChanged) return userView(user);
+      if (!rolesChanged && !activeChanged && !nameChanged && !zoneChanged) return userView(user);
       await em.query(
-        `UPDATE user_account SET display_name = $2, roles = $3, active = $4, updated_at = now(),
+        `UPDATE user_account SET display_name = $2, roles = $3, active = $4, time_zone = $6, updated_at = now(),
                 auth_version = auth_version + CASE WHEN $5 THEN 1 ELSE 0 END
           WHERE id = $1`,
         [
@@ -197,10 +198,15 @@ export class UsersService {
           rolesChanged ? change.roles : user.roles,
           activeChanged ? change.active : user.active,
           rolesChanged || activeChanged,
+          zoneChanged ? change.timeZone : user.time_zone,
         ],
       );
-      if (nameChanged) {
-        await this.accessLog.record(ctx, { event: 'user.update', outcome: 'success', subject, details: { displayName: { from: user.display_name, to: change.displayName!.trim() } } }, em);
+      if (nameChanged || zoneChanged) {
+        const details = {
+          ...(nameChanged ? { displayName: { from: user.display_name, to: change.displayName!.trim() } } : {}),
+          ...(zoneChanged ? { timeZone: { from: user.time_zone, to: change.timeZone } } : {}),
+        };
+        await this.accessLog.record(ctx, { event: 'user.update', outcome: 'success', subject, details }, em);
       }
       if (rolesChanged) {
         await revokeSessionsOf(em, id, 'roles_changed');
