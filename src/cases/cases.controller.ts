@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
-import { CasesService, type CaseView, type ShareView } from './cases.service.js';
+import { CasesService, type CaseListEntry, type CaseView, type ShareView } from './cases.service.js';
 import { CaseListQueryDto, CaseStatusChangeDto, CreateCaseDto, CreateShareDto } from './dto/case.dto.js';
 
 const CASE_ID = new UuidParam('case_not_found', 'Case');
@@ -25,8 +25,8 @@ export class CasesController {
 
   @Get()
   @Roles(...CASE_READERS)
-  @ApiOperation({ summary: 'Cases you may see: your agency’s and those shared with your agency or you, newest first' })
-  list(@Ctx() ctx: RequestContext, @Query() query: CaseListQueryDto): Promise<{ cases: CaseView[]; nextCursor: string | null }> {
+  @ApiOperation({ summary: 'Cases you may see: your agency’s and those shared with your agency or you, newest first, each with its items counted ({ total, compromised })' })
+  list(@Ctx() ctx: RequestContext, @Query() query: CaseListQueryDto): Promise<{ cases: CaseListEntry[]; nextCursor: string | null }> {
     return this.cases.list(ctx, { status: query.status, limit: query.limit ?? 100, cursor: query.cursor });
   }
 

@@ -32,6 +32,11 @@ export interface CaseView {
   readonly shared: boolean;
 }
 
+/** A case in a list, with its items counted: the integrity problems of a case show before it is opened. */
+export interface CaseListEntry extends CaseView {
+  readonly items: { readonly total: number; readonly compromised: number };
+}
+
 export interface ShareView {
   readonly id: string;
   readonly caseId: string;
@@ -195,7 +200,7 @@ export class CasesService {
     });
   }
 
-  async list(ctx: RequestContext, query: { status?: 'open' | 'closed'; limit: number; cursor?: string }): Promise<{ cases: CaseView[]; nextCursor: string | null }> {
+  async list(ctx: RequestContext, query: { status?: 'open' | 'closed'; limit: number; cursor?: string }): Promise<{ cases: CaseListEntry[]; nextCursor: string | null }> {
     const actor = ctx.actor!;
     const params: unknown[] = [actor.agencyId, actor.id];
     const param = (value: unknown): string => {
@@ -218,8 +223,18 @@ export class CasesService {
       const access = caseAccessFor(actor.roles, { ownAgency, share: row.share_access });
       return access === null ? [] : [caseView(row, access, ownAgency)];
     });
+    // Integrity at a glance: how many items each case of the page holds, and how many are compromised.
+    const counts = await this.dataSource.query<Array<{ case_id: string; total: number; compromised: number }>>(
+      `SELECT case_id, count(*)::int AS total, (count(*) FILTER (WHERE integrity = 'compromised'))::int AS compromised
+         FROM item WHERE case_id = ANY($1::uuid[]) GROUP BY case_id`,
+      [cases.map((kase) => kase.id)],
+    );
+    const byCase = new Map(counts.map((row) => [row.case_id, { total: row.total, compromised: row.compromised }]));
     const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
-    return { cases, nextCursor: last ? encodeCursor([last.created_at_us, last.id]) : null };
+    return {
+      cases: cases.map((kase) => ({ ...kase, items: byCase.get(kase.id) ?? { total: 0, compromised: 0 } })),
+      nextCursor: last ? encodeCursor([last.created_at_us, last.id]) : null,
+    };
   }
 
   async get(ctx: RequestContext, caseId: string): Promise<CaseView> {

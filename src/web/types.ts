@@ -59,6 +59,11 @@ export interface CaseView {
   readonly shared: boolean;
 }
 
+/** A case in the list (GET /cases), with its items counted: integrity problems show before it is opened. */
+export interface CaseListEntry extends CaseView {
+  readonly items: { readonly total: number; readonly compromised: number };
+}
+
 export interface Party {
   readonly id: string;
   readonly username: string;

@@ -342,6 +342,8 @@ describe('the web app in a browser', () => {
     await signIn(prosecutor);
     await page.getByRole('heading', { name: 'Cases', exact: true }).waitFor();
     await page.getByText('Shared with you by other agencies').waitFor();
+    // Integrity at a glance already in the list: the case's row counts its compromised item.
+    await page.getByRole('row', { name: /DIL-2026\/0142/ }).getByText('⚠ 1 compromised').waitFor();
     await screenshot('prosecutor-cases');
     await page.getByRole('link', { name: 'DIL-2026/0142' }).click();
     const glance = page.getByRole('alert').filter({ hasText: 'Integrity problem' });

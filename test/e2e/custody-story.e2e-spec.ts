@@ -148,6 +148,10 @@ describe('custody, as users live it', () => {
     expect(mismatch.body.item.integrity).toBe('compromised');
     const flagged = (await api().get(`/api/v1/items?caseId=${caseId}&integrity=compromised`).set(bearer(prosecutor)).expect(200)).body.items as ItemView[];
     expect(flagged.map((i) => i.id)).toEqual([image.id]);
+    // The prosecutor's case list shows it before the case is opened.
+    const listed = (await api().get('/api/v1/cases').set(bearer(prosecutor)).expect(200)).body.cases as Array<{ id: string; items: { total: number; compromised: number } }>;
+    const total = (await db.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM item WHERE case_id = $1', [caseId]))[0].n;
+    expect(listed.find((c) => c.id === caseId)?.items).toEqual({ total, compromised: 1 });
   });
 
   it('the examiner hands the drive and the image back; the clerk notes a broken seal on the image', async () => {

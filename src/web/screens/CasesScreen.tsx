@@ -3,17 +3,17 @@ import { AppLink } from '../App';
 import { ApiProblem, api, plainWords } from '../api';
 import { localTime } from '../evidence';
 import { navigate } from '../router';
-import type { CaseView, Problem, User } from '../types';
+import type { CaseListEntry, CaseView, Problem, User } from '../types';
 import { Field, Loading, ProblemBanner } from '../ui';
 
 export function CasesScreen({ user }: { user: User }): ReactNode {
-  const [cases, setCases] = useState<CaseView[] | null>(null);
+  const [cases, setCases] = useState<CaseListEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const officer = user.roles.includes('officer');
 
   useEffect(() => {
-    api.get<{ cases: CaseView[] }>('/cases?limit=200').then(
+    api.get<{ cases: CaseListEntry[] }>('/cases?limit=200').then(
       (page) => setCases(page.cases),
       (failure: unknown) => setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load the cases'),
     );
@@ -44,7 +44,7 @@ export function CasesScreen({ user }: { user: User }): ReactNode {
   );
 }
 
-function CaseTable({ caption, cases }: { caption: string; cases: readonly CaseView[] }): ReactNode {
+function CaseTable({ caption, cases }: { caption: string; cases: readonly CaseListEntry[] }): ReactNode {
   return (
     <table className="list">
       <caption>{caption}</caption>
@@ -55,13 +55,14 @@ function CaseTable({ caption, cases }: { caption: string; cases: readonly CaseVi
           <th scope="col">Agency</th>
           <th scope="col">Your access</th>
           <th scope="col">Status</th>
+          <th scope="col">Items</th>
           <th scope="col">Opened</th>
         </tr>
       </thead>
       <tbody>
         {cases.length === 0 && (
           <tr>
-            <td colSpan={6} className="muted">
+            <td colSpan={7} className="muted">
               No cases yet.
             </td>
           </tr>
@@ -77,6 +78,15 @@ function CaseTable({ caption, cases }: { caption: string; cases: readonly CaseVi
             <td>{kase.agency.code}</td>
             <td>{kase.access === 'contribute' ? 'Contributor' : 'Read only'}</td>
             <td>{kase.status === 'open' ? <span className="badge case-open">Open</span> : <span className="badge case-closed">Closed</span>}</td>
+            <td>
+              {kase.items.total}
+              {kase.items.compromised > 0 && (
+                <>
+                  {' '}
+                  <span className="badge bad">⚠ {kase.items.compromised} compromised</span>
+                </>
+              )}
+            </td>
             <td>{localTime(kase.createdAt)}</td>
           </tr>
         ))}
