@@ -89,7 +89,13 @@ const INSERT_GROUP = prepared(
    UPDATE ledger_state SET tree_size = $12, root_hash = $13, frontier = $14, updated_at = $15 WHERE id = 1`,
 );
 const GROUP_KEY = 'custosLedgerGroup';
-const MAX_GROUP = 256;
+/**
+ * Callers per group. Each unit that writes runs in a subtransaction (its savepoint), and PostgreSQL
+ * keeps at most 64 subtransaction ids per backend in shared memory; beyond that every other
+ * session's snapshot must look them up on disk (a known cliff). 60 units, plus the batch's
+ * savepoint, stay under it.
+ */
+const MAX_GROUP = 60;
 
 /**
  * The only writer of the ledger tables. A custody change and its entries commit or roll back
@@ -267,23 +273,22 @@ export class LedgerService {
   private async insertGroup(em: EntityManager, group: GroupState): Promise<void> {
     const { entries, nodes } = group;
     await queryPrepared(em, INSERT_GROUP, [
-        entries.map((a) => a.index),
-        entries.map((a) => a.bytes),
-        entries.map((a) => a.leafHash),
-        entries.map((a) => a.entry.type),
-        entries.map((a) => a.entry.subject.type),
-        entries.map((a) => a.entry.subject.id),
-        entries.map((a) => a.entry.case?.id ?? null),
-        entries.map(() => group.recordedAt),
-        nodes.map((n) => n.level),
-        nodes.map((n) => n.index),
-        nodes.map((n) => n.hash),
-        group.size,
-        rootFromFrontier(group.frontier),
-        group.frontier,
-        group.recordedAt,
-      ],
-    );
+      entries.map((a) => a.index),
+      entries.map((a) => a.bytes),
+      entries.map((a) => a.leafHash),
+      entries.map((a) => a.entry.type),
+      entries.map((a) => a.entry.subject.type),
+      entries.map((a) => a.entry.subject.id),
+      entries.map((a) => a.entry.case?.id ?? null),
+      entries.map(() => group.recordedAt),
+      nodes.map((n) => n.level),
+      nodes.map((n) => n.index),
+      nodes.map((n) => n.hash),
+      group.size,
+      rootFromFrontier(group.frontier),
+      group.frontier,
+      group.recordedAt,
+    ]);
   }
 
   async append(em: EntityManager, ctx: RequestContext, event: LedgerEvent): Promise<AppendedEntry> {
