@@ -90,27 +90,68 @@ describe('database outage during a write load', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('answers 503 problem+json while PostgreSQL is down, is not ready, and recovers by itself with nothing lost', async () => {
-    service = startService(deployment, postgres.appUrl);
-    const url = await service.listening;
+  /** 16 clients recording verifications on `url` until `stop()`; `acknowledgedSoFar()` counts the 201s. */
+  const writeLoad = async (url: string, answerBoundMs: number) => {
     const scene = await buildScene(pool, url, 8);
     const token = await loginOver(url, scene.officer);
-
-    let stopLoad!: () => void;
+    let stop!: () => void;
     let acknowledgedSoFar = 0;
     const load = verificationLoad({
       urls: () => [url],
       token,
       itemIds: scene.itemIds,
       clients: 16,
-      stop: new Promise<void>((done) => (stopLoad = done)),
-      timeoutMs: ANSWER_BOUND_MS + 4_000,
+      stop: new Promise<void>((done) => (stop = done)),
+      timeoutMs: answerBoundMs + 8_000,
       pauseOnFailureMs: 50,
       onAcknowledged: (count) => (acknowledgedSoFar = count),
     });
+    return { scene, token, load, stop, acknowledgedSoFar: () => acknowledgedSoFar };
+  };
+
+  /**
+   * Once PostgreSQL is back: ready again within seconds and 30 more writes acknowledged, with no
+   * restart; then every answer of the load was a 201 or a 503 database_unavailable problem within
+   * the bound, nothing acknowledged is missing, nothing is half-written, and the ledger verifies.
+   */
+  const expectRecoveryWithNothingLost = async (url: string, run: Awaited<ReturnType<typeof writeLoad>>, answerBoundMs: number): Promise<Record<number, number>> => {
+    const backAt = Date.now();
+    let readyAgain = await call(url, 'GET', '/health/ready');
+    while (readyAgain.status !== 200 && Date.now() - backAt < 20_000) {
+      await sleep(200);
+      readyAgain = await call(url, 'GET', '/health/ready');
+    }
+    expect(readyAgain.status).toBe(200);
+    const acknowledgedWhenBack = run.acknowledgedSoFar();
+    for (let waited = 0; waited < 20_000 && run.acknowledgedSoFar() < acknowledgedWhenBack + 30; waited += 100) await sleep(100);
+    run.stop();
+    const { results, acknowledged } = await run.load;
+    expect(service!.child.exitCode).toBeNull();
+
+    const counts = statusCounts(results);
+    expect(Object.keys(counts).sort()).toEqual(['201', '503']);
+    for (const result of results.filter((r) => r.status === 503)) {
+      expect(result.contentType).toMatch(/^application\/problem\+json/);
+      expect(result.body).toMatchObject({ status: 503, code: 'database_unavailable', type: '/problems/database-unavailable' });
+      expect(JSON.stringify(result.body)).not.toMatch(/ECONNREFUSED|timeout|at .*\.js:\d+|SELECT|INSERT/i);
+    }
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(answerBoundMs);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(acknowledgedWhenBack + 30);
+
+    expect(await missingAcknowledged(pool, acknowledged)).toEqual([]);
+    expect(await halfWritten(pool)).toEqual({ rowsWithoutEntry: 0, entriesWithoutRows: 0, gaps: 0 });
+    const { rows } = await pool.query<{ size: number }>('SELECT tree_size::int AS size FROM ledger_state');
+    expect(await verify(postgres.appUrl, deployment)).toMatchObject({ ok: true, treeSize: rows[0].size });
+    return counts;
+  };
+
+  it('answers 503 problem+json while PostgreSQL is down, is not ready, and recovers by itself with nothing lost', async () => {
+    service = startService(deployment, postgres.appUrl);
+    const url = await service.listening;
+    const run = await writeLoad(url, ANSWER_BOUND_MS);
 
     await sleep(1_500);
-    const acknowledgedBeforeOutage = acknowledgedSoFar;
+    expect(run.acknowledgedSoFar()).toBeGreaterThan(0);
     await postgres.stopCluster();
 
     // While it is down: the API and readiness answer 503, fast; liveness stays up.
@@ -119,47 +160,20 @@ describe('database outage during a write load', () => {
     expect(ready).toMatchObject({ status: 503, body: { code: 'not_ready' } });
     expect(ready.contentType).toMatch(/^application\/problem\+json/);
     expect((await call(url, 'GET', '/health')).status).toBe(200);
-    const read = await call(url, 'GET', `/api/v1/items/${scene.itemIds[0]}`, { token, timeoutMs: ANSWER_BOUND_MS });
+    const read = await call(url, 'GET', `/api/v1/items/${run.scene.itemIds[0]}`, { token: run.token, timeoutMs: ANSWER_BOUND_MS });
     expect(read).toMatchObject({ status: 503, body: { code: 'database_unavailable', status: 503 } });
-    const login = await call(url, 'POST', '/api/v1/auth/login', { body: { username: scene.examiner.username, password: scene.examiner.password }, timeoutMs: ANSWER_BOUND_MS });
+    const login = await call(url, 'POST', '/api/v1/auth/login', {
+      body: { username: run.scene.examiner.username, password: run.scene.examiner.password },
+      timeoutMs: ANSWER_BOUND_MS,
+    });
     expect(login).toMatchObject({ status: 503, body: { code: 'database_unavailable' } });
 
     await postgres.startCluster();
-    const upAgain = Date.now();
-    // Recovers by itself: ready again within seconds, with no restart of the service.
-    let readyAgain = await call(url, 'GET', '/health/ready');
-    while (readyAgain.status !== 200 && Date.now() - upAgain < 20_000) {
-      await sleep(200);
-      readyAgain = await call(url, 'GET', '/health/ready');
-    }
-    expect(readyAgain.status).toBe(200);
-    // And writes succeed again: fresh acknowledgements arrive.
-    const acknowledgedAtRestart = acknowledgedSoFar;
-    for (let waited = 0; waited < 20_000 && acknowledgedSoFar < acknowledgedAtRestart + 30; waited += 100) await sleep(100);
-    stopLoad();
-    const { results, acknowledged } = await load;
-    expect(service.child.exitCode).toBeNull();
-
-    // Every answer was a success or a 503 problem with Retry-After; none took longer than the bound.
-    const counts = statusCounts(results);
-    expect(Object.keys(counts).sort()).toEqual(['201', '503']);
-    for (const result of results.filter((r) => r.status === 503)) {
-      expect(result.contentType).toMatch(/^application\/problem\+json/);
-      expect(result.body).toMatchObject({ status: 503, code: 'database_unavailable', type: '/problems/database-unavailable' });
-      expect(JSON.stringify(result.body)).not.toMatch(/ECONNREFUSED|at .*\.js:\d+|SELECT|INSERT/);
-    }
-    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(ANSWER_BOUND_MS);
-    // The outage was seen (many 503s), and writes were acknowledged on both sides of it.
+    const counts = await expectRecoveryWithNothingLost(url, run, ANSWER_BOUND_MS);
+    // The outage was seen: many 503s.
     expect(counts[503]).toBeGreaterThan(20);
-    expect(acknowledgedBeforeOutage).toBeGreaterThan(0);
-    expect(acknowledged.length).toBeGreaterThanOrEqual(acknowledgedAtRestart + 30);
-
-    // Nothing acknowledged is lost, nothing is half-written, and the ledger verifies.
-    expect(await missingAcknowledged(pool, acknowledged)).toEqual([]);
-    expect(await halfWritten(pool)).toEqual({ rowsWithoutEntry: 0, entriesWithoutRows: 0, gaps: 0 });
-    const { rows } = await pool.query<{ size: number }>('SELECT tree_size::int AS size FROM ledger_state');
-    expect(await verify(postgres.appUrl, deployment)).toMatchObject({ ok: true, treeSize: rows[0].size });
   });
+
   it('answers 503 within a bounded time while PostgreSQL hangs (no answer at all), and recovers by itself with nothing lost', async () => {
     await stopService(service);
     service = startService(deployment, postgres.appUrl, {
@@ -167,32 +181,17 @@ describe('database outage during a write load', () => {
       DATABASE_QUERY_TIMEOUT_MS: String(HUNG_QUERY_TIMEOUT_MS),
     });
     const url = await service.listening;
-    const scene = await buildScene(pool, url, 8);
-    const token = await loginOver(url, scene.officer);
-
-    let stopLoad!: () => void;
-    let acknowledgedSoFar = 0;
-    const load = verificationLoad({
-      urls: () => [url],
-      token,
-      itemIds: scene.itemIds,
-      clients: 16,
-      stop: new Promise<void>((done) => (stopLoad = done)),
-      timeoutMs: HUNG_ANSWER_BOUND_MS + 8_000,
-      pauseOnFailureMs: 50,
-      onAcknowledged: (count) => (acknowledgedSoFar = count),
-    });
+    const run = await writeLoad(url, HUNG_ANSWER_BOUND_MS);
 
     await sleep(1_500);
-    const acknowledgedBeforeHang = acknowledgedSoFar;
-    expect(acknowledgedBeforeHang).toBeGreaterThan(0);
+    expect(run.acknowledgedSoFar()).toBeGreaterThan(0);
     signalCluster(dataDir, 'SIGSTOP');
     frozen = true;
 
     // While it hangs: a read gets 503 database_unavailable, not a wait without end; liveness stays up.
     await sleep(1_000);
     const started = Date.now();
-    const read = await call(url, 'GET', `/api/v1/items/${scene.itemIds[0]}`, { token, timeoutMs: HUNG_ANSWER_BOUND_MS + 8_000 });
+    const read = await call(url, 'GET', `/api/v1/items/${run.scene.itemIds[0]}`, { token: run.token, timeoutMs: HUNG_ANSWER_BOUND_MS + 8_000 });
     expect(read).toMatchObject({ status: 503, body: { code: 'database_unavailable' } });
     expect(Date.now() - started).toBeLessThan(HUNG_ANSWER_BOUND_MS);
     expect((await call(url, 'GET', '/health')).status).toBe(200);
@@ -200,35 +199,8 @@ describe('database outage during a write load', () => {
 
     signalCluster(dataDir, 'SIGCONT');
     frozen = false;
-    const resumed = Date.now();
-    let readyAgain = await call(url, 'GET', '/health/ready');
-    while (readyAgain.status !== 200 && Date.now() - resumed < 20_000) {
-      await sleep(200);
-      readyAgain = await call(url, 'GET', '/health/ready');
-    }
-    expect(readyAgain.status).toBe(200);
-    const acknowledgedAtResume = acknowledgedSoFar;
-    for (let waited = 0; waited < 20_000 && acknowledgedSoFar < acknowledgedAtResume + 30; waited += 100) await sleep(100);
-    stopLoad();
-    const { results, acknowledged } = await load;
-    expect(service.child.exitCode).toBeNull();
-
-    // Every answer was a success or a 503 problem, each within the bound; the hang was seen.
-    const counts = statusCounts(results);
-    expect(Object.keys(counts).sort()).toEqual(['201', '503']);
-    for (const result of results.filter((r) => r.status === 503)) {
-      expect(result.body).toMatchObject({ status: 503, code: 'database_unavailable' });
-      expect(JSON.stringify(result.body)).not.toMatch(/timeout|at .*\.js:\d+|SELECT|INSERT/i);
-    }
-    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(HUNG_ANSWER_BOUND_MS);
-    // (Requests still waiting for a connection when the server wakes up are served: 201.)
+    const counts = await expectRecoveryWithNothingLost(url, run, HUNG_ANSWER_BOUND_MS);
+    // The hang was seen (requests still waiting for a connection when the server wakes up are served: 201).
     expect(counts[503]).toBeGreaterThan(0);
-    expect(acknowledged.length).toBeGreaterThanOrEqual(acknowledgedAtResume + 30);
-
-    // Nothing acknowledged is lost, nothing is half-written, and the ledger verifies.
-    expect(await missingAcknowledged(pool, acknowledged)).toEqual([]);
-    expect(await halfWritten(pool)).toEqual({ rowsWithoutEntry: 0, entriesWithoutRows: 0, gaps: 0 });
-    const { rows } = await pool.query<{ size: number }>('SELECT tree_size::int AS size FROM ledger_state');
-    expect(await verify(postgres.appUrl, deployment)).toMatchObject({ ok: true, treeSize: rows[0].size });
   });
 });
