@@ -1,9 +1,20 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { Children, isValidElement, useEffect, useId, useRef, type ReactNode } from 'react';
 import { fieldMessages, plainWords, unplacedProblem } from './api';
 import type { Check } from './evidence';
 import type { Problem } from './types';
 
-/** A labelled input with its hint, its live check and the API's messages right under it. */
+/** Whether the rendered control (or one inside a fragment around it, e.g. an input and its datalist) is `required`. */
+function requiresInput(node: ReactNode): boolean {
+  if (!isValidElement<{ required?: unknown; children?: ReactNode }>(node)) return false;
+  if (node.props.required === true) return true;
+  return Children.toArray(node.props.children).some(requiresInput);
+}
+
+/**
+ * A labelled input with its hint, its live check and the API's messages right under it. A control
+ * rendered `required` gets a visible "required" next to its label, outside it: screen readers hear the attribute, and the
+ * label's text stays the field's name.
+ */
 export function Field(props: {
   label: ReactNode;
   name?: string;
@@ -18,10 +29,20 @@ export function Field(props: {
   const errors = [...(props.messages ?? []), ...(props.name === undefined ? [] : fieldMessages(props.problem ?? null, props.name))];
   const described = [props.hint ? `${id}-hint` : '', props.check ? `${id}-check` : '', errors.length > 0 ? `${id}-error` : ''].filter(Boolean).join(' ');
   const invalid = errors.length > 0 || props.check?.ok === false;
+  const control = props.children({ id, 'aria-invalid': invalid, 'aria-describedby': described || undefined, name: props.name });
   return (
     <div className={`field${props.wide ? ' wide' : ''}${invalid ? ' invalid' : ''}`}>
-      <label htmlFor={id}>{props.label}</label>
-      {props.children({ id, 'aria-invalid': invalid, 'aria-describedby': described || undefined, name: props.name })}
+      {requiresInput(control) ? (
+        <div className="label-row">
+          <label htmlFor={id}>{props.label}</label>{' '}
+          <span className="required" aria-hidden="true">
+            required
+          </span>
+        </div>
+      ) : (
+        <label htmlFor={id}>{props.label}</label>
+      )}
+      {control}
       {props.hint && (
         <small id={`${id}-hint`} className="hint">
           {props.hint}

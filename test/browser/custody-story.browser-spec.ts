@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { shareCase } from '../factories/case.factory.js';
@@ -175,6 +175,11 @@ describe('the web app in a browser', () => {
     await page.getByLabel('Seized from (reference, never a name)').fill('Exhibit schedule 1');
 
     const device = (n: number) => page.getByRole('group', { name: `Device ${n}` });
+    // Required fields say so next to their label (the attribute tells screen readers); optional ones say nothing.
+    const marked = (scope: Locator, label: string) => scope.locator('.field', { has: page.getByLabel(label, { exact: true }) }).locator('.required').count();
+    await expect(marked(page.locator('form'), 'Place')).resolves.toBe(1);
+    await expect(marked(device(1), 'Description')).resolves.toBe(1);
+    await expect(marked(device(1), 'Make')).resolves.toBe(0);
     await device(1).getByLabel('Description').fill('Black smartphone, cracked screen');
     await device(1).getByLabel('Make').fill('Samsung');
     await device(1).getByLabel('Model').fill('Galaxy S21');
@@ -194,12 +199,18 @@ describe('the web app in a browser', () => {
     expect(await page.evaluate<string>(`document.activeElement.closest('fieldset').querySelector('legend').textContent + ' ' + document.activeElement.tagName`)).toBe('Device 2 SELECT');
     expect(await page.evaluate<string>('document.activeElement.labels[0].textContent')).toBe('Kind');
     await device(2).getByLabel('Kind').selectOption('hard_drive');
+    // Identifiers only where the kind has them: no IMEI or ICCID on a hard drive, an ICCID but no IMEI on a SIM card.
+    await expect(device(2).getByLabel('IMEI(s)').count()).resolves.toBe(0);
+    await expect(device(2).getByLabel('ICCID (SIM)').count()).resolves.toBe(0);
     await device(2).getByLabel('Description').fill('3.5" SATA drive from the tower PC');
     await device(2).getByLabel('Make').fill('Seagate');
     await device(2).getByLabel('Serial number').fill('ZFL0ABCD');
     await device(2).getByLabel('Seal (bag) number').fill('ES-PN-SEAL-0042118');
 
     await page.getByRole('button', { name: /Add another device/ }).click();
+    await device(3).getByLabel('Kind').selectOption('sim_card');
+    await expect(device(3).getByLabel('ICCID (SIM)').count()).resolves.toBe(1);
+    await expect(device(3).getByLabel('IMEI(s)').count()).resolves.toBe(0);
     await device(3).getByLabel('Kind').selectOption('laptop');
     await device(3).getByLabel('Description').fill('Grey laptop, sticker on lid');
     await device(3).getByLabel('Make').fill('Lenovo');
@@ -235,6 +246,7 @@ describe('the web app in a browser', () => {
     await page.getByRole('button', { name: 'Hand over selected (3)' }).click();
     await page.getByLabel(/Receiver/).fill(examiner.username);
     await page.getByLabel('Purpose').fill('Forensic acquisition at the PFA lab');
+    await expect(marked(page.locator('form'), 'Purpose')).resolves.toBe(1);
     await page.getByLabel('Your password, to sign').fill('not my password');
     await page.getByRole('button', { name: 'Sign and hand over' }).click();
     const passwordField = page.locator('.field', { has: page.getByLabel('Your password, to sign') });
@@ -349,6 +361,11 @@ describe('the web app in a browser', () => {
     const glance = page.getByRole('alert').filter({ hasText: 'Integrity problem' });
     await glance.waitFor();
     expect(await glance.textContent()).toMatch(/1 item is compromised/);
+    // Read-only access: the downloads, nothing to select, hand over or label.
+    await page.getByRole('button', { name: 'Court report (PDF)' }).waitFor();
+    await expect(page.getByRole('checkbox').count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: /Hand over selected/ }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: /Print labels/ }).count()).resolves.toBe(0);
     await screenshot('prosecutor-case');
 
     const brokenRow = page.locator('tr.row-bad');

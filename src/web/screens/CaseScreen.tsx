@@ -69,6 +69,10 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
       return next;
     });
   const labelIds = chosen.length > 0 ? chosen : items;
+  /** Read-only access offers only what it can do (downloads): labels are for those who bag evidence, hand-over for custodians. */
+  const contributes = kase.access === 'contribute';
+  const canLabel = contributes && user.roles.some((role) => role === 'officer' || role === 'clerk' || role === 'examiner');
+  const canHandOver = contributes && items.some(mine);
 
   return (
     <section>
@@ -158,9 +162,11 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
       {error && <div className="banner error">{error}</div>}
 
       <div className="toolbar" role="toolbar" aria-label="Case documents">
-        <button type="button" onClick={() => void download(`/cases/${kase.id}/labels.pdf${chosen.length > 0 ? `?items=${chosen.map((item) => item.id).join(',')}` : ''}`, 'labels.pdf')} disabled={items.length === 0}>
-          Print labels ({labelIds.length})
-        </button>
+        {canLabel && (
+          <button type="button" onClick={() => void download(`/cases/${kase.id}/labels.pdf${chosen.length > 0 ? `?items=${chosen.map((item) => item.id).join(',')}` : ''}`, 'labels.pdf')} disabled={items.length === 0}>
+            Print labels ({labelIds.length})
+          </button>
+        )}
         <button type="button" onClick={() => void download(`/cases/${kase.id}/report.pdf`, 'custody-report.pdf')}>
           Court report (PDF)
         </button>
@@ -173,7 +179,7 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
         <button type="button" onClick={() => void download(`/cases/${kase.id}/custody.csv`, 'custody.csv')}>
           Custody CSV
         </button>
-        {items.some(mine) && (
+        {canHandOver && (
           <button type="button" className="primary" disabled={chosen.length === 0 || !chosen.every(mine)} onClick={() => setHandingOver(true)}>
             Hand over selected ({chosen.length})
           </button>
@@ -196,9 +202,11 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
       )}
 
       <ItemTable
-        caption={items.some(mine) ? 'Items — select items to print their labels or hand them over' : 'Items — select items to print their labels'} items={items}
+        caption={canHandOver ? (canLabel ? 'Items — select items to print their labels or hand them over' : 'Items — select items to hand them over') : canLabel ? 'Items — select items to print their labels' : 'Items'}
+        items={items}
         selected={selected}
-        onToggle={toggle}
+        onToggle={canLabel || canHandOver ? toggle : undefined}
+        selectable={canLabel ? undefined : mine}
         empty={canSeize ? 'No items yet: Register seizure adds the devices you seized.' : 'No items yet.'}
       />
 

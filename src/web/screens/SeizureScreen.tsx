@@ -35,6 +35,14 @@ const emptyDevice = (kind = 'mobile_phone'): Device => ({
   condition: '',
 });
 
+/**
+ * Kinds that carry a cellular identifier. The server accepts IMEIs and an ICCID on any kind; the form
+ * asks for them only where a device has them (a router or a tracker: "Other"). A value
+ * typed before the kind changed stays shown, so that nothing hidden is sent.
+ */
+const IMEI_KINDS: readonly string[] = ['mobile_phone', 'tablet', 'other'];
+const ICCID_KINDS: readonly string[] = ['mobile_phone', 'tablet', 'sim_card', 'other'];
+
 /** Fields shared by every device of one search: copied into each item of the request. */
 const SHARED = ['occurredAt', 'place', 'legalAuthority', 'seizedFrom', 'location'] as const;
 
@@ -183,7 +191,6 @@ export function SeizureScreen({ user, caseId }: { user: User; caseId: string }):
 
 function DeviceFields({ n, device, problem, onChange, onRemove }: { n: number; device: Device; problem: Problem | null; onChange: (change: Partial<Device>) => void; onRemove?: () => void }): ReactNode {
   const path = `items[${n}]`;
-  const phoneLike = ['mobile_phone', 'tablet', 'sim_card', 'other'].includes(device.kind);
   return (
     <fieldset className="card device" aria-labelledby={`device-${device.key}-legend`}>
       <legend id={`device-${device.key}-legend`}>Device {n + 1}</legend>
@@ -211,12 +218,12 @@ function DeviceFields({ n, device, problem, onChange, onRemove }: { n: number; d
         <Field label="Serial number" name={`${path}.serial`} problem={problem}>
           {(attributes) => <input {...attributes} value={device.serial} onChange={(event) => onChange({ serial: event.target.value })} />}
         </Field>
-        {(phoneLike || device.imeis !== '') && (
+        {(IMEI_KINDS.includes(device.kind) || device.imeis !== '') && (
           <Field label="IMEI(s)" name={`${path}.imeis`} problem={problem} check={checkImeis(device.imeis)} hint="15 digits; dual SIM: separate with a space (*#06# shows them)">
             {(attributes) => <input {...attributes} inputMode="numeric" autoComplete="off" value={device.imeis} onChange={(event) => onChange({ imeis: event.target.value })} />}
           </Field>
         )}
-        {(phoneLike || device.iccid !== '') && (
+        {(ICCID_KINDS.includes(device.kind) || device.iccid !== '') && (
           <Field label="ICCID (SIM)" name={`${path}.iccid`} problem={problem} check={checkIccid(device.iccid)} hint="19–20 digits starting 89">
             {(attributes) => <input {...attributes} inputMode="numeric" autoComplete="off" value={device.iccid} onChange={(event) => onChange({ iccid: event.target.value })} />}
           </Field>
