@@ -4,7 +4,20 @@ import { QueryRunnerAlreadyReleasedError } from 'typeorm';
  * Recognises "the database cannot be reached right now" among the errors pg and TypeORM raise,
  * so clients get 503 with Retry-After (try again) rather than 500 (something is broken).
  */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+// ERR_STREAM_*: Node's own codes for a write to a socket already closed (the server went away
+// between two statements of a transaction).
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
+]);
 // SQLSTATE: class 08 connection exception; 57P01-57P03 shutdown / cannot connect now; 53300 too many
 // connections; 57014 statement timeout and 55P03 lock timeout — the database did not get to the
 // statement in time (e.g. a lock still held by the transaction of a connection lost in a hang):
