@@ -7,6 +7,7 @@ import { bodyLimitOf } from '../../src/common/json-body.js';
 import { dataSourceOf } from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
+import { testPool } from './support.js';
 import { buildWorld, documentedWriteOperations, footprint, type WriteRoute } from './write-routes.js';
 
 // A bound, not the expected time (about a minute): a busy shared server is slower.
@@ -164,7 +165,7 @@ describe('hostile input on every write route', () => {
       databaseUrl: database.appUrl,
       env: { LOGIN_RATE_LIMIT_PER_IP: '100000', LOGIN_RATE_LIMIT_PER_ACCOUNT: '100000', LOGIN_LOCKOUT_THRESHOLD: '100' },
     });
-    admin = new pg.Pool({ connectionString: database.adminUrl, max: 2 });
+    admin = testPool(database.adminUrl);
     ({ routes } = await buildWorld(app, dataSourceOf(app)));
   });
 

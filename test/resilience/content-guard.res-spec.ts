@@ -6,6 +6,7 @@ import { MAX_ENCODED_LENGTH } from '../../src/common/json-body.js';
 import { dataSourceOf } from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
+import { testPool } from './support.js';
 import { buildWorld, footprint, type WriteRoute } from './write-routes.js';
 
 jest.setTimeout(120_000);
@@ -65,7 +66,7 @@ describe('no write route accepts evidence content', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     app = await createTestApp({ databaseUrl: database.appUrl, env: { LOGIN_RATE_LIMIT_PER_IP: '100000', LOGIN_RATE_LIMIT_PER_ACCOUNT: '100000' } });
-    admin = new pg.Pool({ connectionString: database.adminUrl, max: 2 });
+    admin = testPool(database.adminUrl);
     ({ routes } = await buildWorld(app, dataSourceOf(app)));
   });
 

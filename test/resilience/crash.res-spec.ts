@@ -23,6 +23,7 @@ import {
   verify,
   type Deployment,
   type Scene,
+  testPool,
 } from './support.js';
 
 jest.setTimeout(120_000);
@@ -44,7 +45,7 @@ describe('crash: kill -9 during a write load', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     deployment = createDeployment();
-    pool = new pg.Pool({ connectionString: database.appUrl, max: 2 });
+    pool = testPool(database.appUrl);
   });
 
   afterAll(async () => {

@@ -22,6 +22,7 @@ import {
   verificationLoad,
   verify,
   type Deployment,
+  testPool,
 } from './support.js';
 
 jest.setTimeout(150_000);
@@ -86,9 +87,7 @@ describe('database outage during a write load', () => {
     postgres = await startEmbeddedPostgres({ dataDir, logger: quiet });
     await runMigrations(postgres.ownerUrl, { info: () => undefined });
     deployment = createDeployment();
-    pool = new pg.Pool({ connectionString: postgres.appUrl, max: 2 });
-    // Idle clients of this pool see the shutdown too; they are dropped, not thrown.
-    pool.on('error', () => undefined);
+    pool = testPool(postgres.appUrl);
   });
 
   afterAll(async () => {

@@ -19,6 +19,7 @@ import {
   verify,
   type Deployment,
   type HttpResult,
+  testPool,
 } from './support.js';
 
 jest.setTimeout(150_000);
@@ -41,7 +42,7 @@ describe('several service processes on one database', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     deployment = createDeployment();
-    pool = new pg.Pool({ connectionString: database.appUrl, max: 2 });
+    pool = testPool(database.appUrl);
   });
 
   afterAll(async () => {

@@ -65,6 +65,18 @@ export async function stopService(service: ServiceProcess | undefined): Promise<
   }
 }
 
+/**
+ * A small pool of the test's own (checks as the service role, or as a superuser). `end()` resolves
+ * before the server has closed its sessions, and the database is then dropped WITH (FORCE): a
+ * session terminated that way, or by an outage the test causes, must not surface as an unhandled
+ * 'error' in whatever test runs next in the worker.
+ */
+export function testPool(connectionString: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max: 2 });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /** The factories take a DataSource; a plain pg pool answers `query` the same way. */
 export function factoryDb(pool: pg.Pool): DataSource {
   return { query: async (text: string, params?: unknown[]): Promise<unknown[]> => (await pool.query(text, params)).rows as unknown[] } as unknown as DataSource;
