@@ -140,6 +140,32 @@ export function SignatureFields(props: {
   );
 }
 
+/**
+ * A form's buttons: its submit — `primary`, `danger` for what cannot be undone, or `null` for a
+ * plain one — any others (`children`), and the button that closes the form without saving.
+ */
+export function FormActions(props: {
+  submit: ReactNode;
+  onCancel: () => void;
+  tone?: 'primary' | 'danger' | null;
+  disabled?: boolean;
+  cancel?: string;
+  children?: ReactNode;
+}): ReactNode {
+  const { submit, onCancel, tone = 'primary', disabled, cancel = 'Cancel', children } = props;
+  return (
+    <div className="actions">
+      <button type="submit" className={tone ?? undefined} disabled={disabled}>
+        {submit}
+      </button>
+      {children}
+      <button type="button" className="quiet" onClick={onCancel}>
+        {cancel}
+      </button>
+    </div>
+  );
+}
+
 export function StateBadge({ state }: { state: string }): ReactNode {
   const words: Record<string, string> = { in_custody: 'In custody', transfer_pending: 'Transfer pending', disposed: 'Disposed' };
   return <span className={`badge state-${state}`}>{words[state] ?? state}</span>;

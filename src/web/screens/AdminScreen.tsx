@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from
 import { ApiProblem, api, plainWords } from '../api';
 import { localNow, localOffset, localTime, withLocalOffset } from '../evidence';
 import type { Agency, LedgerVerification, LedgerVerificationRunning, LedgerVerifications, Problem, Role, User } from '../types';
-import { Field, Loading, Notice, ProblemBanner } from '../ui';
+import { Field, FormActions, Loading, Notice, ProblemBanner } from '../ui';
 // The server's own list (a dependency-free module): the filter offers exactly the events the API accepts.
 import { ACCESS_LOG_EVENTS, type AccessLogEvent } from '../../access-log/access-log-events';
 
@@ -409,14 +409,7 @@ function CreateUserForm({ user, onCreated, onCancel }: { user: User; onCreated: 
         ))}
         <FieldMessages problem={problem} field="roles" />
       </fieldset>
-      <div className="actions">
-        <button type="submit" className="primary" disabled={roles.length === 0}>
-          Create user
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Create user" disabled={roles.length === 0} onCancel={onCancel} />
     </form>
   );
 }
@@ -456,17 +449,11 @@ function ResetPasswordForm({ target, onDone, onCancel }: { target: ManagedUser; 
           {(attributes) => <input {...attributes} className="mono" required autoFocus autoComplete="off" spellCheck={false} value={password} onChange={(event) => setPassword(event.target.value)} />}
         </Field>
       </div>
-      <div className="actions">
-        <button type="submit" className="primary">
-          Set temporary password
-        </button>
+      <FormActions submit="Set temporary password" onCancel={onCancel}>
         <button type="button" className="quiet" onClick={() => setPassword(temporaryPassword())}>
           Generate another
         </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      </FormActions>
     </form>
   );
 }

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from
 import { ApiProblem, api, plainWords } from '../api';
 import { localTime } from '../evidence';
 import type { Agency, CaseView, Problem, ShareView } from '../types';
-import { Field, Notice, ProblemBanner } from '../ui';
+import { Field, FormActions, Notice, ProblemBanner } from '../ui';
 
 /**
  * What the agency that owns a case does with it besides custody (docs/custody.md "Closing a case",
@@ -194,14 +194,7 @@ export function CaseStatusPanel({ kase, onChanged, onCancel }: { kase: CaseView;
       <Field label={closing ? 'Why is it closed?' : 'Why is it reopened?'} name="reason" problem={problem} hint="For the record: it is kept in the ledger and shown in reports." wide>
         {(attributes) => <textarea {...attributes} required autoFocus rows={3} maxLength={1000} value={reason} onChange={(event) => setReason(event.target.value)} />}
       </Field>
-      <div className="actions">
-        <button type="submit" className={closing ? 'danger' : 'primary'}>
-          {closing ? 'Close the case' : 'Reopen the case'}
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit={closing ? 'Close the case' : 'Reopen the case'} tone={closing ? 'danger' : 'primary'} onCancel={onCancel} />
     </form>
   );
 }

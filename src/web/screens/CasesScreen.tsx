@@ -4,7 +4,7 @@ import { ApiProblem, api, plainWords } from '../api';
 import { localTime } from '../evidence';
 import { navigate } from '../router';
 import type { CaseListEntry, CaseView, Problem, User } from '../types';
-import { Field, Loading, ProblemBanner } from '../ui';
+import { Field, FormActions, Loading, ProblemBanner } from '../ui';
 
 export function CasesScreen({ user }: { user: User }): ReactNode {
   const [cases, setCases] = useState<CaseListEntry[] | null>(null);
@@ -131,14 +131,7 @@ function NewCase({ onCancel }: { onCancel: () => void }): ReactNode {
           {(attributes) => <textarea {...attributes} rows={2} value={authority} onChange={(event) => setAuthority(event.target.value)} />}
         </Field>
       </div>
-      <div className="actions">
-        <button type="submit" className="primary">
-          Open case
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Open case" onCancel={onCancel} />
     </form>
   );
 }

@@ -2,7 +2,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { ApiProblem, api } from '../api';
 import { humanize, localTime, withLocalOffset } from '../evidence';
 import type { ItemView, Problem, User } from '../types';
-import { Field, HashResult, ProblemBanner, SignatureFields } from '../ui';
+import { Field, FormActions, HashResult, ProblemBanner, SignatureFields } from '../ui';
 
 interface ImportPreview {
   readonly formatLabel: string;
@@ -102,12 +102,7 @@ export function ImportLogForm({ user, item, onDone, onCancel }: { user: User; it
       <Field label="Computed at, if the log prints no time" name="occurredAt" problem={problem} hint="sha256sum and hashdeep lists print none">
         {(attributes) => <input {...attributes} type="datetime-local" value={occurredAt} onChange={(event) => setOccurredAt(event.target.value)} />}
       </Field>
-      <div className="actions">
-        <button type="submit">Read the log</button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Read the log" tone={null} onCancel={onCancel} />
       {preview !== null && (
         <section aria-label="What would be recorded">
           <h3>

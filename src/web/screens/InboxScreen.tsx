@@ -4,7 +4,7 @@ import { ApiProblem, api, plainWords } from '../api';
 import { checkHashValue, count, humanize, localTime } from '../evidence';
 import type { Problem, TransferView, User } from '../types';
 import { HASH_ALGORITHMS } from '../types';
-import { Field, Loading, Notice, ProblemBanner, SignatureFields } from '../ui';
+import { Field, FormActions, Loading, Notice, ProblemBanner, SignatureFields } from '../ui';
 
 /** Transfers waiting for my signature (incoming) and the ones I sent that are not yet accepted. */
 export function InboxScreen({ user }: { user: User }): ReactNode {
@@ -251,14 +251,7 @@ function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfe
         onPassword={setPassword}
         problem={problem}
       />
-      <div className="actions">
-        <button type="submit" className={rejecting ? 'danger' : 'primary'} disabled={busy}>
-          {rejecting ? 'Sign and reject' : 'Sign and accept'}
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Not now
-        </button>
-      </div>
+      <FormActions submit={rejecting ? 'Sign and reject' : 'Sign and accept'} tone={rejecting ? 'danger' : 'primary'} disabled={busy} cancel="Not now" onCancel={onCancel} />
     </form>
   );
 }

@@ -4,7 +4,7 @@ import { ApiProblem, api, plainWords } from '../api';
 import { checkHashValue, humanize, localNow, localTime, localTimeHint, placeTime, withLocalOffset } from '../evidence';
 import type { HashRecord, HistoryEvent, ItemView, Problem, User } from '../types';
 import { HASH_ALGORITHMS } from '../types';
-import { Field, HashResult, IntegrityBadge, Loading, Notice, ProblemBanner, SignatureFields, StateBadge } from '../ui';
+import { Field, FormActions, HashResult, IntegrityBadge, Loading, Notice, ProblemBanner, SignatureFields, StateBadge } from '../ui';
 import { TransferPanel } from './TransferPanel';
 
 // Few examiners import acquisition logs: that form (with its preview) loads on first use.
@@ -422,14 +422,7 @@ function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: 
         problem={problem}
         optional={!isReference}
       />
-      <div className="actions">
-        <button type="submit" className="primary">
-          {isReference ? 'Sign and save hashes' : 'Save hashes'}
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit={isReference ? 'Sign and save hashes' : 'Save hashes'} onCancel={onCancel} />
     </form>
   );
 }
@@ -460,14 +453,7 @@ function MoveForm({ item, onDone, onCancel }: { item: ItemView; onDone: (message
           {(attributes) => <input {...attributes} value={reason} onChange={(event) => setReason(event.target.value)} />}
         </Field>
       </div>
-      <div className="actions">
-        <button type="submit" className="primary">
-          Record the move
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Record the move" onCancel={onCancel} />
     </form>
   );
 }
@@ -558,14 +544,7 @@ function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemV
         </div>
       </fieldset>
       <SignatureFields who={user.displayName} meaning="disposed" statement="I disposed of this item as stated, under the order given." password={password} onPassword={setPassword} problem={problem} />
-      <div className="actions">
-        <button type="submit" className="danger">
-          Sign and dispose
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Sign and dispose" tone="danger" onCancel={onCancel} />
     </form>
   );
 }
@@ -652,14 +631,7 @@ function DeriveForm({ user, item, onDone, onCancel }: { user: User; item: ItemVi
         </Field>
       </div>
       <SignatureFields who={user.displayName} meaning="acquired" statement="I made this image and computed its hash, which becomes its reference." password={password} onPassword={setPassword} problem={problem} />
-      <div className="actions">
-        <button type="submit" className="primary">
-          Sign and register
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Sign and register" onCancel={onCancel} />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiProblem, api } from '../api';
 import type { ItemView, Party, Problem, TransferView, User } from '../types';
-import { Field, ProblemBanner, SignatureFields } from '../ui';
+import { Field, FormActions, ProblemBanner, SignatureFields } from '../ui';
 
 /** Everyone in `lists` but me, once each, by name: the people a receiver is usually chosen from. */
 function receivers(user: User, ...lists: ReadonlyArray<readonly Party[]>): Party[] {
@@ -101,14 +101,7 @@ export function TransferPanel({
         onPassword={setPassword}
         problem={problem}
       />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          Sign and hand over
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Sign and hand over" disabled={busy} onCancel={onCancel} />
     </form>
   );
 }
