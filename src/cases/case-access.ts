@@ -9,14 +9,14 @@ export interface CaseRelation {
   readonly share: CaseAccess | null;
 }
 
-/** Roles that hold custody (DESIGN §1): they work on the cases of their agency and those shared with them. */
+/** Roles that hold custody (docs/design.md §1): they work on the cases of their agency and those shared with them. */
 export const CASE_WORKER_ROLES: readonly Role[] = ['officer', 'clerk', 'examiner', 'prosecutor'];
 
 /**
  * The case access model (docs/access-control.md, ADR 0013), as a pure function:
  * - custody roles: contribute on their agency's cases; on a shared case, what the share grants;
  * - auditors: read on their agency's cases and on cases shared with them, never more;
- * - administrators: nothing (DESIGN §1: they manage accounts, they see no custody).
+ * - administrators: nothing (docs/design.md §1: they manage accounts, they see no custody).
  */
 export function caseAccessFor(roles: readonly Role[], relation: CaseRelation): CaseAccess | null {
   const worker = roles.some((role) => CASE_WORKER_ROLES.includes(role));

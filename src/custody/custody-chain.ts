@@ -112,7 +112,7 @@ export function isCustodyEvent(type: string): boolean {
   return CUSTODY_TYPES.has(type);
 }
 
-/** Meanings each custody event must be signed with, by whom (DESIGN §3). */
+/** Meanings each custody event must be signed with, by whom (docs/design.md §3). */
 function requireSignature(entry: CustodyEntry, signerId: string, meaning: string): void {
   const found = (entry.signatures ?? []).some((signature) => signature.signerId === signerId && signature.meaning === meaning);
   if (!found) throw new CustodyChainError(entry.index, `${entry.type} lacks the "${meaning}" signature of ${signerId}`);

@@ -152,7 +152,7 @@ export type HashRecordedData = {
   readonly tool: { readonly name: string; readonly version: string | null } | null;
   readonly occurredAt: string;
   readonly values: readonly (HashValue | ComparedHashValue)[];
-  /** A reference without an algorithm of at least 256 bits (DESIGN §2). */
+  /** A reference without an algorithm of at least 256 bits (docs/design.md §2). */
   readonly weak?: boolean;
   /** Present when the values were imported from a tool's log (docs/hash-import.md); the log itself is not kept. */
   readonly source?: HashRecordSource;

@@ -92,7 +92,7 @@ export class CustodyRecords {
   }
 
   /**
-   * Checks the password for a signed act before its unit of work (DESIGN §3). Each act has one
+   * Checks the password for a signed act before its unit of work (docs/design.md §3). Each act has one
    * meaning; a signature stating another is refused rather than silently recorded.
    */
   async authenticate(ctx: RequestContext, signature: SignatureDto | undefined, meaning: SignatureMeaning, field = 'signature'): Promise<Signer> {

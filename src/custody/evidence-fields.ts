@@ -80,7 +80,7 @@ export function normaliseHashValue(algorithm: string, value: string): string | u
   return hex.length === HASH_HEX_LENGTH[algorithm] && /^[0-9a-f]+$/.test(hex) ? hex : undefined;
 }
 
-/** At least 256 bits (DESIGN §2): MD5 and SHA-1 have practical collisions; a reference needs more. */
+/** At least 256 bits (docs/design.md §2): MD5 and SHA-1 have practical collisions; a reference needs more. */
 export function isStrongHashAlgorithm(algorithm: string): boolean {
   return isHashAlgorithm(algorithm) && HASH_HEX_LENGTH[algorithm] * 4 >= 256;
 }

@@ -24,7 +24,7 @@ export interface HashRecordView {
   /** The first record of a target is its reference; later ones are verifications compared with it. */
   readonly role: 'reference' | 'verification';
   readonly result: HashResult | null;
-  /** A reference with no algorithm of at least 256 bits (DESIGN §2). */
+  /** A reference with no algorithm of at least 256 bits (docs/design.md §2). */
   readonly weak: boolean;
   readonly referenceId: string | null;
   readonly tool: string | null;
@@ -139,7 +139,7 @@ export function normaliseHashes(values: ReadonlyArray<HashValueDto & { target?: 
   });
 }
 
-/** A verification against the target's reference, algorithm by algorithm (DESIGN §2). */
+/** A verification against the target's reference, algorithm by algorithm (docs/design.md §2). */
 export function compareWithReference(values: ReadonlyArray<{ algorithm: string; value: string }>, references: readonly ReferenceHash[]): ComparedHash[] {
   return values.map(({ algorithm, value }) => {
     const reference = references.find((ref) => ref.algorithm === algorithm);
@@ -217,7 +217,7 @@ const LOCK_ITEM_VERSIONS = prepared(`SELECT id, last_event_idx::text AS version 
 const MARK_COMPROMISED = prepared(`UPDATE item SET integrity = 'compromised' WHERE id = ANY($1::uuid[])`);
 
 /**
- * Hash records (DESIGN §2): the first record of a target is its reference, signed `acquired`;
+ * Hash records (docs/design.md §2): the first record of a target is its reference, signed `acquired`;
  * every later one is a verification compared algorithm by algorithm, optionally signed `verified`.
  * A mismatch marks the item compromised, for good.
  */

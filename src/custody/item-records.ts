@@ -131,7 +131,7 @@ export function itemView(row: ItemRow): ItemView {
   };
 }
 
-/** A person as custody records name them (DESIGN §4: nothing beyond custodians' names). */
+/** A person as custody records name them (docs/design.md §4: nothing beyond custodians' names). */
 export function partyOf(user: Pick<UserRow, 'id' | 'username' | 'display_name' | 'agency_code'>): PartyRef {
   return { id: user.id, username: user.username, displayName: user.display_name, agency: user.agency_code };
 }

@@ -415,7 +415,7 @@ export class ItemsService {
   }
 
   /**
-   * A correction: a new entry naming the entry it corrects and why (DESIGN §2). What was seized can
+   * A correction: a new entry naming the entry it corrects and why (docs/design.md §2). What was seized can
    * be corrected on its registration entry, a location on its storage-move entry; the item's view
    * shows the corrected value, its history both.
    */

@@ -126,7 +126,7 @@ function transferView(row: TransferRow, items: readonly TransferItemRow[]): Tran
 }
 
 /**
- * Two-party transfers (DESIGN §2–3): the custodian releases (signed), the named receiver accepts
+ * Two-party transfers (docs/design.md §2–3): the custodian releases (signed), the named receiver accepts
  * (signed, seal state per item, optional re-verification hashes) or rejects (signed); the releaser
  * may cancel while pending. Custody moves only on acceptance; an item is in at most one pending
  * transfer (checked under the item's row lock, and by a unique index).

@@ -94,7 +94,7 @@ export function demoHashes(label: string, algorithms: readonly DemoHashAlgorithm
 }
 
 // ---------------------------------------------------------------------------------------------
-// Times: in the past, in the local time of the place, with its UTC offset (DESIGN §2)
+// Times: in the past, in the local time of the place, with its UTC offset (docs/design.md §2)
 
 export const ZONES = {
   madrid: 'Europe/Madrid',

@@ -125,7 +125,7 @@ async function seedIdentities(appUrl: string): Promise<Seeded> {
           roles: [spec.role],
           platformAdmin,
           password,
-          // Demo users sign from their first login (DESIGN §3 refuses signatures with a password set by someone else).
+          // Demo users sign from their first login (docs/design.md §3 refuses signatures with a password set by someone else).
           mustChangePassword: false,
         });
         await accessLog.record(ctx, { event: 'user.create', outcome: 'success', subject: userSubject(user), details: { via: 'custos demo', roles: [spec.role], platformAdmin } }, em);

@@ -237,7 +237,7 @@ class CaseUcoMapper {
     });
   }
 
-  /** A custodian, signer or witness: the name only (DESIGN §4), and the agency they acted for. */
+  /** A custodian, signer or witness: the name only (docs/design.md §4), and the agency they acted for. */
   private person(party: { id: string; displayName: string; agency: string | null }): string {
     const id = this.graph.add({ '@id': `kb:person-${party.id}`, '@type': 'uco-identity:Person', 'uco-core:name': party.displayName });
     if (party.agency !== null) {

@@ -27,7 +27,7 @@ export interface ImportPreview {
   readonly warnings: readonly ImportWarning[];
   /**
    * The examiner the log names, shown to the importer but not recorded: ledger entries keep no
-   * personal data beyond custodians' names (DESIGN §4), and the log's SHA-256 in `source` lets
+   * personal data beyond custodians' names (docs/design.md §4), and the log's SHA-256 in `source` lets
    * anyone holding the log read it there.
    */
   readonly examiner: string | null;

@@ -3,7 +3,7 @@ import type { EntryActor } from './core/entry.js';
 
 /**
  * The actor of a ledger entry: who did it and under which of their roles. Only custodians' names
- * enter the ledger (DESIGN.md §4); `null` is the system itself.
+ * enter the ledger (docs/design.md §4); `null` is the system itself.
  */
 export function entryActor(ctx: RequestContext, role: Role | null): EntryActor | null {
   const actor = ctx.actor;

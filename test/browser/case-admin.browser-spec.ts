@@ -184,7 +184,7 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Custody timeline' }).waitFor();
     await page.getByRole('button', { name: 'Import hashes from a log…' }).click();
-    await page.getByLabel('Log text').fill(readFileSync('../shared/fixtures/forensic-logs/ftk-imager-EV-07.E01.txt', 'utf8'));
+    await page.getByLabel('Log text').fill(readFileSync('test/fixtures/forensic-logs/ftk-imager-EV-07.E01.txt', 'utf8'));
     await page.getByRole('button', { name: 'Read the log' }).click();
     const preview = page.getByRole('region', { name: 'What would be recorded' });
     await preview.getByRole('heading', { name: /^FTK Imager log: the reference of/ }).waitFor();

@@ -5,7 +5,7 @@ import { bearer, createAgency, createUser, dataSourceOf, login, type Session } f
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, sql, type TestDatabase } from '../utils/test-database.js';
 
-// Every state change is a ledger entry written in the same transaction (DESIGN.md §4): cases too.
+// Every state change is a ledger entry written in the same transaction (docs/design.md §4): cases too.
 describe('case events in the ledger', () => {
   let database: TestDatabase;
   let app: NestExpressApplication;

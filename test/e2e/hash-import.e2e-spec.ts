@@ -19,8 +19,7 @@ import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
 const OURS = join(process.cwd(), 'test', 'fixtures', 'forensic-logs');
-const SHARED = join(process.cwd(), '..', 'shared', 'fixtures', 'forensic-logs');
-const fixture = (name: string, dir = OURS): string => decodeLogBytes(readFileSync(join(dir, name))).text;
+const fixture = (name: string): string => decodeLogBytes(readFileSync(join(OURS, name))).text;
 
 interface ImportBody {
   dryRun: boolean;
@@ -182,9 +181,9 @@ describe('import of acquisition logs (POST /items/:id/hashes/import)', () => {
     ]);
   });
 
-  it('Guymager (shared sample), UFED, hashdeep and sha256sum import with their values, times and targets', async () => {
+  it('Guymager, UFED, hashdeep and sha256sum import with their values, times and targets', async () => {
     const ssd = await driveAtTheLab({ seizedFrom: 'EV-08', serial: 'S3Z1NB0K123456A' });
-    const guymager = (await importLog(examiner, ssd.id, { text: fixture('guymager-EV-08.info', SHARED), confirm: ['time_zone_assumed', 'case_number_mismatch'], signature: signature('acquired') }).expect(201))
+    const guymager = (await importLog(examiner, ssd.id, { text: fixture('guymager-EV-08.info'), confirm: ['time_zone_assumed', 'case_number_mismatch'], signature: signature('acquired') }).expect(201))
       .body as ImportBody;
     expect(guymager.import.warnings.map((w) => w.code)).toEqual(['case_number_mismatch', 'time_zone_assumed']);
     expect(guymager.records!.map((r) => [r.algorithm, r.value, r.occurredAt])).toEqual([
@@ -214,7 +213,7 @@ describe('import of acquisition logs (POST /items/:id/hashes/import)', () => {
     expect(second.records!.map((r) => [r.target, r.value])).toEqual([['ev-27.e02', '92eb5ffee6ae2fec3ad71c777531578f']]);
 
     const sum = await driveAtTheLab({ seizedFrom: 'EV-09' });
-    const plain = (await importLog(examiner, sum.id, { text: fixture('sha256sum-EV-09.txt', SHARED), target: 'image.dd', occurredAt: '2026-11-21T10:00:00+01:00', signature: signature('acquired') }).expect(201))
+    const plain = (await importLog(examiner, sum.id, { text: fixture('sha256sum-EV-09.txt'), target: 'image.dd', occurredAt: '2026-11-21T10:00:00+01:00', signature: signature('acquired') }).expect(201))
       .body as ImportBody;
     expect(plain.records!.map((r) => [r.target, r.algorithm, r.value])).toEqual([['image.dd', 'sha256', '917e7671d54b7c42b3264f75c6842df96ceae5f30fd9a2d49d9ba930bafb7afd']]);
   });
@@ -254,7 +253,7 @@ describe('import of acquisition logs (POST /items/:id/hashes/import)', () => {
     const drive = await driveAtTheLab();
     const response = await expectRefused(
       db,
-      () => api().post(`/api/v1/items/${drive.id}/hashes/import`).set(bearer(examiner)).send({ text: fixture('guymager-EV-08.info', SHARED), dryRun: true }),
+      () => api().post(`/api/v1/items/${drive.id}/hashes/import`).set(bearer(examiner)).send({ text: fixture('guymager-EV-08.info'), dryRun: true }),
       422,
       'time_zone_unknown',
       ['timeZone'],
@@ -278,7 +277,7 @@ describe('import of acquisition logs (POST /items/:id/hashes/import)', () => {
     expect((await api().get('/api/v1/auth/me').set(bearer(examiner)).expect(200)).body.timeZone).toBeNull();
 
     const drive = await driveAtTheLab({ seizedFrom: 'EV-08' }, session);
-    const dry = (await api().post(`/api/v1/items/${drive.id}/hashes/import`).set(bearer(session)).send({ text: fixture('guymager-EV-08.info', SHARED), dryRun: true }).expect(200)).body as ImportBody;
+    const dry = (await api().post(`/api/v1/items/${drive.id}/hashes/import`).set(bearer(session)).send({ text: fixture('guymager-EV-08.info'), dryRun: true }).expect(200)).body as ImportBody;
     expect(dry.import).toMatchObject({ timeZoneAssumed: 'America/Argentina/Buenos_Aires', occurredAt: '2026-03-10T11:05:12-03:00' });
     expect(dry.import.warnings.find((w) => w.code === 'time_zone_assumed')!.message).toContain('your account');
   });

@@ -66,7 +66,7 @@ describe('electronic signatures', () => {
       .set(bearer(session))
       .send({ password: FACTORY_PASSWORD, meaning: 'released', eventHash, role: 'officer', ...body });
 
-  it('re-checks the password and returns the signature record of DESIGN §3', async () => {
+  it('re-checks the password and returns the signature record of docs/design.md §3', async () => {
     const officer = await createUser(db, agency, { roles: ['officer'], displayName: 'Ana García' });
     const response = await sign(await login(app, officer), {}).expect(200);
     expect(response.body).toEqual({

@@ -68,7 +68,7 @@ function actor(user: TestUser, agency: TestAgency): EntryActor {
   return { id: user.id, username: user.username, displayName: user.displayName, agency: agency.code, role: user.roles[0] };
 }
 
-/** The event with the signatures of `signers`, each bound to its signed content (DESIGN §3). */
+/** The event with the signatures of `signers`, each bound to its signed content (docs/design.md §3). */
 function signed(event: LedgerEvent, agency: TestAgency, ...signers: Array<[TestUser, string]>): LedgerEvent {
   const hash = eventHash(event);
   const signatures: EntrySignature[] = signers.map(([user, meaning]) => ({

@@ -3,7 +3,7 @@ import { IsIn, IsString, Length } from 'class-validator';
 import { SIGNATURE_MEANINGS, type SignatureMeaning } from '../../identity/signing/signature.js';
 
 /**
- * An electronic signature as a request gives it (DESIGN §3): the signer's password entered again
+ * An electronic signature as a request gives it (docs/design.md §3): the signer's password entered again
  * now, and the meaning they state. Each act expects one meaning; another is refused.
  */
 export class SignatureDto {

@@ -3,15 +3,13 @@ import { join } from 'node:path';
 import { decodeLogBytes } from '../log-text.js';
 import { detectLogFormat, LogNotUnderstoodError, parseLog, parseLogTime, type ParsedLog } from './index.js';
 
-// The shared samples sit beside the repository; ours are in test/fixtures (several per format).
-const SHARED = join(process.cwd(), '..', 'shared', 'fixtures', 'forensic-logs');
-const OURS = join(process.cwd(), 'test', 'fixtures', 'forensic-logs');
-const read = (dir: string, name: string): string => decodeLogBytes(readFileSync(join(dir, name))).text;
+const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'forensic-logs');
+const read = (name: string): string => decodeLogBytes(readFileSync(join(FIXTURES, name))).text;
 const hashesOf = (log: ParsedLog, object = 0): Record<string, string> => Object.fromEntries(log.objects[object].hashes.map((h) => [h.algorithm, h.value]));
 
 describe('acquisition log formats', () => {
-  it('FTK Imager (shared sample): computed hashes, case fields, drive, times without zone, verified', () => {
-    const log = parseLog(read(SHARED, 'ftk-imager-EV-07.E01.txt'));
+  it('FTK Imager: computed hashes, case fields, drive, times without zone, verified', () => {
+    const log = parseLog(read('ftk-imager-EV-07.E01.txt'));
     expect(log).toMatchObject({
       format: 'ftk-imager',
       tool: 'FTK Imager',
@@ -28,7 +26,7 @@ describe('acquisition log formats', () => {
   });
 
   it('FTK Imager in Windows-1252 with CRLF and upper-case hex: decoded, values lower-cased', () => {
-    const bytes = readFileSync(join(OURS, 'ftk-imager-cp1252-crlf.txt'));
+    const bytes = readFileSync(join(FIXTURES, 'ftk-imager-cp1252-crlf.txt'));
     expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow(); // really not UTF-8
     const decoded = decodeLogBytes(bytes);
     expect(decoded.encoding).toBe('windows-1252');
@@ -42,14 +40,14 @@ describe('acquisition log formats', () => {
   });
 
   it('FTK Imager whose verification failed, with drifting capitalisation: failed, naming the line', () => {
-    const log = parseLog(read(OURS, 'ftk-imager-verification-failed.txt'));
+    const log = parseLog(read('ftk-imager-verification-failed.txt'));
     expect(log).toMatchObject({ format: 'ftk-imager', toolVersion: '3.1.1.8', caseNumber: 'OP-IMPORT-1', evidenceNumber: 'EV-21', reportedResult: 'failed' });
     expect(log.resultDetail).toMatch(/^line 22: MD5 does not match$/);
     expect(log.startedAt?.local).toBe('2026-11-19T16:00:00');
   });
 
-  it('Guymager (shared sample): acquisition hashes, verified image, ISO local times', () => {
-    const log = parseLog(read(SHARED, 'guymager-EV-08.info'));
+  it('Guymager: acquisition hashes, verified image, ISO local times', () => {
+    const log = parseLog(read('guymager-EV-08.info'));
     expect(log).toMatchObject({
       format: 'guymager',
       tool: 'Guymager',
@@ -65,14 +63,14 @@ describe('acquisition log formats', () => {
   });
 
   it('Guymager whose image verification failed: version from its section, failed with the reasons', () => {
-    const log = parseLog(read(OURS, 'guymager-verification-failed.info'));
+    const log = parseLog(read('guymager-verification-failed.info'));
     expect(log).toMatchObject({ toolVersion: '0.8.13-1', reportedResult: 'failed', device: { model: 'WDC WD10EZEX-08WN4A0', serial: 'WD-WCC6Y2NX1234' } });
     expect(log.resultDetail).toContain('SHA256 of the image differs');
     expect(log.resultDetail).toContain('Image verification FAILED');
   });
 
   it('ewfacquire: the answers of the summary, the device, the calculated hashes', () => {
-    const log = parseLog(read(OURS, 'ewfacquire-EV-23.txt'));
+    const log = parseLog(read('ewfacquire-EV-23.txt'));
     expect(log).toMatchObject({
       format: 'ewfacquire',
       tool: 'ewfacquire',
@@ -89,22 +87,22 @@ describe('acquisition log formats', () => {
   });
 
   it('ewfverify: SUCCESS is verified; FAILURE (CRLF) is failed and names the mismatching algorithm', () => {
-    const ok = parseLog(read(OURS, 'ewfverify-EV-23-success.txt'));
+    const ok = parseLog(read('ewfverify-EV-23-success.txt'));
     expect(ok).toMatchObject({ format: 'ewfverify', reportedResult: 'verified', startedAt: { local: '2026-11-20T10:00:00' }, endedAt: { local: '2026-11-20T10:03:02' } });
-    const failed = parseLog(read(OURS, 'ewfverify-EV-23-failure.txt'));
+    const failed = parseLog(read('ewfverify-EV-23-failure.txt'));
     expect(failed).toMatchObject({ format: 'ewfverify', reportedResult: 'failed' });
     expect(failed.resultDetail).toMatch(/MD5 stored in the image differs.*ewfverify: FAILURE/);
     expect(hashesOf(failed).md5).not.toBe(hashesOf(ok).md5);
   });
 
   it('ewfinfo: the digest stored in the image and the acquiry information', () => {
-    const log = parseLog(read(OURS, 'ewfinfo-EV-23.txt'));
+    const log = parseLog(read('ewfinfo-EV-23.txt'));
     expect(log).toMatchObject({ format: 'ewfinfo', examiner: 'M. Rossi', evidenceNumber: 'EV-23', startedAt: { local: '2026-11-19T14:05:11' }, device: { serial: '60A44C3FACC3F0B0A9A1A6E2' } });
-    expect(hashesOf(log)).toEqual(Object.fromEntries(Object.entries(hashesOf(parseLog(read(OURS, 'ewfacquire-EV-23.txt')))).filter(([a]) => a !== 'sha256')));
+    expect(hashesOf(log)).toEqual(Object.fromEntries(Object.entries(hashesOf(parseLog(read('ewfacquire-EV-23.txt')))).filter(([a]) => a !== 'sha256')));
   });
 
   it('dc3dd: input hashes, [ok] verified, times with their offset; [MISMATCH] failed', () => {
-    const log = parseLog(read(OURS, 'dc3dd-EV-24-ok.log'));
+    const log = parseLog(read('dc3dd-EV-24-ok.log'));
     expect(log).toMatchObject({
       format: 'dc3dd',
       toolVersion: '7.2.646',
@@ -113,13 +111,13 @@ describe('acquisition log formats', () => {
       endedAt: { local: '2026-11-20T09:18:16', offsetMinutes: 60 },
     });
     expect(Object.keys(hashesOf(log))).toEqual(['md5', 'sha256']);
-    const mismatch = parseLog(read(OURS, 'dc3dd-EV-24-mismatch.log'));
+    const mismatch = parseLog(read('dc3dd-EV-24-mismatch.log'));
     expect(mismatch).toMatchObject({ reportedResult: 'failed', resultDetail: 'line 19: [MISMATCH] SHA256' });
     expect(hashesOf(mismatch)).toEqual(hashesOf(log)); // the device's hashes; the copy is what failed
   });
 
   it('UFED .ufd: per-dump hash sections, case and device fields, day-first local times', () => {
-    const log = parseLog(read(OURS, 'ufed-EV-25.ufd'));
+    const log = parseLog(read('ufed-EV-25.ufd'));
     expect(log).toMatchObject({
       format: 'ufed',
       tool: 'UFED 4PC',
@@ -133,22 +131,22 @@ describe('acquisition log formats', () => {
       reportedResult: 'not_reported',
     });
     expect(log.objects.map((o) => [o.name, o.hashes.map((h) => h.algorithm)])).toEqual([['Samsung GSM_SM-G991B Galaxy S21 5G.zip', ['md5', 'sha256']]]);
-    const two = parseLog(read(OURS, 'ufed-two-dumps.ufd'));
+    const two = parseLog(read('ufed-two-dumps.ufd'));
     expect(two.objects.map((o) => o.name)).toEqual(['blk0_sda.bin', 'blk1_sdb.bin']);
     expect(two.startedAt).toMatchObject({ local: '2026-11-21T15:02:10', offsetMinutes: 60 });
   });
 
-  it('sha256sum (shared sample), BSD --tag lines and md5sum binary-mode lines', () => {
-    const log = parseLog(read(SHARED, 'sha256sum-EV-09.txt'));
+  it('sha256sum, BSD --tag lines and md5sum binary-mode lines', () => {
+    const log = parseLog(read('sha256sum-EV-09.txt'));
     expect(log).toMatchObject({ format: 'checksum-list', tool: 'sha256sum', startedAt: null, reportedResult: 'not_reported' });
     expect(log.objects).toEqual([{ name: 'EV-09.dd', line: 1, hashes: [{ algorithm: 'sha256', value: '917e7671d54b7c42b3264f75c6842df96ceae5f30fd9a2d49d9ba930bafb7afd' }] }]);
-    const tagged = parseLog(read(OURS, 'sha256sum-bsd-tag.txt'));
+    const tagged = parseLog(read('sha256sum-bsd-tag.txt'));
     expect(tagged.objects.map((o) => [o.name, o.hashes.map((h) => h.algorithm)])).toEqual([['EV-26.dd', ['sha256', 'md5']]]);
-    expect(parseLog(read(OURS, 'md5sum-two-files.txt')).objects.map((o) => o.name)).toEqual(['EV-27.E01', 'EV-27.E02']);
+    expect(parseLog(read('md5sum-two-files.txt')).objects.map((o) => o.name)).toEqual(['EV-27.E01', 'EV-27.E02']);
   });
 
   it('hashdeep: announced columns, the file name with its path', () => {
-    const log = parseLog(read(OURS, 'hashdeep-EV-28.txt'));
+    const log = parseLog(read('hashdeep-EV-28.txt'));
     expect(log.format).toBe('hashdeep');
     expect(log.objects.map((o) => [o.name, o.hashes.map((h) => h.algorithm)])).toEqual([['/cases/OP-IMPORT-1/EV-28.dd', ['md5', 'sha256']]]);
   });
@@ -162,7 +160,7 @@ describe('acquisition log formats', () => {
   ])('refuses %s, saying what and where', (name, message) => {
     let error: unknown;
     try {
-      parseLog(read(OURS, name));
+      parseLog(read(name));
     } catch (caught) {
       error = caught;
     }
@@ -171,14 +169,14 @@ describe('acquisition log formats', () => {
   });
 
   it('a forced format that does not fit is refused, not guessed', () => {
-    expect(() => parseLog(read(SHARED, 'guymager-EV-08.info'), 'dc3dd')).toThrow(/no "dc3dd <version> started at" line/);
-    expect(() => parseLog(read(OURS, 'ewfinfo-EV-23.txt'), 'ewfverify')).toThrow(LogNotUnderstoodError);
+    expect(() => parseLog(read('guymager-EV-08.info'), 'dc3dd')).toThrow(/no "dc3dd <version> started at" line/);
+    expect(() => parseLog(read('ewfinfo-EV-23.txt'), 'ewfverify')).toThrow(LogNotUnderstoodError);
   });
 
   it('detects every fixture as its format', () => {
     expect(
       ['dc3dd-EV-24-ok.log', 'ewfacquire-EV-23.txt', 'ewfinfo-EV-23.txt', 'ewfverify-EV-23-success.txt', 'ufed-two-dumps.ufd', 'hashdeep-EV-28.txt', 'md5sum-two-files.txt'].map((name) =>
-        detectLogFormat(read(OURS, name)),
+        detectLogFormat(read(name)),
       ),
     ).toEqual(['dc3dd', 'ewfacquire', 'ewfinfo', 'ewfverify', 'ufed', 'hashdeep', 'checksum-list']);
   });

@@ -1,10 +1,10 @@
 import type { Role } from '../../common/request-context.js';
 
-/** What a signer declares by signing (DESIGN §3, 21 CFR 11.50). Later features may add meanings. */
+/** What a signer declares by signing (docs/design.md §3, 21 CFR 11.50). Later features may add meanings. */
 export const SIGNATURE_MEANINGS = ['released', 'received', 'rejected', 'acquired', 'verified', 'disposed', 'corrected', 'witnessed'] as const;
 export type SignatureMeaning = (typeof SIGNATURE_MEANINGS)[number];
 
-/** The custody roles that sign; an administrator signs nothing for anyone (DESIGN §1). */
+/** The custody roles that sign; an administrator signs nothing for anyone (docs/design.md §1). */
 export type SigningRole = Exclude<Role, 'admin'>;
 
 /**

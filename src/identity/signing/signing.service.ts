@@ -13,7 +13,7 @@ import { SIGNATURE_MEANINGS, type SignatureMeaning, type SignatureRecord, type S
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
- * Electronic signatures (DESIGN §3, 21 CFR 11.200(a)): the logged-in identity plus the password
+ * Electronic signatures (docs/design.md §3, 21 CFR 11.200(a)): the logged-in identity plus the password
  * entered again at signing time. Call it before the transaction that stores the signed event: a
  * wrong password writes nothing but its access-log row and counts towards the lockout.
  */
@@ -69,7 +69,7 @@ export class SigningService {
       return refuse('role', new SignatureNotAllowedError('signature_role_missing', `Signing as ${options.role} needs that role`));
     }
     if (user.must_change_password) {
-      // A reset password was chosen by an administrator: it must not sign as the user (DESIGN §3).
+      // A reset password was chosen by an administrator: it must not sign as the user (docs/design.md §3).
       return refuse(
         'password_change_required',
         new SignatureNotAllowedError('signature_password_change_required', 'Choose your own password before signing'),

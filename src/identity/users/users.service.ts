@@ -26,7 +26,7 @@ export interface NewUser {
   readonly timeZone?: string | null;
 }
 
-/** DESIGN §1: an administrator holds no custody and signs nothing; the role stands alone. */
+/** docs/design.md §1: an administrator holds no custody and signs nothing; the role stands alone. */
 export function rolesProblem(roles: readonly Role[], platformAdmin: boolean): string | undefined {
   if (roles.length === 0) return 'at least one role is needed';
   if (new Set(roles).size !== roles.length) return 'roles must not repeat';
@@ -118,7 +118,7 @@ export class UsersService {
         roles: input.roles,
         platformAdmin,
         password,
-        // Whoever set this password is not the user: DESIGN §3, a password is the user's own.
+        // Whoever set this password is not the user: docs/design.md §3, a password is the user's own.
         mustChangePassword: true,
         timeZone: input.timeZone ?? null,
       });
@@ -222,7 +222,7 @@ export class UsersService {
 
   /**
    * An administrator's reset: a temporary password the user must replace before doing anything
-   * else — and before signing anything (DESIGN §3). Ends the user's sessions and lifts a lockout.
+   * else — and before signing anything (docs/design.md §3). Ends the user's sessions and lifts a lockout.
    */
   async resetPassword(ctx: RequestContext, id: string, password: string): Promise<UserView> {
     const actor = identityActor(ctx)!;

@@ -3,7 +3,7 @@
  * An entry is a JSON object; its RFC 8785 canonical UTF-8 bytes are what is stored, served, hashed
  * into the Merkle tree, and verified offline.
  *
- * Signatures (21 CFR Part 11 model, DESIGN.md §3) are made before the entry has an index or a
+ * Signatures (21 CFR Part 11 model, docs/design.md §3) are made before the entry has an index or a
  * recording time, over the hash of the entry's *signed content*: every member except `index`,
  * `recordedAt` and `signatures`. Moving a signature to another entry therefore breaks the binding.
  *

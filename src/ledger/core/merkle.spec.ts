@@ -239,13 +239,11 @@ interface ConsistencyCase {
 }
 
 function fixturesDir(): string {
-  const candidates = [path.resolve(process.cwd(), '../shared/fixtures/merkle-proofs')];
-  const shared = process.env.CUSTOS_SHARED_DIR;
-  if (shared) candidates.push(path.resolve(shared, 'fixtures/merkle-proofs'), path.resolve(shared, 'merkle-proofs'));
-  const found = candidates.find((dir) => existsSync(path.join(dir, 'inclusion')));
+  // transparency-dev/merkle's testdata, copied with its licence (test/fixtures/merkle-proofs/NOTICE).
+  const dir = path.resolve(process.cwd(), 'test/fixtures/merkle-proofs');
   // A missing fixture set must fail loudly, not pass with zero cases.
-  if (!found) throw new Error(`merkle-proofs fixtures not found in ${candidates.join(', ')}; set CUSTOS_SHARED_DIR`);
-  return found;
+  if (!existsSync(path.join(dir, 'inclusion'))) throw new Error(`merkle-proofs fixtures not found in ${dir}`);
+  return dir;
 }
 
 function jsonFiles(dir: string): string[] {

@@ -23,16 +23,13 @@ interface GoVector {
   note: string;
 }
 
-function sharedFixture(relative: string): string {
-  const candidates = [path.resolve(process.cwd(), '../shared/fixtures', relative)];
-  const shared = process.env.CUSTOS_SHARED_DIR;
-  if (shared) candidates.push(path.resolve(shared, 'fixtures', relative));
-  const found = candidates.find((file) => existsSync(file));
-  if (!found) throw new Error(`fixture ${relative} not found in ${candidates.join(', ')}; set CUSTOS_SHARED_DIR`);
-  return found;
+function fixture(relative: string): string {
+  const file = path.resolve(process.cwd(), 'test/fixtures', relative);
+  if (!existsSync(file)) throw new Error(`fixture ${relative} not found at ${file}`);
+  return file;
 }
 
-const go = JSON.parse(readFileSync(sharedFixture('signed-note/go-sumdb-note-vector.json'), 'utf8')) as GoVector;
+const go = JSON.parse(readFileSync(fixture('signed-note/go-sumdb-note-vector.json'), 'utf8')) as GoVector;
 
 function code(fn: () => unknown): string | undefined {
   try {
