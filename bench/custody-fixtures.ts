@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import type { ItemView } from '../src/custody/item-records.js';
 import { inParallel, type BenchApi } from './support.js';
 
@@ -32,19 +33,38 @@ export function verificationBody(n: number): Record<string, unknown> {
 }
 
 /** A case of the user's agency with `count` seized items (200 per request, the API's maximum). */
-export async function caseWithItems(api: BenchApi, token: string, caseNumber: string, count: number): Promise<{ caseId: string; items: ItemView[] }> {
-  const kase = await api.call<{ id: string }>(token, 'POST', '/api/v1/cases', { caseNumber, title: `Benchmark ${caseNumber}` });
+export async function caseWithItems(
+  api: BenchApi,
+  token: string,
+  caseNumber: string,
+  count: number,
+): Promise<{ caseId: string; items: ItemView[] }> {
+  const kase = await api.call<{ id: string }>(token, 'POST', '/api/v1/cases', {
+    caseNumber,
+    title: `Benchmark ${caseNumber}`,
+  });
   const items: ItemView[] = [];
   for (let first = 0; first < count; first += 200) {
     const batch = Array.from({ length: Math.min(200, count - first) }, (_, i) => benchItem(first + i));
-    items.push(...(await api.call<{ items: ItemView[] }>(token, 'POST', `/api/v1/cases/${kase.id}/items`, { items: batch })).items);
+    items.push(
+      ...(await api.call<{ items: ItemView[] }>(token, 'POST', `/api/v1/cases/${kase.id}/items`, { items: batch }))
+        .items,
+    );
   }
   return { caseId: kase.id, items };
 }
 
 /** The signed reference of `image.e01` for each item (what every later verification is compared with). */
-export async function recordReferences(api: BenchApi, token: string, password: string, items: readonly ItemView[]): Promise<void> {
+export async function recordReferences(
+  api: BenchApi,
+  token: string,
+  password: string,
+  items: readonly ItemView[],
+): Promise<void> {
   await inParallel(items.length, 4, async (n) => {
-    await api.call(token, 'POST', `/api/v1/items/${items[n].id}/hashes`, { ...verificationBody(n), signature: { password, meaning: 'acquired' } });
+    await api.call(token, 'POST', `/api/v1/items/${items[n].id}/hashes`, {
+      ...verificationBody(n),
+      signature: { password, meaning: 'acquired' },
+    });
   });
 }

@@ -9,12 +9,22 @@
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
+
 import { dataSourceOptions } from '../src/database/data-source.js';
-import { canonicalBytes, formatVerifierKey, generateNoteKeys, leafHash, parseVerifierKey, parseSignerKey, signCheckpoint } from '../src/ledger/core/index.js';
 import type { LedgerEvent } from '../src/ledger/core/entry.js';
+import {
+  canonicalBytes,
+  formatVerifierKey,
+  generateNoteKeys,
+  leafHash,
+  parseSignerKey,
+  parseVerifierKey,
+  signCheckpoint,
+} from '../src/ledger/core/index.js';
 import { verifyLedger } from '../src/ledger/ledger-verifier.js';
 import { LedgerService } from '../src/ledger/ledger.service.js';
 import { benchDatabase, closedLoop, fmt, percentile, postgresVersion, type SummaryRow } from './support.js';
@@ -27,8 +37,18 @@ const ctx = { actor: null, requestId: 'bench', ip: null };
 function event(n: number): LedgerEvent {
   return {
     type: 'hash.verified',
-    actor: { id: '6f1c2f9e-3f0a-4a57-9a43-0c1f4f1d2b11', username: 'examiner.lopez', displayName: 'Marta López', agency: 'ES-PN', role: 'examiner' },
-    subject: { type: 'item', id: `00000000-0000-4000-8000-${String(n % 1e12).padStart(12, '0')}`, number: `ES-PN-2026-${String(n % 1e6).padStart(6, '0')}` },
+    actor: {
+      id: '6f1c2f9e-3f0a-4a57-9a43-0c1f4f1d2b11',
+      username: 'examiner.lopez',
+      displayName: 'Marta López',
+      agency: 'ES-PN',
+      role: 'examiner',
+    },
+    subject: {
+      type: 'item',
+      id: `00000000-0000-4000-8000-${String(n % 1e12).padStart(12, '0')}`,
+      number: `ES-PN-2026-${String(n % 1e6).padStart(6, '0')}`,
+    },
     case: { id: '0b7f6a52-7c8e-4f0e-9a57-2c4b8c1e9d10', number: 'OP-NEPTUNO-2026' },
     data: {
       target: 'image.E01',
@@ -54,7 +74,9 @@ async function appendThroughput(appUrl: string, ownerUrl: string): Promise<Recor
   await owner.connect();
   await owner.query(`CREATE TABLE bench_plain_insert (id bigserial PRIMARY KEY, entry bytea NOT NULL, leaf_hash bytea NOT NULL,
                      type text NOT NULL, subject_type text NOT NULL, subject_id text NOT NULL, case_id uuid, recorded_at timestamptz NOT NULL)`);
-  await owner.query('GRANT SELECT, INSERT ON bench_plain_insert TO custos_service; GRANT USAGE ON SEQUENCE bench_plain_insert_id_seq TO custos_service');
+  await owner.query(
+    'GRANT SELECT, INSERT ON bench_plain_insert TO custos_service; GRANT USAGE ON SEQUENCE bench_plain_insert_id_seq TO custos_service',
+  );
   await owner.end();
 
   const dataSource = new DataSource(dataSourceOptions({ url: appUrl, poolSize: LANES }));
@@ -85,7 +107,10 @@ async function appendThroughput(appUrl: string, ownerUrl: string): Promise<Recor
     concurrency: LANES,
     seconds: SECONDS,
     baselinePlainInsert: baselineSummary,
-    ledgerAppend: { ...singleSummary, ratioToBaseline: Number((singleSummary.perSecond / baselineSummary.perSecond).toFixed(3)) },
+    ledgerAppend: {
+      ...singleSummary,
+      ratioToBaseline: Number((singleSummary.perSecond / baselineSummary.perSecond).toFixed(3)),
+    },
     ledgerAppendBatchedBy10: {
       ...batchedSummary,
       entriesPerSecond: batchedSummary.perSecond,
@@ -94,7 +119,11 @@ async function appendThroughput(appUrl: string, ownerUrl: string): Promise<Recor
   };
 }
 
-async function populate(appUrl: string, adminUrl: string, target: number): Promise<{ seconds: number; signerKey: string }> {
+async function populate(
+  appUrl: string,
+  adminUrl: string,
+  target: number,
+): Promise<{ seconds: number; signerKey: string }> {
   const dataSource = new DataSource(dataSourceOptions({ url: appUrl, poolSize: 2 }));
   await dataSource.initialize();
   const ledger = new LedgerService(dataSource);
@@ -112,7 +141,10 @@ async function populate(appUrl: string, adminUrl: string, target: number): Promi
   await dataSource.destroy();
   // One signed checkpoint at the full size, inserted directly (the bench has no service running).
   const { signerKey } = generateNoteKeys('bench.custos.invalid/ledger');
-  const note = signCheckpoint({ origin: 'bench.custos.invalid/ledger', treeSize: head.treeSize, rootHash: head.rootHash }, signerKey);
+  const note = signCheckpoint(
+    { origin: 'bench.custos.invalid/ledger', treeSize: head.treeSize, rootHash: head.rootHash },
+    signerKey,
+  );
   const admin = new pg.Client({ connectionString: adminUrl.replace(/\/postgres$/, '/custos') });
   await admin.connect();
   await admin.query(
@@ -136,7 +168,12 @@ async function inclusionProofs(appUrl: string, treeSize: number): Promise<Record
   }
   await dataSource.destroy();
   latencies.sort((a, b) => a - b);
-  return { treeSize, proofs: 1000, medianMs: Number(percentile(latencies, 50).toFixed(3)), p99ms: Number(percentile(latencies, 99).toFixed(3)) };
+  return {
+    treeSize,
+    proofs: 1000,
+    medianMs: Number(percentile(latencies, 50).toFixed(3)),
+    p99ms: Number(percentile(latencies, 99).toFixed(3)),
+  };
 }
 
 async function verification(appUrl: string, signerKey: string, treeSize: number): Promise<Record<string, unknown>> {
@@ -170,7 +207,11 @@ async function verification(appUrl: string, signerKey: string, treeSize: number)
   if (!result.ok) throw new Error(`verification failed: ${result.reason}`);
   return {
     treeSize,
-    baselineCopy: { seconds: Number(copySeconds.toFixed(2)), entriesPerSecond: Math.round(treeSize / copySeconds), megabytes: Math.round(copied / 2 ** 20) },
+    baselineCopy: {
+      seconds: Number(copySeconds.toFixed(2)),
+      entriesPerSecond: Math.round(treeSize / copySeconds),
+      megabytes: Math.round(copied / 2 ** 20),
+    },
     verify: { seconds: Number(seconds.toFixed(2)), entriesPerSecond: Math.round(treeSize / seconds) },
     ratioToCopy: Number((copySeconds / seconds).toFixed(3)),
     rssMiB: { atStart: Math.round(rssAtStart / 2 ** 20), peak: Math.round(peakRss / 2 ** 20) },
@@ -180,7 +221,15 @@ async function verification(appUrl: string, signerKey: string, treeSize: number)
 export async function ledgerBenchmark(): Promise<Record<string, unknown>> {
   const database = await benchDatabase();
   try {
-    const settings = { postgres: await postgresVersion(database.appUrl), connections: LANES, seconds: SECONDS, poolSize: LANES, synchronousCommit: 'on', fsync: 'on', entries: ENTRIES };
+    const settings = {
+      postgres: await postgresVersion(database.appUrl),
+      connections: LANES,
+      seconds: SECONDS,
+      poolSize: LANES,
+      synchronousCommit: 'on',
+      fsync: 'on',
+      entries: ENTRIES,
+    };
     process.stderr.write('ledger: append throughput…\n');
     const appends = await appendThroughput(database.appUrl, database.ownerUrl);
     process.stderr.write(`ledger: populating ${ENTRIES} entries…\n`);
@@ -219,9 +268,15 @@ export async function ledgerBenchmark(): Promise<Record<string, unknown>> {
         met: verified.entriesPerSecond >= 150_000,
       },
     ];
-    return { settings, summary, appends, population: { seconds: Number(population.seconds.toFixed(1)) }, inclusionProofs: proofs, verification: verify };
+    return {
+      settings,
+      summary,
+      appends,
+      population: { seconds: Number(population.seconds.toFixed(1)) },
+      inclusionProofs: proofs,
+      verification: verify,
+    };
   } finally {
     await database.close();
   }
 }
-

@@ -11,10 +11,12 @@
  * Usage: npm run bench -- reads
  */
 import { createHash } from 'node:crypto';
+
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { CaseAccessService } from '../src/cases/case-access.service.js';
+
 import type { AccessLogService } from '../src/access-log/access-log.service.js';
+import { CaseAccessService } from '../src/cases/case-access.service.js';
 import type { RequestContext } from '../src/common/request-context.js';
 import type { CustodyRecords } from '../src/custody/custody-records.service.js';
 import { ItemsService } from '../src/custody/items.service.js';
@@ -110,7 +112,10 @@ export function searchQueries(perAgency: number, count: number): string[] {
 }
 
 /** The exact SQL and parameters ItemsService.list sends for each query (captured, not rewritten). */
-export async function capturedSearchSql(officer: BenchUser, queries: readonly string[]): Promise<Array<{ sql: string; params: unknown[] }>> {
+export async function capturedSearchSql(
+  officer: BenchUser,
+  queries: readonly string[],
+): Promise<Array<{ sql: string; params: unknown[] }>> {
   const captured: Array<{ sql: string; params: unknown[] }> = [];
   const capture = {
     query: (sql: string, params: unknown[]) => {
@@ -120,7 +125,14 @@ export async function capturedSearchSql(officer: BenchUser, queries: readonly st
   } as unknown as DataSource;
   const service = new ItemsService(capture, {} as CustodyRecords, new CaseAccessService({} as AccessLogService));
   const ctx: RequestContext = {
-    actor: { id: officer.id, username: officer.username, displayName: officer.username, agencyId: officer.agencyId, agencyCode: officer.agencyCode, roles: ['officer'] },
+    actor: {
+      id: officer.id,
+      username: officer.username,
+      displayName: officer.username,
+      agencyId: officer.agencyId,
+      agencyCode: officer.agencyCode,
+      roles: ['officer'],
+    },
     requestId: 'bench',
     ip: null,
   };
@@ -128,7 +140,11 @@ export async function capturedSearchSql(officer: BenchUser, queries: readonly st
   return captured;
 }
 
-async function pgLoop(url: string, seconds: number, statement: (n: number) => { sql: string; params: unknown[] }): Promise<ReturnType<typeof throughput>> {
+async function pgLoop(
+  url: string,
+  seconds: number,
+  statement: (n: number) => { sql: string; params: unknown[] },
+): Promise<ReturnType<typeof throughput>> {
   const pool = new pg.Pool({ connectionString: url, max: CONNECTIONS });
   let n = 0;
   try {
@@ -152,7 +168,10 @@ export async function readsBenchmark(): Promise<Record<string, unknown>> {
   try {
     const officers = await seedUsers(
       database.appUrl,
-      [...AGENCIES, 'ES-LAB'].map((code, i) => ({ code, users: [{ username: `officer.${i}`, displayName: `Bench Officer ${i}`, role: 'officer' as const }] })),
+      [...AGENCIES, 'ES-LAB'].map((code, i) => ({
+        code,
+        users: [{ username: `officer.${i}`, displayName: `Bench Officer ${i}`, role: 'officer' as const }],
+      })),
     );
     const searcher = officers[0];
     const historian = officers[AGENCIES.length];
@@ -165,38 +184,80 @@ export async function readsBenchmark(): Promise<Record<string, unknown>> {
     const searcherToken = await api.login(searcher);
     const queries = searchQueries(perAgency, 5000);
     const statements = await capturedSearchSql(searcher, queries);
-    const sample = await api.call<{ items: unknown[] }>(searcherToken, 'GET', `/api/v1/items?q=${encodeURIComponent(queries[0])}`);
-    if (sample.items.length !== 1) throw new Error(`search for ${queries[0]} found ${sample.items.length} items, expected 1`);
+    const sample = await api.call<{ items: unknown[] }>(
+      searcherToken,
+      'GET',
+      `/api/v1/items?q=${encodeURIComponent(queries[0])}`,
+    );
+    if (sample.items.length !== 1)
+      throw new Error(`search for ${queries[0]} found ${sample.items.length} items, expected 1`);
     let nextQuery = 0;
     const searchRequests = [
-      { method: 'GET' as const, setupRequest: (request: object) => ({ ...request, path: `/api/v1/items?q=${encodeURIComponent(queries[nextQuery++ % queries.length])}` }) },
+      {
+        method: 'GET' as const,
+        setupRequest: (request: object) => ({
+          ...request,
+          path: `/api/v1/items?q=${encodeURIComponent(queries[nextQuery++ % queries.length])}`,
+        }),
+      },
     ];
     const auth = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
     process.stderr.write(`reads: search SELECT through pg for ${seconds} s…\n`);
     const searchBaseline = await pgLoop(database.appUrl, seconds, (n) => statements[n % statements.length]);
-    await httpLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, requests: searchRequests, headers: auth(searcherToken) });
+    await httpLoad({
+      url: service.url,
+      connections: CONNECTIONS,
+      seconds: 2,
+      requests: searchRequests,
+      headers: auth(searcherToken),
+    });
     process.stderr.write(`reads: search over HTTP for ${seconds} s…\n`);
-    const search = await httpLoad({ url: service.url, connections: CONNECTIONS, seconds, requests: searchRequests, headers: auth(searcherToken) });
+    const search = await httpLoad({
+      url: service.url,
+      connections: CONNECTIONS,
+      seconds,
+      requests: searchRequests,
+      headers: auth(searcherToken),
+    });
 
     // 2. History of an item with 200 events: seizure, signed reference, 198 verifications.
     const token = await api.login(historian);
     const { items } = await caseWithItems(api, token, 'OP-BENCH-HISTORY', 1);
     const item = items[0];
     await recordReferences(api, token, historian.password, items);
-    for (let i = 2; i < HISTORY_EVENTS; i++) await api.call(token, 'POST', `/api/v1/items/${item.id}/hashes`, verificationBody(0));
+    for (let i = 2; i < HISTORY_EVENTS; i++)
+      await api.call(token, 'POST', `/api/v1/items/${item.id}/hashes`, verificationBody(0));
     const history = await api.call<{ events: unknown[] }>(token, 'GET', `/api/v1/items/${item.id}/history`);
-    if (history.events.length !== HISTORY_EVENTS) throw new Error(`the history has ${history.events.length} events, expected ${HISTORY_EVENTS}`);
+    if (history.events.length !== HISTORY_EVENTS)
+      throw new Error(`the history has ${history.events.length} events, expected ${HISTORY_EVENTS}`);
     const historyBytes = JSON.stringify(history).length;
     const historyPath = `/api/v1/items/${item.id}/history`;
     process.stderr.write(`reads: history baselines (/health, the entries' SELECT) for ${seconds} s each…\n`);
-    const health = await httpLoad({ url: service.url, connections: CONNECTIONS, seconds, requests: [{ method: 'GET', path: '/health' }] });
+    const health = await httpLoad({
+      url: service.url,
+      connections: CONNECTIONS,
+      seconds,
+      requests: [{ method: 'GET', path: '/health' }],
+    });
     const historySelect = await pgLoop(database.appUrl, seconds, () => ({
       sql: 'SELECT le.entry, le.leaf_hash FROM item_event ie JOIN ledger_entry le ON le.idx = ie.ledger_idx WHERE ie.item_id = $1 ORDER BY ie.ledger_idx',
       params: [item.id],
     }));
-    await httpLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, requests: [{ method: 'GET', path: historyPath }], headers: auth(token) });
+    await httpLoad({
+      url: service.url,
+      connections: CONNECTIONS,
+      seconds: 2,
+      requests: [{ method: 'GET', path: historyPath }],
+      headers: auth(token),
+    });
     process.stderr.write(`reads: history over HTTP for ${seconds} s…\n`);
-    const historyLoad = await httpLoad({ url: service.url, connections: CONNECTIONS, seconds, requests: [{ method: 'GET', path: historyPath }], headers: auth(token) });
+    const historyLoad = await httpLoad({
+      url: service.url,
+      connections: CONNECTIONS,
+      seconds,
+      requests: [{ method: 'GET', path: historyPath }],
+      headers: auth(token),
+    });
 
     const summary: SummaryRow[] = [
       {
@@ -225,14 +286,24 @@ export async function readsBenchmark(): Promise<Record<string, unknown>> {
         baselinePool: CONNECTIONS,
         loadGenerator: 'autocannon (in the bench process, same machine)',
         items: perAgency * AGENCIES.length,
-        itemsLoadedWith: 'SQL generate_series into case_file and item (no ledger entries), secondary indexes rebuilt, VACUUM (ANALYZE)',
+        itemsLoadedWith:
+          'SQL generate_series into case_file and item (no ledger entries), secondary indexes rebuilt, VACUUM (ANALYZE)',
         searcherSees: `${perAgency} items (own agency of ${AGENCIES.length})`,
       },
       summary,
       bulkLoad: { items: perAgency * AGENCIES.length, seconds: Number(loadSeconds.toFixed(1)) },
-      search: { ...search, ratioToBaseline: ratio(search.perSecond, searchBaseline.perSecond), queries: 'round robin: exact number, number prefix (10 hits), serial prefix, seal number, IMEI' },
+      search: {
+        ...search,
+        ratioToBaseline: ratio(search.perSecond, searchBaseline.perSecond),
+        queries: 'round robin: exact number, number prefix (10 hits), serial prefix, seal number, IMEI',
+      },
       searchSelectBaseline: searchBaseline,
-      history: { events: HISTORY_EVENTS, responseBytes: historyBytes, ...historyLoad, ratioToHealth: ratio(historyLoad.perSecond, health.perSecond) },
+      history: {
+        events: HISTORY_EVENTS,
+        responseBytes: historyBytes,
+        ...historyLoad,
+        ratioToHealth: ratio(historyLoad.perSecond, health.perSecond),
+      },
       healthBaseline: health,
       historySelectBaseline: historySelect,
     };

@@ -25,7 +25,8 @@ const benchmarks: Record<string, () => Promise<Record<string, unknown>>> = {
 
 const named = args.filter((arg) => !arg.startsWith('--'));
 for (const name of named) {
-  if (!benchmarks[name]) throw new Error(`unknown benchmark "${name}" (known: ${Object.keys(benchmarks).join(', ')}; flag: --quick)`);
+  if (!benchmarks[name])
+    throw new Error(`unknown benchmark "${name}" (known: ${Object.keys(benchmarks).join(', ')}; flag: --quick)`);
 }
 const selected = named.length > 0 ? named : Object.keys(benchmarks);
 const table: Array<SummaryRow & { scenario: string }> = [];
@@ -40,9 +41,25 @@ for (const name of selected) {
 const head = ['scenario', 'measure', 'Custos', 'baseline (same run)', 'ratio', 'target', 'met'];
 const lines = [
   head,
-  ...table.map((row) => [row.scenario, row.measure, row.custos, row.baseline, row.ratio === null ? '—' : row.ratio.toFixed(2), row.target, row.met === null ? '—' : row.met ? 'yes' : 'NO']),
+  ...table.map((row) => [
+    row.scenario,
+    row.measure,
+    row.custos,
+    row.baseline,
+    row.ratio === null ? '—' : row.ratio.toFixed(2),
+    row.target,
+    row.met === null ? '—' : row.met ? 'yes' : 'NO',
+  ]),
 ];
 const widths = head.map((_, column) => Math.max(...lines.map((line) => [...line[column]].length)));
-const render = (line: string[]): string => line.map((cell, column) => cell + ' '.repeat(widths[column] - [...cell].length)).join(' | ').trimEnd();
-process.stdout.write(`\n${render(lines[0])}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${lines.slice(1).map(render).join('\n')}\n`);
-process.stdout.write(`\n${selected.length} scenario(s) in ${Math.round((performance.now() - started) / 1000)} s; details in bench/results/<scenario>.json\n`);
+const render = (line: string[]): string =>
+  line
+    .map((cell, column) => cell + ' '.repeat(widths[column] - [...cell].length))
+    .join(' | ')
+    .trimEnd();
+process.stdout.write(
+  `\n${render(lines[0])}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${lines.slice(1).map(render).join('\n')}\n`,
+);
+process.stdout.write(
+  `\n${selected.length} scenario(s) in ${Math.round((performance.now() - started) / 1000)} s; details in bench/results/<scenario>.json\n`,
+);

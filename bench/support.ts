@@ -1,14 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+
 import type { Role } from '../src/common/request-context.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
 import { dataSourceOptions } from '../src/database/data-source.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { insertAgency } from '../src/identity/agencies/agencies.service.js';
 import { generatePassword } from '../src/identity/passwords/password-hasher.js';
@@ -90,7 +92,10 @@ export async function postgresVersion(url: string): Promise<string> {
 export function writeResult(name: string, result: Record<string, unknown>): string {
   mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
   const file = join(process.cwd(), 'bench', 'results', `${name}.json`);
-  writeFileSync(file, `${JSON.stringify({ benchmark: name, at: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ benchmark: name, at: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`,
+  );
   return file;
 }
 
@@ -109,7 +114,11 @@ export interface SummaryRow {
 export const ratio = (custos: number, baseline: number): number => Number((custos / baseline).toFixed(3));
 
 /** Runs `lanes` concurrent loops of `work` for `durationMs`; returns per-operation latencies (ms). */
-export async function closedLoop(lanes: number, durationMs: number, work: (lane: number) => Promise<void>): Promise<{ latencies: number[]; seconds: number }> {
+export async function closedLoop(
+  lanes: number,
+  durationMs: number,
+  work: (lane: number) => Promise<void>,
+): Promise<{ latencies: number[]; seconds: number }> {
   const latencies: number[] = [];
   const started = performance.now();
   const deadline = started + durationMs;
@@ -158,7 +167,10 @@ export function rssMiB(pid: number): number {
 }
 
 /** Samples a process's RSS every `intervalMs` until stopped; reports the peak. */
-export function sampleRss(pid: number, intervalMs = 200): () => { atStartMiB: number; peakMiB: number; samples: number } {
+export function sampleRss(
+  pid: number,
+  intervalMs = 200,
+): () => { atStartMiB: number; peakMiB: number; samples: number } {
   const atStartMiB = rssMiB(pid);
   let peakMiB = atStartMiB;
   let samples = 1;
@@ -178,7 +190,10 @@ export function sampleRss(pid: number, intervalMs = 200): () => { atStartMiB: nu
  * settings (NODE_ENV=production, JSON logs at info, one line per request, to a file), default pool
  * size unless `env` says otherwise.
  */
-export async function startService(database: BenchDatabase, env: Record<string, string> = {}): Promise<ServiceUnderTest> {
+export async function startService(
+  database: BenchDatabase,
+  env: Record<string, string> = {},
+): Promise<ServiceUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'custos-bench-service-'));
   const jwtSecretFile = join(dir, 'jwt-secret');
   writeFileSync(jwtSecretFile, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600 });
@@ -204,11 +219,15 @@ export async function startService(database: BenchDatabase, env: Record<string, 
   // up and block the service's synchronous log writes, which is the bench's artefact, not the service's.
   const logFile = join(dir, 'service.log');
   const log = openSync(logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_SERVICE_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), resolve('dist/src/main.js')], {
-    env: serviceEnv,
-    stdio: ['ignore', log, log],
-    cwd: dir,
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(process.env.BENCH_SERVICE_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), resolve('dist/src/main.js')],
+    {
+      env: serviceEnv,
+      stdio: ['ignore', log, log],
+      cwd: dir,
+    },
+  );
   closeSync(log);
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((done) =>
@@ -229,7 +248,13 @@ export async function startService(database: BenchDatabase, env: Record<string, 
   return {
     url,
     pid: child.pid!,
-    settings: { process: 'child (node dist/src/main.js)', poolSize: Number(serviceEnv.DATABASE_POOL_SIZE ?? 20), logLevel: serviceEnv.LOG_LEVEL, logTo: 'a file', nodeEnv: 'production' },
+    settings: {
+      process: 'child (node dist/src/main.js)',
+      poolSize: Number(serviceEnv.DATABASE_POOL_SIZE ?? 20),
+      logLevel: serviceEnv.LOG_LEVEL,
+      logTo: 'a file',
+      nodeEnv: 'production',
+    },
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -252,7 +277,10 @@ export interface BenchUser {
 /** Agencies and users written directly, as `custos agency create` / `user create` (and `custos demo`) do. */
 export async function seedUsers(
   appUrl: string,
-  agencies: ReadonlyArray<{ code: string; users: ReadonlyArray<{ username: string; displayName: string; role: Role }> }>,
+  agencies: ReadonlyArray<{
+    code: string;
+    users: ReadonlyArray<{ username: string; displayName: string; role: Role }>;
+  }>,
 ): Promise<BenchUser[]> {
   const dataSource = new DataSource(dataSourceOptions({ url: appUrl, poolSize: 1 }));
   await dataSource.initialize();
@@ -260,12 +288,23 @@ export async function seedUsers(
     return await dataSource.transaction(async (em) => {
       const users: BenchUser[] = [];
       for (const spec of agencies) {
-        const agency = await insertAgency(em, { code: spec.code, name: `Bench agency ${spec.code}`, country: spec.code.slice(0, 2) });
+        const agency = await insertAgency(em, {
+          code: spec.code,
+          name: `Bench agency ${spec.code}`,
+          country: spec.code.slice(0, 2),
+        });
         for (const user of spec.users) {
           let password: string;
           do password = generatePassword();
           while (passwordProblem(password, { username: user.username, displayName: user.displayName }) !== undefined);
-          const row = await insertUser(em, { ...user, agencyId: agency.id, roles: [user.role], platformAdmin: false, password, mustChangePassword: false });
+          const row = await insertUser(em, {
+            ...user,
+            agencyId: agency.id,
+            roles: [user.role],
+            platformAdmin: false,
+            password,
+            mustChangePassword: false,
+          });
           users.push({ id: row.id, username: user.username, password, agencyId: agency.id, agencyCode: spec.code });
         }
       }
@@ -280,7 +319,10 @@ export class BenchApi {
   constructor(readonly baseUrl: string) {}
 
   async login(user: BenchUser): Promise<string> {
-    const body = await this.call<{ accessToken: string }>(null, 'POST', '/api/v1/auth/login', { username: user.username, password: user.password });
+    const body = await this.call<{ accessToken: string }>(null, 'POST', '/api/v1/auth/login', {
+      username: user.username,
+      password: user.password,
+    });
     return body.accessToken;
   }
 
@@ -288,7 +330,11 @@ export class BenchApi {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 2000)}`);
     return (text === '' ? undefined : JSON.parse(text)) as T;
@@ -296,7 +342,11 @@ export class BenchApi {
 }
 
 /** `count` calls of `work`, at most `concurrency` at a time. */
-export async function inParallel(count: number, concurrency: number, work: (n: number) => Promise<void>): Promise<void> {
+export async function inParallel(
+  count: number,
+  concurrency: number,
+  work: (n: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
@@ -333,7 +383,8 @@ export async function httpLoad(options: {
     requests: options.requests.map((request) => ({
       ...request,
       onResponse: (status: number, body: string) => {
-        if ((status < 200 || status > 299) && firstRefusal === undefined) firstRefusal = `${status} ${body.slice(0, 500)}`;
+        if ((status < 200 || status > 299) && firstRefusal === undefined)
+          firstRefusal = `${status} ${body.slice(0, 500)}`;
       },
     })),
     timeout: 30,
@@ -365,7 +416,9 @@ export const fmt = {
  * With BENCH_DIAGNOSE=1: samples pg_stat_activity every 50 ms while a load runs and counts what
  * the service's connections were doing (state, wait event, statement) — where time goes in the database.
  */
-export function sampleDatabaseActivity(adminUrl: string): () => Promise<Array<{ samples: number; what: string }> | undefined> {
+export function sampleDatabaseActivity(
+  adminUrl: string,
+): () => Promise<Array<{ samples: number; what: string }> | undefined> {
   if (process.env.BENCH_DIAGNOSE !== '1') return () => Promise.resolve(undefined);
   const counts = new Map<string, number>();
   const client = new pg.Client({ connectionString: adminUrl });
@@ -385,6 +438,9 @@ export function sampleDatabaseActivity(adminUrl: string): () => Promise<Array<{ 
   return async () => {
     running = false;
     await loop;
-    return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([what, samples]) => ({ samples, what }));
+    return [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([what, samples]) => ({ samples, what }));
   };
 }

@@ -8,13 +8,27 @@
  * (two verifies per round trip); the ratio says how close the service comes to that ceiling.
  * Usage: npm run bench -- transfers
  */
-import { hashPassword, verifyPassword, ARGON2_PARAMETERS } from '../src/identity/passwords/password-hasher.js';
+import { ARGON2_PARAMETERS, hashPassword, verifyPassword } from '../src/identity/passwords/password-hasher.js';
 import { caseWithItems } from './custody-fixtures.js';
-import { BenchApi, benchDatabase, benchSeconds, closedLoop, postgresVersion, ratio, seedUsers, startService, throughput, type BenchUser, type SummaryRow } from './support.js';
+import {
+  BenchApi,
+  benchDatabase,
+  benchSeconds,
+  closedLoop,
+  postgresVersion,
+  ratio,
+  seedUsers,
+  startService,
+  throughput,
+  type BenchUser,
+  type SummaryRow,
+} from './support.js';
 
 const LANES = 8;
 
-async function argon2Cost(seconds: number): Promise<{ singleMs: number; concurrentPerSecond: number; concurrency: number }> {
+async function argon2Cost(
+  seconds: number,
+): Promise<{ singleMs: number; concurrentPerSecond: number; concurrency: number }> {
   const password = 'correct horse battery staple 42';
   const hash = await hashPassword(password);
   for (let i = 0; i < 3; i++) await verifyPassword(hash, password); // warm-up
@@ -77,7 +91,11 @@ export async function transfersBenchmark(): Promise<Record<string, unknown>> {
     const argon2Ceiling = Math.round(argon2.concurrentPerSecond / 2);
     const argon2ShareOfRoundTrip = Number(((2 * argon2.singleMs) / serial.p50ms).toFixed(3));
     const argon2ShareUnderLoad = Number(((2 * loaded.perSecond) / argon2.concurrentPerSecond).toFixed(3));
-    const [{ count }] = (await database.query<{ count: string }>(`SELECT count(*) AS count FROM ledger_entry WHERE type = 'transfer.accepted'`)).rows;
+    const [{ count }] = (
+      await database.query<{ count: string }>(
+        `SELECT count(*) AS count FROM ledger_entry WHERE type = 'transfer.accepted'`,
+      )
+    ).rows;
 
     const summary: SummaryRow[] = [
       {
@@ -104,7 +122,11 @@ export async function transfersBenchmark(): Promise<Record<string, unknown>> {
         seconds,
         itemsPerTransfer: 1,
         service: service.settings,
-        argon2: { ...ARGON2_PARAMETERS, type: 'argon2id', libuvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)' },
+        argon2: {
+          ...ARGON2_PARAMETERS,
+          type: 'argon2id',
+          libuvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+        },
       },
       summary,
       argon2Verify: { ...argon2, roundTripsPerSecondCeiling: argon2Ceiling },

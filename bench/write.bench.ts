@@ -8,6 +8,7 @@
  * Usage: npm run bench -- write
  */
 import pg from 'pg';
+
 import { caseWithItems, recordReferences, verificationBody } from './custody-fixtures.js';
 import {
   BenchApi,
@@ -35,19 +36,28 @@ export async function writeBenchmark(): Promise<Record<string, unknown>> {
   const database = await benchDatabase();
   const service = await startService(database);
   try {
-    const [officer] = await seedUsers(database.appUrl, [{ code: 'ES-PN', users: [{ username: 'officer.bench', displayName: 'Ana Morales Ruiz', role: 'officer' }] }]);
+    const [officer] = await seedUsers(database.appUrl, [
+      { code: 'ES-PN', users: [{ username: 'officer.bench', displayName: 'Ana Morales Ruiz', role: 'officer' }] },
+    ]);
     const api = new BenchApi(service.url);
     const token = await api.login(officer);
     process.stderr.write(`write: seizing ${WRITE_ITEMS} items and recording their signed references…\n`);
     const { items } = await caseWithItems(api, token, 'OP-BENCH-WRITE', WRITE_ITEMS);
     await recordReferences(api, token, officer.password, items);
-    const bodies = items.map((item, n) => ({ path: `/api/v1/items/${item.id}/hashes`, body: JSON.stringify(verificationBody(n)) }));
+    const bodies = items.map((item, n) => ({
+      path: `/api/v1/items/${item.id}/hashes`,
+      body: JSON.stringify(verificationBody(n)),
+    }));
 
     // Baseline: the same JSON body, one INSERT per request, 32 concurrent connections, durable commits.
     const owner = new pg.Client({ connectionString: database.ownerUrl });
     await owner.connect();
-    await owner.query('CREATE TABLE bench_plain_event (id bigserial PRIMARY KEY, item_id uuid NOT NULL, body jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())');
-    await owner.query('GRANT SELECT, INSERT ON bench_plain_event TO custos_service; GRANT USAGE ON SEQUENCE bench_plain_event_id_seq TO custos_service');
+    await owner.query(
+      'CREATE TABLE bench_plain_event (id bigserial PRIMARY KEY, item_id uuid NOT NULL, body jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())',
+    );
+    await owner.query(
+      'GRANT SELECT, INSERT ON bench_plain_event TO custos_service; GRANT USAGE ON SEQUENCE bench_plain_event_id_seq TO custos_service',
+    );
     await owner.end();
     const pool = new pg.Pool({ connectionString: database.appUrl, max: CONNECTIONS });
     let n = 0;
@@ -55,7 +65,10 @@ export async function writeBenchmark(): Promise<Record<string, unknown>> {
     const baseline = throughput(
       await closedLoop(CONNECTIONS, seconds * 1000, async () => {
         const k = n++ % WRITE_ITEMS;
-        await pool.query('INSERT INTO bench_plain_event (item_id, body) VALUES ($1, $2)', [items[k].id, bodies[k].body]);
+        await pool.query('INSERT INTO bench_plain_event (item_id, body) VALUES ($1, $2)', [
+          items[k].id,
+          bodies[k].body,
+        ]);
       }),
     );
     await pool.end();
@@ -91,9 +104,17 @@ export async function writeBenchmark(): Promise<Record<string, unknown>> {
       },
     ];
     process.stderr.write(`write: the same items' hash lists over HTTP (GET) for ${seconds} s…\n`);
-    const readCeiling = await httpLoad({ url: service.url, connections: CONNECTIONS, seconds, requests: reads, headers: { authorization: `Bearer ${token}` } });
+    const readCeiling = await httpLoad({
+      url: service.url,
+      connections: CONNECTIONS,
+      seconds,
+      requests: reads,
+      headers: { authorization: `Bearer ${token}` },
+    });
 
-    const [{ count }] = (await database.query<{ count: string }>(`SELECT count(*) AS count FROM ledger_entry WHERE type = 'hash.recorded'`)).rows;
+    const [{ count }] = (
+      await database.query<{ count: string }>(`SELECT count(*) AS count FROM ledger_entry WHERE type = 'hash.recorded'`)
+    ).rows;
     const summary: SummaryRow[] = [
       {
         measure: 'hash verifications over HTTP, 32 clients',

@@ -27,7 +27,9 @@ export class Ledger1795918824383 implements MigrationInterface {
         recorded_at  timestamptz NOT NULL
       )`);
     await queryRunner.query(`CREATE INDEX ledger_entry_subject_idx ON ledger_entry (subject_type, subject_id, idx)`);
-    await queryRunner.query(`CREATE INDEX ledger_entry_case_idx ON ledger_entry (case_id, idx) WHERE case_id IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE INDEX ledger_entry_case_idx ON ledger_entry (case_id, idx) WHERE case_id IS NOT NULL`,
+    );
     await queryRunner.query(`
       CREATE TABLE ledger_node (
         level smallint NOT NULL CHECK (level BETWEEN 1 AND 62),
@@ -69,7 +71,9 @@ export class Ledger1795918824383 implements MigrationInterface {
       );
       await queryRunner.query(`GRANT SELECT, INSERT ON ${table} TO custos_service`);
     }
-    await queryRunner.query(`GRANT SELECT, UPDATE (tree_size, root_hash, frontier, updated_at) ON ledger_state TO custos_service`);
+    await queryRunner.query(
+      `GRANT SELECT, UPDATE (tree_size, root_hash, frontier, updated_at) ON ledger_state TO custos_service`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

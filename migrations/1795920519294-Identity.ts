@@ -69,7 +69,9 @@ export class Identity1795920519294 implements MigrationInterface {
                                                       'password_changed', 'password_reset'))
       )`);
     await queryRunner.query(`CREATE INDEX auth_session_user_idx ON auth_session (user_id) WHERE revoked_at IS NULL`);
-    await queryRunner.query(`GRANT SELECT, INSERT, UPDATE (revoked_at, revoked_reason) ON auth_session TO custos_service`);
+    await queryRunner.query(
+      `GRANT SELECT, INSERT, UPDATE (revoked_at, revoked_reason) ON auth_session TO custos_service`,
+    );
 
     await queryRunner.query(`
       CREATE TABLE refresh_token (

@@ -24,7 +24,9 @@ export class Cases1795920547515 implements MigrationInterface {
         created_at     timestamptz NOT NULL DEFAULT now()
       )`);
     await queryRunner.query(`CREATE UNIQUE INDEX case_file_number_key ON case_file (agency_id, lower(case_number))`);
-    await queryRunner.query(`CREATE INDEX case_file_agency_created_idx ON case_file (agency_id, created_at DESC, id DESC)`);
+    await queryRunner.query(
+      `CREATE INDEX case_file_agency_created_idx ON case_file (agency_id, created_at DESC, id DESC)`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT ON case_file TO custos_service`);
 
     await queryRunner.query(`
@@ -49,8 +51,12 @@ export class Cases1795920547515 implements MigrationInterface {
       `CREATE UNIQUE INDEX case_share_active_user_key ON case_share (case_id, grantee_user_id)
          WHERE revoked_at IS NULL AND grantee_user_id IS NOT NULL`,
     );
-    await queryRunner.query(`CREATE INDEX case_share_agency_idx ON case_share (grantee_agency_id) WHERE revoked_at IS NULL`);
-    await queryRunner.query(`CREATE INDEX case_share_user_idx ON case_share (grantee_user_id) WHERE revoked_at IS NULL`);
+    await queryRunner.query(
+      `CREATE INDEX case_share_agency_idx ON case_share (grantee_agency_id) WHERE revoked_at IS NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX case_share_user_idx ON case_share (grantee_user_id) WHERE revoked_at IS NULL`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE (revoked_at, revoked_by) ON case_share TO custos_service`);
   }
 

@@ -77,8 +77,12 @@ export class Custody1795929517334 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX item_compromised_idx ON item (case_id) WHERE integrity = 'compromised'`);
     // Scan-to-find and search: by number, serial, seal (case-insensitive prefix) and IMEI.
     await queryRunner.query(`CREATE INDEX item_number_search_idx ON item (lower(item_number) text_pattern_ops)`);
-    await queryRunner.query(`CREATE INDEX item_serial_search_idx ON item (lower(serial) text_pattern_ops) WHERE serial IS NOT NULL`);
-    await queryRunner.query(`CREATE INDEX item_seal_search_idx ON item (lower(seal_number) text_pattern_ops) WHERE seal_number IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE INDEX item_serial_search_idx ON item (lower(serial) text_pattern_ops) WHERE serial IS NOT NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX item_seal_search_idx ON item (lower(seal_number) text_pattern_ops) WHERE seal_number IS NOT NULL`,
+    );
     await queryRunner.query(`CREATE INDEX item_imeis_idx ON item USING gin (imeis)`);
     await queryRunner.query(`CREATE INDEX item_iccid_idx ON item (iccid) WHERE iccid IS NOT NULL`);
     await queryRunner.query(`GRANT SELECT, INSERT ON item TO custos_service`);
@@ -107,9 +111,13 @@ export class Custody1795929517334 implements MigrationInterface {
         CONSTRAINT transfer_resolution CHECK ((status = 'pending') = (resolved_at IS NULL AND resolved_by IS NULL AND resolution_idx IS NULL))
       )`);
     await queryRunner.query(`CREATE INDEX transfer_to_idx ON transfer (to_user_id, status, released_at DESC, id DESC)`);
-    await queryRunner.query(`CREATE INDEX transfer_from_idx ON transfer (from_user_id, status, released_at DESC, id DESC)`);
+    await queryRunner.query(
+      `CREATE INDEX transfer_from_idx ON transfer (from_user_id, status, released_at DESC, id DESC)`,
+    );
     await queryRunner.query(`CREATE INDEX transfer_case_idx ON transfer (case_id, released_at DESC)`);
-    await queryRunner.query(`GRANT SELECT, INSERT, UPDATE (status, resolved_at, resolved_by, resolution_idx, resolution_note) ON transfer TO custos_service`);
+    await queryRunner.query(
+      `GRANT SELECT, INSERT, UPDATE (status, resolved_at, resolved_by, resolution_idx, resolution_note) ON transfer TO custos_service`,
+    );
 
     await queryRunner.query(`
       CREATE TABLE transfer_item (
@@ -121,9 +129,13 @@ export class Custody1795929517334 implements MigrationInterface {
         seal_note   text    CHECK (length(seal_note) <= 2000),
         PRIMARY KEY (transfer_id, item_id)
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX transfer_item_one_pending_key ON transfer_item (item_id) WHERE pending`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX transfer_item_one_pending_key ON transfer_item (item_id) WHERE pending`,
+    );
     await queryRunner.query(`CREATE INDEX transfer_item_item_idx ON transfer_item (item_id)`);
-    await queryRunner.query(`GRANT SELECT, INSERT, UPDATE (pending, seal_intact, seal_note) ON transfer_item TO custos_service`);
+    await queryRunner.query(
+      `GRANT SELECT, INSERT, UPDATE (pending, seal_intact, seal_note) ON transfer_item TO custos_service`,
+    );
 
     await queryRunner.query(`
       CREATE TABLE hash_record (
@@ -147,7 +159,9 @@ export class Custody1795929517334 implements MigrationInterface {
         CONSTRAINT hash_record_result CHECK ((role = 'reference') = (result IS NULL)),
         CONSTRAINT hash_record_compared CHECK ((result IN ('match', 'mismatch')) = (reference_id IS NOT NULL))
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX hash_record_reference_key ON hash_record (item_id, target, algorithm) WHERE role = 'reference'`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX hash_record_reference_key ON hash_record (item_id, target, algorithm) WHERE role = 'reference'`,
+    );
     await queryRunner.query(`CREATE INDEX hash_record_item_idx ON hash_record (item_id, recorded_at, id)`);
     await queryRunner.query(`GRANT SELECT, INSERT ON hash_record TO custos_service`);
 

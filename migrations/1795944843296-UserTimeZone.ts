@@ -10,7 +10,9 @@ export class UserTimeZone1795944843296 implements MigrationInterface {
   name = 'UserTimeZone1795944843296';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE user_account ADD COLUMN time_zone text CHECK (length(time_zone) BETWEEN 1 AND 64)`);
+    await queryRunner.query(
+      `ALTER TABLE user_account ADD COLUMN time_zone text CHECK (length(time_zone) BETWEEN 1 AND 64)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -20,6 +20,8 @@ export class CaseStatus1795944940827 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`REVOKE UPDATE (status, closed_at, close_reason) ON case_file FROM custos_service`);
-    await queryRunner.query(`ALTER TABLE case_file DROP CONSTRAINT case_file_closed_check, DROP COLUMN closed_at, DROP COLUMN close_reason`);
+    await queryRunner.query(
+      `ALTER TABLE case_file DROP CONSTRAINT case_file_closed_check, DROP COLUMN closed_at, DROP COLUMN close_reason`,
+    );
   }
 }

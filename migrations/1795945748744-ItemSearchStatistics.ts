@@ -12,7 +12,9 @@ export class ItemSearchStatistics1795945748744 implements MigrationInterface {
   name = 'ItemSearchStatistics1795945748744';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE STATISTICS item_search_expressions_stats ON (lower(serial)), (lower(seal_number)) FROM item`);
+    await queryRunner.query(
+      `CREATE STATISTICS item_search_expressions_stats ON (lower(serial)), (lower(seal_number)) FROM item`,
+    );
     await queryRunner.query(`ANALYZE item`);
   }
 

@@ -1,12 +1,13 @@
 import type { MigrationInterface } from 'typeorm';
+
 import { Baseline1795917581347 } from './1795917581347-Baseline.js';
 import { Ledger1795918824383 } from './1795918824383-Ledger.js';
 import { Identity1795920519294 } from './1795920519294-Identity.js';
 import { Cases1795920547515 } from './1795920547515-Cases.js';
 import { Custody1795929517334 } from './1795929517334-Custody.js';
 import { ReportLookup1795940000000 } from './1795940000000-ReportLookup.js';
-import { CaseStatus1795944940827 } from './1795944940827-CaseStatus.js';
 import { UserTimeZone1795944843296 } from './1795944843296-UserTimeZone.js';
+import { CaseStatus1795944940827 } from './1795944940827-CaseStatus.js';
 import { ItemSearchStatistics1795945748744 } from './1795945748744-ItemSearchStatistics.js';
 import { LedgerVerification1795946700000 } from './1795946700000-LedgerVerification.js';
 import { UserTimeZoneChange1795946800000 } from './1795946800000-UserTimeZoneChange.js';

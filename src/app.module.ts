@@ -1,23 +1,24 @@
-import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
+
+import { AccessLogModule } from './access-log/access-log.module.js';
+import { BundlesModule } from './bundles/bundles.module.js';
+import { CasesModule } from './cases/cases.module.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
+import { CustodyModule } from './custody/custody.module.js';
 import { ConnectionGuards } from './database/connection-guards.js';
 import { dataSourceOptions } from './database/data-source.js';
-import { AccessLogModule } from './access-log/access-log.module.js';
-import { BundlesModule } from './bundles/bundles.module.js';
-import { CasesModule } from './cases/cases.module.js';
-import { CustodyModule } from './custody/custody.module.js';
-import { HashImportsModule } from './hash-imports/hash-imports.module.js';
 import { ExportsModule } from './exports/exports.module.js';
+import { HashImportsModule } from './hash-imports/hash-imports.module.js';
 import { HealthModule } from './health/health.module.js';
-import { LabelsModule } from './labels/labels.module.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { LabelsModule } from './labels/labels.module.js';
 import { LedgerModule } from './ledger/ledger.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 

@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { pinoHttp } from 'pino-http';
+
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { parseJsonBody, requireJsonBody } from './common/json-body.js';
 import { httpLogOptions } from './common/logging.js';
@@ -35,7 +36,10 @@ export async function createApp(options: AppModuleOptions): Promise<NestExpressA
   app.use(parseJsonBody);
   const webApp = webAppMiddleware();
   if (webApp !== undefined) app.use(webApp);
-  else app.get(PinoNestLogger).warn('the web app is not built (dist/web/index.html missing): run `npm run build` to serve it at /');
+  else
+    app
+      .get(PinoNestLogger)
+      .warn('the web app is not built (dist/web/index.html missing): run `npm run build` to serve it at /');
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'health/ready'] });
   setUpOpenApi(app);
   try {

@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
-import { createRootLogger } from './common/logging.js';
-import { revertLastMigration, runMigrations } from './database/migrate.js';
+
 import { DomainError } from './common/domain-error.js';
+import { createRootLogger } from './common/logging.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
+import { revertLastMigration, runMigrations } from './database/migrate.js';
 import { DEMO_USAGE, runDemo } from './demo/demo.command.js';
 import { HASH_IMPORT_USAGE, runHashImport } from './hash-imports/hash-import.command.js';
 import { IDENTITY_USAGE, runAgencyCreate, runUserCreate } from './identity/identity.command.js';
@@ -34,8 +36,14 @@ commands:
 ${IDENTITY_USAGE}${HASH_IMPORT_USAGE}${DEMO_USAGE}  help                this text
 `;
 
-async function withDatabase<T>(work: (urls: { ownerUrl: string; appUrl: string }, config: AppConfig, logger: Logger) => Promise<T>): Promise<T> {
-  const config = loadConfig({ ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+async function withDatabase<T>(
+  work: (urls: { ownerUrl: string; appUrl: string }, config: AppConfig, logger: Logger) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig({
+    ...process.env,
+    LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  });
   const logger = createRootLogger(config);
   const database = await connectDatabase(config, logger, { attach: true });
   try {
@@ -48,7 +56,10 @@ async function withDatabase<T>(work: (urls: { ownerUrl: string; appUrl: string }
 async function main(argv: string[]): Promise<number> {
   const [command, subcommand] = argv;
   const out = { info: (message: string) => process.stdout.write(`${message}\n`) };
-  const io = { out: (message: string) => process.stdout.write(`${message}\n`), err: (message: string) => process.stderr.write(`${message}\n`) };
+  const io = {
+    out: (message: string) => process.stdout.write(`${message}\n`),
+    err: (message: string) => process.stderr.write(`${message}\n`),
+  };
   switch (`${command ?? 'help'} ${subcommand ?? ''}`.trim()) {
     case 'migration run':
       await withDatabase(async ({ ownerUrl }) => {
@@ -91,7 +102,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     return await main(argv);
   } catch (error) {
     const code = error instanceof DomainError ? ` (${error.code})` : '';
-    process.stderr.write(`custos: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}${code}\n`);
+    process.stderr.write(
+      `custos: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}${code}\n`,
+    );
     return 1;
   }
 }

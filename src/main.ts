@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config/config.js';
+
 import { createRootLogger } from './common/logging.js';
+import { ConfigError, loadConfig } from './config/config.js';
 import { DataDirInUseError } from './database/data-dir-lock.js';
 import { startService } from './service.js';
 

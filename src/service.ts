@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
+
 import { createApp } from './app.js';
 import type { AppConfig } from './config/config.js';
 import { attachToRunningCluster, startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';

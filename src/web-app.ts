@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 
 /**
@@ -26,7 +27,10 @@ export function webAppMiddleware(root: string = webAppRoot()): RequestHandler | 
     redirect: false,
     // Vite names assets by content hash: they never change under one name.
     setHeaders: (response, path) => {
-      response.setHeader('Cache-Control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      response.setHeader(
+        'Cache-Control',
+        path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     },
   });
   return (request: Request, response: Response, next: NextFunction): void => {

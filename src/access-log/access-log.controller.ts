@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
 import { DomainError } from '../common/domain-error.js';
 import type { RequestContext } from '../common/request-context.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
@@ -19,7 +20,10 @@ export class AccessLogController {
     summary: 'The access log of your agency, newest first (auditors); rows of no agency (platform administrators)',
   })
   @ApiOkResponse({ description: '{ entries, nextCursor }' })
-  list(@Ctx() ctx: RequestContext, @Query() query: AccessLogQueryDto): Promise<{ entries: AccessLogView[]; nextCursor: string | null }> {
+  list(
+    @Ctx() ctx: RequestContext,
+    @Query() query: AccessLogQueryDto,
+  ): Promise<{ entries: AccessLogView[]; nextCursor: string | null }> {
     const actor = identityActor(ctx)!;
     let agencyId: string | null;
     if (actor.roles.includes('auditor') && actor.agencyId !== null) agencyId = actor.agencyId;

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { DomainError } from '../common/domain-error.js';
 import type { RequestContext } from '../common/request-context.js';
@@ -144,7 +145,11 @@ export class AccessLogService {
    * platform administrator reads the rows whose actor has no agency (platform administrators'
    * own actions, attempts with unknown usernames, anonymous refusals).
    */
-  async list(ctx: RequestContext, scope: { agencyId: string | null }, filter: AccessLogFilter): Promise<{ entries: AccessLogView[]; nextCursor: string | null }> {
+  async list(
+    ctx: RequestContext,
+    scope: { agencyId: string | null },
+    filter: AccessLogFilter,
+  ): Promise<{ entries: AccessLogView[]; nextCursor: string | null }> {
     const where: string[] = [];
     const params: unknown[] = [];
     const param = (value: unknown): string => {
@@ -169,7 +174,8 @@ export class AccessLogService {
     if (filter.to !== undefined) where.push(`occurred_at < ${param(filter.to)}`);
     if (filter.cursor !== undefined) {
       const [lastId] = decodeCursor(filter.cursor, ['string'] as const);
-      if (!/^\d{1,19}$/.test(lastId)) throw new DomainError('invalid', 'cursor_invalid', 'The cursor is not one this list returned');
+      if (!/^\d{1,19}$/.test(lastId))
+        throw new DomainError('invalid', 'cursor_invalid', 'The cursor is not one this list returned');
       where.push(`id < ${param(lastId)}`);
     }
     const rows = await this.dataSource.query<AccessLogRow[]>(
@@ -180,7 +186,10 @@ export class AccessLogService {
     await this.recordRefusal(ctx, {
       event: 'access_log.read',
       outcome: 'success',
-      details: { filter: { ...filter, cursor: undefined, from: filter.from?.toISOString(), to: filter.to?.toISOString() }, rows: page.length },
+      details: {
+        filter: { ...filter, cursor: undefined, from: filter.from?.toISOString(), to: filter.to?.toISOString() },
+        rows: page.length,
+      },
     });
     return {
       entries: page.map(view),

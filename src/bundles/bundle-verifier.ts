@@ -9,8 +9,6 @@
  *
  * Dependency-free: no Nest, TypeORM or pg is loaded (the command imports only this module).
  */
-import { BundleError, proveBundle, type BundleSubject, type ProveBundleOptions, type ProvenBundle } from '../ledger/core/bundle.js';
-import type { EntrySignature, LedgerEntry } from '../ledger/core/entry.js';
 import { CustodyChainError, CustodyReplay, isCustodyEvent } from '../custody/custody-chain.js';
 import {
   CUSTODY_EVENT_TYPES as T,
@@ -30,6 +28,14 @@ import {
   type TransferClosedData,
   type TransferReleasedData,
 } from '../custody/custody-events.js';
+import {
+  BundleError,
+  proveBundle,
+  type BundleSubject,
+  type ProveBundleOptions,
+  type ProvenBundle,
+} from '../ledger/core/bundle.js';
+import type { EntrySignature, LedgerEntry } from '../ledger/core/entry.js';
 
 export interface SignatureLine {
   readonly printedName: string;
@@ -124,7 +130,10 @@ function parseJson(input: string | Uint8Array): unknown {
  * Verifies a bundle (its bytes, its text, or the parsed JSON) and returns the report, or the first
  * failure with its reason. Never throws for a bad bundle.
  */
-export function verifyBundle(input: string | Uint8Array | object, options: VerifyBundleOptions = {}): BundleVerification {
+export function verifyBundle(
+  input: string | Uint8Array | object,
+  options: VerifyBundleOptions = {},
+): BundleVerification {
   const keyPinned = options.trustedKey !== undefined;
   let proven: ProvenBundle | undefined;
   try {
@@ -133,7 +142,8 @@ export function verifyBundle(input: string | Uint8Array | object, options: Verif
     return { ok: true, report: new CustodyCheck(proven).run() };
   } catch (error) {
     if (error instanceof BundleError) return { ok: false, reason: error.message, index: error.index, keyPinned };
-    if (error instanceof CustodyChainError) return { ok: false, reason: withNames(error.message, proven), index: error.index, keyPinned };
+    if (error instanceof CustodyChainError)
+      return { ok: false, reason: withNames(error.message, proven), index: error.index, keyPinned };
     throw error;
   }
 }
@@ -144,11 +154,13 @@ function withNames(reason: string, proven: ProvenBundle | undefined): string {
   const names = new Map<string, string>();
   const add = (who: unknown): void => {
     const p = who as { id?: unknown; displayName?: unknown; agency?: unknown } | null;
-    if (typeof p?.id === 'string' && typeof p.displayName === 'string') names.set(p.id, `${p.displayName} (${typeof p.agency === 'string' ? p.agency : 'no agency'})`);
+    if (typeof p?.id === 'string' && typeof p.displayName === 'string')
+      names.set(p.id, `${p.displayName} (${typeof p.agency === 'string' ? p.agency : 'no agency'})`);
   };
   for (const { entry } of proven.entries) {
     add(entry.actor);
-    for (const signature of entry.signatures) add({ id: signature.signerId, displayName: signature.printedName, agency: signature.agency });
+    for (const signature of entry.signatures)
+      add({ id: signature.signerId, displayName: signature.printedName, agency: signature.agency });
     const data = entry.data as Record<string, unknown>;
     for (const role of ['from', 'to', 'custodian', 'witness']) add(data[role]);
   }
@@ -185,9 +197,17 @@ type HashResultValue = HashValue & { readonly result?: string; readonly referenc
 
 const STRONG_ALGORITHMS = ['sha256', 'sha512'];
 const party = (p: PartyRef): string => `${p.displayName} (${p.agency ?? 'no agency'})`;
-const actorOf = (entry: LedgerEntry): string => (entry.actor === null ? 'the system' : `${entry.actor.displayName} (${entry.actor.agency ?? 'no agency'})`);
+const actorOf = (entry: LedgerEntry): string =>
+  entry.actor === null ? 'the system' : `${entry.actor.displayName} (${entry.actor.agency ?? 'no agency'})`;
 const signatureLines = (signatures: readonly EntrySignature[]): SignatureLine[] =>
-  signatures.map(({ printedName, username, agency, role, meaning, signedAt }) => ({ printedName, username, agency, role, meaning, signedAt }));
+  signatures.map(({ printedName, username, agency, role, meaning, signedAt }) => ({
+    printedName,
+    username,
+    agency,
+    role,
+    meaning,
+    signedAt,
+  }));
 
 /** Does the entry concern the item: about it, or a transfer that names it? */
 function concerns(entry: LedgerEntry, itemId: string): boolean {
@@ -221,7 +241,9 @@ class CustodyCheck {
     const items = [...this.tracks.values()].map((track): ItemCustodyReport => {
       const custody = replay.items.get(track.id)!;
       if ((custody.integrity === 'compromised') !== track.findings.length > 0) {
-        fail(`item ${track.number}: the integrity the chain gives (${custody.integrity}) disagrees with its hash and seal records`);
+        fail(
+          `item ${track.number}: the integrity the chain gives (${custody.integrity}) disagrees with its hash and seal records`,
+        );
       }
       return {
         id: track.id,
@@ -244,8 +266,15 @@ class CustodyCheck {
       sha256: this.proven.sha256,
       subject,
       key: this.proven.key,
-      checkpoint: { origin: this.proven.checkpoint.origin, treeSize: this.proven.checkpoint.treeSize, rootHash: b64(this.proven.checkpoint.rootHash) },
-      consistency: this.proven.consistency === null ? null : { treeSize: this.proven.consistency.treeSize, rootHash: b64(this.proven.consistency.rootHash) },
+      checkpoint: {
+        origin: this.proven.checkpoint.origin,
+        treeSize: this.proven.checkpoint.treeSize,
+        rootHash: b64(this.proven.checkpoint.rootHash),
+      },
+      consistency:
+        this.proven.consistency === null
+          ? null
+          : { treeSize: this.proven.consistency.treeSize, rootHash: b64(this.proven.consistency.rootHash) },
       held: this.proven.held.map((head) => ({ treeSize: head.treeSize, rootHash: b64(head.rootHash) })),
       entryCount: entries.length,
       case:
@@ -265,14 +294,23 @@ class CustodyCheck {
     const entries = this.proven.entries.map((proven) => proven.entry);
     if (subject.type === 'item') {
       const first = entries[0];
-      if (first === undefined) fail(`the bundle has no entry of item ${subject.number}: an item's entries start with its registration`);
+      if (first === undefined)
+        fail(`the bundle has no entry of item ${subject.number}: an item's entries start with its registration`);
       if ((first.type !== T.seized && first.type !== T.derived) || first.subject.id !== subject.id) {
-        fail(`the bundle does not start with the registration of item ${subject.number}: entry ${first.index} is ${first.type} of ${first.subject.type} ${first.subject.id}`, first.index);
+        fail(
+          `the bundle does not start with the registration of item ${subject.number}: entry ${first.index} is ${first.type} of ${first.subject.type} ${first.subject.id}`,
+          first.index,
+        );
       }
       if (first.subject.number !== subject.number) {
-        fail(`the bundle is about item number ${subject.number}, but entry ${first.index} registers ${first.subject.number ?? 'an item without number'}`, first.index);
+        fail(
+          `the bundle is about item number ${subject.number}, but entry ${first.index} registers ${first.subject.number ?? 'an item without number'}`,
+          first.index,
+        );
       }
-      for (const entry of entries) if (!concerns(entry, subject.id)) fail(`entry ${entry.index} (${entry.type}) does not concern item ${subject.number}`, entry.index);
+      for (const entry of entries)
+        if (!concerns(entry, subject.id))
+          fail(`entry ${entry.index} (${entry.type}) does not concern item ${subject.number}`, entry.index);
     } else {
       for (const entry of entries) {
         if (entry.case?.id !== subject.id || entry.case.number !== subject.number) {
@@ -283,7 +321,13 @@ class CustodyCheck {
   }
 
   private line(entry: LedgerEntry, text: string): BundleEventLine {
-    return { index: entry.index, type: entry.type, recordedAt: entry.recordedAt, text, signatures: signatureLines(entry.signatures) };
+    return {
+      index: entry.index,
+      type: entry.type,
+      recordedAt: entry.recordedAt,
+      text,
+      signatures: signatureLines(entry.signatures),
+    };
   }
 
   /** Adds the entry to the stories of the bundle's items it concerns, checking its hash results. */
@@ -316,27 +360,37 @@ class CustodyCheck {
         return this.hashRecorded(entry);
       case T.moved: {
         const data = entry.data as ItemMovedData;
-        this.tracks.get(entry.subject.id)?.events.push(
-          this.line(entry, `moved by ${actorOf(entry)} from ${data.from ?? 'an unrecorded location'} to ${data.to}${data.reason ? ` (${data.reason})` : ''}`),
-        );
+        this.tracks
+          .get(entry.subject.id)
+          ?.events.push(
+            this.line(
+              entry,
+              `moved by ${actorOf(entry)} from ${data.from ?? 'an unrecorded location'} to ${data.to}${data.reason ? ` (${data.reason})` : ''}`,
+            ),
+          );
         return;
       }
       case T.disposed: {
         const data = entry.data as ItemDisposedData;
-        this.tracks.get(entry.subject.id)?.events.push(
-          this.line(
-            entry,
-            `disposed of (${data.disposition.replace(/_/g, ' ')}) by ${party(data.custodian)} under ${data.authorityReference}` +
-              `${data.recipient ? `, to ${data.recipient}` : ''}, witnessed by ${party(data.witness)}, on ${data.occurredAt}`,
-          ),
-        );
+        this.tracks
+          .get(entry.subject.id)
+          ?.events.push(
+            this.line(
+              entry,
+              `disposed of (${data.disposition.replace(/_/g, ' ')}) by ${party(data.custodian)} under ${data.authorityReference}` +
+                `${data.recipient ? `, to ${data.recipient}` : ''}, witnessed by ${party(data.witness)}, on ${data.occurredAt}`,
+            ),
+          );
         return;
       }
       case T.corrected:
         return this.corrected(entry);
       case T.released: {
         const data = entry.data as TransferReleasedData;
-        for (const ref of data.items) this.tracks.get(ref.id)?.events.push(this.line(entry, `released by ${party(data.from)} to ${party(data.to)}: ${data.purpose}`));
+        for (const ref of data.items)
+          this.tracks
+            .get(ref.id)
+            ?.events.push(this.line(entry, `released by ${party(data.from)} to ${party(data.to)}: ${data.purpose}`));
         return;
       }
       case T.accepted:
@@ -344,8 +398,19 @@ class CustodyCheck {
       case T.rejected:
       case T.cancelled: {
         const data = entry.data as TransferClosedData;
-        const what = entry.type === T.rejected ? `transfer rejected by ${party(data.to)}` : `transfer to ${party(data.to)} cancelled by ${party(data.from)}`;
-        for (const ref of data.items) this.tracks.get(ref.id)?.events.push(this.line(entry, `${what}${data.reason ? `: ${data.reason}` : ''}; custody stays with ${party(data.from)}`));
+        const what =
+          entry.type === T.rejected
+            ? `transfer rejected by ${party(data.to)}`
+            : `transfer to ${party(data.to)} cancelled by ${party(data.from)}`;
+        for (const ref of data.items)
+          this.tracks
+            .get(ref.id)
+            ?.events.push(
+              this.line(
+                entry,
+                `${what}${data.reason ? `: ${data.reason}` : ''}; custody stays with ${party(data.from)}`,
+              ),
+            );
         return;
       }
     }
@@ -381,40 +446,69 @@ class CustodyCheck {
   }
 
   /** Records a reference of a target: the first record of a target, and only one. */
-  private reference(entry: LedgerEntry, track: ItemTrack, target: string, values: readonly HashValue[], weak: boolean | undefined): void {
+  private reference(
+    entry: LedgerEntry,
+    track: ItemTrack,
+    target: string,
+    values: readonly HashValue[],
+    weak: boolean | undefined,
+  ): void {
     const earlier = track.references.get(target);
     if (earlier !== undefined) {
-      fail(`entry ${entry.index} records a second reference hash of ${target} of ${track.number} (the reference is entry ${earlier.index})`, entry.index);
+      fail(
+        `entry ${entry.index} records a second reference hash of ${target} of ${track.number} (the reference is entry ${earlier.index})`,
+        entry.index,
+      );
     }
     const strong = values.some((value) => STRONG_ALGORITHMS.includes(value.algorithm));
     if (weak !== !strong) {
-      fail(`entry ${entry.index}: the reference of ${target} of ${track.number} is recorded as ${weak ? '' : 'not '}weak, but it ${strong ? 'has' : 'lacks'} SHA-256 or SHA-512`, entry.index);
+      fail(
+        `entry ${entry.index}: the reference of ${target} of ${track.number} is recorded as ${weak ? '' : 'not '}weak, but it ${strong ? 'has' : 'lacks'} SHA-256 or SHA-512`,
+        entry.index,
+      );
     }
-    track.references.set(target, { index: entry.index, values: new Map(values.map((value) => [value.algorithm, value.value])) });
+    track.references.set(target, {
+      index: entry.index,
+      values: new Map(values.map((value) => [value.algorithm, value.value])),
+    });
   }
 
   /** Recomputes a verification's result from its value and the reference it names. */
   private compare(entry: LedgerEntry, track: ItemTrack, target: string, value: HashResultValue): string {
     const reference = track.references.get(target);
     if (reference === undefined) {
-      return fail(`entry ${entry.index}: a verification of ${target} of ${track.number}, which has no reference hash before it in the bundle`, entry.index);
+      return fail(
+        `entry ${entry.index}: a verification of ${target} of ${track.number}, which has no reference hash before it in the bundle`,
+        entry.index,
+      );
     }
     const referenceValue = reference.values.get(value.algorithm);
-    const expected = referenceValue === undefined ? 'not_compared' : referenceValue === value.value ? 'match' : 'mismatch';
+    const expected =
+      referenceValue === undefined ? 'not_compared' : referenceValue === value.value ? 'match' : 'mismatch';
     const what = `the ${value.algorithm} of ${target} of ${track.number}`;
     if (value.result !== expected) {
-      fail(`entry ${entry.index}: ${what} is recorded as ${JSON.stringify(value.result ?? null)}, but compared with the reference (entry ${reference.index}) it is a ${expected}`, entry.index);
+      fail(
+        `entry ${entry.index}: ${what} is recorded as ${JSON.stringify(value.result ?? null)}, but compared with the reference (entry ${reference.index}) it is a ${expected}`,
+        entry.index,
+      );
     }
     const named = value.referenceIndex;
     if (expected === 'not_compared' ? named !== undefined : named !== reference.index) {
-      fail(`entry ${entry.index}: ${what} names reference entry ${named ?? 'none'}, but its reference is entry ${reference.index}`, entry.index);
+      fail(
+        `entry ${entry.index}: ${what} names reference entry ${named ?? 'none'}, but its reference is entry ${reference.index}`,
+        entry.index,
+      );
     }
     if (expected === 'match') track.verifications.match++;
     else if (expected === 'mismatch') {
       track.verifications.mismatch++;
-      track.findings.push(`#${entry.index}: the ${value.algorithm} of ${target} does not match its reference (#${reference.index})`);
+      track.findings.push(
+        `#${entry.index}: the ${value.algorithm} of ${target} does not match its reference (#${reference.index})`,
+      );
     } else track.verifications.notCompared++;
-    return expected === 'not_compared' ? `${value.algorithm} not compared (no reference ${value.algorithm})` : `${value.algorithm} ${expected === 'match' ? 'matches' : 'DOES NOT MATCH'} #${reference.index}`;
+    return expected === 'not_compared'
+      ? `${value.algorithm} not compared (no reference ${value.algorithm})`
+      : `${value.algorithm} ${expected === 'match' ? 'matches' : 'DOES NOT MATCH'} #${reference.index}`;
   }
 
   private hashRecorded(entry: LedgerEntry): void {
@@ -423,12 +517,20 @@ class CustodyCheck {
     const data = entry.data as HashRecordedData;
     if (data.role === 'reference') {
       this.reference(entry, track, data.target, data.values, data.weak);
-      track.events.push(this.line(entry, `reference hashes of ${data.target} recorded by ${actorOf(entry)} on ${data.occurredAt}: ${data.values.map((v) => `${v.algorithm} ${v.value}`).join(', ')}`));
+      track.events.push(
+        this.line(
+          entry,
+          `reference hashes of ${data.target} recorded by ${actorOf(entry)} on ${data.occurredAt}: ${data.values.map((v) => `${v.algorithm} ${v.value}`).join(', ')}`,
+        ),
+      );
       return;
     }
-    if (data.role !== 'verification') fail(`entry ${entry.index}: unknown hash record role ${JSON.stringify(data.role)}`, entry.index);
+    if (data.role !== 'verification')
+      fail(`entry ${entry.index}: unknown hash record role ${JSON.stringify(data.role)}`, entry.index);
     const results = data.values.map((value) => `${value.value} (${this.compare(entry, track, data.target, value)})`);
-    track.events.push(this.line(entry, `${data.target} re-hashed by ${actorOf(entry)} on ${data.occurredAt}: ${results.join(', ')}`));
+    track.events.push(
+      this.line(entry, `${data.target} re-hashed by ${actorOf(entry)} on ${data.occurredAt}: ${results.join(', ')}`),
+    );
   }
 
   private corrected(entry: LedgerEntry): void {
@@ -439,8 +541,15 @@ class CustodyCheck {
       const description = data.changes.find((change) => change.field === 'description');
       if (description !== undefined && typeof description.to === 'string') track.description = description.to;
     }
-    const changes = data.changes.map((change) => `${change.field} ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`).join(', ');
-    track.events.push(this.line(entry, `correction of entry ${entry.corrects?.index ?? '?'} by ${actorOf(entry)}: ${changes} (${entry.corrects?.reason ?? 'no reason'})`));
+    const changes = data.changes
+      .map((change) => `${change.field} ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`)
+      .join(', ');
+    track.events.push(
+      this.line(
+        entry,
+        `correction of entry ${entry.corrects?.index ?? '?'} by ${actorOf(entry)}: ${changes} (${entry.corrects?.reason ?? 'no reason'})`,
+      ),
+    );
   }
 
   private accepted(entry: LedgerEntry): void {
@@ -450,9 +559,15 @@ class CustodyCheck {
       const track = this.tracks.get(id);
       if (track === undefined) continue;
       const parts = [`received by ${party(data.to)} from ${party(data.from)}`];
-      parts.push(accepted.sealIntact ? 'seal intact' : `SEAL BROKEN${accepted.sealNote ? ` (${accepted.sealNote})` : ''}`);
-      if (!accepted.sealIntact) track.findings.push(`#${entry.index}: seal broken on receipt by ${party(data.to)}${accepted.sealNote ? `: ${accepted.sealNote}` : ''}`);
-      for (const hash of accepted.hashes) parts.push(`${hash.target} ${hash.value} (${this.compare(entry, track, hash.target, hash)})`);
+      parts.push(
+        accepted.sealIntact ? 'seal intact' : `SEAL BROKEN${accepted.sealNote ? ` (${accepted.sealNote})` : ''}`,
+      );
+      if (!accepted.sealIntact)
+        track.findings.push(
+          `#${entry.index}: seal broken on receipt by ${party(data.to)}${accepted.sealNote ? `: ${accepted.sealNote}` : ''}`,
+        );
+      for (const hash of accepted.hashes)
+        parts.push(`${hash.target} ${hash.value} (${this.compare(entry, track, hash.target, hash)})`);
       if (data.location) parts.push(`stored at ${data.location}`);
       track.custodians.push({ custodian: data.to, fromIndex: entry.index, since: entry.recordedAt });
       track.events.push(this.line(entry, parts.join('; ')));
@@ -481,13 +596,18 @@ function eventLines(events: readonly BundleEventLine[], indent: string): string[
   const lines: string[] = [];
   for (const event of events) {
     lines.push(`${indent}#${event.index}  ${event.recordedAt}  ${event.text}`);
-    for (const signature of event.signatures) lines.push(`${indent}${' '.repeat(String(event.index).length + 3)}${signatureText(signature)}`);
+    for (const signature of event.signatures)
+      lines.push(`${indent}${' '.repeat(String(event.index).length + 3)}${signatureText(signature)}`);
   }
   return lines;
 }
 
 /** The human summary of a verified bundle (or its first failure). */
-export function formatBundleVerification(result: BundleVerification, vkey: string | null = null, fileSha256: string | null = null): string {
+export function formatBundleVerification(
+  result: BundleVerification,
+  vkey: string | null = null,
+  fileSha256: string | null = null,
+): string {
   const lines: string[] = [];
   const pinned = result.ok ? result.report.key.pinned : result.keyPinned;
   if (!pinned) lines.push(unpinnedKeyWarning(result.ok ? result.report.key.vkey : vkey), '');
@@ -497,32 +617,59 @@ export function formatBundleVerification(result: BundleVerification, vkey: strin
   }
   const report = result.report;
   const { subject } = report;
-  lines.push(`custody bundle of ${subject.type} ${subject.number}${report.case !== null && subject.type === 'item' ? ` (case ${report.case.number})` : ''}`);
+  lines.push(
+    `custody bundle of ${subject.type} ${subject.number}${report.case !== null && subject.type === 'item' ? ` (case ${report.case.number})` : ''}`,
+  );
   lines.push(`  bundle SHA-256   ${report.sha256}`);
   if (fileSha256 !== null && fileSha256 !== report.sha256) {
-    lines.push(`  this file        ${fileSha256}: a re-formatted copy (whitespace added); the bundle SHA-256 above is that of its canonical bytes`);
+    lines.push(
+      `  this file        ${fileSha256}: a re-formatted copy (whitespace added); the bundle SHA-256 above is that of its canonical bytes`,
+    );
   }
-  lines.push(`  signing key      ${report.key.name}+${report.key.keyId} (${report.key.pinned ? 'pinned with --key' : 'NOT PINNED: taken from the bundle'})`);
-  lines.push(`  checkpoint       ${report.checkpoint.origin}, tree size ${report.checkpoint.treeSize}, root ${report.checkpoint.rootHash}`);
+  lines.push(
+    `  signing key      ${report.key.name}+${report.key.keyId} (${report.key.pinned ? 'pinned with --key' : 'NOT PINNED: taken from the bundle'})`,
+  );
+  lines.push(
+    `  checkpoint       ${report.checkpoint.origin}, tree size ${report.checkpoint.treeSize}, root ${report.checkpoint.rootHash}`,
+  );
   if (report.consistency !== null) {
-    lines.push(`  consistent with  the checkpoint of tree size ${report.consistency.treeSize}, root ${report.consistency.rootHash}`);
+    lines.push(
+      `  consistent with  the checkpoint of tree size ${report.consistency.treeSize}, root ${report.consistency.rootHash}`,
+    );
   }
-  for (const held of report.held) lines.push(`  your checkpoint  tree size ${held.treeSize}, root ${held.rootHash}: the same ledger`);
-  lines.push(`  entries          ${report.entryCount}, each proven included in the checkpoint; the signed statement says they are all of ${subject.type} ${subject.number}`);
+  for (const held of report.held)
+    lines.push(`  your checkpoint  tree size ${held.treeSize}, root ${held.rootHash}: the same ledger`);
+  lines.push(
+    `  entries          ${report.entryCount}, each proven included in the checkpoint; the signed statement says they are all of ${subject.type} ${subject.number}`,
+  );
   if (subject.type === 'case') {
     lines.push('', `case ${subject.number}${report.case?.title ? ` — ${report.case.title}` : ''}`);
     lines.push(...eventLines(report.caseEvents, '  '));
   }
   for (const item of report.items) {
-    lines.push('', `item ${item.number} — ${item.kind}: ${item.description}${item.parent !== null ? ` (made from ${item.parent.number})` : ''}`);
+    lines.push(
+      '',
+      `item ${item.number} — ${item.kind}: ${item.description}${item.parent !== null ? ` (made from ${item.parent.number})` : ''}`,
+    );
     lines.push(...eventLines(item.events, '  '));
-    lines.push(`  custodians in order: ${item.custodians.map((spell) => `${party(spell.custodian)} from #${spell.fromIndex}`).join(' → ')}`);
+    lines.push(
+      `  custodians in order: ${item.custodians.map((spell) => `${party(spell.custodian)} from #${spell.fromIndex}`).join(' → ')}`,
+    );
     const holder = item.custodians.at(-1)!.custodian;
-    lines.push(`  now: ${item.state.replace(/_/g, ' ')}, ${item.state === 'disposed' ? 'last held by' : 'held by'} ${party(holder)}${item.location ? `, at ${item.location}` : ''}`);
+    lines.push(
+      `  now: ${item.state.replace(/_/g, ' ')}, ${item.state === 'disposed' ? 'last held by' : 'held by'} ${party(holder)}${item.location ? `, at ${item.location}` : ''}`,
+    );
     const { match, mismatch, notCompared } = item.verifications;
     const counted = `${match} hash verification${match === 1 ? '' : 's'} matching, ${mismatch} mismatching${notCompared > 0 ? `, ${notCompared} not compared` : ''}`;
-    lines.push(item.integrity === 'intact' ? `  integrity: INTACT (${counted}; no broken seal)` : `  integrity: COMPROMISED — ${item.findings.join('; ')}`);
+    lines.push(
+      item.integrity === 'intact'
+        ? `  integrity: INTACT (${counted}; no broken seal)`
+        : `  integrity: COMPROMISED — ${item.findings.join('; ')}`,
+    );
   }
-  lines.push('', `VERIFIED: ${subject.type} ${subject.number}, ${report.entryCount} entries, checkpoint of tree size ${report.checkpoint.treeSize}`);
+  lines.push(
+    '',
+    `VERIFIED: ${subject.type} ${subject.number}, ${report.entryCount} entries, checkpoint of tree size ${report.checkpoint.treeSize}`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -10,7 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { formatBundleVerification, unpinnedKeyWarning, verifyBundle, type BundleVerification } from './bundle-verifier.js';
+
+import {
+  formatBundleVerification,
+  unpinnedKeyWarning,
+  verifyBundle,
+  type BundleVerification,
+} from './bundle-verifier.js';
 
 export const VERIFY_USAGE = `usage: custos verify <bundle.json> [--key <vkey or file>] [--checkpoint <file>]... [--json]
 
@@ -85,9 +91,17 @@ export function runBundleVerify(argv: readonly string[], io: VerifyIo = processI
   try {
     bytes = readFileSync(args.file);
     const heldCheckpoints = args.checkpoints.map((file) => readFileSync(file, 'utf8'));
-    result = verifyBundle(bytes, { trustedKey: args.key === undefined ? undefined : readKey(args.key), heldCheckpoints });
+    result = verifyBundle(bytes, {
+      trustedKey: args.key === undefined ? undefined : readKey(args.key),
+      heldCheckpoints,
+    });
   } catch (error) {
-    result = { ok: false, reason: `cannot read ${(error as NodeJS.ErrnoException).path ?? args.file}: ${(error as Error).message}`, index: null, keyPinned: args.key !== undefined };
+    result = {
+      ok: false,
+      reason: `cannot read ${(error as NodeJS.ErrnoException).path ?? args.file}: ${(error as Error).message}`,
+      index: null,
+      keyPinned: args.key !== undefined,
+    };
   }
   // A re-formatted copy (re-indented, a trailing newline added by an editor) verifies, because the
   // bundle's identity is its canonical bytes; say so, since its sha256sum then differs from the

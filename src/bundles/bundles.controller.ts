@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';

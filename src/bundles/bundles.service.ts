@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+
 import type { ReadRecord } from '../access-log/access-log-events.js';
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { CaseAccessService } from '../cases/case-access.service.js';
@@ -11,8 +13,8 @@ import { CheckpointService, type StoredCheckpoint } from '../ledger/checkpoint.s
 import {
   assembleProof,
   BUNDLE_FORMAT,
-  BundleError,
   bundleBytes,
+  BundleError,
   inclusionProofPlan,
   proveBundle,
   type BundleConsistency,
@@ -72,7 +74,10 @@ export class BundlesService {
     const { item, kase } = await this.records.requireItem(this.dataSource, ctx, itemId, 'read');
     const built = await this.build({ type: 'item', id: item.id, number: item.item_number }, options.since, {
       lastIndex: async () => {
-        const [row] = await this.dataSource.query<Array<{ idx: string | null }>>('SELECT max(ledger_idx) AS idx FROM item_event WHERE item_id = $1', [item.id]);
+        const [row] = await this.dataSource.query<Array<{ idx: string | null }>>(
+          'SELECT max(ledger_idx) AS idx FROM item_event WHERE item_id = $1',
+          [item.id],
+        );
         return row.idx === null ? null : Number(row.idx);
       },
       rows: (treeSize) =>
@@ -82,7 +87,13 @@ export class BundlesService {
           [item.id, treeSize],
         ),
     });
-    await this.accessLog.logRead(ctx, options.record ?? 'bundle', { type: 'item', id: item.id, label: item.item_number, caseId: kase.id, caseAgencyId: kase.agency_id });
+    await this.accessLog.logRead(ctx, options.record ?? 'bundle', {
+      type: 'item',
+      id: item.id,
+      label: item.item_number,
+      caseId: kase.id,
+      caseAgencyId: kase.agency_id,
+    });
     return built;
   }
 
@@ -91,12 +102,25 @@ export class BundlesService {
     const kase = await this.caseAccess.requireCase(this.dataSource, ctx, caseId, 'read');
     const built = await this.build({ type: 'case', id: kase.id, number: kase.case_number }, options.since, {
       lastIndex: async () => {
-        const [row] = await this.dataSource.query<Array<{ idx: string | null }>>('SELECT max(idx) AS idx FROM ledger_entry WHERE case_id = $1', [kase.id]);
+        const [row] = await this.dataSource.query<Array<{ idx: string | null }>>(
+          'SELECT max(idx) AS idx FROM ledger_entry WHERE case_id = $1',
+          [kase.id],
+        );
         return row.idx === null ? null : Number(row.idx);
       },
-      rows: (treeSize) => this.dataSource.query('SELECT idx, entry FROM ledger_entry WHERE case_id = $1 AND idx < $2 ORDER BY idx', [kase.id, treeSize]),
+      rows: (treeSize) =>
+        this.dataSource.query('SELECT idx, entry FROM ledger_entry WHERE case_id = $1 AND idx < $2 ORDER BY idx', [
+          kase.id,
+          treeSize,
+        ]),
     });
-    await this.accessLog.logRead(ctx, options.record ?? 'bundle', { type: 'case', id: kase.id, label: kase.case_number, caseId: kase.id, caseAgencyId: kase.agency_id });
+    await this.accessLog.logRead(ctx, options.record ?? 'bundle', {
+      type: 'case',
+      id: kase.id,
+      label: kase.case_number,
+      caseId: kase.id,
+      caseAgencyId: kase.agency_id,
+    });
     return built;
   }
 
@@ -113,8 +137,18 @@ export class BundlesService {
       vkey,
       subject,
       checkpoint: checkpoint.note,
-      statement: this.checkpoints.signBundleStatement({ origin: checkpoint.origin, treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, subject, indexes }),
-      entries: rows.map((row, n) => ({ index: indexes[n], entry: row.entry.toString('utf8'), inclusionProof: proofs[n].map((hash) => hash.toString('base64')) })),
+      statement: this.checkpoints.signBundleStatement({
+        origin: checkpoint.origin,
+        treeSize: checkpoint.treeSize,
+        rootHash: checkpoint.rootHash,
+        subject,
+        indexes,
+      }),
+      entries: rows.map((row, n) => ({
+        index: indexes[n],
+        entry: row.entry.toString('utf8'),
+        inclusionProof: proofs[n].map((hash) => hash.toString('base64')),
+      })),
       ...(since === undefined ? {} : { consistency: await this.consistency(since, checkpoint) }),
     };
     this.selfCheck(bundle, vkey);
@@ -144,7 +178,12 @@ export class BundlesService {
       const found = await this.ledger.nodeHashes(batch);
       batch.forEach((node, k) => hashes.set(nodeKey(node), found[k]));
     }
-    return plans.map((plan) => assembleProof(plan, plan.nodes.map((node) => hashes.get(nodeKey(node))!)));
+    return plans.map((plan) =>
+      assembleProof(
+        plan,
+        plan.nodes.map((node) => hashes.get(nodeKey(node))!),
+      ),
+    );
   }
 
   /** The earlier checkpoint (it must be one the ledger signed) and the proof that the bundle's tree extends it. */
@@ -166,8 +205,12 @@ export class BundlesService {
       proveBundle(bundle, { trustedKey: vkey });
     } catch (error) {
       if (!(error instanceof BundleError)) throw error;
-      this.logger.fatal(`LEDGER INTEGRITY FAILURE: the bundle of ${bundle.subject.type} ${bundle.subject.number} does not verify: ${error.message}. Run \`custos ledger verify\`.`);
-      throw new LedgerIntegrityError('The ledger failed an integrity check; no bundle was served. Operators have been alerted.');
+      this.logger.fatal(
+        `LEDGER INTEGRITY FAILURE: the bundle of ${bundle.subject.type} ${bundle.subject.number} does not verify: ${error.message}. Run \`custos ledger verify\`.`,
+      );
+      throw new LedgerIntegrityError(
+        'The ledger failed an integrity check; no bundle was served. Operators have been alerted.',
+      );
     }
   }
 }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+
 import { AccessLogService } from '../access-log/access-log.service.js';
 import type { RequestContext, Role } from '../common/request-context.js';
 import { prepared, queryPrepared } from '../database/prepared.js';
 import type { Queryable } from '../identity/users/user-records.js';
-import { caseAccessFor, CASE_WORKER_ROLES, satisfies, type CaseAccess } from './case-access.js';
+import { CASE_WORKER_ROLES, caseAccessFor, satisfies, type CaseAccess } from './case-access.js';
 import { CaseForbiddenError, CaseNotFoundError } from './cases.errors.js';
 
 export interface CaseRow {
@@ -66,21 +67,31 @@ export class CaseAccessService {
   constructor(private readonly accessLog: AccessLogService) {}
 
   /** The case with the caller's access to it; 404 when they may not see it, 403 when read-only and `need` is contribute. */
-  async requireCase(db: Queryable, ctx: RequestContext, caseId: string, need: CaseAccess, options: { lock?: boolean } = {}): Promise<AccessibleCase> {
+  async requireCase(
+    db: Queryable,
+    ctx: RequestContext,
+    caseId: string,
+    need: CaseAccess,
+    options: { lock?: boolean } = {},
+  ): Promise<AccessibleCase> {
     const actor = ctx.actor;
     // Serialises the writers of one case (shares, later custody changes) without the UPDATE right on
     // case_file that SELECT … FOR UPDATE would need.
-    if (options.lock && actor !== null) await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`case:${caseId}`]);
-    const rows = actor === null ? [] : await queryPrepared<CaseRow[]>(db, CASE_BY_ID, [caseId, actor.agencyId, actor.id]);
+    if (options.lock && actor !== null)
+      await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`case:${caseId}`]);
+    const rows =
+      actor === null ? [] : await queryPrepared<CaseRow[]>(db, CASE_BY_ID, [caseId, actor.agencyId, actor.id]);
     const row = rows[0];
     const ownAgency = row !== undefined && actor !== null && row.agency_id === actor.agencyId;
-    const access = row === undefined || actor === null ? null : caseAccessFor(actor.roles, { ownAgency, share: row.share_access });
+    const access =
+      row === undefined || actor === null ? null : caseAccessFor(actor.roles, { ownAgency, share: row.share_access });
     if (row === undefined || access === null) {
       await this.accessLog.recordRefusal(ctx, {
         event: 'case.access_denied',
         outcome: 'denied',
         // Logged for the auditors of the case's agency too: someone outside it asked for it.
-        subject: row === undefined ? undefined : { type: 'case', id: row.id, label: row.case_number, agencyId: row.agency_id },
+        subject:
+          row === undefined ? undefined : { type: 'case', id: row.id, label: row.case_number, agencyId: row.agency_id },
         caseId: row?.id,
         details: { need, requestedId: caseId, exists: row !== undefined },
       });
@@ -93,7 +104,11 @@ export class CaseAccessService {
   }
 
   /** What another person (a transfer's receiver, a witness) may do with a case. Writes no access-log row. */
-  async accessOf(db: Queryable, user: { id: string; agencyId: string | null; roles: readonly Role[] }, caseId: string): Promise<CaseAccess | null> {
+  async accessOf(
+    db: Queryable,
+    user: { id: string; agencyId: string | null; roles: readonly Role[] },
+    caseId: string,
+  ): Promise<CaseAccess | null> {
     const rows = await queryPrepared<CaseRow[]>(db, CASE_BY_ID, [caseId, user.agencyId, user.id]);
     const row = rows[0];
     if (row === undefined) return null;
@@ -104,7 +119,12 @@ export class CaseAccessService {
    * A SQL condition true for the cases the caller may see (`read`) or work on (`contribute`);
    * `param` binds a value and returns its placeholder, so it fits positional SQL and query builders.
    */
-  accessibleCasePredicate(ctx: RequestContext, caseIdExpr: string, need: CaseAccess, param: (value: unknown) => string): string {
+  accessibleCasePredicate(
+    ctx: RequestContext,
+    caseIdExpr: string,
+    need: CaseAccess,
+    param: (value: unknown) => string,
+  ): string {
     const actor = ctx.actor;
     if (actor === null) return 'false';
     const worker = actor.roles.some((role) => CASE_WORKER_ROLES.includes(role));

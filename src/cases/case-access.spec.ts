@@ -6,12 +6,15 @@ const sharedContribute: CaseRelation = { ownAgency: false, share: 'contribute' }
 const foreign: CaseRelation = { ownAgency: false, share: null };
 
 describe('case access model', () => {
-  it.each(['officer', 'clerk', 'examiner', 'prosecutor'] as const)('%s contributes to own cases and gets what a share grants', (role) => {
-    expect(caseAccessFor([role], own)).toBe('contribute');
-    expect(caseAccessFor([role], sharedContribute)).toBe('contribute');
-    expect(caseAccessFor([role], sharedRead)).toBe('read');
-    expect(caseAccessFor([role], foreign)).toBeNull();
-  });
+  it.each(['officer', 'clerk', 'examiner', 'prosecutor'] as const)(
+    '%s contributes to own cases and gets what a share grants',
+    (role) => {
+      expect(caseAccessFor([role], own)).toBe('contribute');
+      expect(caseAccessFor([role], sharedContribute)).toBe('contribute');
+      expect(caseAccessFor([role], sharedRead)).toBe('read');
+      expect(caseAccessFor([role], foreign)).toBeNull();
+    },
+  );
 
   it('auditors read, never contribute', () => {
     expect(caseAccessFor(['auditor'], own)).toBe('read');
@@ -21,7 +24,8 @@ describe('case access model', () => {
   });
 
   it('administrators see no case at all', () => {
-    for (const relation of [own, sharedRead, sharedContribute, foreign]) expect(caseAccessFor(['admin'], relation)).toBeNull();
+    for (const relation of [own, sharedRead, sharedContribute, foreign])
+      expect(caseAccessFor(['admin'], relation)).toBeNull();
   });
 
   it('orders read below contribute', () => {

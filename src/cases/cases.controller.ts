@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
@@ -25,8 +26,14 @@ export class CasesController {
 
   @Get()
   @Roles(...CASE_READERS)
-  @ApiOperation({ summary: 'Cases you may see: your agency’s and those shared with your agency or you, newest first, each with its items counted ({ total, compromised })' })
-  list(@Ctx() ctx: RequestContext, @Query() query: CaseListQueryDto): Promise<{ cases: CaseListEntry[]; nextCursor: string | null }> {
+  @ApiOperation({
+    summary:
+      'Cases you may see: your agency’s and those shared with your agency or you, newest first, each with its items counted ({ total, compromised })',
+  })
+  list(
+    @Ctx() ctx: RequestContext,
+    @Query() query: CaseListQueryDto,
+  ): Promise<{ cases: CaseListEntry[]; nextCursor: string | null }> {
     return this.cases.list(ctx, { status: query.status, limit: query.limit ?? 100, cursor: query.cursor });
   }
 
@@ -42,17 +49,29 @@ export class CasesController {
   @Roles('officer')
   @ApiOperation({
     summary: 'Close the case, with the reason: no new items may be registered in it; custody of its items goes on',
-    description: 'Officers of the owning agency. 409 case_closed when it is closed already; 403 case_status_forbidden for shared cases.',
+    description:
+      'Officers of the owning agency. 409 case_closed when it is closed already; 403 case_status_forbidden for shared cases.',
   })
-  close(@Ctx() ctx: RequestContext, @Param('id', CASE_ID) id: string, @Body() body: CaseStatusChangeDto): Promise<CaseView> {
+  close(
+    @Ctx() ctx: RequestContext,
+    @Param('id', CASE_ID) id: string,
+    @Body() body: CaseStatusChangeDto,
+  ): Promise<CaseView> {
     return this.cases.setStatus(ctx, id, 'closed', body.reason);
   }
 
   @Post(':id/reopen')
   @HttpCode(200)
   @Roles('officer')
-  @ApiOperation({ summary: 'Reopen a closed case, with the reason', description: 'Officers of the owning agency. 409 case_open when it is open.' })
-  reopen(@Ctx() ctx: RequestContext, @Param('id', CASE_ID) id: string, @Body() body: CaseStatusChangeDto): Promise<CaseView> {
+  @ApiOperation({
+    summary: 'Reopen a closed case, with the reason',
+    description: 'Officers of the owning agency. 409 case_open when it is open.',
+  })
+  reopen(
+    @Ctx() ctx: RequestContext,
+    @Param('id', CASE_ID) id: string,
+    @Body() body: CaseStatusChangeDto,
+  ): Promise<CaseView> {
     return this.cases.setStatus(ctx, id, 'open', body.reason);
   }
 
@@ -62,7 +81,11 @@ export class CasesController {
     summary: 'Share the case with another agency or one user of another agency, read-only or as contributor',
     description: 'Officers of the owning agency. 409 case_share_exists; 403 case_share_forbidden for shared cases.',
   })
-  share(@Ctx() ctx: RequestContext, @Param('id', CASE_ID) id: string, @Body() body: CreateShareDto): Promise<ShareView> {
+  share(
+    @Ctx() ctx: RequestContext,
+    @Param('id', CASE_ID) id: string,
+    @Body() body: CreateShareDto,
+  ): Promise<ShareView> {
     return this.cases.share(ctx, id, body);
   }
 
@@ -77,7 +100,11 @@ export class CasesController {
   @HttpCode(200)
   @Roles('officer')
   @ApiOperation({ summary: 'Revoke a share: it stays on record as revoked (by whom, when)' })
-  revokeShare(@Ctx() ctx: RequestContext, @Param('id', CASE_ID) id: string, @Param('shareId', new UuidParam('case_share_not_found', 'Share')) shareId: string): Promise<ShareView> {
+  revokeShare(
+    @Ctx() ctx: RequestContext,
+    @Param('id', CASE_ID) id: string,
+    @Param('shareId', new UuidParam('case_share_not_found', 'Share')) shareId: string,
+  ): Promise<ShareView> {
     return this.cases.revokeShare(ctx, id, shareId);
   }
 }

@@ -14,7 +14,10 @@ export class CaseForbiddenError extends DomainError {
 }
 
 export class CaseConflictError extends DomainError {
-  constructor(code: 'case_number_taken' | 'case_share_exists' | 'case_share_revoked' | 'case_closed' | 'case_open', message: string) {
+  constructor(
+    code: 'case_number_taken' | 'case_share_exists' | 'case_share_revoked' | 'case_closed' | 'case_open',
+    message: string,
+  ) {
     super('conflict', code, message);
   }
 }

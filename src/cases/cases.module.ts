@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { CaseAccessService } from './case-access.service.js';
 import { CasesController } from './cases.controller.js';
 import { CasesService } from './cases.service.js';

@@ -1,18 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { CursorInvalidError, decodeCursor, encodeCursor } from '../common/cursor.js';
 import { DomainError } from '../common/domain-error.js';
 import type { RequestContext } from '../common/request-context.js';
+import { insertOrConflict } from '../common/unique-violation.js';
 import { findAgencyByCode } from '../identity/agencies/agencies.service.js';
 import { findUserByUsername, type AgencyView } from '../identity/users/user-records.js';
-import { caseAccessFor, type CaseAccess } from './case-access.js';
 import { entryActor } from '../ledger/entry-actor.js';
 import { LedgerService } from '../ledger/ledger.service.js';
-import { CaseAccessService, CASE_SELECT, type AccessibleCase, type CaseRow } from './case-access.service.js';
-import { CaseConflictError, CaseForbiddenError, CaseShareInvalidError, CaseShareNotFoundError } from './cases.errors.js';
-import { insertOrConflict } from '../common/unique-violation.js';
+import { caseAccessFor, type CaseAccess } from './case-access.js';
+import { CASE_SELECT, CaseAccessService, type AccessibleCase, type CaseRow } from './case-access.service.js';
+import {
+  CaseConflictError,
+  CaseForbiddenError,
+  CaseShareInvalidError,
+  CaseShareNotFoundError,
+} from './cases.errors.js';
 
 export interface CaseView {
   readonly id: string;
@@ -106,11 +112,21 @@ function shareView(row: ShareRow): ShareView {
       row.grantee_agency_id !== null
         ? {
             type: 'agency',
-            agency: { id: row.grantee_agency_id, code: row.grantee_agency_code!, name: row.grantee_agency_name!, country: row.grantee_agency_country!.trim() },
+            agency: {
+              id: row.grantee_agency_id,
+              code: row.grantee_agency_code!,
+              name: row.grantee_agency_name!,
+              country: row.grantee_agency_country!.trim(),
+            },
           }
         : {
             type: 'user',
-            user: { id: row.grantee_user_id!, username: row.grantee_username!, displayName: row.grantee_display_name!, agencyCode: row.grantee_user_agency_code },
+            user: {
+              id: row.grantee_user_id!,
+              username: row.grantee_username!,
+              displayName: row.grantee_display_name!,
+              agencyCode: row.grantee_user_agency_code,
+            },
           },
     access: row.access,
     grantedAt: row.granted_at.toISOString(),
@@ -148,7 +164,10 @@ export class CasesService {
     em: EntityManager,
     ctx: RequestContext,
     kase: Pick<AccessibleCase, 'id' | 'case_number' | 'agency_id'>,
-    log: { event: 'case.create' | 'case.share' | 'case.share_revoke' | 'case.close' | 'case.reopen'; details?: Record<string, unknown> },
+    log: {
+      event: 'case.create' | 'case.share' | 'case.share_revoke' | 'case.close' | 'case.reopen';
+      details?: Record<string, unknown>;
+    },
     event: CaseEvent,
   ): Promise<void> {
     await this.accessLog.record(
@@ -171,20 +190,31 @@ export class CasesService {
     });
   }
 
-  async create(ctx: RequestContext, input: { caseNumber: string; title: string; legalAuthority?: string[] }): Promise<CaseView> {
+  async create(
+    ctx: RequestContext,
+    input: { caseNumber: string; title: string; legalAuthority?: string[] },
+  ): Promise<CaseView> {
     const actor = ctx.actor!;
-    if (actor.agencyId === null) throw new DomainError('forbidden', 'agency_required', 'Only users of an agency open cases');
+    if (actor.agencyId === null)
+      throw new DomainError('forbidden', 'agency_required', 'Only users of an agency open cases');
     return this.ledger.write(async (em) => {
-      const taken = await em.query<unknown[]>('SELECT 1 FROM case_file WHERE agency_id = $1 AND lower(case_number) = lower($2)', [
-        actor.agencyId,
-        input.caseNumber.trim(),
-      ]);
-      if (taken.length > 0) throw new CaseConflictError('case_number_taken', `Your agency already has a case ${input.caseNumber.trim()}`);
+      const taken = await em.query<unknown[]>(
+        'SELECT 1 FROM case_file WHERE agency_id = $1 AND lower(case_number) = lower($2)',
+        [actor.agencyId, input.caseNumber.trim()],
+      );
+      if (taken.length > 0)
+        throw new CaseConflictError('case_number_taken', `Your agency already has a case ${input.caseNumber.trim()}`);
       const inserted = await insertOrConflict(
         () =>
           em.query<Array<{ id: string }>>(
             `INSERT INTO case_file (agency_id, case_number, title, legal_authority, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-            [actor.agencyId, input.caseNumber.trim(), input.title.trim(), (input.legalAuthority ?? []).map((ref) => ref.trim()), actor.id],
+            [
+              actor.agencyId,
+              input.caseNumber.trim(),
+              input.title.trim(),
+              (input.legalAuthority ?? []).map((ref) => ref.trim()),
+              actor.id,
+            ],
           ),
         () => new CaseConflictError('case_number_taken', `Your agency already has a case ${input.caseNumber.trim()}`),
       );
@@ -194,13 +224,19 @@ export class CasesService {
         ctx,
         created,
         { event: 'case.create' },
-        { type: 'case.opened', data: { caseNumber: created.case_number, title: created.title, legalAuthority: created.legal_authority } },
+        {
+          type: 'case.opened',
+          data: { caseNumber: created.case_number, title: created.title, legalAuthority: created.legal_authority },
+        },
       );
       return caseView(created, created.access, created.ownAgency);
     });
   }
 
-  async list(ctx: RequestContext, query: { status?: 'open' | 'closed'; limit: number; cursor?: string }): Promise<{ cases: CaseListEntry[]; nextCursor: string | null }> {
+  async list(
+    ctx: RequestContext,
+    query: { status?: 'open' | 'closed'; limit: number; cursor?: string },
+  ): Promise<{ cases: CaseListEntry[]; nextCursor: string | null }> {
     const actor = ctx.actor!;
     const params: unknown[] = [actor.agencyId, actor.id];
     const param = (value: unknown): string => {
@@ -212,7 +248,9 @@ export class CasesService {
     if (query.cursor !== undefined) {
       const [createdAtUs, id] = decodeCursor(query.cursor, ['string', 'string'] as const);
       if (!/^\d{1,19}$/.test(createdAtUs) || !/^[0-9a-f-]{36}$/.test(id)) throw new CursorInvalidError();
-      where.push(`((extract(epoch FROM c.created_at) * 1000000)::bigint, c.id) < (${param(createdAtUs)}::bigint, ${param(id)}::uuid)`);
+      where.push(
+        `((extract(epoch FROM c.created_at) * 1000000)::bigint, c.id) < (${param(createdAtUs)}::bigint, ${param(id)}::uuid)`,
+      );
     }
     const rows = await this.dataSource.query<CaseRow[]>(
       `${CASE_SELECT('$1', '$2')} WHERE ${where.join(' AND ')} ORDER BY c.created_at DESC, c.id DESC LIMIT ${param(query.limit + 1)}`,
@@ -250,13 +288,22 @@ export class CasesService {
 
   /** Sharing is decided by the owning agency: a contributor elsewhere cannot pass the case on. */
   private requireOwner(found: AccessibleCase, what: string): void {
-    if (!found.ownAgency) throw new CaseForbiddenError('case_share_forbidden', `Only the agency that owns the case ${what}`);
+    if (!found.ownAgency)
+      throw new CaseForbiddenError('case_share_forbidden', `Only the agency that owns the case ${what}`);
   }
 
-  async share(ctx: RequestContext, caseId: string, input: { agencyCode?: string; username?: string; access: CaseAccess }): Promise<ShareView> {
+  async share(
+    ctx: RequestContext,
+    caseId: string,
+    input: { agencyCode?: string; username?: string; access: CaseAccess },
+  ): Promise<ShareView> {
     const actor = ctx.actor!;
     if ((input.agencyCode === undefined) === (input.username === undefined)) {
-      throw new CaseShareInvalidError('case_share_invalid', 'Share with either an agency (agencyCode) or a user (username)', 'agencyCode');
+      throw new CaseShareInvalidError(
+        'case_share_invalid',
+        'Share with either an agency (agencyCode) or a user (username)',
+        'agencyCode',
+      );
     }
     return this.ledger.write(async (em) => {
       const found = await this.caseAccess.requireCase(em, ctx, caseId, 'contribute', { lock: true });
@@ -266,17 +313,35 @@ export class CasesService {
       let granteeLabel: string;
       if (input.agencyCode !== undefined) {
         const agency = await findAgencyByCode(em, input.agencyCode);
-        if (agency === undefined) throw new CaseShareInvalidError('share_grantee_unknown', `There is no agency ${input.agencyCode}`, 'agencyCode');
-        if (agency.id === found.agency_id) throw new CaseShareInvalidError('case_share_invalid', 'The case already belongs to that agency', 'agencyCode');
+        if (agency === undefined)
+          throw new CaseShareInvalidError(
+            'share_grantee_unknown',
+            `There is no agency ${input.agencyCode}`,
+            'agencyCode',
+          );
+        if (agency.id === found.agency_id)
+          throw new CaseShareInvalidError(
+            'case_share_invalid',
+            'The case already belongs to that agency',
+            'agencyCode',
+          );
         granteeAgencyId = agency.id;
         granteeLabel = agency.code;
       } else {
         const user = await findUserByUsername(em, input.username!);
         if (user === undefined || user.agency_id === null || !user.active) {
-          throw new CaseShareInvalidError('share_grantee_unknown', `There is no active user ${input.username}`, 'username');
+          throw new CaseShareInvalidError(
+            'share_grantee_unknown',
+            `There is no active user ${input.username}`,
+            'username',
+          );
         }
         if (user.agency_id === found.agency_id) {
-          throw new CaseShareInvalidError('case_share_invalid', 'Users of the owning agency see its cases already', 'username');
+          throw new CaseShareInvalidError(
+            'case_share_invalid',
+            'Users of the owning agency see its cases already',
+            'username',
+          );
         }
         granteeUserId = user.id;
         granteeLabel = user.username;
@@ -287,7 +352,10 @@ export class CasesService {
         [found.id, granteeAgencyId, granteeUserId],
       );
       if (existing.length > 0) {
-        throw new CaseConflictError('case_share_exists', `The case is already shared with ${granteeLabel}; revoke that share to change it`);
+        throw new CaseConflictError(
+          'case_share_exists',
+          `The case is already shared with ${granteeLabel}; revoke that share to change it`,
+        );
       }
       const inserted = await insertOrConflict(
         () =>
@@ -295,14 +363,26 @@ export class CasesService {
             `INSERT INTO case_share (case_id, grantee_agency_id, grantee_user_id, access, granted_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
             [found.id, granteeAgencyId, granteeUserId, input.access, actor.id],
           ),
-        () => new CaseConflictError('case_share_exists', `The case is already shared with ${granteeLabel}; revoke that share to change it`),
+        () =>
+          new CaseConflictError(
+            'case_share_exists',
+            `The case is already shared with ${granteeLabel}; revoke that share to change it`,
+          ),
       );
       const share = await this.findShare(em, found.id, inserted[0].id);
       await this.recordChange(
         em,
         ctx,
         found,
-        { event: 'case.share', details: { shareId: share.id, grantee: granteeLabel, granteeType: granteeAgencyId ? 'agency' : 'user', access: input.access } },
+        {
+          event: 'case.share',
+          details: {
+            shareId: share.id,
+            grantee: granteeLabel,
+            granteeType: granteeAgencyId ? 'agency' : 'user',
+            access: input.access,
+          },
+        },
         { type: 'case.shared', data: { shareId: share.id, grantee: granteeLabel, access: input.access } },
       );
       return share;
@@ -312,7 +392,10 @@ export class CasesService {
   async listShares(ctx: RequestContext, caseId: string): Promise<{ shares: ShareView[] }> {
     const found = await this.caseAccess.requireCase(this.dataSource, ctx, caseId, 'read');
     this.requireOwner(found, 'sees its shares');
-    const rows = await this.dataSource.query<ShareRow[]>(`${SHARE_SELECT} WHERE s.case_id = $1 ORDER BY s.granted_at, s.id`, [found.id]);
+    const rows = await this.dataSource.query<ShareRow[]>(
+      `${SHARE_SELECT} WHERE s.case_id = $1 ORDER BY s.granted_at, s.id`,
+      [found.id],
+    );
     return { shares: rows.map(shareView) };
   }
 
@@ -323,7 +406,8 @@ export class CasesService {
       const found = await this.caseAccess.requireCase(em, ctx, caseId, 'contribute', { lock: true });
       this.requireOwner(found, 'revokes its shares');
       const share = await this.findShare(em, found.id, shareId);
-      if (share.status === 'revoked') throw new CaseConflictError('case_share_revoked', 'The share was already revoked');
+      if (share.status === 'revoked')
+        throw new CaseConflictError('case_share_revoked', 'The share was already revoked');
       await em.query('UPDATE case_share SET revoked_at = now(), revoked_by = $2 WHERE id = $1', [shareId, actor.id]);
       const revoked = await this.findShare(em, found.id, shareId);
       await this.recordChange(
@@ -332,7 +416,11 @@ export class CasesService {
         found,
         {
           event: 'case.share_revoke',
-          details: { shareId, access: share.access, grantee: share.grantee.type === 'agency' ? share.grantee.agency.code : share.grantee.user.username },
+          details: {
+            shareId,
+            access: share.access,
+            grantee: share.grantee.type === 'agency' ? share.grantee.agency.code : share.grantee.user.username,
+          },
         },
         { type: 'case.share_revoked', data: { shareId } },
       );
@@ -348,7 +436,10 @@ export class CasesService {
     return this.ledger.write(async (em) => {
       const found = await this.caseAccess.requireCase(em, ctx, caseId, 'contribute', { lock: true });
       if (!found.ownAgency) {
-        throw new CaseForbiddenError('case_status_forbidden', `Only the agency that owns the case ${status === 'closed' ? 'closes' : 'reopens'} it`);
+        throw new CaseForbiddenError(
+          'case_status_forbidden',
+          `Only the agency that owns the case ${status === 'closed' ? 'closes' : 'reopens'} it`,
+        );
       }
       if (found.status === status) {
         throw status === 'closed'

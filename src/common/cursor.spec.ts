@@ -9,7 +9,13 @@ describe('pagination cursors', () => {
   });
 
   it('refuse anything else', () => {
-    for (const bad of ['', 'not-json', encodeCursor([1, 2]), encodeCursor(['x']), Buffer.from('{"a":1}').toString('base64url')]) {
+    for (const bad of [
+      '',
+      'not-json',
+      encodeCursor([1, 2]),
+      encodeCursor(['x']),
+      Buffer.from('{"a":1}').toString('base64url'),
+    ]) {
       expect(() => decodeCursor(bad, ['number'] as const)).toThrow(CursorInvalidError);
     }
   });

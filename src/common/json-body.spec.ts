@@ -1,14 +1,25 @@
-import { bodyLimitOf, inspectJson, MAX_BODY_BYTES, MAX_ENCODED_LENGTH, MAX_SEIZURE_BODY_BYTES, MAX_JSON_DEPTH, MAX_KEY_LENGTH, MAX_STRING_LENGTH } from './json-body.js';
+import {
+  bodyLimitOf,
+  inspectJson,
+  MAX_BODY_BYTES,
+  MAX_ENCODED_LENGTH,
+  MAX_JSON_DEPTH,
+  MAX_KEY_LENGTH,
+  MAX_SEIZURE_BODY_BYTES,
+  MAX_STRING_LENGTH,
+} from './json-body.js';
 
 // Deterministic bytes whose base64 uses the whole alphabet, `+` and `/` included.
 const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 151 + 7) % 256));
 const base64 = (length: number): string => bytes.toString('base64').slice(0, length);
 const base64url = (length: number): string => bytes.toString('base64url').slice(0, length);
-const wrap = (text: string, width: number, eol = '\n'): string => (text.match(new RegExp(`.{1,${width}}`, 'g')) ?? []).join(eol);
+const wrap = (text: string, width: number, eol = '\n'): string =>
+  (text.match(new RegExp(`.{1,${width}}`, 'g')) ?? []).join(eol);
 
 const SENTENCE = 'Black Samsung Galaxy S21, screen cracked (top-left); found under the driver’s seat, powered off. ';
 const prose = (length: number): string => SENTENCE.repeat(Math.ceil(length / SENTENCE.length)).slice(0, length);
-const sha512 = 'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e';
+const sha512 =
+  'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e';
 
 describe('inspectJson', () => {
   it('accepts ordinary bodies', () => {
@@ -40,7 +51,10 @@ describe('inspectJson', () => {
       expect(MAX_KEY_LENGTH).toBe(200);
       expect(inspectJson({ items: [{ ['k'.repeat(200)]: 1 }] })).toBeUndefined();
       const refusal = inspectJson({ items: [{ ['k'.repeat(201)]: 1 }] });
-      expect(refusal).toEqual({ code: 'forbidden_json_structure', detail: expect.stringContaining('longer than 200 characters (in items[0])') });
+      expect(refusal).toEqual({
+        code: 'forbidden_json_structure',
+        detail: expect.stringContaining('longer than 200 characters (in items[0])'),
+      });
       expect(refusal?.detail).not.toContain('kkkk');
       expect(inspectJson({ ['k'.repeat(201)]: 1 })?.detail).toContain('the top level');
     });
@@ -78,7 +92,8 @@ describe('inspectJson', () => {
   });
 
   describe('encoded content', () => {
-    const CONTENT = /looks like encoded content .*Custos records descriptions, identifiers and hashes, never evidence content/;
+    const CONTENT =
+      /looks like encoded content .*Custos records descriptions, identifiers and hashes, never evidence content/;
 
     it(`accepts ${MAX_ENCODED_LENGTH} base64 characters and refuses ${MAX_ENCODED_LENGTH + 1}`, () => {
       expect(MAX_ENCODED_LENGTH).toBe(1024);
@@ -121,7 +136,14 @@ describe('inspectJson', () => {
 
     it('accepts hashes: a SHA-512 is 128 hex characters', () => {
       expect(sha512).toHaveLength(128);
-      expect(inspectJson({ hashes: [{ algorithm: 'sha512', value: sha512 }, { algorithm: 'sha512', value: sha512.toUpperCase() }] })).toBeUndefined();
+      expect(
+        inspectJson({
+          hashes: [
+            { algorithm: 'sha512', value: sha512 },
+            { algorithm: 'sha512', value: sha512.toUpperCase() },
+          ],
+        }),
+      ).toBeUndefined();
     });
 
     it('refuses a long hex dump: hex is base64 alphabet too', () => {
@@ -162,13 +184,21 @@ describe('the log import exemption (ADR 0004 amendment 2)', () => {
   it('lets the named field hold a long text log, but checks it as one', () => {
     expect(log.length).toBeGreaterThan(MAX_STRING_LENGTH);
     expect(inspectJson({ text: log }, '', 0, 'text')).toBeUndefined();
-    expect(inspectJson({ text: `${log}\u0000` }, '', 0, 'text')).toMatchObject({ code: 'content_not_accepted', detail: expect.stringMatching(/^The field text is not a text log: line \d+: control character U\+0000/) });
-    expect(inspectJson({ text: `Notes: ${'QUJD'.repeat(300)}` }, '', 0, 'text')).toMatchObject({ code: 'content_not_accepted' });
+    expect(inspectJson({ text: `${log}\u0000` }, '', 0, 'text')).toMatchObject({
+      code: 'content_not_accepted',
+      detail: expect.stringMatching(/^The field text is not a text log: line \d+: control character U\+0000/),
+    });
+    expect(inspectJson({ text: `Notes: ${'QUJD'.repeat(300)}` }, '', 0, 'text')).toMatchObject({
+      code: 'content_not_accepted',
+    });
   });
 
   it('keeps the ordinary guard for every other field, and for the field on other routes', () => {
     expect(inspectJson({ text: log }, '', 0, undefined)).toMatchObject({ code: 'field_too_long' });
-    expect(inspectJson({ text: 'ok', notes: log }, '', 0, 'text')).toMatchObject({ code: 'field_too_long', detail: expect.stringContaining('notes') });
+    expect(inspectJson({ text: 'ok', notes: log }, '', 0, 'text')).toMatchObject({
+      code: 'field_too_long',
+      detail: expect.stringContaining('notes'),
+    });
     expect(inspectJson({ nested: { text: log } }, '', 0, 'text')).toMatchObject({ code: 'field_too_long' });
   });
 });
@@ -179,11 +209,17 @@ describe('text that is not text (ADR 0060)', () => {
     ['a lone high surrogate', { items: [{ description: 'phone \uD800' }] }, 'items[0].description'],
     ['a lone low surrogate', { title: '\uDC00 case' }, 'title'],
   ])('refuses %s, naming the field', (_what, body, field) => {
-    expect(inspectJson(body)).toEqual({ code: 'invalid_text', detail: `The field ${field} is not valid text: it contains a NUL character or an unpaired UTF-16 surrogate` });
+    expect(inspectJson(body)).toEqual({
+      code: 'invalid_text',
+      detail: `The field ${field} is not valid text: it contains a NUL character or an unpaired UTF-16 surrogate`,
+    });
   });
 
   it('refuses such a key without repeating it', () => {
-    expect(inspectJson({ items: [{ ['a\u0000b']: 1 }] })).toEqual({ code: 'invalid_text', detail: expect.stringContaining('A key in items[0] ') });
+    expect(inspectJson({ items: [{ ['a\u0000b']: 1 }] })).toEqual({
+      code: 'invalid_text',
+      detail: expect.stringContaining('A key in items[0] '),
+    });
   });
 
   it('accepts what looks odd but is text: pairs, combining marks, bidi controls, non-NFC forms', () => {

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import express from 'express';
+
 import { logTextProblem } from '../hash-imports/log-text.js';
 import { HttpProblemException } from './http-problem.exception.js';
 
@@ -29,7 +31,9 @@ function isHashImport(req: Pick<IncomingMessage, 'method' | 'url'>): boolean {
 
 /** The body limit of a request: 64 KiB, except for a seizure batch and a log import. */
 export function bodyLimitOf(req: Pick<IncomingMessage, 'method' | 'url'>): number {
-  return req.method === 'POST' && (SEIZURE_ROUTE.test(req.url ?? '') || isHashImport(req)) ? MAX_SEIZURE_BODY_BYTES : MAX_BODY_BYTES;
+  return req.method === 'POST' && (SEIZURE_ROUTE.test(req.url ?? '') || isHashImport(req))
+    ? MAX_SEIZURE_BODY_BYTES
+    : MAX_BODY_BYTES;
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {
@@ -62,7 +66,9 @@ export function requireJsonBody(req: IncomingMessage, _res: ServerResponse, next
 }
 
 const parsers = new Map(
-  [MAX_BODY_BYTES, MAX_SEIZURE_BODY_BYTES].map((limit) => [limit, express.json({ limit, strict: true, type: isJsonMediaTypeRequest })] as const),
+  [MAX_BODY_BYTES, MAX_SEIZURE_BODY_BYTES].map(
+    (limit) => [limit, express.json({ limit, strict: true, type: isJsonMediaTypeRequest })] as const,
+  ),
 );
 
 function isJsonMediaTypeRequest(req: IncomingMessage): boolean {
@@ -126,7 +132,10 @@ function looksLikeEncodedContent(text: string): boolean {
 const NOT_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function invalidText(field: string): BodyRefusal {
-  return { code: 'invalid_text', detail: `${field} is not valid text: it contains a NUL character or an unpaired UTF-16 surrogate` };
+  return {
+    code: 'invalid_text',
+    detail: `${field} is not valid text: it contains a NUL character or an unpaired UTF-16 surrogate`,
+  };
 }
 
 function inspectString(text: string, path: string): BodyRefusal | undefined {
@@ -142,7 +151,10 @@ function inspectString(text: string, path: string): BodyRefusal | undefined {
     };
   }
   if (longerThan(text, MAX_STRING_LENGTH)) {
-    return { code: 'field_too_long', detail: `${field} is longer than ${MAX_STRING_LENGTH} characters, the limit for any text` };
+    return {
+      code: 'field_too_long',
+      detail: `${field} is longer than ${MAX_STRING_LENGTH} characters, the limit for any text`,
+    };
   }
   return undefined;
 }
@@ -158,11 +170,14 @@ function refusedStructure(reason: string): BodyRefusal {
 export function inspectJson(value: unknown, path = '', depth = 0, logTextPath?: string): BodyRefusal | undefined {
   if (typeof value === 'string' && path === logTextPath) {
     const problem = logTextProblem(value);
-    return problem === undefined ? undefined : { code: 'content_not_accepted', detail: `The field ${path} is not a text log: ${problem}` };
+    return problem === undefined
+      ? undefined
+      : { code: 'content_not_accepted', detail: `The field ${path} is not a text log: ${problem}` };
   }
   if (typeof value === 'string') return inspectString(value, path);
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth >= MAX_JSON_DEPTH) return refusedStructure(`the body nests deeper than ${MAX_JSON_DEPTH} levels at ${path || 'the top'}`);
+  if (depth >= MAX_JSON_DEPTH)
+    return refusedStructure(`the body nests deeper than ${MAX_JSON_DEPTH} levels at ${path || 'the top'}`);
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
       const problem = inspectJson(value[index], `${path}[${index}]`, depth + 1, logTextPath);
@@ -189,7 +204,12 @@ export function parseJsonBody(req: IncomingMessage, res: ServerResponse, next: N
   const limit = bodyLimitOf(req);
   parsers.get(limit)!(req, res, (error?: unknown) => {
     if (error === undefined || error === null) {
-      const refusal = inspectJson((req as express.Request).body, '', 0, isHashImport(req) ? HASH_IMPORT_TEXT_FIELD : undefined);
+      const refusal = inspectJson(
+        (req as express.Request).body,
+        '',
+        0,
+        isHashImport(req) ? HASH_IMPORT_TEXT_FIELD : undefined,
+      );
       if (refusal === undefined) return next();
       return next(new HttpProblemException(400, refusal.code, refusal.detail));
     }

@@ -1,7 +1,8 @@
 import pino, { type Logger } from 'pino';
 import type { Options as HttpLogOptions } from 'pino-http';
-import { requestIdOf } from './request-id.js';
+
 import type { AppConfig } from '../config/config.js';
+import { requestIdOf } from './request-id.js';
 
 /**
  * The service's one pino logger: JSON lines for machines, pino-pretty on a terminal.
@@ -24,7 +25,12 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat
       censor: '[redacted]',
     },
     ...(config.logFormat === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', singleLine: false } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', singleLine: false },
+          },
+        }
       : {}),
   });
 }
@@ -34,7 +40,8 @@ export function httpLogOptions(logger: Logger): HttpLogOptions {
   return {
     logger,
     genReqId: (req) => requestIdOf(req),
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     serializers: {
       req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
         id: req.id,

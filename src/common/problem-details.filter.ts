@@ -1,5 +1,6 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+
 import { isDatabaseUnavailableError } from '../database/database-errors.js';
 import { DOMAIN_ERROR_STATUS, DomainError } from './domain-error.js';
 import { HttpProblemException } from './http-problem.exception.js';
@@ -118,7 +119,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
  * must look the same.
  */
 export function notFoundFallback(request: Request, response: Response): void {
-  sendProblem(new HttpProblemException(404, 'not_found', `No resource at ${request.method} ${request.path}`), request, response);
+  sendProblem(
+    new HttpProblemException(404, 'not_found', `No resource at ${request.method} ${request.path}`),
+    request,
+    response,
+  );
 }
 
 export function errorFallback(error: unknown, request: Request, response: Response, _next: () => void): void {

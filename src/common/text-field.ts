@@ -1,6 +1,15 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, buildMessage, IsArray, IsString, Matches, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
+import {
+  ArrayMaxSize,
+  buildMessage,
+  IsArray,
+  IsString,
+  Matches,
+  ValidateBy,
+  ValidateIf,
+  type ValidationOptions,
+} from 'class-validator';
 
 // One line: no control or format characters (bidi overrides hide what a label really says).
 const ONE_LINE = /^[^\p{Cc}\p{Cf}]*$/u;
@@ -15,7 +24,8 @@ const PROSE = /^(?:[^\p{Cc}\p{Cf}]|[\n\t])*$/u;
 export const Omittable = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
 
 /** Trims surrounding white space (serials typed with a trailing space are the same serial). */
-export const Trim = (): PropertyDecorator => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+export const Trim = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
 /**
  * 1..max characters counted as code points, as PostgreSQL's length() counts them in the column
@@ -49,7 +59,9 @@ export function TextField(max: number, options: { optional?: boolean; prose?: bo
     Trim(),
     IsString(),
     CodePointLength(max),
-    Matches(options.prose ? PROSE : ONE_LINE, { message: ({ property }) => `${property} must not contain control characters` }),
+    Matches(options.prose ? PROSE : ONE_LINE, {
+      message: ({ property }) => `${property} must not contain control characters`,
+    }),
   ];
   return applyDecorators(...(options.optional ? [Omittable()] : []), ...decorators);
 }
@@ -60,11 +72,16 @@ export function TextField(max: number, options: { optional?: boolean; prose?: bo
  */
 export function TextList(maxItems: number, max: number): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((each: unknown) => (typeof each === 'string' ? each.trim() : each)) : value)),
+    Transform(({ value }: { value: unknown }) =>
+      Array.isArray(value) ? value.map((each: unknown) => (typeof each === 'string' ? each.trim() : each)) : value,
+    ),
     IsArray(),
     ArrayMaxSize(maxItems),
     IsString({ each: true }),
     CodePointLength(max, { each: true }),
-    Matches(ONE_LINE, { each: true, message: ({ property }) => `each of ${property} must not contain control characters` }),
+    Matches(ONE_LINE, {
+      each: true,
+      message: ({ property }) => `each of ${property} must not contain control characters`,
+    }),
   );
 }

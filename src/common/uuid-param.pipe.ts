@@ -1,4 +1,5 @@
 import { type PipeTransform } from '@nestjs/common';
+
 import { DomainError } from './domain-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;

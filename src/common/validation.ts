@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+
 import { HttpProblemException } from './http-problem.exception.js';
 import type { FieldProblem } from './problem.js';
 

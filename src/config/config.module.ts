@@ -1,4 +1,5 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+
 import { APP_CONFIG, type AppConfig } from './config.js';
 
 /** Makes the configuration validated in main.ts injectable everywhere as APP_CONFIG. */

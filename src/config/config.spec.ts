@@ -129,26 +129,44 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535 (got "70000")'],
     [{ PORT: '-1' }, 'PORT must be an integer from 0 to 65535 (got "-1")'],
     [{ PORT: '80.5' }, 'PORT must be an integer from 0 to 65535 (got "80.5")'],
-    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
+    [
+      { LOG_LEVEL: 'verbose' },
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',
+    ],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT must be one of json, pretty (got "xml")'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of development, production, test (got "staging")'],
     [{ RUN_MIGRATIONS: 'maybe' }, 'RUN_MIGRATIONS must be true or false (got "maybe")'],
     [{ DATABASE_URL: 'mysql://root@localhost/custos' }, 'DATABASE_URL must use the postgres:// scheme (got "mysql:")'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL must be a URL like postgres://user:password@host:5432/database'],
-    [{ DATABASE_URL: 'postgres://user@host' }, 'DATABASE_URL must name a host and a database, like postgres://user@host:5432/custos'],
+    [
+      { DATABASE_URL: 'postgres://user@host' },
+      'DATABASE_URL must name a host and a database, like postgres://user@host:5432/custos',
+    ],
     [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be an integer from 1 to 500 (got "0")'],
     [{ EMBEDDED_POSTGRES_PORT: '80' }, 'EMBEDDED_POSTGRES_PORT must be an integer from 1024 to 65535 (got "80")'],
     [{ DATABASE_OWNER_URL: 'postgres://o@h/custos' }, 'DATABASE_OWNER_URL is only used together with DATABASE_URL'],
-    [{ LEDGER_ORIGIN: 'my ledger' }, `LEDGER_ORIGIN must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "my ledger")`],
-    [{ LEDGER_ORIGIN: 'a+b' }, `LEDGER_ORIGIN must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "a+b")`],
+    [
+      { LEDGER_ORIGIN: 'my ledger' },
+      `LEDGER_ORIGIN must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "my ledger")`,
+    ],
+    [
+      { LEDGER_ORIGIN: 'a+b' },
+      `LEDGER_ORIGIN must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "a+b")`,
+    ],
     [{ LEDGER_CHECKPOINT_SECONDS: '0' }, 'LEDGER_CHECKPOINT_SECONDS must be an integer from 1 to 86400 (got "0")'],
     [{ JWT_ACCESS_TTL_SECONDS: '5' }, 'JWT_ACCESS_TTL_SECONDS must be an integer from 30 to 3600 (got "5")'],
-    [{ JWT_REFRESH_TTL_SECONDS: 'long' }, 'JWT_REFRESH_TTL_SECONDS must be an integer from 300 to 2592000 (got "long")'],
+    [
+      { JWT_REFRESH_TTL_SECONDS: 'long' },
+      'JWT_REFRESH_TTL_SECONDS must be an integer from 300 to 2592000 (got "long")',
+    ],
     [{ LOGIN_LOCKOUT_THRESHOLD: '0' }, 'LOGIN_LOCKOUT_THRESHOLD must be an integer from 1 to 100 (got "0")'],
     [{ LOGIN_LOCKOUT_SECONDS: '0' }, 'LOGIN_LOCKOUT_SECONDS must be an integer from 1 to 86400 (got "0")'],
     [{ LOGIN_RATE_WINDOW_SECONDS: '0' }, 'LOGIN_RATE_WINDOW_SECONDS must be an integer from 1 to 3600 (got "0")'],
     [{ LOGIN_RATE_LIMIT_PER_IP: '0' }, 'LOGIN_RATE_LIMIT_PER_IP must be an integer from 1 to 100000 (got "0")'],
-    [{ LOGIN_RATE_LIMIT_PER_ACCOUNT: 'x' }, 'LOGIN_RATE_LIMIT_PER_ACCOUNT must be an integer from 1 to 100000 (got "x")'],
+    [
+      { LOGIN_RATE_LIMIT_PER_ACCOUNT: 'x' },
+      'LOGIN_RATE_LIMIT_PER_ACCOUNT must be an integer from 1 to 100000 (got "x")',
+    ],
   ])('refuses %j naming the variable', (env, message) => {
     expect(problemsOf(env)).toEqual([message]);
   });

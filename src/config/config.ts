@@ -118,7 +118,9 @@ class EnvReader {
   keyName(name: string, fallback: string): string {
     const value = this.raw(name) ?? fallback;
     if (!/^[\x21-\x2a\x2c-\x7e]{1,200}$/.test(value)) {
-      this.problems.push(`${name} must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "${value}")`);
+      this.problems.push(
+        `${name} must be printable ASCII without spaces or '+', like custos.example.org/ledger (got "${value}")`,
+      );
     }
     return value;
   }
@@ -184,7 +186,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       jwtAudience: read.string('JWT_AUDIENCE', 'custos-api'),
       accessTokenTtlSeconds: read.integer('JWT_ACCESS_TTL_SECONDS', 900, 30, 3_600),
       refreshTokenTtlSeconds: read.integer('JWT_REFRESH_TTL_SECONDS', 43_200, 300, 2_592_000),
-      bootstrapAdminPassword: env.CUSTOS_BOOTSTRAP_ADMIN_PASSWORD === '' ? undefined : env.CUSTOS_BOOTSTRAP_ADMIN_PASSWORD,
+      bootstrapAdminPassword:
+        env.CUSTOS_BOOTSTRAP_ADMIN_PASSWORD === '' ? undefined : env.CUSTOS_BOOTSTRAP_ADMIN_PASSWORD,
       lockoutThreshold: read.integer('LOGIN_LOCKOUT_THRESHOLD', 5, 1, 100),
       lockoutSeconds: read.integer('LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
       loginRateWindowSeconds: read.integer('LOGIN_RATE_WINDOW_SECONDS', 60, 1, 3_600),

@@ -1,4 +1,10 @@
-import { CustodyChainError, CustodyReplay, isCustodyEvent, type CustodyEntry, type CustodyReplayOptions } from './custody-chain.js';
+import {
+  CustodyChainError,
+  CustodyReplay,
+  isCustodyEvent,
+  type CustodyEntry,
+  type CustodyReplayOptions,
+} from './custody-chain.js';
 import {
   CUSTODY_EVENT_TYPES as T,
   type AcceptedItem,
@@ -56,9 +62,23 @@ function description(parent: ItemRef | null = null): ItemDescription {
 class Chain {
   readonly entries: CustodyEntry[] = [];
 
-  private add(type: string, actor: PartyRef | null, subject: CustodyEntry['subject'], data: unknown, extra: Partial<CustodyEntry> = {}): number {
+  private add(
+    type: string,
+    actor: PartyRef | null,
+    subject: CustodyEntry['subject'],
+    data: unknown,
+    extra: Partial<CustodyEntry> = {},
+  ): number {
     const index = this.entries.length;
-    this.entries.push({ index, type, actor: actor === null ? null : { id: actor.id }, subject, data, signatures: [], ...extra });
+    this.entries.push({
+      index,
+      type,
+      actor: actor === null ? null : { id: actor.id },
+      subject,
+      data,
+      signatures: [],
+      ...extra,
+    });
     return index;
   }
 
@@ -73,12 +93,23 @@ class Chain {
       custodian: by,
       location: 'Lab vault',
       acquisition: { tool: 'FTK Imager', toolVersion: '4.7', method: null },
-      hashes: { target: 'image.E01', occurredAt: '2026-11-29T10:00:00Z', values: [{ algorithm: 'sha256', value: 'a'.repeat(64) }], weak: false },
+      hashes: {
+        target: 'image.E01',
+        occurredAt: '2026-11-29T10:00:00Z',
+        values: [{ algorithm: 'sha256', value: 'a'.repeat(64) }],
+        weak: false,
+      },
     };
     return this.add(T.derived, by, { type: 'item', ...item }, data, { signatures });
   }
 
-  hash(by: PartyRef, item: ItemRef, role: 'reference' | 'verification', result?: 'match' | 'mismatch', signatures?: Signature[]): number {
+  hash(
+    by: PartyRef,
+    item: ItemRef,
+    role: 'reference' | 'verification',
+    result?: 'match' | 'mismatch',
+    signatures?: Signature[],
+  ): number {
     const value = { algorithm: 'sha256', value: 'b'.repeat(64) };
     const data: HashRecordedData = {
       target: 'device',
@@ -87,7 +118,9 @@ class Chain {
       occurredAt: '2026-11-29T11:00:00Z',
       values: [result === undefined ? value : { ...value, result, referenceIndex: 1 }],
     };
-    return this.add(T.hashRecorded, by, { type: 'item', ...item }, data, { signatures: signatures ?? (role === 'reference' ? [signed(by, 'acquired')] : []) });
+    return this.add(T.hashRecorded, by, { type: 'item', ...item }, data, {
+      signatures: signatures ?? (role === 'reference' ? [signed(by, 'acquired')] : []),
+    });
   }
 
   move(by: PartyRef, item: ItemRef, to: string): number {
@@ -95,7 +128,13 @@ class Chain {
     return this.add(T.moved, by, { type: 'item', ...item }, data);
   }
 
-  release(by: PartyRef, transfer: string, items: ItemRef[], parties = { from: by, to: examiner }, signatures = [signed(by, 'released')]): number {
+  release(
+    by: PartyRef,
+    transfer: string,
+    items: ItemRef[],
+    parties = { from: by, to: examiner },
+    signatures = [signed(by, 'released')],
+  ): number {
     const data: TransferReleasedData = { ...parties, items, purpose: 'Forensic examination' };
     return this.add(T.released, by, { type: 'transfer', id: transfer }, data, { signatures });
   }
@@ -111,10 +150,18 @@ class Chain {
       items: items.map((item) => ({ sealIntact: true, sealNote: null, hashes: [], ...item })),
       location: options.location === undefined ? 'Lab vault' : options.location,
     };
-    return this.add(T.accepted, by, { type: 'transfer', id: transfer }, data, { signatures: options.signatures ?? [signed(by, 'received')] });
+    return this.add(T.accepted, by, { type: 'transfer', id: transfer }, data, {
+      signatures: options.signatures ?? [signed(by, 'received')],
+    });
   }
 
-  reject(by: PartyRef, transfer: string, items: ItemRef[], parties = { from: officer, to: by }, signatures = [signed(by, 'rejected')]): number {
+  reject(
+    by: PartyRef,
+    transfer: string,
+    items: ItemRef[],
+    parties = { from: officer, to: by },
+    signatures = [signed(by, 'rejected')],
+  ): number {
     const data: TransferClosedData = { ...parties, items, reason: 'Wrong lab' };
     return this.add(T.rejected, by, { type: 'transfer', id: transfer }, data, { signatures });
   }
@@ -124,7 +171,12 @@ class Chain {
     return this.add(T.cancelled, by, { type: 'transfer', id: transfer }, data);
   }
 
-  dispose(by: PartyRef, item: ItemRef, witness: PartyRef, signatures = [signed(by, 'disposed'), signed(witness, 'witnessed')]): number {
+  dispose(
+    by: PartyRef,
+    item: ItemRef,
+    witness: PartyRef,
+    signatures = [signed(by, 'disposed'), signed(witness, 'witnessed')],
+  ): number {
     const data: ItemDisposedData = {
       disposition: 'destroyed',
       authorityReference: 'JI-7 118/2026 auto 12',
@@ -137,9 +189,18 @@ class Chain {
     return this.add(T.disposed, by, { type: 'item', ...item }, data, { signatures });
   }
 
-  correct(by: PartyRef, item: ItemRef, corrects: number, changes: ItemCorrectedData['changes'], signatures = [signed(by, 'corrected')]): number {
+  correct(
+    by: PartyRef,
+    item: ItemRef,
+    corrects: number,
+    changes: ItemCorrectedData['changes'],
+    signatures = [signed(by, 'corrected')],
+  ): number {
     const data: ItemCorrectedData = { changes };
-    return this.add(T.corrected, by, { type: 'item', ...item }, data, { signatures, corrects: { index: corrects, reason: 'Typing error' } });
+    return this.add(T.corrected, by, { type: 'item', ...item }, data, {
+      signatures,
+      corrects: { index: corrects, reason: 'Typing error' },
+    });
   }
 
   other(type: string, by: PartyRef = officer): number {
@@ -176,10 +237,19 @@ describe('CustodyReplay', () => {
       const released = chain.release(officer, 't-1', [phone]);
       const replay = new CustodyReplay();
       replay.apply(chain.entries[seized]);
-      expect(replay.items.get(phone.id)).toMatchObject({ custodianId: 'officer', state: 'in_custody', integrity: 'intact', location: 'Station locker 4' });
+      expect(replay.items.get(phone.id)).toMatchObject({
+        custodianId: 'officer',
+        state: 'in_custody',
+        integrity: 'intact',
+        location: 'Station locker 4',
+      });
       replay.apply(chain.entries[released]);
       // Until accepted, the item stays in the releasing custodian's custody.
-      expect(replay.items.get(phone.id)).toMatchObject({ custodianId: 'officer', state: 'transfer_pending', pendingTransfer: 't-1' });
+      expect(replay.items.get(phone.id)).toMatchObject({
+        custodianId: 'officer',
+        state: 'transfer_pending',
+        pendingTransfer: 't-1',
+      });
       const accepted = chain.accept(examiner, 't-1', [phone]);
       replay.apply(chain.entries[accepted]);
       expect({ ...replay.items.get(phone.id) }).toEqual({
@@ -205,7 +275,9 @@ describe('CustodyReplay', () => {
       const accepted = chain.accept(examiner, 't-1', [phone, sim]);
       // Either item's correction may name the release (for the record; it changes no custody).
       chain.correct(examiner, phone, released, [{ field: 'purpose', from: 'Forensic examination', to: 'Extraction' }]);
-      const corrected = chain.correct(examiner, sim, released, [{ field: 'purpose', from: 'Forensic examination', to: 'Extraction' }]);
+      const corrected = chain.correct(examiner, sim, released, [
+        { field: 'purpose', from: 'Forensic examination', to: 'Extraction' },
+      ]);
       const replay = chain.replay();
       expect(replay.items.get(phone.id)).toMatchObject({ custodianId: 'examiner', lastIndex: accepted + 1 });
       expect(replay.items.get(sim.id)).toMatchObject({ custodianId: 'examiner', lastIndex: corrected });
@@ -215,10 +287,18 @@ describe('CustodyReplay', () => {
       chain.seize(officer, phone);
       chain.release(officer, 't-1', [phone]);
       chain.reject(examiner, 't-1', [phone]);
-      expect(chain.replay().items.get(phone.id)).toMatchObject({ custodianId: 'officer', state: 'in_custody', pendingTransfer: null });
+      expect(chain.replay().items.get(phone.id)).toMatchObject({
+        custodianId: 'officer',
+        state: 'in_custody',
+        pendingTransfer: null,
+      });
       chain.release(officer, 't-2', [phone]);
       chain.cancel(officer, 't-2', [phone]);
-      expect(chain.replay().items.get(phone.id)).toMatchObject({ custodianId: 'officer', state: 'in_custody', location: 'Station locker 4' });
+      expect(chain.replay().items.get(phone.id)).toMatchObject({
+        custodianId: 'officer',
+        state: 'in_custody',
+        location: 'Station locker 4',
+      });
       chain.release(officer, 't-3', [phone]);
       chain.accept(examiner, 't-3', [phone]);
       expect(chain.replay().items.get(phone.id)).toMatchObject({ custodianId: 'examiner', state: 'in_custody' });
@@ -229,7 +309,9 @@ describe('CustodyReplay', () => {
       const forged = chain.release(stranger, 't-1', [phone]);
       const error = chain.failure();
       expect(error.index).toBe(forged);
-      expect(error.message).toBe(`entry ${forged}: release of ES-PN-2026-000001 by stranger, but its custodian is officer`);
+      expect(error.message).toBe(
+        `entry ${forged}: release of ES-PN-2026-000001 by stranger, but its custodian is officer`,
+      );
     });
 
     it('a release by a former custodian after the item was handed over breaks the chain', () => {
@@ -237,13 +319,21 @@ describe('CustodyReplay', () => {
       chain.release(officer, 't-1', [phone]);
       chain.accept(examiner, 't-1', [phone]);
       const stale = chain.release(officer, 't-2', [phone], { from: officer, to: clerk });
-      expect(chain.failure()).toMatchObject({ index: stale, message: expect.stringMatching(/but its custodian is examiner/) });
+      expect(chain.failure()).toMatchObject({
+        index: stale,
+        message: expect.stringMatching(/but its custodian is examiner/),
+      });
     });
 
     it('a release made in another name than the actor, or to oneself, or of an item already pending, is refused', () => {
       chain.seize(officer, phone);
-      const other = chain.release(stranger, 't-1', [phone], { from: officer, to: examiner }, [signed(officer, 'released')]);
-      expect(chain.failure()).toMatchObject({ index: other, message: expect.stringMatching(/a release is made by the releasing custodian/) });
+      const other = chain.release(stranger, 't-1', [phone], { from: officer, to: examiner }, [
+        signed(officer, 'released'),
+      ]);
+      expect(chain.failure()).toMatchObject({
+        index: other,
+        message: expect.stringMatching(/a release is made by the releasing custodian/),
+      });
 
       chain = new Chain();
       chain.seize(officer, phone);
@@ -254,7 +344,10 @@ describe('CustodyReplay', () => {
       chain.seize(officer, phone);
       chain.release(officer, 't-1', [phone]);
       const twice = chain.release(officer, 't-2', [phone], { from: officer, to: clerk });
-      expect(chain.failure()).toMatchObject({ index: twice, message: expect.stringMatching(/release of ES-PN-2026-000001 while it is transfer_pending/) });
+      expect(chain.failure()).toMatchObject({
+        index: twice,
+        message: expect.stringMatching(/release of ES-PN-2026-000001 while it is transfer_pending/),
+      });
     });
 
     it('a second acceptance of the same transfer breaks the chain', () => {
@@ -283,7 +376,10 @@ describe('CustodyReplay', () => {
       chain.seize(officer, sim);
       chain.release(officer, 't-1', [phone, sim]);
       const twice = chain.accept(examiner, 't-1', [phone, phone]);
-      expect(chain.failure()).toMatchObject({ index: twice, message: expect.stringMatching(/not pending in transfer t-1/) });
+      expect(chain.failure()).toMatchObject({
+        index: twice,
+        message: expect.stringMatching(/not pending in transfer t-1/),
+      });
     });
 
     it('an acceptance of an item pending in another transfer breaks the chain', () => {
@@ -292,15 +388,24 @@ describe('CustodyReplay', () => {
       chain.release(officer, 't-1', [phone]);
       chain.release(officer, 't-2', [sim]);
       const crossed = chain.accept(examiner, 't-1', [sim]);
-      expect(chain.failure()).toMatchObject({ index: crossed, message: expect.stringMatching(/ES-PN-2026-000002, which is not pending in transfer t-1/) });
+      expect(chain.failure()).toMatchObject({
+        index: crossed,
+        message: expect.stringMatching(/ES-PN-2026-000002, which is not pending in transfer t-1/),
+      });
     });
 
     it('only the receiver the release named accepts or rejects', () => {
       chain.seize(officer, phone);
       chain.release(officer, 't-1', [phone]);
       // Someone else acting on the receiver's behalf.
-      const byOther = chain.accept(stranger, 't-1', [phone], { parties: { from: officer, to: examiner }, signatures: [signed(examiner, 'received')] });
-      expect(chain.failure()).toMatchObject({ index: byOther, message: expect.stringMatching(/only the named receiver accepts a transfer/) });
+      const byOther = chain.accept(stranger, 't-1', [phone], {
+        parties: { from: officer, to: examiner },
+        signatures: [signed(examiner, 'received')],
+      });
+      expect(chain.failure()).toMatchObject({
+        index: byOther,
+        message: expect.stringMatching(/only the named receiver accepts a transfer/),
+      });
 
       // Someone else naming themselves as the receiver, with their own signature.
       chain = new Chain();
@@ -316,20 +421,29 @@ describe('CustodyReplay', () => {
       chain.seize(officer, phone);
       chain.release(officer, 't-1', [phone]);
       const rejected = chain.reject(stranger, 't-1', [phone]);
-      expect(chain.failure()).toMatchObject({ index: rejected, message: expect.stringMatching(/released by officer to examiner/) });
+      expect(chain.failure()).toMatchObject({
+        index: rejected,
+        message: expect.stringMatching(/released by officer to examiner/),
+      });
     });
 
     it('only the releasing custodian cancels', () => {
       chain.seize(officer, phone);
       chain.release(officer, 't-1', [phone]);
       const byReceiver = chain.cancel(examiner, 't-1', [phone], { from: officer, to: examiner });
-      expect(chain.failure()).toMatchObject({ index: byReceiver, message: expect.stringMatching(/only the releasing custodian cancels/) });
+      expect(chain.failure()).toMatchObject({
+        index: byReceiver,
+        message: expect.stringMatching(/only the releasing custodian cancels/),
+      });
 
       chain = new Chain();
       chain.seize(officer, phone);
       chain.release(officer, 't-1', [phone]);
       const forged = chain.cancel(stranger, 't-1', [phone]);
-      expect(chain.failure()).toMatchObject({ index: forged, message: expect.stringMatching(/released by officer to examiner/) });
+      expect(chain.failure()).toMatchObject({
+        index: forged,
+        message: expect.stringMatching(/released by officer to examiner/),
+      });
     });
   });
 
@@ -405,7 +519,10 @@ describe('CustodyReplay', () => {
     it('a signature with the right meaning by the wrong person does not count', () => {
       chain.seize(officer, phone);
       const index = chain.release(officer, 't-1', [phone], undefined, [signed(examiner, 'released')]);
-      expect(chain.failure()).toMatchObject({ index, message: `entry ${index}: transfer.released lacks the "released" signature of officer` });
+      expect(chain.failure()).toMatchObject({
+        index,
+        message: `entry ${index}: transfer.released lacks the "released" signature of officer`,
+      });
     });
 
     it('a verification hash needs no signature; a signed reference is accepted', () => {
@@ -420,25 +537,41 @@ describe('CustodyReplay', () => {
     it('is terminal, signed by the custodian and witnessed by someone else', () => {
       chain.seize(officer, phone);
       const disposed = chain.dispose(officer, phone, clerk);
-      expect(chain.replay().items.get(phone.id)).toMatchObject({ state: 'disposed', custodianId: 'officer', lastIndex: disposed });
+      expect(chain.replay().items.get(phone.id)).toMatchObject({
+        state: 'disposed',
+        custodianId: 'officer',
+        lastIndex: disposed,
+      });
     });
 
     it('a custodian witnessing their own disposal breaks the chain', () => {
       chain.seize(officer, phone);
       const index = chain.dispose(officer, phone, officer);
-      expect(chain.failure()).toMatchObject({ index, message: `entry ${index}: the custodian cannot witness their own disposal` });
+      expect(chain.failure()).toMatchObject({
+        index,
+        message: `entry ${index}: the custodian cannot witness their own disposal`,
+      });
     });
 
     it('a disposal by someone who is not the custodian, or while a transfer is pending, breaks the chain', () => {
       chain.seize(officer, phone);
-      const byOther = chain.dispose(clerk, phone, examiner, [signed(officer, 'disposed'), signed(examiner, 'witnessed')]);
-      expect(chain.failure()).toMatchObject({ index: byOther, message: expect.stringMatching(/disposal of ES-PN-2026-000001 by clerk/) });
+      const byOther = chain.dispose(clerk, phone, examiner, [
+        signed(officer, 'disposed'),
+        signed(examiner, 'witnessed'),
+      ]);
+      expect(chain.failure()).toMatchObject({
+        index: byOther,
+        message: expect.stringMatching(/disposal of ES-PN-2026-000001 by clerk/),
+      });
 
       chain = new Chain();
       chain.seize(officer, phone);
       chain.release(officer, 't-1', [phone]);
       const pending = chain.dispose(officer, phone, clerk);
-      expect(chain.failure()).toMatchObject({ index: pending, message: expect.stringMatching(/while it is transfer_pending/) });
+      expect(chain.failure()).toMatchObject({
+        index: pending,
+        message: expect.stringMatching(/while it is transfer_pending/),
+      });
     });
 
     const after: Array<[what: string, build: (chain: Chain) => number]> = [
@@ -491,7 +624,14 @@ describe('CustodyReplay', () => {
     it('an acceptance whose re-hash mismatches marks the item compromised', () => {
       chain.seize(officer, phone);
       chain.release(officer, 't-1', [phone]);
-      chain.accept(examiner, 't-1', [{ ...phone, hashes: [{ target: 'device', algorithm: 'sha256', value: 'c'.repeat(64), result: 'mismatch', referenceIndex: 0 }] }]);
+      chain.accept(examiner, 't-1', [
+        {
+          ...phone,
+          hashes: [
+            { target: 'device', algorithm: 'sha256', value: 'c'.repeat(64), result: 'mismatch', referenceIndex: 0 },
+          ],
+        },
+      ]);
       expect(chain.replay().items.get(phone.id)!.integrity).toBe('compromised');
     });
   });
@@ -500,9 +640,15 @@ describe('CustodyReplay', () => {
     it('a storage move by the custodian sets the location; by anyone else it breaks the chain', () => {
       chain.seize(officer, phone, null);
       const moved = chain.move(officer, phone, 'Property room, shelf 12');
-      expect(chain.replay().items.get(phone.id)).toMatchObject({ location: 'Property room, shelf 12', locationIndex: moved });
+      expect(chain.replay().items.get(phone.id)).toMatchObject({
+        location: 'Property room, shelf 12',
+        locationIndex: moved,
+      });
       const byOther = chain.move(clerk, phone, 'Shelf 13');
-      expect(chain.failure()).toMatchObject({ index: byOther, message: expect.stringMatching(/storage move of ES-PN-2026-000001 by clerk/) });
+      expect(chain.failure()).toMatchObject({
+        index: byOther,
+        message: expect.stringMatching(/storage move of ES-PN-2026-000001 by clerk/),
+      });
     });
 
     it('an acceptance sets the location the receiver gives', () => {
@@ -534,26 +680,44 @@ describe('CustodyReplay', () => {
 
     it('a correction that corrects nothing, or a later entry, is refused', () => {
       chain.seize(officer, phone);
-      chain.entries.push({ ...chain.entries[0], index: 1, type: T.corrected, data: { changes: [] }, signatures: [signed(officer, 'corrected')] });
-      expect(chain.failure()).toMatchObject({ index: 1, message: 'entry 1: a correction must name the entry it corrects' });
+      chain.entries.push({
+        ...chain.entries[0],
+        index: 1,
+        type: T.corrected,
+        data: { changes: [] },
+        signatures: [signed(officer, 'corrected')],
+      });
+      expect(chain.failure()).toMatchObject({
+        index: 1,
+        message: 'entry 1: a correction must name the entry it corrects',
+      });
 
       chain = new Chain();
       chain.seize(officer, phone);
       const ahead = chain.correct(officer, phone, 5, [{ field: 'make', from: 'Samsung', to: 'Apple' }]);
-      expect(chain.failure()).toMatchObject({ index: ahead, message: `entry ${ahead}: correction of entry 5, which is not an entry of ES-PN-2026-000001` });
+      expect(chain.failure()).toMatchObject({
+        index: ahead,
+        message: `entry ${ahead}: correction of entry 5, which is not an entry of ES-PN-2026-000001`,
+      });
     });
 
     it("a correction naming another item's entry, or a non-custody entry, breaks the chain", () => {
       chain.seize(officer, phone);
       const simSeized = chain.seize(officer, sim);
       const wrong = chain.correct(officer, phone, simSeized, [{ field: 'make', from: 'Samsung', to: 'Apple' }]);
-      expect(chain.failure()).toMatchObject({ index: wrong, message: `entry ${wrong}: correction of entry ${simSeized}, which is not an entry of ES-PN-2026-000001` });
+      expect(chain.failure()).toMatchObject({
+        index: wrong,
+        message: `entry ${wrong}: correction of entry ${simSeized}, which is not an entry of ES-PN-2026-000001`,
+      });
 
       chain = new Chain();
       const opened = chain.other('case.opened');
       chain.seize(officer, phone);
       const ofCase = chain.correct(officer, phone, opened, [{ field: 'make', from: 'Samsung', to: 'Apple' }]);
-      expect(chain.failure()).toMatchObject({ index: ofCase, message: expect.stringMatching(/correction of entry 0, which is not an entry of/) });
+      expect(chain.failure()).toMatchObject({
+        index: ofCase,
+        message: expect.stringMatching(/correction of entry 0, which is not an entry of/),
+      });
     });
 
     it('a transfer entry is an entry of each of its items for corrections too', () => {
@@ -578,12 +742,18 @@ describe('CustodyReplay', () => {
         data: { item: description(), custodian: officer, location: null } satisfies ItemSeizedData,
         signatures: [],
       });
-      expect(chain.failure()).toMatchObject({ index: 0, message: 'entry 0: an item starts in the custody of the person who registers it' });
+      expect(chain.failure()).toMatchObject({
+        index: 0,
+        message: 'entry 0: an item starts in the custody of the person who registers it',
+      });
 
       chain = new Chain();
       chain.seize(officer, phone);
       const twice = chain.seize(officer, phone);
-      expect(chain.failure()).toMatchObject({ index: twice, message: `entry ${twice}: item item-phone is registered twice` });
+      expect(chain.failure()).toMatchObject({
+        index: twice,
+        message: `entry ${twice}: item item-phone is registered twice`,
+      });
     });
 
     it('a derived item comes from a parent the examiner holds', () => {
@@ -591,15 +761,26 @@ describe('CustodyReplay', () => {
       chain.release(officer, 't-1', [phone]);
       chain.accept(examiner, 't-1', [phone]);
       const derived = chain.derive(examiner, image, phone);
-      expect(chain.replay().items.get(image.id)).toMatchObject({ custodianId: 'examiner', state: 'in_custody', location: 'Lab vault', lastIndex: derived });
+      expect(chain.replay().items.get(image.id)).toMatchObject({
+        custodianId: 'examiner',
+        state: 'in_custody',
+        location: 'Lab vault',
+        lastIndex: derived,
+      });
       // The derivation is an entry of the image, not of the phone it was made from.
       chain.correct(examiner, phone, derived, [{ field: 'make', from: 'Samsung', to: 'Apple' }]);
-      expect(chain.failure()).toMatchObject({ index: derived + 1, message: expect.stringMatching(/correction of entry \d+, which is not an entry of ES-PN-2026-000001/) });
+      expect(chain.failure()).toMatchObject({
+        index: derived + 1,
+        message: expect.stringMatching(/correction of entry \d+, which is not an entry of ES-PN-2026-000001/),
+      });
 
       chain = new Chain();
       chain.seize(officer, phone);
       const notHeld = chain.derive(examiner, image, phone);
-      expect(chain.failure()).toMatchObject({ index: notHeld, message: expect.stringMatching(/derivation of ES-PN-2026-000001 by examiner, but its custodian is officer/) });
+      expect(chain.failure()).toMatchObject({
+        index: notHeld,
+        message: expect.stringMatching(/derivation of ES-PN-2026-000001 by examiner, but its custodian is officer/),
+      });
     });
 
     it("knows every item's entries across many items (past one chunk of its entry log)", () => {
@@ -609,9 +790,21 @@ describe('CustodyReplay', () => {
       let index = 1;
       for (; index < 70_000; index++) {
         const item = { id: `item-${index}`, number: `ES-PN-2026-${String(index).padStart(6, '0')}` };
-        replay.apply({ index, type: T.seized, actor: { id: 'officer' }, subject: { type: 'item', ...item }, data: { item: description(), custodian: officer, location: null } });
+        replay.apply({
+          index,
+          type: T.seized,
+          actor: { id: 'officer' },
+          subject: { type: 'item', ...item },
+          data: { item: description(), custodian: officer, location: null },
+        });
       }
-      const moved = { index: index++, type: T.moved, actor: { id: 'officer' }, subject: { type: 'item', ...phone }, data: { from: null, to: 'Shelf 1', reason: null } };
+      const moved = {
+        index: index++,
+        type: T.moved,
+        actor: { id: 'officer' },
+        subject: { type: 'item', ...phone },
+        data: { from: null, to: 'Shelf 1', reason: null },
+      };
       replay.apply(moved);
       const correction = (index: number, corrects: number, item: ItemRef): CustodyEntry => ({
         index,
@@ -626,16 +819,27 @@ describe('CustodyReplay', () => {
       replay.apply(correction(index++, moved.index, phone));
       expect(replay.items.get(phone.id)).toMatchObject({ location: 'Shelf 1A', lastIndex: index - 1 });
       expect(replay.items.get('item-69999')!.lastIndex).toBe(69_999);
-      expect(() => replay.apply(correction(index, 69_999, phone))).toThrow(`entry ${index}: correction of entry 69999, which is not an entry of ES-PN-2026-000001`);
+      expect(() => replay.apply(correction(index, 69_999, phone))).toThrow(
+        `entry ${index}: correction of entry 69999, which is not an entry of ES-PN-2026-000001`,
+      );
     });
 
     it('an entry naming an item never registered breaks the chain', () => {
       const moved = chain.move(officer, phone, 'Shelf 1');
-      expect(chain.failure()).toMatchObject({ index: moved, message: `entry ${moved}: item.moved names item item-phone, which was never registered` });
+      expect(chain.failure()).toMatchObject({
+        index: moved,
+        message: `entry ${moved}: item.moved names item item-phone, which was never registered`,
+      });
     });
 
     it('an entry whose data lacks what its type needs is a chain error, not a crash', () => {
-      chain.entries.push({ index: 0, type: T.seized, actor: { id: 'officer' }, subject: { type: 'item', ...phone }, data: { kind: 'mobile_phone' } });
+      chain.entries.push({
+        index: 0,
+        type: T.seized,
+        actor: { id: 'officer' },
+        subject: { type: 'item', ...phone },
+        data: { kind: 'mobile_phone' },
+      });
       const error = chain.failure();
       expect(error.index).toBe(0);
       expect(error.message).toMatch(/^entry 0: malformed item\.seized entry \(/);
@@ -650,7 +854,13 @@ describe('CustodyReplay', () => {
       const seized = chain.seize(officer, phone);
       chain.other('case.shared');
       // Not even a malformed one is looked at.
-      chain.entries.push({ index: 3, type: 'hash.verified', actor: null, subject: { type: 'item', id: phone.id }, data: null });
+      chain.entries.push({
+        index: 3,
+        type: 'hash.verified',
+        actor: null,
+        subject: { type: 'item', id: phone.id },
+        data: null,
+      });
       const released = chain.release(officer, 't-1', [phone]);
       expect(seized).toBe(1);
       expect(chain.replay().items.get(phone.id)!.lastIndex).toBe(released);
@@ -661,7 +871,10 @@ describe('CustodyReplay', () => {
       chain.seize(officer, phone);
       chain.release(officer, 't-1', [phone, sim]);
       chain.accept(examiner, 't-1', [phone, sim]);
-      expect(chain.failure()).toMatchObject({ index: 1, message: 'entry 1: transfer.released names item item-sim, which was never registered' });
+      expect(chain.failure()).toMatchObject({
+        index: 1,
+        message: 'entry 1: transfer.released names item item-sim, which was never registered',
+      });
       const replay = chain.replay({ partial: true });
       expect([...replay.items.keys()]).toEqual([phone.id]);
       expect(replay.items.get(phone.id)).toMatchObject({ custodianId: 'examiner', state: 'in_custody', lastIndex: 2 });
@@ -677,7 +890,10 @@ describe('CustodyReplay', () => {
       expect(replay.items.get(phone.id)!.lastIndex).toBe(2);
       // But an entry inside the bundle that is not the item's is still refused.
       chain.correct(officer, phone, 1, [{ field: 'make', from: 'Samsung', to: 'Apple' }]);
-      expect(chain.failure({ partial: true })).toMatchObject({ index: 3, message: expect.stringMatching(/correction of entry 1, which is not an entry of/) });
+      expect(chain.failure({ partial: true })).toMatchObject({
+        index: 3,
+        message: expect.stringMatching(/correction of entry 1, which is not an entry of/),
+      });
     });
   });
 });

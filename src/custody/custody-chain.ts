@@ -114,7 +114,9 @@ export function isCustodyEvent(type: string): boolean {
 
 /** Meanings each custody event must be signed with, by whom (docs/design.md §3). */
 function requireSignature(entry: CustodyEntry, signerId: string, meaning: string): void {
-  const found = (entry.signatures ?? []).some((signature) => signature.signerId === signerId && signature.meaning === meaning);
+  const found = (entry.signatures ?? []).some(
+    (signature) => signature.signerId === signerId && signature.meaning === meaning,
+  );
   if (!found) throw new CustodyChainError(entry.index, `${entry.type} lacks the "${meaning}" signature of ${signerId}`);
 }
 
@@ -191,7 +193,8 @@ export class CustodyReplay {
 
   private item(entry: CustodyEntry, id: string): TrackedItem | undefined {
     const item = this.tracked.get(id);
-    if (item === undefined && !this.options.partial) throw new CustodyChainError(entry.index, `${entry.type} names item ${id}, which was never registered`);
+    if (item === undefined && !this.options.partial)
+      throw new CustodyChainError(entry.index, `${entry.type} names item ${id}, which was never registered`);
     return item;
   }
 
@@ -204,25 +207,31 @@ export class CustodyReplay {
   }
 
   private requireLive(entry: CustodyEntry, item: TrackedItem): void {
-    if (item.state === 'disposed') throw new CustodyChainError(entry.index, `${entry.type} of ${item.number} after its disposal`);
+    if (item.state === 'disposed')
+      throw new CustodyChainError(entry.index, `${entry.type} of ${item.number} after its disposal`);
   }
 
   private requireCustodian(entry: CustodyEntry, item: TrackedItem, userId: string | undefined, what: string): void {
     if (item.custodianId !== userId) {
-      throw new CustodyChainError(entry.index, `${what} of ${item.number} by ${userId ?? 'nobody'}, but its custodian is ${item.custodianId}`);
+      throw new CustodyChainError(
+        entry.index,
+        `${what} of ${item.number} by ${userId ?? 'nobody'}, but its custodian is ${item.custodianId}`,
+      );
     }
   }
 
   /** Acts of the custodian alone (hash records, storage moves): the item is theirs and not in transit. */
   private requireHeld(entry: CustodyEntry, item: TrackedItem, what: string): void {
     this.requireLive(entry, item);
-    if (item.state !== 'in_custody') throw new CustodyChainError(entry.index, `${what} of ${item.number} while it is ${item.state}`);
+    if (item.state !== 'in_custody')
+      throw new CustodyChainError(entry.index, `${what} of ${item.number} while it is ${item.state}`);
     this.requireCustodian(entry, item, entry.actor?.id, what);
   }
 
   private register(entry: CustodyEntry): void {
     const data = entry.data as ItemSeizedData | ItemDerivedData;
-    if (this.tracked.has(entry.subject.id)) throw new CustodyChainError(entry.index, `item ${entry.subject.id} is registered twice`);
+    if (this.tracked.has(entry.subject.id))
+      throw new CustodyChainError(entry.index, `item ${entry.subject.id} is registered twice`);
     if (entry.actor === null || data.custodian.id !== entry.actor.id) {
       throw new CustodyChainError(entry.index, 'an item starts in the custody of the person who registers it');
     }
@@ -274,10 +283,12 @@ export class CustodyReplay {
     if (item === undefined) return;
     const data = entry.data as ItemDisposedData;
     this.requireLive(entry, item);
-    if (item.state !== 'in_custody') throw new CustodyChainError(entry.index, `disposal of ${item.number} while it is ${item.state}`);
+    if (item.state !== 'in_custody')
+      throw new CustodyChainError(entry.index, `disposal of ${item.number} while it is ${item.state}`);
     this.requireCustodian(entry, item, entry.actor?.id, 'disposal');
     requireSignature(entry, item.custodianId, 'disposed');
-    if (data.witness.id === item.custodianId) throw new CustodyChainError(entry.index, 'the custodian cannot witness their own disposal');
+    if (data.witness.id === item.custodianId)
+      throw new CustodyChainError(entry.index, 'the custodian cannot witness their own disposal');
     requireSignature(entry, data.witness.id, 'witnessed');
     item.state = 'disposed';
     this.note(entry, [item]);
@@ -287,13 +298,17 @@ export class CustodyReplay {
     const item = this.item(entry, entry.subject.id);
     if (item === undefined) return;
     const corrects = entry.corrects;
-    if (corrects === undefined) throw new CustodyChainError(entry.index, 'a correction must name the entry it corrects');
+    if (corrects === undefined)
+      throw new CustodyChainError(entry.index, 'a correction must name the entry it corrects');
     if (entry.actor === null) throw new CustodyChainError(entry.index, 'a correction needs a person who makes it');
     requireSignature(entry, entry.actor.id, 'corrected');
     if (!this.log.includes(item.log, corrects.index)) {
       // In a partial replay the corrected entry may simply be outside the bundle.
       if (this.seen !== undefined && !this.seen.has(corrects.index)) return this.note(entry, [item]);
-      throw new CustodyChainError(entry.index, `correction of entry ${corrects.index}, which is not an entry of ${item.number}`);
+      throw new CustodyChainError(
+        entry.index,
+        `correction of entry ${corrects.index}, which is not an entry of ${item.number}`,
+      );
     }
     const location = (entry.data as ItemCorrectedData).changes.find((change) => change.field === 'location');
     if (location !== undefined && corrects.index === item.locationIndex) item.location = location.to as string | null;
@@ -302,32 +317,42 @@ export class CustodyReplay {
 
   private released(entry: CustodyEntry): void {
     const data = entry.data as TransferReleasedData;
-    if (entry.actor?.id !== data.from.id) throw new CustodyChainError(entry.index, 'a release is made by the releasing custodian');
+    if (entry.actor?.id !== data.from.id)
+      throw new CustodyChainError(entry.index, 'a release is made by the releasing custodian');
     requireSignature(entry, data.from.id, 'released');
     if (data.from.id === data.to.id) throw new CustodyChainError(entry.index, 'a transfer needs two different people');
-    if (this.transfers.has(entry.subject.id)) throw new CustodyChainError(entry.index, `transfer ${entry.subject.id} is released twice`);
+    if (this.transfers.has(entry.subject.id))
+      throw new CustodyChainError(entry.index, `transfer ${entry.subject.id} is released twice`);
     const items: TrackedItem[] = [];
     for (const ref of data.items) {
       const item = this.item(entry, ref.id);
       if (item === undefined) continue;
       this.requireLive(entry, item);
-      if (item.state !== 'in_custody') throw new CustodyChainError(entry.index, `release of ${item.number} while it is ${item.state}`);
+      if (item.state !== 'in_custody')
+        throw new CustodyChainError(entry.index, `release of ${item.number} while it is ${item.state}`);
       this.requireCustodian(entry, item, data.from.id, 'release');
       item.state = 'transfer_pending';
       item.pendingTransfer = entry.subject.id;
       items.push(item);
     }
-    if (items.length > 0) this.transfers.set(entry.subject.id, { from: data.from.id, to: data.to.id, pending: items.length });
+    if (items.length > 0)
+      this.transfers.set(entry.subject.id, { from: data.from.id, to: data.to.id, pending: items.length });
     this.note(entry, items);
   }
 
   /** An accept, reject or cancel names the parties of the release it resolves. */
-  private requireReleased(entry: CustodyEntry, data: TransferClosedData | TransferAcceptedData): PendingTransfer | undefined {
+  private requireReleased(
+    entry: CustodyEntry,
+    data: TransferClosedData | TransferAcceptedData,
+  ): PendingTransfer | undefined {
     const transfer = this.transfers.get(entry.subject.id);
     if (transfer === undefined) {
       // A bundle may hold none of the transfer's pending items; in a full replay nothing is pending.
       if (this.options.partial) return undefined;
-      throw new CustodyChainError(entry.index, `${entry.type} of transfer ${entry.subject.id}, which has no pending release`);
+      throw new CustodyChainError(
+        entry.index,
+        `${entry.type} of transfer ${entry.subject.id}, which has no pending release`,
+      );
     }
     if (data.from.id !== transfer.from || data.to.id !== transfer.to) {
       throw new CustodyChainError(
@@ -351,7 +376,10 @@ export class CustodyReplay {
       if (item === undefined) continue;
       // Listed twice, an item would be counted twice against the transfer's pending items.
       if (item.state !== 'transfer_pending' || item.pendingTransfer !== entry.subject.id || items.includes(item)) {
-        throw new CustodyChainError(entry.index, `${entry.type} of ${item.number}, which is not pending in transfer ${entry.subject.id}`);
+        throw new CustodyChainError(
+          entry.index,
+          `${entry.type} of ${item.number}, which is not pending in transfer ${entry.subject.id}`,
+        );
       }
       items.push(item);
     }
@@ -360,7 +388,8 @@ export class CustodyReplay {
 
   private accepted(entry: CustodyEntry): void {
     const data = entry.data as TransferAcceptedData;
-    if (entry.actor?.id !== data.to.id) throw new CustodyChainError(entry.index, 'only the named receiver accepts a transfer');
+    if (entry.actor?.id !== data.to.id)
+      throw new CustodyChainError(entry.index, 'only the named receiver accepts a transfer');
     requireSignature(entry, data.to.id, 'received');
     const transfer = this.requireReleased(entry, data);
     const items = this.pendingItems(entry, data);
@@ -372,7 +401,8 @@ export class CustodyReplay {
       item.pendingTransfer = null;
       item.location = data.location;
       item.locationIndex = entry.index;
-      if (!accepted.sealIntact || accepted.hashes.some((hash) => hash.result === 'mismatch')) item.integrity = 'compromised';
+      if (!accepted.sealIntact || accepted.hashes.some((hash) => hash.result === 'mismatch'))
+        item.integrity = 'compromised';
     }
     this.resolved(entry, transfer, items);
     this.note(entry, items);
@@ -381,7 +411,8 @@ export class CustodyReplay {
   private closed(entry: CustodyEntry): void {
     const data = entry.data as TransferClosedData;
     if (entry.type === T.rejected) {
-      if (entry.actor?.id !== data.to.id) throw new CustodyChainError(entry.index, 'only the named receiver rejects a transfer');
+      if (entry.actor?.id !== data.to.id)
+        throw new CustodyChainError(entry.index, 'only the named receiver rejects a transfer');
       requireSignature(entry, data.to.id, 'rejected');
     } else if (entry.actor?.id !== data.from.id) {
       throw new CustodyChainError(entry.index, 'only the releasing custodian cancels a transfer');

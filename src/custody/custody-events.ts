@@ -142,7 +142,12 @@ export type ItemSeizedData = {
 /** `item.derived`: an image or extraction made from `item.parent`, with its acquisition hashes (signed `acquired`). */
 export type ItemDerivedData = ItemSeizedData & {
   readonly acquisition: { readonly tool: string; readonly toolVersion: string; readonly method: string | null };
-  readonly hashes: { readonly target: string; readonly occurredAt: string; readonly values: readonly HashValue[]; readonly weak: boolean };
+  readonly hashes: {
+    readonly target: string;
+    readonly occurredAt: string;
+    readonly values: readonly HashValue[];
+    readonly weak: boolean;
+  };
 };
 
 /** `hash.recorded`: a reference (signed `acquired`) or a verification compared value by value. */

@@ -1,24 +1,28 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import type { Actor, RequestContext } from '../common/request-context.js';
-import type { CaseAccess } from '../cases/case-access.js';
-import { CASE_WORKER_ROLES } from '../cases/case-access.js';
+
+import { CASE_WORKER_ROLES, type CaseAccess } from '../cases/case-access.js';
 import { CaseAccessService, type AccessibleCase } from '../cases/case-access.service.js';
 import { CaseNotFoundError } from '../cases/cases.errors.js';
-import type { Queryable } from '../identity/users/user-records.js';
+import type { Actor, RequestContext } from '../common/request-context.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { prepared, queryPrepared } from '../database/prepared.js';
+import { SignaturePasswordInvalidError } from '../identity/identity.errors.js';
 import type { SignatureMeaning, Signer, SigningRole } from '../identity/signing/signature.js';
 import { SigningService } from '../identity/signing/signing.service.js';
-import { SignaturePasswordInvalidError } from '../identity/identity.errors.js';
-import { eventHash, type LedgerEvent } from '../ledger/core/entry.js';
+import type { Queryable } from '../identity/users/user-records.js';
+import { eventHash, type EntryActor, type LedgerEvent } from '../ledger/core/entry.js';
 import { entryActor } from '../ledger/entry-actor.js';
 import { LedgerService, type AppendedEntry } from '../ledger/ledger.service.js';
-import type { EntryActor } from '../ledger/core/entry.js';
-import { CustodyConflictError, CustodyForbiddenError, CustodyInvalidError, ItemNotFoundError } from './custody.errors.js';
-import { isNotInFuture, parseOffsetDateTime } from './evidence-fields.js';
-import { ITEM_SELECT, formatOffsetDateTime, type ItemRow } from './item-records.js';
-import { prepared, queryPrepared } from '../database/prepared.js';
+import {
+  CustodyConflictError,
+  CustodyForbiddenError,
+  CustodyInvalidError,
+  ItemNotFoundError,
+} from './custody.errors.js';
 import type { SignatureDto } from './dto/signature.dto.js';
+import { isNotInFuture, parseOffsetDateTime } from './evidence-fields.js';
+import { formatOffsetDateTime, ITEM_SELECT, type ItemRow } from './item-records.js';
 
 /**
  * Nothing in a custody record happened before 1900: an earlier date is a typo (0026 for 2026), and
@@ -72,7 +76,8 @@ export class CustodyRecords {
   /** The role an actor holds custody under (the first custody role they have). */
   custodyRole(actor: Actor): SigningRole {
     const role = actor.roles.find((r) => CASE_WORKER_ROLES.includes(r));
-    if (role === undefined) throw new CustodyForbiddenError('not_custodian', 'Only officers, clerks, examiners and prosecutors hold custody');
+    if (role === undefined)
+      throw new CustodyForbiddenError('not_custodian', 'Only officers, clerks, examiners and prosecutors hold custody');
     return role as SigningRole;
   }
 
@@ -83,22 +88,46 @@ export class CustodyRecords {
   /** `occurredAt` parsed with its offset; refused when later than now plus the configured clock skew, or before 1900. */
   eventTime(text: string, field: string, now = new Date()): EventTime {
     const parsed = parseOffsetDateTime(text);
-    if (parsed === undefined) throw new CustodyInvalidError('validation_failed', `${field} must be an RFC 3339 date-time with its UTC offset`, field);
-    if (parsed.instant.getTime() < EARLIEST_EVENT_TIME) throw new CustodyInvalidError('validation_failed', `${field} (${text}) is before 1900: a typo?`, field);
+    if (parsed === undefined)
+      throw new CustodyInvalidError(
+        'validation_failed',
+        `${field} must be an RFC 3339 date-time with its UTC offset`,
+        field,
+      );
+    if (parsed.instant.getTime() < EARLIEST_EVENT_TIME)
+      throw new CustodyInvalidError('validation_failed', `${field} (${text}) is before 1900: a typo?`, field);
     if (!isNotInFuture(parsed.instant, now, this.config.clockSkewSeconds)) {
       throw new CustodyInvalidError('occurred_in_future', `${field} (${text}) is in the future`, field);
     }
-    return { instant: parsed.instant, offsetMinutes: parsed.offsetMinutes, text: formatOffsetDateTime(parsed.instant, parsed.offsetMinutes) };
+    return {
+      instant: parsed.instant,
+      offsetMinutes: parsed.offsetMinutes,
+      text: formatOffsetDateTime(parsed.instant, parsed.offsetMinutes),
+    };
   }
 
   /**
    * Checks the password for a signed act before its unit of work (docs/design.md §3). Each act has one
    * meaning; a signature stating another is refused rather than silently recorded.
    */
-  async authenticate(ctx: RequestContext, signature: SignatureDto | undefined, meaning: SignatureMeaning, field = 'signature'): Promise<Signer> {
-    if (signature === undefined) throw new CustodyInvalidError('signature_required', `This act is signed: give ${field} with your password and the meaning "${meaning}"`, field);
+  async authenticate(
+    ctx: RequestContext,
+    signature: SignatureDto | undefined,
+    meaning: SignatureMeaning,
+    field = 'signature',
+  ): Promise<Signer> {
+    if (signature === undefined)
+      throw new CustodyInvalidError(
+        'signature_required',
+        `This act is signed: give ${field} with your password and the meaning "${meaning}"`,
+        field,
+      );
     if (signature.meaning !== meaning) {
-      throw new CustodyInvalidError('signature_meaning_mismatch', `This act is signed with the meaning "${meaning}", not "${signature.meaning}"`, `${field}.meaning`);
+      throw new CustodyInvalidError(
+        'signature_meaning_mismatch',
+        `This act is signed with the meaning "${meaning}", not "${signature.meaning}"`,
+        `${field}.meaning`,
+      );
     }
     try {
       return await this.signing.authenticate(ctx, signature.password, meaning, { role: this.custodyRole(ctx.actor!) });
@@ -110,7 +139,11 @@ export class CustodyRecords {
   }
 
   /** The event with its signatures bound to its canonical hash; their access-log rows go in the same transaction. */
-  async signEvent(em: EntityManager, event: LedgerEvent, signers: ReadonlyArray<{ signer: Signer; ctx: RequestContext }>): Promise<LedgerEvent> {
+  async signEvent(
+    em: EntityManager,
+    event: LedgerEvent,
+    signers: ReadonlyArray<{ signer: Signer; ctx: RequestContext }>,
+  ): Promise<LedgerEvent> {
     const hash = eventHash(event);
     const signatures = [];
     for (const { signer, ctx: signerCtx } of signers) {
@@ -122,7 +155,13 @@ export class CustodyRecords {
   }
 
   /** Items by id, locked when asked, with the caller's access to their case(s); 404 for any not visible. */
-  async requireItems(em: Queryable, ctx: RequestContext, ids: readonly string[], need: CaseAccess, options: { lock?: boolean } = {}): Promise<{ items: ItemRow[]; cases: Map<string, AccessibleCase> }> {
+  async requireItems(
+    em: Queryable,
+    ctx: RequestContext,
+    ids: readonly string[],
+    need: CaseAccess,
+    options: { lock?: boolean } = {},
+  ): Promise<{ items: ItemRow[]; cases: Map<string, AccessibleCase> }> {
     const rows =
       ids.length === 1
         ? await queryPrepared<ItemRow[]>(em, options.lock ? ITEM_LOCKED : ITEM, [ids[0]])
@@ -136,7 +175,13 @@ export class CustodyRecords {
     return { items: ids.map((id) => byId.get(id)!), cases };
   }
 
-  async requireItem(em: Queryable, ctx: RequestContext, id: string, need: CaseAccess, options: { lock?: boolean } = {}): Promise<{ item: ItemRow; kase: AccessibleCase }> {
+  async requireItem(
+    em: Queryable,
+    ctx: RequestContext,
+    id: string,
+    need: CaseAccess,
+    options: { lock?: boolean } = {},
+  ): Promise<{ item: ItemRow; kase: AccessibleCase }> {
     const { items, cases } = await this.requireItems(em, ctx, [id], need, options);
     return { item: items[0], kase: cases.get(items[0].case_id)! };
   }
@@ -148,7 +193,12 @@ export class CustodyRecords {
   }
 
   /** The case of an item: one the caller may not see hides the item too (404 item_not_found). */
-  private async requireCase(em: Queryable, ctx: RequestContext, caseId: string, need: CaseAccess): Promise<AccessibleCase> {
+  private async requireCase(
+    em: Queryable,
+    ctx: RequestContext,
+    caseId: string,
+    need: CaseAccess,
+  ): Promise<AccessibleCase> {
     try {
       return await this.caseAccess.requireCase(em, ctx, caseId, need);
     } catch (error) {
@@ -159,15 +209,27 @@ export class CustodyRecords {
 
   /** Custody acts need the item held, not pending, not disposed, and held by the caller. */
   requireHeldBy(item: ItemRow, actor: Actor, act: string): void {
-    if (item.state === 'disposed') throw new CustodyConflictError('item_disposed', `${item.item_number} was disposed of: nothing but corrections after that`, { itemId: item.id });
+    if (item.state === 'disposed')
+      throw new CustodyConflictError(
+        'item_disposed',
+        `${item.item_number} was disposed of: nothing but corrections after that`,
+        { itemId: item.id },
+      );
     if (item.custodian_id !== actor.id) {
-      throw new CustodyForbiddenError('not_custodian', `Only the custodian of ${item.item_number} (${item.custodian_username}) ${act}`);
+      throw new CustodyForbiddenError(
+        'not_custodian',
+        `Only the custodian of ${item.item_number} (${item.custodian_username}) ${act}`,
+      );
     }
     if (item.state === 'transfer_pending') {
-      throw new CustodyConflictError('item_transfer_pending', `${item.item_number} is in a pending transfer (${item.pending_transfer_id})`, {
-        itemId: item.id,
-        transferId: item.pending_transfer_id,
-      });
+      throw new CustodyConflictError(
+        'item_transfer_pending',
+        `${item.item_number} is in a pending transfer (${item.pending_transfer_id})`,
+        {
+          itemId: item.id,
+          transferId: item.pending_transfer_id,
+        },
+      );
     }
   }
 
@@ -186,6 +248,10 @@ export class CustodyRecords {
    */
   async link(em: EntityManager, links: readonly ItemLink[]): Promise<void> {
     if (links.length === 0) return;
-    await queryPrepared(em, LINK, [links.map((link) => link.itemId), links.map((link) => link.index), links.map((link) => link.type)]);
+    await queryPrepared(em, LINK, [
+      links.map((link) => link.itemId),
+      links.map((link) => link.index),
+      links.map((link) => link.type),
+    ]);
   }
 }

@@ -43,13 +43,21 @@ export interface HistoryEvent {
   readonly transferId: string | null;
   readonly purpose: string | null;
   readonly location: string | null;
-  readonly seal: { readonly number: string | null; readonly intact: boolean | null; readonly note: string | null } | null;
+  readonly seal: {
+    readonly number: string | null;
+    readonly intact: boolean | null;
+    readonly note: string | null;
+  } | null;
   readonly hashes: readonly HistoryHash[];
   readonly reason: string | null;
   readonly signatures: readonly EntrySignature[];
   readonly corrects: { readonly index: number; readonly reason: string } | null;
   /** Later entries that correct this one (their changes show in the item's current view). */
-  readonly correctedBy: ReadonlyArray<{ readonly index: number; readonly reason: string; readonly changes: ItemCorrectedData['changes'] }>;
+  readonly correctedBy: ReadonlyArray<{
+    readonly index: number;
+    readonly reason: string;
+    readonly changes: ItemCorrectedData['changes'];
+  }>;
   /** The entry's `data` as recorded. */
   readonly data: Readonly<Record<string, unknown>>;
 }
@@ -65,12 +73,18 @@ export interface CustodyEntry {
 }
 
 /** The corrections among an item's entries, by the index of the entry each corrects. */
-export function correctionsOf(entries: readonly CustodyEntry[]): Map<number, Array<HistoryEvent['correctedBy'][number]>> {
+export function correctionsOf(
+  entries: readonly CustodyEntry[],
+): Map<number, Array<HistoryEvent['correctedBy'][number]>> {
   const corrections = new Map<number, Array<HistoryEvent['correctedBy'][number]>>();
   for (const { entry } of entries) {
     if (entry.type !== T.corrected || entry.corrects === undefined) continue;
     const list = corrections.get(entry.corrects.index) ?? [];
-    list.push({ index: entry.index, reason: entry.corrects.reason, changes: (entry.data as unknown as ItemCorrectedData).changes });
+    list.push({
+      index: entry.index,
+      reason: entry.corrects.reason,
+      changes: (entry.data as unknown as ItemCorrectedData).changes,
+    });
     corrections.set(entry.corrects.index, list);
   }
   return corrections;
@@ -89,7 +103,12 @@ export function custodySteps(itemId: string, entries: readonly CustodyEntry[]): 
  * hashes and why — the one reading of each custody event type, shared by the item history
  * (`GET /items/:id/history`) and the CSV custody table. Pure.
  */
-export function custodyStep(entry: LedgerEntry, leafHash: string, itemId: string, correctedBy: HistoryEvent['correctedBy'] = []): HistoryEvent {
+export function custodyStep(
+  entry: LedgerEntry,
+  leafHash: string,
+  itemId: string,
+  correctedBy: HistoryEvent['correctedBy'] = [],
+): HistoryEvent {
   const base = {
     ledgerIndex: entry.index,
     leafHash,
@@ -126,7 +145,14 @@ export function custodyStep(entry: LedgerEntry, leafHash: string, itemId: string
         location: data.location,
         seal: { number: data.item.sealNumber, intact: null, note: null },
         hashes: derived
-          ? data.hashes.values.map((value) => ({ target: data.hashes.target, algorithm: value.algorithm, value: value.value, role: 'reference' as const, result: null, referenceIndex: null }))
+          ? data.hashes.values.map((value) => ({
+              target: data.hashes.target,
+              algorithm: value.algorithm,
+              value: value.value,
+              role: 'reference' as const,
+              result: null,
+              referenceIndex: null,
+            }))
           : [],
       };
     }
@@ -152,7 +178,12 @@ export function custodyStep(entry: LedgerEntry, leafHash: string, itemId: string
     }
     case T.moved: {
       const data = entry.data as unknown as ItemMovedData;
-      return { ...base, summary: `Moved by ${by} from ${data.from ?? 'unrecorded location'} to ${data.to}`, location: data.to, reason: data.reason };
+      return {
+        ...base,
+        summary: `Moved by ${by} from ${data.from ?? 'unrecorded location'} to ${data.to}`,
+        location: data.to,
+        reason: data.reason,
+      };
     }
     case T.disposed: {
       const data = entry.data as unknown as ItemDisposedData;
@@ -174,7 +205,14 @@ export function custodyStep(entry: LedgerEntry, leafHash: string, itemId: string
     }
     case T.released: {
       const data = entry.data as unknown as TransferReleasedData;
-      return { ...base, summary: `Released by ${who(data.from)} to ${who(data.to)}: ${data.purpose}`, from: data.from, to: data.to, transferId: entry.subject.id, purpose: data.purpose };
+      return {
+        ...base,
+        summary: `Released by ${who(data.from)} to ${who(data.to)}: ${data.purpose}`,
+        from: data.from,
+        to: data.to,
+        transferId: entry.subject.id,
+        purpose: data.purpose,
+      };
     }
     case T.accepted: {
       const data = entry.data as unknown as TransferAcceptedData;
@@ -202,8 +240,18 @@ export function custodyStep(entry: LedgerEntry, leafHash: string, itemId: string
     case T.rejected:
     case T.cancelled: {
       const data = entry.data as unknown as TransferClosedData;
-      const verb = entry.type === T.rejected ? `Rejected by ${who(data.to)}` : `Transfer to ${who(data.to)} cancelled by ${who(data.from)}`;
-      return { ...base, summary: `${verb}${data.reason ? `: ${data.reason}` : ''}`, from: data.from, to: data.to, transferId: entry.subject.id, reason: data.reason };
+      const verb =
+        entry.type === T.rejected
+          ? `Rejected by ${who(data.to)}`
+          : `Transfer to ${who(data.to)} cancelled by ${who(data.from)}`;
+      return {
+        ...base,
+        summary: `${verb}${data.reason ? `: ${data.reason}` : ''}`,
+        from: data.from,
+        to: data.to,
+        transferId: entry.subject.id,
+        reason: data.reason,
+      };
     }
     default:
       return { ...base, summary: entry.type };

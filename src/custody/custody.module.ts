@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { CasesModule } from '../cases/cases.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { CustodyRecords } from './custody-records.service.js';

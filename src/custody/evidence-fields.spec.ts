@@ -1,4 +1,5 @@
 import { validateSync } from 'class-validator';
+
 import {
   HASH_ALGORITHMS,
   HASH_HEX_LENGTH,
@@ -23,9 +24,12 @@ describe('luhnValid', () => {
     expect(luhnValid(digits)).toBe(true);
   });
 
-  it.each(['79927398710', '79927398714', '4539578763621487', '', '7', '7992739871a', ' 79927398713', '7992-7398-713'])('refuses %j', (digits) => {
-    expect(luhnValid(digits)).toBe(false);
-  });
+  it.each(['79927398710', '79927398714', '4539578763621487', '', '7', '7992739871a', ' 79927398713', '7992-7398-713'])(
+    'refuses %j',
+    (digits) => {
+      expect(luhnValid(digits)).toBe(false);
+    },
+  );
 
   it('catches every single-digit error and an adjacent transposition', () => {
     const valid = '490154203237518';
@@ -143,7 +147,8 @@ describe('hash values', () => {
     md5: 'd41d8cd98f00b204e9800998ecf8427e',
     sha1: 'da39a3ee5e6b4b0d3255bfef95601890afd80709',
     sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-    sha512: 'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e',
+    sha512:
+      'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e',
   } as const;
 
   it('knows four algorithms and the hex length of each', () => {
@@ -205,7 +210,12 @@ describe('parseOffsetDateTime', () => {
   });
 
   it('keeps the offset it was given: the normalised text reads back to the same values', () => {
-    for (const text of ['2026-11-28T09:14:00+01:00', '2026-11-28T09:14:07.250-09:30', '2026-11-28T09:14:00Z', '2026-11-28T09:14:00+00:00']) {
+    for (const text of [
+      '2026-11-28T09:14:00+01:00',
+      '2026-11-28T09:14:07.250-09:30',
+      '2026-11-28T09:14:00Z',
+      '2026-11-28T09:14:00+00:00',
+    ]) {
       const parsed = parseOffsetDateTime(text)!;
       expect(parsed.text).toBe(text);
       expect(parseOffsetDateTime(parsed.text)).toEqual(parsed);
@@ -290,7 +300,9 @@ describe('decorators', () => {
       occurredAt: '2026-11-28T09:14:00+01:00',
       ...values,
     });
-    return Object.fromEntries(validateSync(dto).map((error) => [error.property, Object.values(error.constraints ?? {})]));
+    return Object.fromEntries(
+      validateSync(dto).map((error) => [error.property, Object.values(error.constraints ?? {})]),
+    );
   };
 
   it('accepts valid values', () => {
@@ -308,17 +320,23 @@ describe('decorators', () => {
     ).toEqual({
       imeis: ['each value in imeis must be an IMEI: 15 digits with a valid Luhn check digit'],
       iccid: ['iccid must be an ICCID: 19 or 20 digits starting 89, with a valid Luhn check digit'],
-      macAddresses: ['each value in macAddresses must be a MAC address: aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabb.ccdd.eeff'],
+      macAddresses: [
+        'each value in macAddresses must be a MAC address: aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabb.ccdd.eeff',
+      ],
       occurredAt: ['occurredAt must be an RFC 3339 date-time with its UTC offset, e.g. 2026-11-28T09:14:00+01:00'],
     });
   });
 
   it('refuses values that are not strings', () => {
-    expect(Object.keys(failures({ imeis: [490154203237518], iccid: 8944500102198304826n, macAddresses: [null], occurredAt: Date.now() })).sort()).toEqual([
-      'iccid',
-      'imeis',
-      'macAddresses',
-      'occurredAt',
-    ]);
+    expect(
+      Object.keys(
+        failures({
+          imeis: [490154203237518],
+          iccid: 8944500102198304826n,
+          macAddresses: [null],
+          occurredAt: Date.now(),
+        }),
+      ).sort(),
+    ).toEqual(['iccid', 'imeis', 'macAddresses', 'occurredAt']);
   });
 });

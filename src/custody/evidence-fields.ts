@@ -97,7 +97,8 @@ export interface OffsetDateTime {
 export const MAX_OFFSET_MINUTES = 14 * 60;
 
 // RFC 3339 §5.6 (`T`/`t`, `Z`/`z`), seconds optional as ISO 8601 allows, `+hhmm` as well as `+hh:mm`.
-const OFFSET_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
+const OFFSET_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
@@ -156,7 +157,12 @@ export function isOffsetDateTime(value: unknown): value is string {
   return typeof value === 'string' && parseOffsetDateTime(value) !== undefined;
 }
 
-function fieldDecorator(name: string, test: (value: unknown) => boolean, message: string, options?: ValidationOptions): PropertyDecorator {
+function fieldDecorator(
+  name: string,
+  test: (value: unknown) => boolean,
+  message: string,
+  options?: ValidationOptions,
+): PropertyDecorator {
   return ValidateBy(
     {
       name,
@@ -174,11 +180,21 @@ export function IsImei(options?: ValidationOptions): PropertyDecorator {
 }
 
 export function IsIccid(options?: ValidationOptions): PropertyDecorator {
-  return fieldDecorator('isIccid', isIccid, 'must be an ICCID: 19 or 20 digits starting 89, with a valid Luhn check digit', options);
+  return fieldDecorator(
+    'isIccid',
+    isIccid,
+    'must be an ICCID: 19 or 20 digits starting 89, with a valid Luhn check digit',
+    options,
+  );
 }
 
 export function IsMacAddress(options?: ValidationOptions): PropertyDecorator {
-  return fieldDecorator('isMacAddress', isMacAddress, 'must be a MAC address: aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabb.ccdd.eeff', options);
+  return fieldDecorator(
+    'isMacAddress',
+    isMacAddress,
+    'must be a MAC address: aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabb.ccdd.eeff',
+    options,
+  );
 }
 
 export function IsOffsetDateTime(options?: ValidationOptions): PropertyDecorator {

@@ -1,14 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+
+import type { AccessibleCase } from '../cases/case-access.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import { prepared, queryPrepared } from '../database/prepared.js';
-import type { Queryable } from '../identity/users/user-records.js';
 import type { Signer } from '../identity/signing/signature.js';
+import type { Queryable } from '../identity/users/user-records.js';
 import type { LedgerEvent } from '../ledger/core/entry.js';
 import type { BatchKind } from '../ledger/ledger.service.js';
-import type { AccessibleCase } from '../cases/case-access.service.js';
-import { CUSTODY_EVENT_TYPES as T, type ComparedHashValue, type HashRecordedData, type HashRecordSource, type HashResult } from './custody-events.js';
+import {
+  CUSTODY_EVENT_TYPES as T,
+  type ComparedHashValue,
+  type HashRecordedData,
+  type HashRecordSource,
+  type HashResult,
+} from './custody-events.js';
 import { CustodyRecords, type EventTime } from './custody-records.service.js';
 import { CustodyConflictError, CustodyInvalidError } from './custody.errors.js';
 import type { HashValueDto, RecordHashesDto } from './dto/hashes.dto.js';
@@ -67,8 +74,12 @@ const HASH_SELECT = `
     JOIN user_account u ON u.id = h.recorded_by
     LEFT JOIN agency a ON a.id = u.agency_id`;
 
-const REFERENCES_OF_ITEM = prepared(`SELECT id, item_id, target, algorithm, value, ledger_idx FROM hash_record WHERE item_id = $1::uuid AND role = 'reference'`);
-const REFERENCES = prepared(`SELECT id, item_id, target, algorithm, value, ledger_idx FROM hash_record WHERE item_id = ANY($1::uuid[]) AND role = 'reference'`);
+const REFERENCES_OF_ITEM = prepared(
+  `SELECT id, item_id, target, algorithm, value, ledger_idx FROM hash_record WHERE item_id = $1::uuid AND role = 'reference'`,
+);
+const REFERENCES = prepared(
+  `SELECT id, item_id, target, algorithm, value, ledger_idx FROM hash_record WHERE item_id = ANY($1::uuid[]) AND role = 'reference'`,
+);
 const INSERT_HASHES = prepared(
   `INSERT INTO hash_record (item_id, target, algorithm, value, role, result, reference_id, tool, tool_version, occurred_at, occurred_offset,
                             recorded_by, ledger_idx, transfer_id)
@@ -77,7 +88,9 @@ const INSERT_HASHES = prepared(
           ledger_idx bigint, transfer_id uuid)`,
 );
 const HASHES_OF_ITEM = prepared(`${HASH_SELECT} WHERE h.item_id = $1 ORDER BY h.ledger_idx, h.target, h.algorithm`);
-const HASHES_OF_ENTRY = prepared(`${HASH_SELECT} WHERE h.item_id = $1 AND h.ledger_idx = $2 ORDER BY h.ledger_idx, h.target, h.algorithm`);
+const HASHES_OF_ENTRY = prepared(
+  `${HASH_SELECT} WHERE h.item_id = $1 AND h.ledger_idx = $2 ORDER BY h.ledger_idx, h.target, h.algorithm`,
+);
 
 function hashView(row: HashRow): HashRecordView {
   return {
@@ -125,14 +138,26 @@ export interface HashRecordInput {
 }
 
 /** Normalised values, one per algorithm (of each target, when they name one); `field` locates a refusal. */
-export function normaliseHashes(values: ReadonlyArray<HashValueDto & { target?: string }>, field: string): Array<{ algorithm: string; value: string }> {
+export function normaliseHashes(
+  values: ReadonlyArray<HashValueDto & { target?: string }>,
+  field: string,
+): Array<{ algorithm: string; value: string }> {
   const seen = new Set<string>();
   return values.map((hash, n) => {
     const value = normaliseHashValue(hash.algorithm, hash.value);
-    if (value === undefined) throw new CustodyInvalidError('hash_value_invalid', `Not a ${hash.algorithm} value (wrong length)`, `${field}[${n}].value`);
+    if (value === undefined)
+      throw new CustodyInvalidError(
+        'hash_value_invalid',
+        `Not a ${hash.algorithm} value (wrong length)`,
+        `${field}[${n}].value`,
+      );
     const key = `${hash.target ?? ''}/${hash.algorithm}`;
     if (seen.has(key)) {
-      throw new CustodyInvalidError('validation_failed', `${hash.algorithm} is given twice${hash.target === undefined ? '' : ` for ${hash.target}`}`, `${field}[${n}].algorithm`);
+      throw new CustodyInvalidError(
+        'validation_failed',
+        `${hash.algorithm} is given twice${hash.target === undefined ? '' : ` for ${hash.target}`}`,
+        `${field}[${n}].algorithm`,
+      );
     }
     seen.add(key);
     return { algorithm: hash.algorithm, value };
@@ -140,22 +165,36 @@ export function normaliseHashes(values: ReadonlyArray<HashValueDto & { target?: 
 }
 
 /** A verification against the target's reference, algorithm by algorithm (docs/design.md §2). */
-export function compareWithReference(values: ReadonlyArray<{ algorithm: string; value: string }>, references: readonly ReferenceHash[]): ComparedHash[] {
+export function compareWithReference(
+  values: ReadonlyArray<{ algorithm: string; value: string }>,
+  references: readonly ReferenceHash[],
+): ComparedHash[] {
   return values.map(({ algorithm, value }) => {
     const reference = references.find((ref) => ref.algorithm === algorithm);
     if (reference === undefined) return { algorithm, value, result: 'not_compared', referenceId: null };
-    return { algorithm, value, result: reference.value === value ? 'match' : 'mismatch', referenceIndex: reference.ledgerIndex, referenceId: reference.id };
+    return {
+      algorithm,
+      value,
+      result: reference.value === value ? 'match' : 'mismatch',
+      referenceIndex: reference.ledgerIndex,
+      referenceId: reference.id,
+    };
   });
 }
 
 /** The reference hashes of the given items (all targets). */
 export async function referencesOf(db: Queryable, itemIds: readonly string[]): Promise<ReferenceHash[]> {
-  const rows = await queryPrepared<Array<{ id: string; item_id: string; target: string; algorithm: string; value: string; ledger_idx: string }>>(
-    db,
-    itemIds.length === 1 ? REFERENCES_OF_ITEM : REFERENCES,
-    [itemIds.length === 1 ? itemIds[0] : itemIds],
-  );
-  return rows.map((row) => ({ id: row.id, itemId: row.item_id, target: row.target, algorithm: row.algorithm, value: row.value, ledgerIndex: Number(row.ledger_idx) }));
+  const rows = await queryPrepared<
+    Array<{ id: string; item_id: string; target: string; algorithm: string; value: string; ledger_idx: string }>
+  >(db, itemIds.length === 1 ? REFERENCES_OF_ITEM : REFERENCES, [itemIds.length === 1 ? itemIds[0] : itemIds]);
+  return rows.map((row) => ({
+    id: row.id,
+    itemId: row.item_id,
+    target: row.target,
+    algorithm: row.algorithm,
+    value: row.value,
+    ledgerIndex: Number(row.ledger_idx),
+  }));
 }
 
 /** Rows for `hash_record`; verifications carry their result and reference. */
@@ -213,7 +252,9 @@ interface VerificationPlan {
 }
 
 /** The items of a batch, locked in id order (as every unit of work locks them), with their versions. */
-const LOCK_ITEM_VERSIONS = prepared(`SELECT id, last_event_idx::text AS version FROM item WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`);
+const LOCK_ITEM_VERSIONS = prepared(
+  `SELECT id, last_event_idx::text AS version FROM item WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+);
 const MARK_COMPROMISED = prepared(`UPDATE item SET integrity = 'compromised' WHERE id = ANY($1::uuid[])`);
 
 /**
@@ -233,7 +274,9 @@ export class HashesService {
    */
   private readonly verifications: BatchKind<VerificationPlan> = {
     check: async (em, plans) => {
-      const rows = await queryPrepared<Array<{ id: string; version: string }>>(em, LOCK_ITEM_VERSIONS, [[...new Set(plans.map((plan) => plan.itemId))]]);
+      const rows = await queryPrepared<Array<{ id: string; version: string }>>(em, LOCK_ITEM_VERSIONS, [
+        [...new Set(plans.map((plan) => plan.itemId))],
+      ]);
       const versions = new Map(rows.map((row) => [row.id, row.version]));
       return plans.map((plan) => versions.get(plan.itemId) === plan.version);
     },
@@ -243,7 +286,9 @@ export class HashesService {
         em,
         written.flatMap(({ plan, entries }) => plan.change.rows(entries[0].index)),
       );
-      const compromised = [...new Set(written.filter(({ plan }) => plan.change.mismatch).map(({ plan }) => plan.itemId))];
+      const compromised = [
+        ...new Set(written.filter(({ plan }) => plan.change.mismatch).map(({ plan }) => plan.itemId)),
+      ];
       if (compromised.length > 0) await queryPrepared(em, MARK_COMPROMISED, [compromised]);
       await this.records.link(
         em,
@@ -257,7 +302,11 @@ export class HashesService {
     private readonly records: CustodyRecords,
   ) {}
 
-  async record(ctx: RequestContext, itemId: string, input: RecordHashesDto): Promise<{ item: ItemView; records: HashRecordView[] }> {
+  async record(
+    ctx: RequestContext,
+    itemId: string,
+    input: RecordHashesDto,
+  ): Promise<{ item: ItemView; records: HashRecordView[] }> {
     const values = normaliseHashes(input.hashes, 'hashes');
     const occurred = this.records.eventTime(input.occurredAt, 'occurredAt');
     return this.recordValues(ctx, itemId, {
@@ -275,11 +324,22 @@ export class HashesService {
    * verification, signature, ledger entry, rows and integrity. `source` is added to the entry's
    * data; `check` runs in the unit of work on the locked item (an import re-checks its warnings).
    */
-  async recordValues(ctx: RequestContext, itemId: string, input: HashRecordInput): Promise<{ item: ItemView; records: HashRecordView[] }> {
+  async recordValues(
+    ctx: RequestContext,
+    itemId: string,
+    input: HashRecordInput,
+  ): Promise<{ item: ItemView; records: HashRecordView[] }> {
     // Whether this is the reference decides the signature, and the password is checked before the
     // unit of work; the unit checks again (a concurrent reference makes this one a conflict).
-    const { item: before, kase: caseBefore } = await this.records.requireItem(this.dataSource, ctx, itemId, 'contribute');
-    const referencesBefore = (await referencesOf(this.dataSource, [before.id])).filter((ref) => ref.target === input.target);
+    const { item: before, kase: caseBefore } = await this.records.requireItem(
+      this.dataSource,
+      ctx,
+      itemId,
+      'contribute',
+    );
+    const referencesBefore = (await referencesOf(this.dataSource, [before.id])).filter(
+      (ref) => ref.target === input.target,
+    );
     const isReference = referencesBefore.length === 0;
     let signer: Signer | undefined;
     if (isReference) signer = await this.records.authenticate(ctx, input.signature, 'acquired');
@@ -290,7 +350,10 @@ export class HashesService {
       const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });
       const references = (await referencesOf(em, [item.id])).filter((ref) => ref.target === input.target);
       if (isReference !== (references.length === 0)) {
-        throw new CustodyConflictError('hash_reference_recorded', `A reference for ${input.target} was recorded meanwhile; send the values again as a verification`);
+        throw new CustodyConflictError(
+          'hash_reference_recorded',
+          `A reference for ${input.target} was recorded meanwhile; send the values again as a verification`,
+        );
       }
       const change = this.change(ctx, item, kase, input, references);
       let event = change.event;
@@ -331,7 +394,13 @@ export class HashesService {
    * reference): the checks on the item, the ledger event (unsigned), the rows, and whether a value
    * mismatches. Pure apart from the checks' exceptions.
    */
-  private change(ctx: RequestContext, item: ItemRow, kase: AccessibleCase, input: HashRecordInput, references: readonly ReferenceHash[]): HashChange {
+  private change(
+    ctx: RequestContext,
+    item: ItemRow,
+    kase: AccessibleCase,
+    input: HashRecordInput,
+    references: readonly ReferenceHash[],
+  ): HashChange {
     this.records.requireHeldBy(item, ctx.actor!, 'records its hashes');
     input.check?.(item, kase);
     const { values, occurred } = input;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+
 import { AccessLogService } from '../access-log/access-log.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import { prepared, queryPrepared } from '../database/prepared.js';
@@ -26,9 +27,20 @@ export class ItemHistoryService {
 
   async history(ctx: RequestContext, itemId: string): Promise<{ item: ItemView; events: HistoryEvent[] }> {
     const { item, kase } = await this.records.requireItem(this.dataSource, ctx, itemId, 'read');
-    const rows = await queryPrepared<Array<{ entry: Buffer; leaf_hash: Buffer }>>(this.dataSource, ENTRIES_OF_ITEM, [item.id]);
-    await this.accessLog.logRead(ctx, 'custody_history', { type: 'item', id: item.id, label: item.item_number, caseId: kase.id, caseAgencyId: kase.agency_id });
-    const entries = rows.map((row) => ({ entry: JSON.parse(row.entry.toString('utf8')) as LedgerEntry, leafHash: row.leaf_hash.toString('hex') }));
+    const rows = await queryPrepared<Array<{ entry: Buffer; leaf_hash: Buffer }>>(this.dataSource, ENTRIES_OF_ITEM, [
+      item.id,
+    ]);
+    await this.accessLog.logRead(ctx, 'custody_history', {
+      type: 'item',
+      id: item.id,
+      label: item.item_number,
+      caseId: kase.id,
+      caseAgencyId: kase.agency_id,
+    });
+    const entries = rows.map((row) => ({
+      entry: JSON.parse(row.entry.toString('utf8')) as LedgerEntry,
+      leafHash: row.leaf_hash.toString('hex'),
+    }));
     return { item: itemView(item), events: custodySteps(item.id, entries) };
   }
 }

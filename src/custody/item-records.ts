@@ -1,6 +1,14 @@
 import type { Actor } from '../common/request-context.js';
 import type { UserRow } from '../identity/users/user-records.js';
-import type { Disposition, Integrity, ItemDescription, ItemKind, ItemState, PartyRef, PowerState } from './custody-events.js';
+import type {
+  Disposition,
+  Integrity,
+  ItemDescription,
+  ItemKind,
+  ItemState,
+  PartyRef,
+  PowerState,
+} from './custody-events.js';
 
 /**
  * An instant as the people there saw it: RFC 3339 in the given UTC offset (minutes east), seconds
@@ -11,7 +19,8 @@ export function formatOffsetDateTime(instant: Date, offsetMinutes: number): stri
   const ms = local.slice(19, 23);
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
-  const offset = abs === 0 ? 'Z' : `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  const offset =
+    abs === 0 ? 'Z' : `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
   return `${local.slice(0, 19)}${ms === '.000' ? '' : ms}${offset}`;
 }
 
@@ -21,7 +30,11 @@ export interface ItemView extends Omit<ItemDescription, 'parent'> {
   readonly itemNumber: string;
   readonly case: { readonly id: string; readonly caseNumber: string; readonly agency: string };
   readonly parent: { readonly id: string; readonly itemNumber: string } | null;
-  readonly acquisition: { readonly tool: string; readonly toolVersion: string | null; readonly method: string | null } | null;
+  readonly acquisition: {
+    readonly tool: string;
+    readonly toolVersion: string | null;
+    readonly method: string | null;
+  } | null;
   readonly custodian: PartyRef;
   readonly location: string | null;
   readonly state: ItemState;
@@ -118,8 +131,15 @@ export function itemView(row: ItemRow): ItemView {
     legalAuthority: row.legal_authority,
     parent: row.parent_id === null ? null : { id: row.parent_id, itemNumber: row.parent_number! },
     acquisition:
-      row.acquisition_tool === null ? null : { tool: row.acquisition_tool, toolVersion: row.acquisition_tool_version, method: row.acquisition_method },
-    custodian: { id: row.custodian_id, username: row.custodian_username, displayName: row.custodian_name, agency: row.custodian_agency },
+      row.acquisition_tool === null
+        ? null
+        : { tool: row.acquisition_tool, toolVersion: row.acquisition_tool_version, method: row.acquisition_method },
+    custodian: {
+      id: row.custodian_id,
+      username: row.custodian_username,
+      displayName: row.custodian_name,
+      agency: row.custodian_agency,
+    },
     location: row.location,
     state: row.state,
     integrity: row.integrity,

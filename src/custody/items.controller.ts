@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
-import { CorrectItemDto, DisposeItemDto, ItemListQueryDto, MoveItemDto, RegisterItemsDto } from './dto/items.dto.js';
 import { RecordHashesDto } from './dto/hashes.dto.js';
+import { CorrectItemDto, DisposeItemDto, ItemListQueryDto, MoveItemDto, RegisterItemsDto } from './dto/items.dto.js';
 import { HashesService, type HashRecordView } from './hashes.service.js';
 import { ItemHistoryService, type HistoryEvent } from './item-history.service.js';
 import type { ItemView } from './item-records.js';
@@ -30,41 +31,65 @@ export class ItemsController {
   @Post('cases/:id/items')
   @Roles('officer', 'examiner')
   @ApiOperation({
-    summary: 'Register a seizure of 1–200 items (officers), or forensic images/extractions made from an item you hold (examiners, signed `acquired`)',
-    description: 'All or nothing. Each item gets its number <AGENCY>-<YEAR>-<6 digits> and the registering user as its first custodian.',
+    summary:
+      'Register a seizure of 1–200 items (officers), or forensic images/extractions made from an item you hold (examiners, signed `acquired`)',
+    description:
+      'All or nothing. Each item gets its number <AGENCY>-<YEAR>-<6 digits> and the registering user as its first custodian.',
   })
-  register(@Ctx() ctx: RequestContext, @Param('id', CASE_ID) caseId: string, @Body() body: RegisterItemsDto): Promise<{ items: ItemView[] }> {
+  register(
+    @Ctx() ctx: RequestContext,
+    @Param('id', CASE_ID) caseId: string,
+    @Body() body: RegisterItemsDto,
+  ): Promise<{ items: ItemView[] }> {
     return this.items.register(ctx, caseId, body);
   }
 
   @Get('items')
   @Roles(...ITEM_READERS)
-  @ApiOperation({ summary: 'Items of the cases you may see, by case, custodian (`me`: what you hold), state, integrity or text; by item number' })
-  list(@Ctx() ctx: RequestContext, @Query() query: ItemListQueryDto): Promise<{ items: ItemView[]; nextCursor: string | null }> {
+  @ApiOperation({
+    summary:
+      'Items of the cases you may see, by case, custodian (`me`: what you hold), state, integrity or text; by item number',
+  })
+  list(
+    @Ctx() ctx: RequestContext,
+    @Query() query: ItemListQueryDto,
+  ): Promise<{ items: ItemView[]; nextCursor: string | null }> {
     return this.items.list(ctx, { ...query, limit: query.limit ?? 100 });
   }
 
   @Get('items/:id')
   @Roles(...ITEM_READERS)
-  @ApiOperation({ summary: 'One item with its current custodian, location, state and integrity (corrected values shown)' })
+  @ApiOperation({
+    summary: 'One item with its current custodian, location, state and integrity (corrected values shown)',
+  })
   get(@Ctx() ctx: RequestContext, @Param('id', ITEM_ID) id: string): Promise<ItemView> {
     return this.items.get(ctx, id);
   }
 
   @Get('items/:id/history')
   @Roles(...ITEM_READERS)
-  @ApiOperation({ summary: 'The custody timeline: every ledger entry about the item, with signatures, ledger index and leaf hash' })
-  itemHistory(@Ctx() ctx: RequestContext, @Param('id', ITEM_ID) id: string): Promise<{ item: ItemView; events: HistoryEvent[] }> {
+  @ApiOperation({
+    summary: 'The custody timeline: every ledger entry about the item, with signatures, ledger index and leaf hash',
+  })
+  itemHistory(
+    @Ctx() ctx: RequestContext,
+    @Param('id', ITEM_ID) id: string,
+  ): Promise<{ item: ItemView; events: HistoryEvent[] }> {
     return this.history.history(ctx, id);
   }
 
   @Post('items/:id/hashes')
   @Roles('examiner', 'officer')
   @ApiOperation({
-    summary: 'Record hashes of a target: the first record is its reference (signed `acquired`), later ones verifications (optionally signed `verified`)',
+    summary:
+      'Record hashes of a target: the first record is its reference (signed `acquired`), later ones verifications (optionally signed `verified`)',
     description: 'A mismatch marks the item compromised. Only the custodian records hashes.',
   })
-  recordHashes(@Ctx() ctx: RequestContext, @Param('id', ITEM_ID) id: string, @Body() body: RecordHashesDto): Promise<{ item: ItemView; records: HashRecordView[] }> {
+  recordHashes(
+    @Ctx() ctx: RequestContext,
+    @Param('id', ITEM_ID) id: string,
+    @Body() body: RecordHashesDto,
+  ): Promise<{ item: ItemView; records: HashRecordView[] }> {
     return this.hashes.record(ctx, id, body);
   }
 
@@ -86,15 +111,29 @@ export class ItemsController {
   @Post('items/:id/disposition')
   @HttpCode(200)
   @Roles('clerk', 'officer')
-  @ApiOperation({ summary: 'Dispose of the item under an authority: signed `disposed` by the custodian and `witnessed` by a witness. Terminal.' })
-  dispose(@Ctx() ctx: RequestContext, @Param('id', ITEM_ID) id: string, @Body() body: DisposeItemDto): Promise<ItemView> {
+  @ApiOperation({
+    summary:
+      'Dispose of the item under an authority: signed `disposed` by the custodian and `witnessed` by a witness. Terminal.',
+  })
+  dispose(
+    @Ctx() ctx: RequestContext,
+    @Param('id', ITEM_ID) id: string,
+    @Body() body: DisposeItemDto,
+  ): Promise<ItemView> {
     return this.items.dispose(ctx, id, body);
   }
 
   @Post('items/:id/corrections')
   @Roles('officer', 'clerk', 'examiner')
-  @ApiOperation({ summary: 'Correct an entry of the item (what was registered, or a storage move’s location): a new signed entry naming it and why' })
-  correct(@Ctx() ctx: RequestContext, @Param('id', ITEM_ID) id: string, @Body() body: CorrectItemDto): Promise<ItemView> {
+  @ApiOperation({
+    summary:
+      'Correct an entry of the item (what was registered, or a storage move’s location): a new signed entry naming it and why',
+  })
+  correct(
+    @Ctx() ctx: RequestContext,
+    @Param('id', ITEM_ID) id: string,
+    @Body() body: CorrectItemDto,
+  ): Promise<ItemView> {
     return this.items.correct(ctx, id, body);
   }
 }

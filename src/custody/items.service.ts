@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+
 import { CASE_WORKER_ROLES } from '../cases/case-access.js';
 import { CaseAccessService } from '../cases/case-access.service.js';
 import { CursorInvalidError, decodeCursor, encodeCursor } from '../common/cursor.js';
@@ -11,8 +13,8 @@ import { findUserByUsername } from '../identity/users/user-records.js';
 import type { LedgerEvent } from '../ledger/core/entry.js';
 import {
   CORRECTABLE_ITEM_FIELDS,
-  CUSTODY_EVENT_TYPES as T,
   DERIVED_KINDS,
+  CUSTODY_EVENT_TYPES as T,
   type ItemCorrectedData,
   type ItemDerivedData,
   type ItemDescription,
@@ -22,9 +24,15 @@ import {
 } from './custody-events.js';
 import { CustodyRecords, type EventTime } from './custody-records.service.js';
 import { CustodyConflictError, CustodyInvalidError } from './custody.errors.js';
-import { type CorrectItemDto, type DisposeItemDto, type ItemInputDto, type MoveItemDto, type RegisterItemsDto } from './dto/items.dto.js';
+import {
+  type CorrectItemDto,
+  type DisposeItemDto,
+  type ItemInputDto,
+  type MoveItemDto,
+  type RegisterItemsDto,
+} from './dto/items.dto.js';
 import { isStrongHashAlgorithm, normaliseHashValue, normaliseMac } from './evidence-fields.js';
-import { ITEM_SELECT, actorParty, itemView, partyOf, type ItemRow, type ItemView } from './item-records.js';
+import { actorParty, ITEM_SELECT, itemView, partyOf, type ItemRow, type ItemView } from './item-records.js';
 
 /** A registration after the checks that need no database: normalised values and parsed times. */
 interface PreparedItem {
@@ -81,22 +89,54 @@ export class ItemsService {
       const field = (name: string): string => `items[${n}].${name}`;
       const derived = DERIVED_KINDS.includes(item.kind);
       if (derived) {
-        if (!actor.roles.includes('examiner')) throw new DomainError('forbidden', 'role_forbidden', 'Forensic images and extractions are registered by examiners');
-        if (item.parentId === undefined) throw new CustodyInvalidError('parent_required', `A ${item.kind} names the item it was made from (parentId)`, field('parentId'));
-        if (item.acquisition === undefined) throw new CustodyInvalidError('acquisition_required', `A ${item.kind} states its tool, version and acquisition hashes`, field('acquisition'));
+        if (!actor.roles.includes('examiner'))
+          throw new DomainError(
+            'forbidden',
+            'role_forbidden',
+            'Forensic images and extractions are registered by examiners',
+          );
+        if (item.parentId === undefined)
+          throw new CustodyInvalidError(
+            'parent_required',
+            `A ${item.kind} names the item it was made from (parentId)`,
+            field('parentId'),
+          );
+        if (item.acquisition === undefined)
+          throw new CustodyInvalidError(
+            'acquisition_required',
+            `A ${item.kind} states its tool, version and acquisition hashes`,
+            field('acquisition'),
+          );
       } else {
-        if (!actor.roles.includes('officer')) throw new DomainError('forbidden', 'role_forbidden', 'Seizures are registered by officers');
-        if (item.acquisition !== undefined) throw new CustodyInvalidError('acquisition_not_allowed', `Only forensic images and extractions have an acquisition`, field('acquisition'));
+        if (!actor.roles.includes('officer'))
+          throw new DomainError('forbidden', 'role_forbidden', 'Seizures are registered by officers');
+        if (item.acquisition !== undefined)
+          throw new CustodyInvalidError(
+            'acquisition_not_allowed',
+            `Only forensic images and extractions have an acquisition`,
+            field('acquisition'),
+          );
       }
-      if (item.parentId !== undefined && item.parentIndex !== undefined) throw new CustodyInvalidError('parent_invalid', 'Give parentId or parentIndex, not both', field('parentIndex'));
+      if (item.parentId !== undefined && item.parentIndex !== undefined)
+        throw new CustodyInvalidError('parent_invalid', 'Give parentId or parentIndex, not both', field('parentIndex'));
       if (item.parentIndex !== undefined && item.parentIndex >= n) {
-        throw new CustodyInvalidError('parent_invalid', 'parentIndex names an earlier item of this batch', field('parentIndex'));
+        throw new CustodyInvalidError(
+          'parent_invalid',
+          'parentIndex names an earlier item of this batch',
+          field('parentIndex'),
+        );
       }
       const imeis = item.imeis ?? [];
-      if (new Set(imeis).size !== imeis.length) throw new CustodyInvalidError('validation_failed', 'The same IMEI is listed twice', field('imeis'));
+      if (new Set(imeis).size !== imeis.length)
+        throw new CustodyInvalidError('validation_failed', 'The same IMEI is listed twice', field('imeis'));
       const hashes = (item.acquisition?.hashes ?? []).map((hash, h) => {
         const value = normaliseHashValue(hash.algorithm, hash.value);
-        if (value === undefined) throw new CustodyInvalidError('hash_value_invalid', `Not a ${hash.algorithm} value (wrong length)`, field(`acquisition.hashes[${h}].value`));
+        if (value === undefined)
+          throw new CustodyInvalidError(
+            'hash_value_invalid',
+            `Not a ${hash.algorithm} value (wrong length)`,
+            field(`acquisition.hashes[${h}].value`),
+          );
         return { algorithm: hash.algorithm, value };
       });
       if (new Set(hashes.map((hash) => hash.algorithm)).size !== hashes.length) {
@@ -116,11 +156,16 @@ export class ItemsService {
   /** A seizure (officers) or derived images/extractions (examiners holding the parent): all or nothing. */
   async register(ctx: RequestContext, caseId: string, input: RegisterItemsDto): Promise<{ items: ItemView[] }> {
     const actor = ctx.actor!;
-    if (actor.agencyId === null || actor.agencyCode === null) throw new DomainError('forbidden', 'agency_required', 'Only users of an agency register items');
+    if (actor.agencyId === null || actor.agencyCode === null)
+      throw new DomainError('forbidden', 'agency_required', 'Only users of an agency register items');
     const prepared = this.prepare(ctx, input);
     const anyDerived = prepared.some((item) => item.derived);
     if (!anyDerived && input.signature !== undefined) {
-      throw new CustodyInvalidError('signature_not_expected', 'A seizure is not signed; only derived items (their acquisition hashes) are', 'signature');
+      throw new CustodyInvalidError(
+        'signature_not_expected',
+        'A seizure is not signed; only derived items (their acquisition hashes) are',
+        'signature',
+      );
     }
     const signer = anyDerived ? await this.records.authenticate(ctx, input.signature, 'acquired') : undefined;
 
@@ -167,7 +212,11 @@ export class ItemsService {
           data: item.derived
             ? ({
                 ...seized,
-                acquisition: { tool: item.input.acquisition!.tool, toolVersion: item.input.acquisition!.toolVersion, method: item.input.acquisition!.method ?? null },
+                acquisition: {
+                  tool: item.input.acquisition!.tool,
+                  toolVersion: item.input.acquisition!.toolVersion,
+                  method: item.input.acquisition!.method ?? null,
+                },
                 hashes: {
                   target: item.input.acquisition!.target ?? 'image',
                   occurredAt: item.occurred.text,
@@ -235,7 +284,13 @@ export class ItemsService {
         ],
       );
       const hashRows = prepared.flatMap((item, n) =>
-        item.hashes.map((hash) => ({ ...hash, itemId: ids[n], target: item.input.acquisition!.target ?? 'image', occurred: item.occurred, index: appended[n].index })),
+        item.hashes.map((hash) => ({
+          ...hash,
+          itemId: ids[n],
+          target: item.input.acquisition!.target ?? 'image',
+          occurred: item.occurred,
+          index: appended[n].index,
+        })),
       );
       if (hashRows.length > 0) {
         await em.query(
@@ -264,22 +319,42 @@ export class ItemsService {
           ],
         );
       }
-      await this.records.link(em, appended.map((entry, n) => ({ itemId: ids[n], index: entry.index, type: entry.entry.type })));
+      await this.records.link(
+        em,
+        appended.map((entry, n) => ({ itemId: ids[n], index: entry.index, type: entry.entry.type })),
+      );
       return { items: await this.views(em, ids) };
     });
   }
 
   /** Parents named by id: items of the same case; a derived item's parent must be held by the examiner. */
-  private async loadParents(em: EntityManager, ctx: RequestContext, caseId: string, prepared: readonly PreparedItem[]): Promise<{ items: Map<string, ItemRow> }> {
-    const ids = [...new Set(prepared.flatMap((item) => (item.input.parentId === undefined ? [] : [item.input.parentId.toLowerCase()])))];
+  private async loadParents(
+    em: EntityManager,
+    ctx: RequestContext,
+    caseId: string,
+    prepared: readonly PreparedItem[],
+  ): Promise<{ items: Map<string, ItemRow> }> {
+    const ids = [
+      ...new Set(
+        prepared.flatMap((item) => (item.input.parentId === undefined ? [] : [item.input.parentId.toLowerCase()])),
+      ),
+    ];
     const parents = new Map<string, ItemRow>();
     if (ids.length === 0) return { items: parents };
-    const rows = await em.query<ItemRow[]>(`${ITEM_SELECT} WHERE i.id = ANY($1::uuid[]) AND i.case_id = $2 ORDER BY i.id FOR UPDATE OF i`, [ids, caseId]);
+    const rows = await em.query<ItemRow[]>(
+      `${ITEM_SELECT} WHERE i.id = ANY($1::uuid[]) AND i.case_id = $2 ORDER BY i.id FOR UPDATE OF i`,
+      [ids, caseId],
+    );
     for (const row of rows) parents.set(row.id, row);
     for (const [n, item] of prepared.entries()) {
       if (item.input.parentId === undefined) continue;
       const parent = parents.get(item.input.parentId.toLowerCase());
-      if (parent === undefined) throw new CustodyInvalidError('parent_not_found', 'parentId names no item of this case', `items[${n}].parentId`);
+      if (parent === undefined)
+        throw new CustodyInvalidError(
+          'parent_not_found',
+          'parentId names no item of this case',
+          `items[${n}].parentId`,
+        );
       item.input.parentId = parent.id;
       if (item.derived) this.records.requireHeldBy(parent, ctx.actor!, `registers images or extractions of it`);
     }
@@ -287,7 +362,12 @@ export class ItemsService {
   }
 
   /** Gapless per agency and year: the counter row is updated in this transaction, so a rollback gives the numbers back. */
-  private async allocateNumbers(em: EntityManager, agencyId: string, agencyCode: string, count: number): Promise<string[]> {
+  private async allocateNumbers(
+    em: EntityManager,
+    agencyId: string,
+    agencyCode: string,
+    count: number,
+  ): Promise<string[]> {
     let rows: Array<{ year: number; last_value: number }>;
     try {
       rows = await em.query(
@@ -299,12 +379,18 @@ export class ItemsService {
       );
     } catch (error) {
       if ((error as { driverError?: { code?: string } }).driverError?.code === '23514') {
-        throw new CustodyConflictError('item_numbers_exhausted', `${agencyCode} has used all 999,999 item numbers of this year`);
+        throw new CustodyConflictError(
+          'item_numbers_exhausted',
+          `${agencyCode} has used all 999,999 item numbers of this year`,
+        );
       }
       throw error;
     }
     const { year, last_value: last } = rows[0];
-    return Array.from({ length: count }, (_, n) => `${agencyCode}-${year}-${String(last - count + 1 + n).padStart(6, '0')}`);
+    return Array.from(
+      { length: count },
+      (_, n) => `${agencyCode}-${year}-${String(last - count + 1 + n).padStart(6, '0')}`,
+    );
   }
 
   private async views(db: Pick<EntityManager, 'query'>, ids: readonly string[]): Promise<ItemView[]> {
@@ -319,7 +405,15 @@ export class ItemsService {
 
   async list(
     ctx: RequestContext,
-    query: { caseId?: string; custodian?: string; state?: string; integrity?: string; q?: string; limit: number; cursor?: string },
+    query: {
+      caseId?: string;
+      custodian?: string;
+      state?: string;
+      integrity?: string;
+      q?: string;
+      limit: number;
+      cursor?: string;
+    },
   ): Promise<{ items: ItemView[]; nextCursor: string | null }> {
     const params: unknown[] = [];
     const param = (value: unknown): string => {
@@ -328,7 +422,8 @@ export class ItemsService {
     };
     const where = [this.caseAccess.accessibleCasePredicate(ctx, 'i.case_id', 'read', param)];
     if (query.caseId !== undefined) where.push(`i.case_id = ${param(query.caseId)}`);
-    if (query.custodian !== undefined) where.push(`i.custodian_id = ${param(query.custodian === 'me' ? ctx.actor!.id : query.custodian.toLowerCase())}`);
+    if (query.custodian !== undefined)
+      where.push(`i.custodian_id = ${param(query.custodian === 'me' ? ctx.actor!.id : query.custodian.toLowerCase())}`);
     if (query.state !== undefined) where.push(`i.state = ${param(query.state)}`);
     if (query.integrity !== undefined) where.push(`i.integrity = ${param(query.integrity)}`);
     if (query.q !== undefined) {
@@ -342,7 +437,10 @@ export class ItemsService {
       if (after.length > 64) throw new CursorInvalidError();
       where.push(`i.item_number > ${param(after)}`);
     }
-    const rows = await this.dataSource.query<ItemRow[]>(`${ITEM_SELECT} WHERE ${where.join(' AND ')} ORDER BY i.item_number LIMIT ${param(query.limit + 1)}`, params);
+    const rows = await this.dataSource.query<ItemRow[]>(
+      `${ITEM_SELECT} WHERE ${where.join(' AND ')} ORDER BY i.item_number LIMIT ${param(query.limit + 1)}`,
+      params,
+    );
     const items = rows.slice(0, query.limit).map(itemView);
     return { items, nextCursor: rows.length > query.limit ? encodeCursor([items[items.length - 1].itemNumber]) : null };
   }
@@ -352,10 +450,21 @@ export class ItemsService {
     return this.records.ledger.write(async (em) => {
       const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });
       this.records.requireHeldBy(item, ctx.actor!, 'moves it');
-      if (item.location === input.location) throw new CustodyInvalidError('location_unchanged', `${item.item_number} is at ${item.location} already`, 'location');
+      if (item.location === input.location)
+        throw new CustodyInvalidError(
+          'location_unchanged',
+          `${item.item_number} is at ${item.location} already`,
+          'location',
+        );
       const data: ItemMovedData = { from: item.location, to: input.location, reason: input.reason ?? null };
       const [entry] = await this.records.append(em, ctx, [
-        { type: T.moved, actor: this.records.entryActor(ctx), subject: { type: 'item', id: item.id, number: item.item_number }, case: { id: kase.id, number: kase.case_number }, data },
+        {
+          type: T.moved,
+          actor: this.records.entryActor(ctx),
+          subject: { type: 'item', id: item.id, number: item.item_number },
+          case: { id: kase.id, number: kase.case_number },
+          data,
+        },
       ]);
       await em.query('UPDATE item SET location = $2 WHERE id = $1', [item.id, input.location]);
       await this.records.link(em, [{ itemId: item.id, index: entry.index, type: T.moved }]);
@@ -367,28 +476,61 @@ export class ItemsService {
   async dispose(ctx: RequestContext, itemId: string, input: DisposeItemDto): Promise<ItemView> {
     const actor = ctx.actor!;
     if (input.disposition !== 'destroyed' && input.recipient === undefined) {
-      throw new CustodyInvalidError('recipient_required', 'Say who received the item (an opaque reference for an owner)', 'recipient');
+      throw new CustodyInvalidError(
+        'recipient_required',
+        'Say who received the item (an opaque reference for an owner)',
+        'recipient',
+      );
     }
     const occurred = this.records.eventTime(input.occurredAt, 'occurredAt');
     const witness = await findUserByUsername(this.dataSource, input.witness.username);
     if (witness === undefined || !witness.active || witness.agency_id === null) {
-      throw new CustodyInvalidError('witness_invalid', `There is no active user ${input.witness.username}`, 'witness.username');
+      throw new CustodyInvalidError(
+        'witness_invalid',
+        `There is no active user ${input.witness.username}`,
+        'witness.username',
+      );
     }
-    if (witness.id === actor.id) throw new CustodyInvalidError('witness_invalid', 'The witness is someone other than the custodian', 'witness.username');
+    if (witness.id === actor.id)
+      throw new CustodyInvalidError(
+        'witness_invalid',
+        'The witness is someone other than the custodian',
+        'witness.username',
+      );
     if (!witness.roles.some((role) => CASE_WORKER_ROLES.includes(role))) {
-      throw new CustodyInvalidError('witness_invalid', 'The witness is an officer, clerk, examiner or prosecutor', 'witness.username');
+      throw new CustodyInvalidError(
+        'witness_invalid',
+        'The witness is an officer, clerk, examiner or prosecutor',
+        'witness.username',
+      );
     }
     const signer = await this.records.authenticate(ctx, input.signature, 'disposed');
     const witnessCtx: RequestContext = {
       ...ctx,
-      actor: { id: witness.id, username: witness.username, displayName: witness.display_name, agencyId: witness.agency_id, agencyCode: witness.agency_code, roles: witness.roles },
+      actor: {
+        id: witness.id,
+        username: witness.username,
+        displayName: witness.display_name,
+        agencyId: witness.agency_id,
+        agencyCode: witness.agency_code,
+        roles: witness.roles,
+      },
     };
-    const witnessSigner = await this.records.authenticate(witnessCtx, { password: input.witness.password, meaning: 'witnessed' }, 'witnessed', 'witness');
+    const witnessSigner = await this.records.authenticate(
+      witnessCtx,
+      { password: input.witness.password, meaning: 'witnessed' },
+      'witnessed',
+      'witness',
+    );
     return this.records.ledger.write(async (em) => {
       const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });
       this.records.requireHeldBy(item, actor, 'disposes of it');
       if ((await this.caseAccess.accessOf(em, witnessCtx.actor!, kase.id)) === null) {
-        throw new CustodyInvalidError('witness_invalid', `${witness.username} has no access to case ${kase.case_number}`, 'witness.username');
+        throw new CustodyInvalidError(
+          'witness_invalid',
+          `${witness.username} has no access to case ${kase.case_number}`,
+          'witness.username',
+        );
       }
       const data: ItemDisposedData = {
         disposition: input.disposition,
@@ -401,14 +543,24 @@ export class ItemsService {
       };
       const event = await this.records.signEvent(
         em,
-        { type: T.disposed, actor: this.records.entryActor(ctx), subject: { type: 'item', id: item.id, number: item.item_number }, case: { id: kase.id, number: kase.case_number }, data },
+        {
+          type: T.disposed,
+          actor: this.records.entryActor(ctx),
+          subject: { type: 'item', id: item.id, number: item.item_number },
+          case: { id: kase.id, number: kase.case_number },
+          data,
+        },
         [
           { signer, ctx },
           { signer: witnessSigner, ctx: witnessCtx },
         ],
       );
       const [entry] = await this.records.append(em, ctx, [event]);
-      await em.query(`UPDATE item SET state = 'disposed', disposition = $2, disposed_at = $3 WHERE id = $1`, [item.id, input.disposition, occurred.instant]);
+      await em.query(`UPDATE item SET state = 'disposed', disposition = $2, disposed_at = $3 WHERE id = $1`, [
+        item.id,
+        input.disposition,
+        occurred.instant,
+      ]);
       await this.records.link(em, [{ itemId: item.id, index: entry.index, type: T.disposed }]);
       return (await this.views(em, [item.id]))[0];
     });
@@ -420,8 +572,11 @@ export class ItemsService {
    * shows the corrected value, its history both.
    */
   async correct(ctx: RequestContext, itemId: string, input: CorrectItemDto): Promise<ItemView> {
-    const changes = Object.entries(input.changes).filter(([, value]) => value !== undefined) as Array<[string, unknown]>;
-    if (changes.length === 0) throw new CustodyInvalidError('correction_empty', 'Give at least one corrected value', 'changes');
+    const changes = Object.entries(input.changes).filter(([, value]) => value !== undefined) as Array<
+      [string, unknown]
+    >;
+    if (changes.length === 0)
+      throw new CustodyInvalidError('correction_empty', 'Give at least one corrected value', 'changes');
     const signer = await this.records.authenticate(ctx, input.signature, 'corrected');
     return this.records.ledger.write(async (em) => {
       const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });
@@ -429,7 +584,12 @@ export class ItemsService {
         `SELECT ie.type, le.entry FROM item_event ie JOIN ledger_entry le ON le.idx = ie.ledger_idx WHERE ie.item_id = $1 AND ie.ledger_idx = $2`,
         [item.id, input.corrects],
       );
-      if (target === undefined) throw new CustodyInvalidError('correction_target_invalid', `Entry ${input.corrects} is not an entry of ${item.item_number}`, 'corrects');
+      if (target === undefined)
+        throw new CustodyInvalidError(
+          'correction_target_invalid',
+          `Entry ${input.corrects} is not an entry of ${item.item_number}`,
+          'corrects',
+        );
       const recorded = JSON.parse(target.entry.toString('utf8')) as { data: Record<string, unknown> };
       const diffs: Array<{ field: string; from: unknown; to: unknown }> = [];
       const updates: Array<[column: string, value: unknown]> = [];
@@ -437,7 +597,12 @@ export class ItemsService {
       if (target.type === T.seized || target.type === T.derived) {
         const current = itemView(item) as unknown as Record<string, unknown>;
         for (const [field, raw] of changes) {
-          if (field === 'location') throw new CustodyInvalidError('correction_field_invalid', 'A location is corrected on the storage move that recorded it', 'changes.location');
+          if (field === 'location')
+            throw new CustodyInvalidError(
+              'correction_field_invalid',
+              'A location is corrected on the storage move that recorded it',
+              'changes.location',
+            );
           let value: unknown = raw;
           let columns: Array<[string, unknown]> = [[CORRECTION_COLUMNS[field as keyof typeof CORRECTION_COLUMNS], raw]];
           if (field === 'macAddresses') {
@@ -459,14 +624,24 @@ export class ItemsService {
         }
       } else if (target.type === T.moved) {
         const other = changes.find(([field]) => field !== 'location');
-        if (other !== undefined) throw new CustodyInvalidError('correction_field_invalid', 'A storage move is corrected in its location only', `changes.${other[0]}`);
+        if (other !== undefined)
+          throw new CustodyInvalidError(
+            'correction_field_invalid',
+            'A storage move is corrected in its location only',
+            `changes.${other[0]}`,
+          );
         newLocation = input.changes.location!;
         const was = await this.correctedValue(em, item.id, input.corrects, 'location', recorded.data.to);
         if (was !== newLocation) diffs.push({ field: 'location', from: was, to: newLocation });
       } else {
-        throw new CustodyInvalidError('correction_not_supported', `A ${target.type} entry cannot be corrected (record a new event instead)`, 'corrects');
+        throw new CustodyInvalidError(
+          'correction_not_supported',
+          `A ${target.type} entry cannot be corrected (record a new event instead)`,
+          'corrects',
+        );
       }
-      if (diffs.length === 0) throw new CustodyInvalidError('correction_no_change', 'The corrected values are the ones on record', 'changes');
+      if (diffs.length === 0)
+        throw new CustodyInvalidError('correction_no_change', 'The corrected values are the ones on record', 'changes');
       const data: ItemCorrectedData = { changes: diffs };
       const event = await this.records.signEvent(
         em,
@@ -482,10 +657,17 @@ export class ItemsService {
       );
       const [entry] = await this.records.append(em, ctx, [event]);
       if (newLocation !== undefined) {
-        const [latest] = await em.query<Array<{ idx: string }>>(`SELECT max(ledger_idx) AS idx FROM item_event WHERE item_id = $1 AND type = ANY($2)`, [item.id, LOCATION_EVENTS]);
-        if (Number(latest.idx) === input.corrects) await em.query('UPDATE item SET location = $2 WHERE id = $1', [item.id, newLocation]);
+        const [latest] = await em.query<Array<{ idx: string }>>(
+          `SELECT max(ledger_idx) AS idx FROM item_event WHERE item_id = $1 AND type = ANY($2)`,
+          [item.id, LOCATION_EVENTS],
+        );
+        if (Number(latest.idx) === input.corrects)
+          await em.query('UPDATE item SET location = $2 WHERE id = $1', [item.id, newLocation]);
       } else if (updates.length > 0) {
-        await em.query(`UPDATE item SET ${updates.map(([column], n) => `${column} = $${n + 2}`).join(', ')} WHERE id = $1`, [item.id, ...updates.map(([, value]) => value)]);
+        await em.query(
+          `UPDATE item SET ${updates.map(([column], n) => `${column} = $${n + 2}`).join(', ')} WHERE id = $1`,
+          [item.id, ...updates.map(([, value]) => value)],
+        );
       }
       await this.records.link(em, [{ itemId: item.id, index: entry.index, type: T.corrected }]);
       return (await this.views(em, [item.id]))[0];
@@ -493,7 +675,13 @@ export class ItemsService {
   }
 
   /** A field of an entry as last corrected (or as recorded when never corrected). */
-  private async correctedValue(em: EntityManager, itemId: string, index: number, field: string, recorded: unknown): Promise<unknown> {
+  private async correctedValue(
+    em: EntityManager,
+    itemId: string,
+    index: number,
+    field: string,
+    recorded: unknown,
+  ): Promise<unknown> {
     const rows = await em.query<Array<{ entry: Buffer }>>(
       `SELECT le.entry FROM item_event ie JOIN ledger_entry le ON le.idx = ie.ledger_idx WHERE ie.item_id = $1 AND ie.type = $2 ORDER BY le.idx`,
       [itemId, T.corrected],

@@ -1,22 +1,47 @@
 import { randomUUID } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import type { DataSource, EntityManager } from 'typeorm';
+
+import { CASE_WORKER_ROLES } from '../cases/case-access.js';
 import { CaseAccessService } from '../cases/case-access.service.js';
 import { CaseNotFoundError } from '../cases/cases.errors.js';
 import { CursorInvalidError, decodeCursor, encodeCursor } from '../common/cursor.js';
 import type { RequestContext } from '../common/request-context.js';
 import { insertOrConflict } from '../common/unique-violation.js';
-import { findUserByUsername, type Queryable } from '../identity/users/user-records.js';
 import type { Signer } from '../identity/signing/signature.js';
+import { findUserByUsername, type Queryable } from '../identity/users/user-records.js';
 import type { LedgerEvent } from '../ledger/core/entry.js';
-import { CUSTODY_EVENT_TYPES as T, type AcceptedItem, type PartyRef, type TransferAcceptedData, type TransferClosedData, type TransferReleasedData } from './custody-events.js';
-import { CASE_WORKER_ROLES } from '../cases/case-access.js';
+import {
+  CUSTODY_EVENT_TYPES as T,
+  type AcceptedItem,
+  type PartyRef,
+  type TransferAcceptedData,
+  type TransferClosedData,
+  type TransferReleasedData,
+} from './custody-events.js';
 import { CustodyRecords } from './custody-records.service.js';
-import { CustodyConflictError, CustodyForbiddenError, CustodyInvalidError, TransferNotFoundError } from './custody.errors.js';
-import type { AcceptTransferDto, CancelTransferDto, CreateTransferDto, RejectTransferDto } from './dto/transfers.dto.js';
-import { compareWithReference, insertHashRecords, normaliseHashes, referencesOf, type ComparedHash } from './hashes.service.js';
+import {
+  CustodyConflictError,
+  CustodyForbiddenError,
+  CustodyInvalidError,
+  TransferNotFoundError,
+} from './custody.errors.js';
+import type {
+  AcceptTransferDto,
+  CancelTransferDto,
+  CreateTransferDto,
+  RejectTransferDto,
+} from './dto/transfers.dto.js';
+import {
+  compareWithReference,
+  insertHashRecords,
+  normaliseHashes,
+  referencesOf,
+  type ComparedHash,
+} from './hashes.service.js';
 import { actorParty, partyOf } from './item-records.js';
 
 export type TransferStatus = 'pending' | 'accepted' | 'rejected' | 'cancelled';
@@ -145,15 +170,34 @@ export class TransfersService {
     const signer = await this.records.authenticate(ctx, input.signature, 'released');
     return this.records.ledger.write(async (em) => {
       const { items, cases } = await this.records.requireItems(em, ctx, itemIds, 'contribute', { lock: true });
-      if (cases.size > 1) throw new CustodyInvalidError('transfer_mixed_cases', 'A transfer carries items of one case; make one transfer per case', 'itemIds');
+      if (cases.size > 1)
+        throw new CustodyInvalidError(
+          'transfer_mixed_cases',
+          'A transfer carries items of one case; make one transfer per case',
+          'itemIds',
+        );
       const kase = [...cases.values()][0];
       for (const item of items) this.records.requireHeldBy(item, actor, 'releases it');
       const receiver = await findUserByUsername(em, input.to);
-      if (receiver === undefined || !receiver.active || receiver.agency_id === null || !receiver.roles.some((role) => CASE_WORKER_ROLES.includes(role))) {
-        throw new CustodyInvalidError('receiver_invalid', `There is no active officer, clerk, examiner or prosecutor ${input.to}`, 'to');
+      if (
+        receiver === undefined ||
+        !receiver.active ||
+        receiver.agency_id === null ||
+        !receiver.roles.some((role) => CASE_WORKER_ROLES.includes(role))
+      ) {
+        throw new CustodyInvalidError(
+          'receiver_invalid',
+          `There is no active officer, clerk, examiner or prosecutor ${input.to}`,
+          'to',
+        );
       }
-      if (receiver.id === actor.id) throw new CustodyInvalidError('receiver_invalid', 'A transfer goes to someone else', 'to');
-      const receiverAccess = await this.caseAccess.accessOf(em, { id: receiver.id, agencyId: receiver.agency_id, roles: receiver.roles }, kase.id);
+      if (receiver.id === actor.id)
+        throw new CustodyInvalidError('receiver_invalid', 'A transfer goes to someone else', 'to');
+      const receiverAccess = await this.caseAccess.accessOf(
+        em,
+        { id: receiver.id, agencyId: receiver.agency_id, roles: receiver.roles },
+        kase.id,
+      );
       if (receiverAccess !== 'contribute') {
         throw new CustodyInvalidError(
           'receiver_invalid',
@@ -170,29 +214,36 @@ export class TransfersService {
       };
       const event = await this.records.signEvent(
         em,
-        { type: T.released, actor: this.records.entryActor(ctx), subject: { type: 'transfer', id }, case: { id: kase.id, number: kase.case_number }, data },
+        {
+          type: T.released,
+          actor: this.records.entryActor(ctx),
+          subject: { type: 'transfer', id },
+          case: { id: kase.id, number: kase.case_number },
+          data,
+        },
         [{ signer, ctx }],
       );
       const [entry] = await this.records.append(em, ctx, [event]);
-      await em.query(`INSERT INTO transfer (id, case_id, from_user_id, to_user_id, purpose, item_count, release_idx) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-        id,
-        kase.id,
-        actor.id,
-        receiver.id,
-        input.purpose,
-        items.length,
-        entry.index,
-      ]);
+      await em.query(
+        `INSERT INTO transfer (id, case_id, from_user_id, to_user_id, purpose, item_count, release_idx) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [id, kase.id, actor.id, receiver.id, input.purpose, items.length, entry.index],
+      );
       await insertOrConflict(
         () =>
-          em.query(`INSERT INTO transfer_item (transfer_id, item_id, position) SELECT $1, item_id, ord - 1 FROM unnest($2::uuid[]) WITH ORDINALITY AS t(item_id, ord)`, [
-            id,
-            items.map((item) => item.id),
-          ]),
-        () => new CustodyConflictError('item_transfer_pending', 'An item of this transfer is in another pending transfer'),
+          em.query(
+            `INSERT INTO transfer_item (transfer_id, item_id, position) SELECT $1, item_id, ord - 1 FROM unnest($2::uuid[]) WITH ORDINALITY AS t(item_id, ord)`,
+            [id, items.map((item) => item.id)],
+          ),
+        () =>
+          new CustodyConflictError('item_transfer_pending', 'An item of this transfer is in another pending transfer'),
       );
-      await em.query(`UPDATE item SET state = 'transfer_pending' WHERE id = ANY($1::uuid[])`, [items.map((item) => item.id)]);
-      await this.records.link(em, items.map((item) => ({ itemId: item.id, index: entry.index, type: T.released })));
+      await em.query(`UPDATE item SET state = 'transfer_pending' WHERE id = ANY($1::uuid[])`, [
+        items.map((item) => item.id),
+      ]);
+      await this.records.link(
+        em,
+        items.map((item) => ({ itemId: item.id, index: entry.index, type: T.released })),
+      );
       return this.view(em, id);
     });
   }
@@ -203,11 +254,17 @@ export class TransfersService {
     const statements = new Map<string, AcceptTransferDto['items'][number]>();
     input.items.forEach((item, n) => {
       const id = item.itemId.toLowerCase();
-      if (statements.has(id)) throw new CustodyInvalidError('acceptance_items_mismatch', 'Each item is listed once', `items[${n}].itemId`);
+      if (statements.has(id))
+        throw new CustodyInvalidError('acceptance_items_mismatch', 'Each item is listed once', `items[${n}].itemId`);
       statements.set(id, item);
     });
     const inputIndex = new Map(input.items.map((item, n) => [item.itemId.toLowerCase(), n]));
-    const hashesByItem = new Map(input.items.map((item, n) => [item.itemId.toLowerCase(), normaliseHashes(item.hashes ?? [], `items[${n}].hashes`)]));
+    const hashesByItem = new Map(
+      input.items.map((item, n) => [
+        item.itemId.toLowerCase(),
+        normaliseHashes(item.hashes ?? [], `items[${n}].hashes`),
+      ]),
+    );
     return this.records.ledger.write(async (em) => {
       const transfer = await this.requirePending(em, ctx, transferId, 'to');
       const kase = await this.caseAccess.requireCase(em, ctx, transfer.case_id, 'contribute');
@@ -215,7 +272,11 @@ export class TransfersService {
       const missing = itemIds.find((id) => !statements.has(id));
       const extra = [...statements.keys()].find((id) => !itemIds.includes(id));
       if (missing !== undefined || extra !== undefined || statements.size !== itemIds.length) {
-        throw new CustodyInvalidError('acceptance_items_mismatch', `State the seal of every item of the transfer, and only those (${itemIds.length} items)`, 'items');
+        throw new CustodyInvalidError(
+          'acceptance_items_mismatch',
+          `State the seal of every item of the transfer, and only those (${itemIds.length} items)`,
+          'items',
+        );
       }
       const { items } = await this.records.requireItems(em, ctx, itemIds, 'read', { lock: true });
       const references = await referencesOf(em, itemIds);
@@ -245,17 +306,31 @@ export class TransfersService {
           hashes: results.map(({ referenceId: _referenceId, ...result }) => result),
         });
       }
-      const data: TransferAcceptedData = { from: this.fromParty(transfer), to: actorParty(actor), items: accepted, location: input.location ?? null };
-      const event = await this.records.signEvent(em, this.event(T.accepted, ctx, transfer, kase.case_number, data), [{ signer, ctx }]);
+      const data: TransferAcceptedData = {
+        from: this.fromParty(transfer),
+        to: actorParty(actor),
+        items: accepted,
+        location: input.location ?? null,
+      };
+      const event = await this.records.signEvent(em, this.event(T.accepted, ctx, transfer, kase.case_number, data), [
+        { signer, ctx },
+      ]);
       const [entry] = await this.records.append(em, ctx, [event]);
       await this.resolve(em, transfer.id, 'accepted', actor.id, entry.index, null);
       await em.query(
         `UPDATE transfer_item ti SET pending = false, seal_intact = s.seal_intact, seal_note = s.seal_note
            FROM jsonb_to_recordset($2::jsonb) AS s(item_id uuid, seal_intact boolean, seal_note text)
           WHERE ti.transfer_id = $1 AND ti.item_id = s.item_id`,
-        [transfer.id, JSON.stringify(accepted.map((item) => ({ item_id: item.id, seal_intact: item.sealIntact, seal_note: item.sealNote })))],
+        [
+          transfer.id,
+          JSON.stringify(
+            accepted.map((item) => ({ item_id: item.id, seal_intact: item.sealIntact, seal_note: item.sealNote })),
+          ),
+        ],
       );
-      const compromised = accepted.filter((item) => !item.sealIntact || item.hashes.some((hash) => hash.result === 'mismatch')).map((item) => item.id);
+      const compromised = accepted
+        .filter((item) => !item.sealIntact || item.hashes.some((hash) => hash.result === 'mismatch'))
+        .map((item) => item.id);
       await em.query(
         `UPDATE item SET custodian_id = $2, state = 'in_custody', location = $3,
                          integrity = CASE WHEN id = ANY($4::uuid[]) THEN 'compromised' ELSE integrity END
@@ -281,7 +356,10 @@ export class TransfersService {
           })),
         ),
       );
-      await this.records.link(em, itemIds.map((itemId) => ({ itemId, index: entry.index, type: T.accepted })));
+      await this.records.link(
+        em,
+        itemIds.map((itemId) => ({ itemId, index: entry.index, type: T.accepted })),
+      );
       return this.view(em, transfer.id);
     });
   }
@@ -296,7 +374,13 @@ export class TransfersService {
   }
 
   /** Rejection (by the receiver, signed) or cancellation (by the releaser): custody stays where it was. */
-  private close(ctx: RequestContext, transferId: string, party: 'from' | 'to', reason: string | null, signer: Signer | undefined): Promise<TransferView> {
+  private close(
+    ctx: RequestContext,
+    transferId: string,
+    party: 'from' | 'to',
+    reason: string | null,
+    signer: Signer | undefined,
+  ): Promise<TransferView> {
     const actor = ctx.actor!;
     return this.records.ledger.write(async (em) => {
       const transfer = await this.requirePending(em, ctx, transferId, party);
@@ -315,12 +399,21 @@ export class TransfersService {
       await this.resolve(em, transfer.id, party === 'to' ? 'rejected' : 'cancelled', actor.id, entry.index, reason);
       await em.query(`UPDATE transfer_item SET pending = false WHERE transfer_id = $1`, [transfer.id]);
       await em.query(`UPDATE item SET state = 'in_custody' WHERE id = ANY($1::uuid[])`, [itemIds]);
-      await this.records.link(em, itemIds.map((itemId) => ({ itemId, index: entry.index, type })));
+      await this.records.link(
+        em,
+        itemIds.map((itemId) => ({ itemId, index: entry.index, type })),
+      );
       return this.view(em, transfer.id);
     });
   }
 
-  private event(type: string, ctx: RequestContext, transfer: TransferRow, caseNumber: string, data: object): LedgerEvent {
+  private event(
+    type: string,
+    ctx: RequestContext,
+    transfer: TransferRow,
+    caseNumber: string,
+    data: object,
+  ): LedgerEvent {
     return {
       type,
       actor: this.records.entryActor(ctx),
@@ -338,25 +431,39 @@ export class TransfersService {
     return { id: row.to_user_id, username: row.to_username, displayName: row.to_name, agency: row.to_agency };
   }
 
-  private async resolve(em: EntityManager, id: string, status: TransferStatus, by: string, index: number, note: string | null): Promise<void> {
-    await em.query(`UPDATE transfer SET status = $2, resolved_at = now(), resolved_by = $3, resolution_idx = $4, resolution_note = $5 WHERE id = $1`, [
-      id,
-      status,
-      by,
-      index,
-      note,
-    ]);
+  private async resolve(
+    em: EntityManager,
+    id: string,
+    status: TransferStatus,
+    by: string,
+    index: number,
+    note: string | null,
+  ): Promise<void> {
+    await em.query(
+      `UPDATE transfer SET status = $2, resolved_at = now(), resolved_by = $3, resolution_idx = $4, resolution_note = $5 WHERE id = $1`,
+      [id, status, by, index, note],
+    );
   }
 
   private async itemIdsOf(db: Queryable, transferId: string): Promise<string[]> {
-    const rows = await db.query<Array<{ item_id: string }>>(`SELECT item_id FROM transfer_item WHERE transfer_id = $1 ORDER BY position`, [transferId]);
+    const rows = await db.query<Array<{ item_id: string }>>(
+      `SELECT item_id FROM transfer_item WHERE transfer_id = $1 ORDER BY position`,
+      [transferId],
+    );
     return rows.map((row) => row.item_id);
   }
 
   /** The transfer, visible to its two parties and to those who may read its case; 404 otherwise. */
-  private async requireVisible(db: Queryable, ctx: RequestContext, transferId: string, lock = false): Promise<TransferRow> {
+  private async requireVisible(
+    db: Queryable,
+    ctx: RequestContext,
+    transferId: string,
+    lock = false,
+  ): Promise<TransferRow> {
     const actor = ctx.actor!;
-    const [row] = await db.query<TransferRow[]>(`${TRANSFER_SELECT} WHERE t.id = $1${lock ? ' FOR UPDATE OF t' : ''}`, [transferId]);
+    const [row] = await db.query<TransferRow[]>(`${TRANSFER_SELECT} WHERE t.id = $1${lock ? ' FOR UPDATE OF t' : ''}`, [
+      transferId,
+    ]);
     if (row === undefined) throw new TransferNotFoundError();
     if (row.from_user_id !== actor.id && row.to_user_id !== actor.id) {
       try {
@@ -369,16 +476,30 @@ export class TransfersService {
     return row;
   }
 
-  private async requirePending(em: EntityManager, ctx: RequestContext, transferId: string, party: 'from' | 'to'): Promise<TransferRow> {
+  private async requirePending(
+    em: EntityManager,
+    ctx: RequestContext,
+    transferId: string,
+    party: 'from' | 'to',
+  ): Promise<TransferRow> {
     const row = await this.requireVisible(em, ctx, transferId, true);
     const actor = ctx.actor!;
     if (party === 'to' && row.to_user_id !== actor.id) {
-      throw new CustodyForbiddenError('not_receiver', `Only the named receiver (${row.to_username}) accepts or rejects this transfer`);
+      throw new CustodyForbiddenError(
+        'not_receiver',
+        `Only the named receiver (${row.to_username}) accepts or rejects this transfer`,
+      );
     }
     if (party === 'from' && row.from_user_id !== actor.id) {
-      throw new CustodyForbiddenError('not_releaser', `Only the releasing custodian (${row.from_username}) cancels this transfer`);
+      throw new CustodyForbiddenError(
+        'not_releaser',
+        `Only the releasing custodian (${row.from_username}) cancels this transfer`,
+      );
     }
-    if (row.status !== 'pending') throw new CustodyConflictError('transfer_not_pending', `The transfer was ${row.status} already`, { status: row.status });
+    if (row.status !== 'pending')
+      throw new CustodyConflictError('transfer_not_pending', `The transfer was ${row.status} already`, {
+        status: row.status,
+      });
     return row;
   }
 
@@ -395,7 +516,12 @@ export class TransfersService {
         WHERE ti.transfer_id = ANY($1::uuid[]) ORDER BY ti.transfer_id, ti.position`,
       [rows.map((row) => row.id)],
     );
-    return rows.map((row) => transferView(row, items.filter((item) => item.transfer_id === row.id)));
+    return rows.map((row) =>
+      transferView(
+        row,
+        items.filter((item) => item.transfer_id === row.id),
+      ),
+    );
   }
 
   async get(ctx: RequestContext, transferId: string): Promise<TransferView> {
@@ -405,7 +531,13 @@ export class TransfersService {
   /** Transfers to or from you (the inbox and the outbox), or all of one case you may read. Newest first. */
   async list(
     ctx: RequestContext,
-    query: { status?: TransferStatus; direction?: 'incoming' | 'outgoing'; caseId?: string; limit: number; cursor?: string },
+    query: {
+      status?: TransferStatus;
+      direction?: 'incoming' | 'outgoing';
+      caseId?: string;
+      limit: number;
+      cursor?: string;
+    },
   ): Promise<{ transfers: TransferView[]; nextCursor: string | null }> {
     const actor = ctx.actor!;
     const params: unknown[] = [];
@@ -416,7 +548,8 @@ export class TransfersService {
     const where: string[] = [];
     if (query.direction === 'incoming') where.push(`t.to_user_id = ${param(actor.id)}`);
     else if (query.direction === 'outgoing') where.push(`t.from_user_id = ${param(actor.id)}`);
-    else if (query.caseId === undefined) where.push(`(t.to_user_id = ${param(actor.id)} OR t.from_user_id = ${param(actor.id)})`);
+    else if (query.caseId === undefined)
+      where.push(`(t.to_user_id = ${param(actor.id)} OR t.from_user_id = ${param(actor.id)})`);
     if (query.caseId !== undefined) {
       where.push(`t.case_id = ${param(query.caseId)}`);
       where.push(this.caseAccess.accessibleCasePredicate(ctx, 't.case_id', 'read', param));
@@ -426,7 +559,9 @@ export class TransfersService {
       const [releasedUs, id] = decodeCursor(query.cursor, ['string', 'string'] as const);
       // Checked before they reach SQL: a bigint or uuid cast of anything else is a 500, not a 400.
       if (!/^\d{1,18}$/.test(releasedUs) || !isUUID(id)) throw new CursorInvalidError();
-      where.push(`((extract(epoch FROM t.released_at) * 1000000)::bigint, t.id) < (${param(releasedUs)}::bigint, ${param(id)}::uuid)`);
+      where.push(
+        `((extract(epoch FROM t.released_at) * 1000000)::bigint, t.id) < (${param(releasedUs)}::bigint, ${param(id)}::uuid)`,
+      );
     }
     const rows = await this.dataSource.query<TransferRow[]>(
       `${TRANSFER_SELECT} WHERE ${where.join(' AND ')} ORDER BY t.released_at DESC, t.id DESC LIMIT ${param(query.limit + 1)}`,
@@ -434,6 +569,9 @@ export class TransfersService {
     );
     const page = rows.slice(0, query.limit);
     const last = rows.length > query.limit ? page[page.length - 1] : undefined;
-    return { transfers: await this.withItems(this.dataSource, page), nextCursor: last ? encodeCursor([last.released_at_us, last.id]) : null };
+    return {
+      transfers: await this.withItems(this.dataSource, page),
+      nextCursor: last ? encodeCursor([last.released_at_us, last.id]) : null,
+    };
   }
 }

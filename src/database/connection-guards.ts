@@ -33,7 +33,9 @@ export class ConnectionGuards implements OnApplicationBootstrap {
     pool?.on('release', (error, client) => {
       const status = client.getTransactionStatus?.() ?? null;
       if (error === undefined && (status === 'T' || status === 'E')) {
-        this.logger.warn(`a connection came back to the pool inside a transaction (status ${status}): closed, not reused`);
+        this.logger.warn(
+          `a connection came back to the pool inside a transaction (status ${status}): closed, not reused`,
+        );
         client._ending = true;
       }
     });

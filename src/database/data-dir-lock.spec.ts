@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { acquireDataDirLock, DataDirInUseError } from './data-dir-lock.js';
 
 describe('DATA_DIR lock', () => {
@@ -26,7 +27,9 @@ describe('DATA_DIR lock', () => {
       acquireDataDirLock(dataDir).release();
       writeFileSync(join(dataDir, 'custos.pid'), `${other.pid}\n`);
       expect(() => acquireDataDirLock(dataDir)).toThrow(DataDirInUseError);
-      expect(() => acquireDataDirLock(dataDir)).toThrow(`DATA_DIR ${dataDir} is in use by another Custos process (pid ${other.pid})`);
+      expect(() => acquireDataDirLock(dataDir)).toThrow(
+        `DATA_DIR ${dataDir} is in use by another Custos process (pid ${other.pid})`,
+      );
       expect(readFileSync(join(dataDir, 'custos.pid'), 'utf8').trim()).toBe(String(other.pid));
     } finally {
       other.kill('SIGKILL');

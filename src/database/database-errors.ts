@@ -44,14 +44,22 @@ const RELEASED_RUNNER = 'QueryRunnerAlreadyReleasedError';
 
 export function isDatabaseUnavailableError(error: unknown, depth = 0): boolean {
   if (error === null || typeof error !== 'object' || depth > 3) return false;
-  if (error instanceof QueryRunnerAlreadyReleasedError || (error as { name?: unknown }).name === RELEASED_RUNNER) return true;
+  if (error instanceof QueryRunnerAlreadyReleasedError || (error as { name?: unknown }).name === RELEASED_RUNNER)
+    return true;
   const candidate = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
   if (typeof candidate.code === 'string') {
     if (NETWORK_CODES.has(candidate.code) || UNAVAILABLE_SQLSTATES.test(candidate.code)) return true;
   }
-  if (typeof candidate.message === 'string' && UNAVAILABLE_MESSAGES.some((m) => (candidate.message as string).includes(m))) {
+  if (
+    typeof candidate.message === 'string' &&
+    UNAVAILABLE_MESSAGES.some((m) => (candidate.message as string).includes(m))
+  ) {
     return true;
   }
-  if (error instanceof AggregateError && error.errors.some((e) => isDatabaseUnavailableError(e, depth + 1))) return true;
-  return isDatabaseUnavailableError(candidate.driverError, depth + 1) || isDatabaseUnavailableError(candidate.cause, depth + 1);
+  if (error instanceof AggregateError && error.errors.some((e) => isDatabaseUnavailableError(e, depth + 1)))
+    return true;
+  return (
+    isDatabaseUnavailableError(candidate.driverError, depth + 1) ||
+    isDatabaseUnavailableError(candidate.cause, depth + 1)
+  );
 }

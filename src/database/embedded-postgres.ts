@@ -1,11 +1,29 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import pg from 'pg';
+
 import { acquireDataDirLock, isProcessAlive, type DataDirLock } from './data-dir-lock.js';
-import { ensureSharedDir, openForTraversal, PostgresCluster, SHARED_ROOT, untraversableAncestors } from './postgres-cluster.js';
+import {
+  ensureSharedDir,
+  openForTraversal,
+  PostgresCluster,
+  SHARED_ROOT,
+  untraversableAncestors,
+} from './postgres-cluster.js';
 import { bootstrapRoles, type RoleCredentials } from './roles.js';
 
 export interface StartupLogger {
@@ -69,7 +87,9 @@ export async function findFreePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+
 import { dataSourceOptions } from './data-source.js';
 
 export interface MigrationLogger {
@@ -18,7 +19,9 @@ export async function runMigrations(ownerUrl: string, logger: MigrationLogger): 
   await lockClient.connect();
   try {
     await lockClient.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
-    const dataSource = new DataSource({ ...dataSourceOptions({ url: ownerUrl, poolSize: 1, applicationName: 'custos-migrate' }) });
+    const dataSource = new DataSource({
+      ...dataSourceOptions({ url: ownerUrl, poolSize: 1, applicationName: 'custos-migrate' }),
+    });
     await dataSource.initialize();
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
@@ -33,7 +36,9 @@ export async function runMigrations(ownerUrl: string, logger: MigrationLogger): 
 }
 
 export async function revertLastMigration(ownerUrl: string, logger: MigrationLogger): Promise<void> {
-  const dataSource = new DataSource(dataSourceOptions({ url: ownerUrl, poolSize: 1, applicationName: 'custos-migrate' }));
+  const dataSource = new DataSource(
+    dataSourceOptions({ url: ownerUrl, poolSize: 1, applicationName: 'custos-migrate' }),
+  );
   await dataSource.initialize();
   try {
     await dataSource.undoLastMigration({ transaction: 'each' });

@@ -1,6 +1,16 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -88,7 +98,15 @@ function postgresOsUser(logger: ClusterLogger): OsUser | undefined {
     } catch {
       // the group may exist without the user
     }
-    execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    execFileSync('useradd', [
+      '--system',
+      '--gid',
+      'postgres',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      'postgres',
+    ]);
     return { uid: idOf('-u', 'postgres'), gid: idOf('-g', 'postgres') };
   }
 }
@@ -184,8 +202,14 @@ export class PostgresCluster {
       child.once('error', reject);
       child.once('exit', (code, signal) => {
         if (this.child === child) this.child = undefined;
-        if (!ready) reject(new Error(`PostgreSQL exited while starting (code ${code}, signal ${signal}): ${recent.trim().slice(-1500)}`));
-        else if (signal !== 'SIGINT' && code !== 0) logger.warn(`embedded PostgreSQL exited unexpectedly (code ${code}, signal ${signal})`);
+        if (!ready)
+          reject(
+            new Error(
+              `PostgreSQL exited while starting (code ${code}, signal ${signal}): ${recent.trim().slice(-1500)}`,
+            ),
+          );
+        else if (signal !== 'SIGINT' && code !== 0)
+          logger.warn(`embedded PostgreSQL exited unexpectedly (code ${code}, signal ${signal})`);
       });
     });
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import type { Queryable } from '../identity/users/user-records.js';
 
 /**
@@ -29,6 +30,10 @@ export function prepared(text: string): PreparedStatement {
  * manager. TypeORM hands its query argument to `pg` untouched, and `pg` takes `{ name, text }`:
  * it sends Parse once per connection and only Bind/Execute afterwards.
  */
-export function queryPrepared<T>(db: Queryable, statement: PreparedStatement, parameters: readonly unknown[]): Promise<T> {
+export function queryPrepared<T>(
+  db: Queryable,
+  statement: PreparedStatement,
+  parameters: readonly unknown[],
+): Promise<T> {
   return db.query<T>(statement as unknown as string, parameters as unknown[]);
 }

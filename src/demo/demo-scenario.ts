@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import type { Role } from '../common/request-context.js';
 import type { ItemKind, PowerState } from '../custody/custody-events.js';
 import { luhnCheckDigit } from '../custody/evidence-fields.js';
@@ -64,7 +65,12 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { username: U.bka, displayName: 'Katrin Weber', agency: 'DE-BKA', role: 'officer' },
 ];
 
-export const PLATFORM_ADMIN: DemoUser = { username: U.platformAdmin, displayName: 'Platform administrator', agency: null, role: 'admin' };
+export const PLATFORM_ADMIN: DemoUser = {
+  username: U.platformAdmin,
+  displayName: 'Platform administrator',
+  agency: null,
+  role: 'admin',
+};
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers that pass the checks a lab expects
@@ -89,7 +95,10 @@ export function demoDigest(algorithm: DemoHashAlgorithm, label: string): string 
   return createHash(algorithm).update(`custos demo: ${label}`).digest('hex');
 }
 
-export function demoHashes(label: string, algorithms: readonly DemoHashAlgorithm[]): Array<{ algorithm: DemoHashAlgorithm; value: string }> {
+export function demoHashes(
+  label: string,
+  algorithms: readonly DemoHashAlgorithm[],
+): Array<{ algorithm: DemoHashAlgorithm; value: string }> {
   return algorithms.map((algorithm) => ({ algorithm, value: demoDigest(algorithm, label) }));
 }
 
@@ -104,7 +113,10 @@ export const ZONES = {
 
 /** The UTC offset of a time zone at an instant, in minutes east of UTC. */
 export function zoneOffsetMinutes(zone: string, instant: Date): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(instant).find((part) => part.type === 'timeZoneName')?.value ?? '';
+  const name =
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+      .formatToParts(instant)
+      .find((part) => part.type === 'timeZoneName')?.value ?? '';
   const match = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name);
   if (match === null) throw new Error(`cannot read the UTC offset of ${zone} (${name})`);
   if (match[1] === undefined) return 0;
@@ -112,7 +124,12 @@ export function zoneOffsetMinutes(zone: string, instant: Date): number {
 }
 
 function calendarDate(zone: string, instant: Date): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(instant);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+  }).formatToParts(instant);
   const part = (type: string): number => Number(parts.find((p) => p.type === type)!.value);
   return { year: part('year'), month: part('month'), day: part('day') };
 }
@@ -131,7 +148,8 @@ export function localTime(zone: string, daysAgo: number, hhmm: string, now: Date
   const wall = Date.UTC(year, month - 1, day, hours, minutes);
   // The offset at that wall-clock time (asked twice: the first guess may sit across a DST change).
   const offset = zoneOffsetMinutes(zone, new Date(wall - zoneOffsetMinutes(zone, new Date(wall)) * 60_000));
-  if (wall - offset * 60_000 > now.getTime()) throw new Error(`demo time ${hhmm} ${daysAgo} days ago in ${zone} is in the future`);
+  if (wall - offset * 60_000 > now.getTime())
+    throw new Error(`demo time ${hhmm} ${daysAgo} days ago in ${zone} is in the future`);
   const sign = offset < 0 ? '-' : '+';
   const abs = Math.abs(offset);
   return `${year}-${pad(month)}-${pad(day)}T${pad(hours)}:${pad(minutes)}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
@@ -217,7 +235,8 @@ export function madridSearch(year: number): DemoSearch {
       {
         key: 'samsung',
         kind: 'mobile_phone',
-        description: 'Smartphone, black, clear silicone case; unlocked when found, put in airplane mode by the search team',
+        description:
+          'Smartphone, black, clear silicone case; unlocked when found, put in airplane mode by the search team',
         make: 'Samsung',
         model: 'Galaxy S23 (SM-S911B/DS)',
         serial: 'R5CW31X7KQM',
@@ -296,7 +315,8 @@ export function madridSearch(year: number): DemoSearch {
       {
         key: 'laptop',
         kind: 'laptop',
-        description: 'Laptop, black, with charger; running and screen-locked when found, shut down by holding the power button',
+        description:
+          'Laptop, black, with charger; running and screen-locked when found, shut down by holding the power button',
         make: 'Lenovo',
         model: 'ThinkPad T14 Gen 2 (20W0)',
         serial: 'PF3K9X2L',
@@ -439,9 +459,16 @@ export function portoSearch(year: number): DemoSearch {
 }
 
 /** The request body of one seized device (POST /api/v1/cases/:id/items). */
-export function seizurePayload(search: DemoSearch, device: DemoDevice, index: number, now: Date): Record<string, unknown> {
-  const parentIndex = device.parent === undefined ? undefined : search.devices.findIndex((other) => other.key === device.parent);
-  if (parentIndex !== undefined && (parentIndex < 0 || parentIndex >= index)) throw new Error(`${device.key}: its parent must be an earlier device of the search`);
+export function seizurePayload(
+  search: DemoSearch,
+  device: DemoDevice,
+  index: number,
+  now: Date,
+): Record<string, unknown> {
+  const parentIndex =
+    device.parent === undefined ? undefined : search.devices.findIndex((other) => other.key === device.parent);
+  if (parentIndex !== undefined && (parentIndex < 0 || parentIndex >= index))
+    throw new Error(`${device.key}: its parent must be an earlier device of the search`);
   const { key: _key, at, spot, parent: _parent, shelf: _shelf, ...fields } = device;
   return {
     ...fields,

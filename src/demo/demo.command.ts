@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
+
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { createApp } from '../app.js';
 import type { CaseView } from '../cases/cases.service.js';
@@ -22,19 +24,19 @@ import { insertUser, userSubject } from '../identity/users/users.service.js';
 import {
   DEMO_AGENCIES,
   DEMO_USERS,
-  PLATFORM_ADMIN,
-  U,
-  ZONES,
   demoDigest,
   demoHashes,
   localTime,
-  nowIn,
   madridSearch,
   mareAltaCase,
+  nowIn,
+  PLATFORM_ADMIN,
   portoSearch,
   seizurePayload,
   telaranaCase,
+  U,
   whatTheySee,
+  ZONES,
   type DemoFacts,
   type DemoSearch,
   type DemoUser,
@@ -69,7 +71,8 @@ type Seeded = { refused: string } | { accounts: Account[]; reusedAgencies: strin
 function demoPassword(user: DemoUser): string {
   for (;;) {
     const password = generatePassword();
-    if (passwordProblem(password, { username: user.username, displayName: user.displayName }) === undefined) return password;
+    if (passwordProblem(password, { username: user.username, displayName: user.displayName }) === undefined)
+      return password;
   }
 }
 
@@ -106,7 +109,12 @@ async function seedIdentities(appUrl: string): Promise<Seeded> {
         agencies.set(spec.code, agency.id);
         await accessLog.record(
           ctx,
-          { event: 'agency.create', outcome: 'success', subject: { type: 'agency', id: agency.id, label: agency.code, agencyId: agency.id }, details: { via: 'custos demo' } },
+          {
+            event: 'agency.create',
+            outcome: 'success',
+            subject: { type: 'agency', id: agency.id, label: agency.code, agencyId: agency.id },
+            details: { via: 'custos demo' },
+          },
           em,
         );
       }
@@ -128,7 +136,16 @@ async function seedIdentities(appUrl: string): Promise<Seeded> {
           // Demo users sign from their first login (docs/design.md §3 refuses signatures with a password set by someone else).
           mustChangePassword: false,
         });
-        await accessLog.record(ctx, { event: 'user.create', outcome: 'success', subject: userSubject(user), details: { via: 'custos demo', roles: [spec.role], platformAdmin } }, em);
+        await accessLog.record(
+          ctx,
+          {
+            event: 'user.create',
+            outcome: 'success',
+            subject: userSubject(user),
+            details: { via: 'custos demo', roles: [spec.role], platformAdmin },
+          },
+          em,
+        );
         accounts.push({ ...spec, password });
       }
       if (adminExists) accounts.push({ ...PLATFORM_ADMIN, password: null });
@@ -149,7 +166,9 @@ export class DemoStepRefusedError extends Error {
     readonly status: number,
     readonly problem: unknown,
   ) {
-    super(`${request} was refused with HTTP ${status}:\n${typeof problem === 'string' ? problem : JSON.stringify(problem, null, 2)}`);
+    super(
+      `${request} was refused with HTTP ${status}:\n${typeof problem === 'string' ? problem : JSON.stringify(problem, null, 2)}`,
+    );
     this.name = 'DemoStepRefusedError';
   }
 }
@@ -164,7 +183,10 @@ class DemoApi {
   constructor(private readonly baseUrl: string) {}
 
   async login(account: Account): Promise<Session> {
-    const body = await this.call<{ accessToken: string }>(null, 'POST', '/auth/login', { username: account.username, password: account.password });
+    const body = await this.call<{ accessToken: string }>(null, 'POST', '/auth/login', {
+      username: account.username,
+      password: account.password,
+    });
     return { username: account.username, password: account.password!, accessToken: body.accessToken };
   }
 
@@ -172,7 +194,11 @@ class DemoApi {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (as !== null) headers.authorization = `Bearer ${as.accessToken}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.baseUrl}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${this.baseUrl}/api/v1${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -180,12 +206,20 @@ class DemoApi {
     } catch {
       // Not JSON: reported as text.
     }
-    if (!response.ok) throw new DemoStepRefusedError(`${method} /api/v1${path}${as === null ? '' : ` as ${as.username}`}`, response.status, parsed);
+    if (!response.ok)
+      throw new DemoStepRefusedError(
+        `${method} /api/v1${path}${as === null ? '' : ` as ${as.username}`}`,
+        response.status,
+        parsed,
+      );
     return parsed as T;
   }
 }
 
-const sign = (session: Session, meaning: string): { password: string; meaning: string } => ({ password: session.password, meaning });
+const sign = (session: Session, meaning: string): { password: string; meaning: string } => ({
+  password: session.password,
+  meaning,
+});
 
 // ---------------------------------------------------------------------------------------------
 // The story
@@ -228,22 +262,39 @@ class DemoStory {
     for (const session of this.sessions.values()) await this.api.call(session, 'POST', '/auth/logout');
   }
 
-  private async openCase(officer: string, spec: { caseNumber: string; title: string; legalAuthority: readonly string[] }, shares: ReadonlyArray<[string, 'read' | 'contribute']>): Promise<CaseView> {
+  private async openCase(
+    officer: string,
+    spec: { caseNumber: string; title: string; legalAuthority: readonly string[] },
+    shares: ReadonlyArray<[string, 'read' | 'contribute']>,
+  ): Promise<CaseView> {
     const opened = await this.api.call<CaseView>(this.as(officer), 'POST', '/cases', spec);
-    for (const [agencyCode, access] of shares) await this.api.call(this.as(officer), 'POST', `/cases/${opened.id}/shares`, { agencyCode, access });
-    this.done(`${officer} opened ${opened.caseNumber} and shared it with ${shares.map(([agency, access]) => `${agency} (${access})`).join(', ')}`);
+    for (const [agencyCode, access] of shares)
+      await this.api.call(this.as(officer), 'POST', `/cases/${opened.id}/shares`, { agencyCode, access });
+    this.done(
+      `${officer} opened ${opened.caseNumber} and shared it with ${shares.map(([agency, access]) => `${agency} (${access})`).join(', ')}`,
+    );
     return opened;
   }
 
   private async seize(officer: string, caseView: CaseView, search: DemoSearch): Promise<Seizure> {
     const payload = search.devices.map((device, n) => seizurePayload(search, device, n, this.now));
-    const { items } = await this.api.call<{ items: ItemView[] }>(this.as(officer), 'POST', `/cases/${caseView.id}/items`, { items: payload });
+    const { items } = await this.api.call<{ items: ItemView[] }>(
+      this.as(officer),
+      'POST',
+      `/cases/${caseView.id}/items`,
+      { items: payload },
+    );
     // Numbers are given in the order of the batch (docs/custody.md), and the answer is in number order.
-    if (items.length !== search.devices.length || items.some((item, n) => item.description !== search.devices[n].description)) {
+    if (
+      items.length !== search.devices.length ||
+      items.some((item, n) => item.description !== search.devices[n].description)
+    ) {
       throw new Error('demo: the registered items do not come back in the order they were sent');
     }
     const byKey = new Map(search.devices.map((device, n) => [device.key, items[n]]));
-    this.done(`${officer} registered ${items.length} items seized at ${search.address} (${items[0].itemNumber} … ${items[items.length - 1].itemNumber})`);
+    this.done(
+      `${officer} registered ${items.length} items seized at ${search.address} (${items[0].itemNumber} … ${items[items.length - 1].itemNumber})`,
+    );
     return { items, byKey };
   }
 
@@ -260,7 +311,10 @@ class DemoStory {
     receiver: string,
     transfer: TransferView,
     location: string,
-    statements: ReadonlyMap<string, { sealIntact?: boolean; sealNote?: string; hashes?: Array<{ target: string; algorithm: string; value: string }> }> = new Map(),
+    statements: ReadonlyMap<
+      string,
+      { sealIntact?: boolean; sealNote?: string; hashes?: Array<{ target: string; algorithm: string; value: string }> }
+    > = new Map(),
   ): Promise<TransferView> {
     return this.api.call<TransferView>(this.as(receiver), 'POST', `/transfers/${transfer.id}/accept`, {
       items: transfer.items.map((item) => ({ itemId: item.id, sealIntact: true, ...(statements.get(item.id) ?? {}) })),
@@ -269,7 +323,14 @@ class DemoStory {
     });
   }
 
-  private async handOver(from: string, items: readonly ItemView[], to: string, purpose: string, location: string, statements?: Parameters<DemoStory['accept']>[3]): Promise<TransferView> {
+  private async handOver(
+    from: string,
+    items: readonly ItemView[],
+    to: string,
+    purpose: string,
+    location: string,
+    statements?: Parameters<DemoStory['accept']>[3],
+  ): Promise<TransferView> {
     const accepted = await this.accept(to, await this.release(from, items, to, purpose), location, statements);
     this.done(`${from} → ${to}: ${items.length} items, released and received (both signed), now at ${location}`);
     return accepted;
@@ -278,22 +339,44 @@ class DemoStory {
   private async recordHashes(
     examiner: string,
     item: ItemView,
-    body: { target: string; hashes: Array<{ algorithm: string; value: string }>; tool: string; toolVersion: string; occurredAt: string; meaning: 'acquired' | 'verified' },
+    body: {
+      target: string;
+      hashes: Array<{ algorithm: string; value: string }>;
+      tool: string;
+      toolVersion: string;
+      occurredAt: string;
+      meaning: 'acquired' | 'verified';
+    },
   ): Promise<{ item: ItemView; records: Array<{ role: string; result: string | null }> }> {
     const { meaning, ...fields } = body;
-    return this.api.call(this.as(examiner), 'POST', `/items/${item.id}/hashes`, { ...fields, signature: sign(this.as(examiner), meaning) });
+    return this.api.call(this.as(examiner), 'POST', `/items/${item.id}/hashes`, {
+      ...fields,
+      signature: sign(this.as(examiner), meaning),
+    });
   }
 
-  private async verifyExpecting(examiner: string, item: ItemView, expected: 'match' | 'mismatch', body: Omit<Parameters<DemoStory['recordHashes']>[2], 'meaning'>): Promise<ItemView> {
+  private async verifyExpecting(
+    examiner: string,
+    item: ItemView,
+    expected: 'match' | 'mismatch',
+    body: Omit<Parameters<DemoStory['recordHashes']>[2], 'meaning'>,
+  ): Promise<ItemView> {
     const recorded = await this.recordHashes(examiner, item, { ...body, meaning: 'verified' });
     const results = recorded.records.map((record) => record.result);
-    if (!results.every((result) => result === expected)) throw new Error(`demo: re-verifying ${item.itemNumber} gave ${results.join(', ')}, not ${expected}`);
-    this.done(`${examiner} re-verified ${item.itemNumber} (${body.target}, ${body.tool}): ${expected.toUpperCase()}${expected === 'mismatch' ? ' — the item is now compromised' : ''}`);
+    if (!results.every((result) => result === expected))
+      throw new Error(`demo: re-verifying ${item.itemNumber} gave ${results.join(', ')}, not ${expected}`);
+    this.done(
+      `${examiner} re-verified ${item.itemNumber} (${body.target}, ${body.tool}): ${expected.toUpperCase()}${expected === 'mismatch' ? ' — the item is now compromised' : ''}`,
+    );
     return recorded.item;
   }
 
   private async holdings(username: string): Promise<number> {
-    const { items } = await this.api.call<{ items: ItemView[] }>(this.as(username), 'GET', '/items?custodian=me&limit=100');
+    const { items } = await this.api.call<{ items: ItemView[] }>(
+      this.as(username),
+      'GET',
+      '/items?custodian=me&limit=100',
+    );
     return items.filter((item) => item.state !== 'disposed').length;
   }
 
@@ -309,12 +392,23 @@ class DemoStory {
     const search = madridSearch(year);
     const madrid = await this.seize(U.officer, telarana, search);
     const item = (key: string): ItemView => madrid.byKey.get(key)!;
-    await this.handOver(U.officer, madrid.items, U.clerk, `Intake into the property room after the search of ${search.address}`, 'Madrid/HQ/Evidence intake');
+    await this.handOver(
+      U.officer,
+      madrid.items,
+      U.clerk,
+      `Intake into the property room after the search of ${search.address}`,
+      'Madrid/HQ/Evidence intake',
+    );
     for (const [n, device] of search.devices.entries()) {
       if (device.shelf === undefined) continue;
-      await this.api.call(this.as(U.clerk), 'POST', `/items/${madrid.items[n].id}/location`, { location: device.shelf, reason: 'Shelved after intake' });
+      await this.api.call(this.as(U.clerk), 'POST', `/items/${madrid.items[n].id}/location`, {
+        location: device.shelf,
+        reason: 'Shelved after intake',
+      });
     }
-    this.done(`${U.clerk} shelved them (e.g. ${item('seagate').itemNumber} → ${search.devices.find((d) => d.key === 'seagate')!.shelf})`);
+    this.done(
+      `${U.clerk} shelved them (e.g. ${item('seagate').itemNumber} → ${search.devices.find((d) => d.key === 'seagate')!.shelf})`,
+    );
 
     // Buenos Aires: the lab receives the phone and two drives; one bag arrives torn.
     const wdSeal = search.devices.find((d) => d.key === 'wd')!.sealNumber!;
@@ -324,7 +418,15 @@ class DemoStory {
       U.examiner,
       `Forensic acquisition at the PFA lab, Buenos Aires (mutual legal assistance request ES-AR 118/${year})`,
       'Buenos Aires/PFA Forensic Lab/Intake safe 2',
-      new Map([[item('wd').id, { sealIntact: false, sealNote: `Bag ${wdSeal} split along the lower seam on arrival; drive present, serial matches the transfer sheet` }]]),
+      new Map([
+        [
+          item('wd').id,
+          {
+            sealIntact: false,
+            sealNote: `Bag ${wdSeal} split along the lower seam on arrival; drive present, serial matches the transfer sheet`,
+          },
+        ],
+      ]),
     );
     this.done(`${U.examiner} noted a broken seal on ${item('wd').itemNumber} at receipt — compromised`);
 
@@ -337,47 +439,56 @@ class DemoStory {
       occurredAt: nowIn(ZONES.buenosAires),
       meaning: 'acquired',
     });
-    this.done(`${U.examiner} recorded the reference hashes of ${item('seagate').itemNumber} (sha256, md5; signed "acquired")`);
+    this.done(
+      `${U.examiner} recorded the reference hashes of ${item('seagate').itemNumber} (sha256, md5; signed "acquired")`,
+    );
 
     const extractionHashes = demoHashes(`samsung ${item('samsung').serial} extraction`, ['sha256', 'md5']);
-    const { items: derived } = await this.api.call<{ items: ItemView[] }>(this.as(U.examiner), 'POST', `/cases/${telarana.id}/items`, {
-      items: [
-        {
-          kind: 'forensic_image',
-          description: `E01 image of the Seagate BarraCuda ${item('seagate').serial}, 2 TB, in 2 GiB segments on lab evidence store AR-07`,
-          parentId: item('seagate').id,
-          occurredAt: nowIn(ZONES.buenosAires),
-          place: 'PFA Forensic Lab, Buenos Aires',
-          location: 'Buenos Aires/PFA Forensic Lab/Evidence store AR-07',
-          acquisition: {
-            tool: 'Guymager',
-            toolVersion: '0.8.13',
-            method: 'Physical acquisition through a Tableau T35u write blocker; E01, fast compression',
-            target: 'image.e01',
-            hashes: driveHashes,
+    const { items: derived } = await this.api.call<{ items: ItemView[] }>(
+      this.as(U.examiner),
+      'POST',
+      `/cases/${telarana.id}/items`,
+      {
+        items: [
+          {
+            kind: 'forensic_image',
+            description: `E01 image of the Seagate BarraCuda ${item('seagate').serial}, 2 TB, in 2 GiB segments on lab evidence store AR-07`,
+            parentId: item('seagate').id,
+            occurredAt: nowIn(ZONES.buenosAires),
+            place: 'PFA Forensic Lab, Buenos Aires',
+            location: 'Buenos Aires/PFA Forensic Lab/Evidence store AR-07',
+            acquisition: {
+              tool: 'Guymager',
+              toolVersion: '0.8.13',
+              method: 'Physical acquisition through a Tableau T35u write blocker; E01, fast compression',
+              target: 'image.e01',
+              hashes: driveHashes,
+            },
           },
-        },
-        {
-          kind: 'extraction',
-          description: `Full file system extraction of the Galaxy S23 ${item('samsung').serial}`,
-          parentId: item('samsung').id,
-          occurredAt: nowIn(ZONES.buenosAires),
-          place: 'PFA Forensic Lab, Buenos Aires',
-          location: 'Buenos Aires/PFA Forensic Lab/Evidence store AR-07',
-          acquisition: {
-            tool: 'Cellebrite UFED 4PC',
-            toolVersion: '7.69.0.116',
-            method: 'Full file system extraction; device kept in airplane mode inside a Faraday box',
-            target: 'extraction.zip',
-            hashes: extractionHashes,
+          {
+            kind: 'extraction',
+            description: `Full file system extraction of the Galaxy S23 ${item('samsung').serial}`,
+            parentId: item('samsung').id,
+            occurredAt: nowIn(ZONES.buenosAires),
+            place: 'PFA Forensic Lab, Buenos Aires',
+            location: 'Buenos Aires/PFA Forensic Lab/Evidence store AR-07',
+            acquisition: {
+              tool: 'Cellebrite UFED 4PC',
+              toolVersion: '7.69.0.116',
+              method: 'Full file system extraction; device kept in airplane mode inside a Faraday box',
+              target: 'extraction.zip',
+              hashes: extractionHashes,
+            },
           },
-        },
-      ],
-      signature: sign(this.as(U.examiner), 'acquired'),
-    });
+        ],
+        signature: sign(this.as(U.examiner), 'acquired'),
+      },
+    );
     const image = derived.find((derivedItem) => derivedItem.kind === 'forensic_image')!;
     const extraction = derived.find((derivedItem) => derivedItem.kind === 'extraction')!;
-    this.done(`${U.examiner} registered the image ${image.itemNumber} and the extraction ${extraction.itemNumber} with their acquisition hashes (signed)`);
+    this.done(
+      `${U.examiner} registered the image ${image.itemNumber} and the extraction ${extraction.itemNumber} with their acquisition hashes (signed)`,
+    );
 
     await this.verifyExpecting(U.examiner, image, 'match', {
       target: 'image.e01',
@@ -388,7 +499,12 @@ class DemoStory {
     });
     await this.verifyExpecting(U.examiner, extraction, 'mismatch', {
       target: 'extraction.zip',
-      hashes: [{ algorithm: 'sha256', value: demoDigest('sha256', `samsung ${item('samsung').serial} extraction, working copy`) }],
+      hashes: [
+        {
+          algorithm: 'sha256',
+          value: demoDigest('sha256', `samsung ${item('samsung').serial} extraction, working copy`),
+        },
+      ],
       tool: 'sha256sum (GNU coreutils)',
       toolVersion: '9.4',
       occurredAt: nowIn(ZONES.buenosAires),
@@ -396,8 +512,15 @@ class DemoStory {
 
     // Back to Madrid: released by the lab, not yet received — it waits in the clerk's inbox.
     const returned = [item('seagate'), image, item('samsung'), item('samsung-sim')];
-    const pending = await this.release(U.examiner, returned, U.clerk, 'Return after acquisition: the originals and the verified image');
-    this.done(`${U.examiner} released ${returned.length} items back to ${U.clerk} (signed); the transfer is pending in ${U.clerk}'s inbox`);
+    const pending = await this.release(
+      U.examiner,
+      returned,
+      U.clerk,
+      'Return after acquisition: the originals and the verified image',
+    );
+    this.done(
+      `${U.examiner} released ${returned.length} items back to ${U.clerk} (signed); the transfer is pending in ${U.clerk}'s inbox`,
+    );
 
     // A stick that is not the suspect's goes back to its owner, under an order and before a witness.
     const kingston = item('usb-kingston');
@@ -411,10 +534,16 @@ class DemoStory {
       witness: { username: witness.username, password: witness.password },
       signature: sign(this.as(U.clerk), 'disposed'),
     });
-    this.done(`${U.clerk} returned ${kingston.itemNumber} to its owner (signed "disposed", witnessed by ${U.officer2})`);
+    this.done(
+      `${U.clerk} returned ${kingston.itemNumber} to its owner (signed "disposed", witnessed by ${U.officer2})`,
+    );
 
     // The prosecutor reads the history of what went wrong (an access-log row for the auditor).
-    const { events } = await this.api.call<{ events: unknown[] }>(this.as(U.prosecutor), 'GET', `/items/${extraction.id}/history`);
+    const { events } = await this.api.call<{ events: unknown[] }>(
+      this.as(U.prosecutor),
+      'GET',
+      `/items/${extraction.id}/history`,
+    );
     this.done(`${U.prosecutor} (ES-FGE, read-only) read the ${events.length} events of ${extraction.itemNumber}`);
 
     // Porto: a linked case of the Portuguese police.
@@ -443,10 +572,20 @@ class DemoStory {
     this.done(`${U.ptExaminer} re-verified ${evo.itemNumber} on receipt: MATCH`);
 
     // The auditor has the ledger signed as it stands now.
-    const checkpoint = await this.api.call<{ treeSize: number; rootHash: string }>(this.as(U.auditor), 'POST', '/ledger/checkpoints');
-    this.done(`${U.auditor} had a checkpoint signed: ${checkpoint.treeSize} ledger entries, root ${checkpoint.rootHash}`);
+    const checkpoint = await this.api.call<{ treeSize: number; rootHash: string }>(
+      this.as(U.auditor),
+      'POST',
+      '/ledger/checkpoints',
+    );
+    this.done(
+      `${U.auditor} had a checkpoint signed: ${checkpoint.treeSize} ledger entries, root ${checkpoint.rootHash}`,
+    );
 
-    const compromised = await this.api.call<{ items: ItemView[] }>(this.as(U.officer), 'GET', `/items?caseId=${telarana.id}&integrity=compromised`);
+    const compromised = await this.api.call<{ items: ItemView[] }>(
+      this.as(U.officer),
+      'GET',
+      `/items?caseId=${telarana.id}&integrity=compromised`,
+    );
     const holds = new Map<string, number>();
     for (const username of [U.clerk, U.examiner, U.ptExaminer]) holds.set(username, await this.holdings(username));
     return {
@@ -487,7 +626,9 @@ function privateAppConfig(config: AppConfig): { config: AppConfig; cleanup: () =
 
 function table(rows: readonly string[][]): string[] {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => [...row[column]].length)));
-  return rows.map((row) => `  ${row.map((cell, column) => (column === row.length - 1 ? cell : cell + ' '.repeat(widths[column] - [...cell].length))).join('  ')}`.trimEnd());
+  return rows.map((row) =>
+    `  ${row.map((cell, column) => (column === row.length - 1 ? cell : cell + ' '.repeat(widths[column] - [...cell].length))).join('  ')}`.trimEnd(),
+  );
 }
 
 function printLogins(io: DemoOutput, accounts: readonly Account[], facts: DemoFacts): void {
@@ -502,7 +643,9 @@ function printLogins(io: DemoOutput, accounts: readonly Account[], facts: DemoFa
       account.role,
       account.agency ?? '—',
       account.password === null ? '(existing account)' : account.displayName,
-      account.password === null ? 'platform administrator; its password is the one set or logged at the first start' : whatTheySee(account.username, facts),
+      account.password === null
+        ? 'platform administrator; its password is the one set or logged at the first start'
+        : whatTheySee(account.username, facts),
     ]),
   ];
   for (const line of table(rows)) io.out(line);
@@ -515,7 +658,12 @@ function printLogins(io: DemoOutput, accounts: readonly Account[], facts: DemoFa
  * exactly as users would make them. Refuses (exit 1, nothing changed) a database that has cases or
  * users other than administrators.
  */
-export async function runDemo(urls: DemoDatabase, config: AppConfig, io: DemoOutput, options: { logger?: Logger; now?: Date } = {}): Promise<number> {
+export async function runDemo(
+  urls: DemoDatabase,
+  config: AppConfig,
+  io: DemoOutput,
+  options: { logger?: Logger; now?: Date } = {},
+): Promise<number> {
   if (config.runMigrations) await runMigrations(urls.ownerUrl, { info: () => undefined });
   const seeded = await seedIdentities(urls.appUrl);
   if ('refused' in seeded) {
@@ -523,10 +671,21 @@ export async function runDemo(urls: DemoDatabase, config: AppConfig, io: DemoOut
     return 1;
   }
   const now = options.now ?? new Date();
-  const created = DEMO_AGENCIES.filter((agency) => !seeded.reusedAgencies.includes(agency.code)).map((agency) => agency.code);
-  io.out('Custos demo: a Spanish-led operation with a lab in Buenos Aires, prosecutors in Madrid, a linked case in Porto.');
-  io.out(`  ✓ agencies ${created.join(', ')}${seeded.reusedAgencies.length > 0 ? ` (already there: ${seeded.reusedAgencies.join(', ')})` : ''}`);
-  io.out(`  ✓ users ${seeded.accounts.filter((account) => account.password !== null).map((account) => account.username).join(', ')}`);
+  const created = DEMO_AGENCIES.filter((agency) => !seeded.reusedAgencies.includes(agency.code)).map(
+    (agency) => agency.code,
+  );
+  io.out(
+    'Custos demo: a Spanish-led operation with a lab in Buenos Aires, prosecutors in Madrid, a linked case in Porto.',
+  );
+  io.out(
+    `  ✓ agencies ${created.join(', ')}${seeded.reusedAgencies.length > 0 ? ` (already there: ${seeded.reusedAgencies.join(', ')})` : ''}`,
+  );
+  io.out(
+    `  ✓ users ${seeded.accounts
+      .filter((account) => account.password !== null)
+      .map((account) => account.username)
+      .join(', ')}`,
+  );
 
   const privateApp = privateAppConfig(config);
   const logger = options.logger ?? createRootLogger(config);
@@ -541,7 +700,9 @@ export async function runDemo(urls: DemoDatabase, config: AppConfig, io: DemoOut
       await story.logOut();
       printLogins(io, seeded.accounts, facts);
       io.out('');
-      io.out(`Ledger: ${checkpoint.treeSize} entries, signed checkpoint root ${checkpoint.rootHash}; check it with \`npm run custos -- ledger verify\`.`);
+      io.out(
+        `Ledger: ${checkpoint.treeSize} entries, signed checkpoint root ${checkpoint.rootHash}; check it with \`npm run custos -- ledger verify\`.`,
+      );
       io.out('Now start the service on this database (`npm start` with the same DATA_DIR or DATABASE_URL) and open');
       io.out('http://127.0.0.1:3000/ (or your HOST and PORT) in a browser: sign in as any user above. The API is at');
       io.out('/api/v1 (POST /api/v1/auth/login); /api/docs lists every route.');
@@ -552,7 +713,9 @@ export async function runDemo(urls: DemoDatabase, config: AppConfig, io: DemoOut
   } catch (error) {
     if (!(error instanceof DemoStepRefusedError)) throw error;
     io.err(`custos demo: a step was refused, so the demo stopped half-way: ${error.message}`);
-    io.err('The agencies, users and records made so far stay (the ledger is append-only); run the demo again on an empty database.');
+    io.err(
+      'The agencies, users and records made so far stay (the ledger is append-only); run the demo again on an empty database.',
+    );
     return 1;
   } finally {
     privateApp.cleanup();

@@ -11,9 +11,10 @@
  * document. Every node has an `@id` derived from our ids (stable across exports) and an `@type`.
  */
 import { createHash } from 'node:crypto';
+
 import {
-  CUSTODY_EVENT_TYPES as T,
   DERIVED_KINDS,
+  CUSTODY_EVENT_TYPES as T,
   type HashRecordedData,
   type ItemDerivedData,
   type ItemDisposedData,
@@ -205,7 +206,8 @@ class CaseUcoMapper {
   build(): CaseUcoDocument {
     const { kase } = this.input;
     this.organization(kase.agency);
-    for (const item of [...this.input.items].sort((a, b) => a.itemNumber.localeCompare(b.itemNumber))) this.device(item);
+    for (const item of [...this.input.items].sort((a, b) => a.itemNumber.localeCompare(b.itemNumber)))
+      this.device(item);
     const entries = [...this.input.entries].sort((a, b) => a.entry.index - b.entry.index);
     for (const entry of entries) this.action(entry);
     const investigationId = `kb:investigation-${kase.id}`;
@@ -239,7 +241,11 @@ class CaseUcoMapper {
 
   /** A custodian, signer or witness: the name only (docs/design.md §4), and the agency they acted for. */
   private person(party: { id: string; displayName: string; agency: string | null }): string {
-    const id = this.graph.add({ '@id': `kb:person-${party.id}`, '@type': 'uco-identity:Person', 'uco-core:name': party.displayName });
+    const id = this.graph.add({
+      '@id': `kb:person-${party.id}`,
+      '@type': 'uco-identity:Person',
+      'uco-core:name': party.displayName,
+    });
     if (party.agency !== null) {
       const organization = this.organization(party.agency);
       this.graph.add({
@@ -265,7 +271,11 @@ class CaseUcoMapper {
   }
 
   private location(text: string): string {
-    return this.graph.add({ '@id': `kb:location-${digest(text)}`, '@type': 'uco-location:Location', 'uco-core:name': text });
+    return this.graph.add({
+      '@id': `kb:location-${digest(text)}`,
+      '@type': 'uco-location:Location',
+      'uco-core:name': text,
+    });
   }
 
   private tool(name: string, version: string | null): string {
@@ -290,7 +300,11 @@ class CaseUcoMapper {
       const manufacturer =
         item.make === null
           ? undefined
-          : this.graph.add({ '@id': `kb:manufacturer-${digest(item.make)}`, '@type': 'uco-identity:Organization', 'uco-core:name': item.make });
+          : this.graph.add({
+              '@id': `kb:manufacturer-${digest(item.make)}`,
+              '@type': 'uco-identity:Organization',
+              'uco-core:name': item.make,
+            });
       facets.push({
         '@id': `${id}-device-facet`,
         '@type': 'uco-observable:DeviceFacet',
@@ -301,13 +315,25 @@ class CaseUcoMapper {
       });
     }
     if (item.imeis.length > 0) {
-      facets.push({ '@id': `${id}-mobile-device-facet`, '@type': 'uco-observable:MobileDeviceFacet', 'uco-observable:IMEI': [...item.imeis] });
+      facets.push({
+        '@id': `${id}-mobile-device-facet`,
+        '@type': 'uco-observable:MobileDeviceFacet',
+        'uco-observable:IMEI': [...item.imeis],
+      });
     }
     if (item.iccid !== null) {
-      facets.push({ '@id': `${id}-sim-card-facet`, '@type': 'uco-observable:SIMCardFacet', 'uco-observable:ICCID': item.iccid });
+      facets.push({
+        '@id': `${id}-sim-card-facet`,
+        '@type': 'uco-observable:SIMCardFacet',
+        'uco-observable:ICCID': item.iccid,
+      });
     }
     item.macAddresses.forEach((mac, n) => {
-      facets.push({ '@id': `${id}-mac-address-facet-${n + 1}`, '@type': 'uco-observable:MACAddressFacet', 'uco-observable:addressValue': mac });
+      facets.push({
+        '@id': `${id}-mac-address-facet-${n + 1}`,
+        '@type': 'uco-observable:MACAddressFacet',
+        'uco-observable:addressValue': mac,
+      });
     });
     if (item.capacityBytes !== null) {
       facets.push({
@@ -323,7 +349,9 @@ class CaseUcoMapper {
       'uco-core:name': item.itemNumber,
       'uco-core:description': item.description,
       ...(facets.length === 0 ? {} : { 'uco-core:hasFacet': facets }),
-      ...(parent !== undefined && derived ? { 'case-investigation:wasDerivedFrom': ref(this.deviceId(parent.id)) } : {}),
+      ...(parent !== undefined && derived
+        ? { 'case-investigation:wasDerivedFrom': ref(this.deviceId(parent.id)) }
+        : {}),
       ...(item.sealNumber === null ? {} : { 'custos:sealNumber': item.sealNumber }),
       ...(item.powerState === null ? {} : { 'custos:powerStateAtSeizure': item.powerState }),
       ...(item.condition === null ? {} : { 'custos:condition': item.condition }),
@@ -335,7 +363,10 @@ class CaseUcoMapper {
         '@type': 'uco-observable:ObservableRelationship',
         'uco-core:source': ref(id),
         'uco-core:target': ref(this.deviceId(parent.id)),
-        'uco-core:kindOfRelationship': { '@type': 'uco-vocabulary:ObservableObjectRelationshipVocab', '@value': 'Contained_Within' },
+        'uco-core:kindOfRelationship': {
+          '@type': 'uco-vocabulary:ObservableObjectRelationshipVocab',
+          '@value': 'Contained_Within',
+        },
         'uco-core:isDirectional': true,
       });
     }
@@ -377,7 +408,10 @@ class CaseUcoMapper {
             'uco-observable:hash': values.map((hash) => ({
               '@id': `${id}-${hash.algorithm}`,
               '@type': 'uco-types:Hash',
-              'uco-types:hashMethod': { '@type': 'uco-vocabulary:HashNameVocab', '@value': HASH_NAMES[hash.algorithm] ?? hash.algorithm.toUpperCase() },
+              'uco-types:hashMethod': {
+                '@type': 'uco-vocabulary:HashNameVocab',
+                '@value': HASH_NAMES[hash.algorithm] ?? hash.algorithm.toUpperCase(),
+              },
               'uco-types:hashValue': hexBinary(hash.value),
               ...(hash.result === 'reference' ? {} : { 'custos:verificationResult': hash.result }),
             })),
@@ -390,13 +424,19 @@ class CaseUcoMapper {
   private stateText(state: CustodyState): string {
     if (state.state === 'disposed') return 'disposed of';
     const where = state.location === null ? '' : ` at ${state.location}`;
-    const pending = state.state === 'transfer pending' ? `, released to ${partyText(state.pendingTo)} (transfer pending)` : '';
+    const pending =
+      state.state === 'transfer pending' ? `, released to ${partyText(state.pendingTo)} (transfer pending)` : '';
     return `in custody of ${partyText(state.custodian)}${where}${pending}`;
   }
 
   /** Custody of the item after this entry. */
   private advance(itemId: string, entry: LedgerEntry): CustodyState {
-    const before = this.custody.get(itemId) ?? { custodian: null, location: null, state: 'in custody' as const, pendingTo: null };
+    const before = this.custody.get(itemId) ?? {
+      custodian: null,
+      location: null,
+      state: 'in custody' as const,
+      pendingTo: null,
+    };
     let after: CustodyState = before;
     switch (entry.type) {
       case T.seized:
@@ -413,7 +453,12 @@ class CaseUcoMapper {
         break;
       case T.accepted: {
         const data = entry.data as unknown as TransferAcceptedData;
-        after = { custodian: data.to, location: data.location ?? before.location, state: 'in custody', pendingTo: null };
+        after = {
+          custodian: data.to,
+          location: data.location ?? before.location,
+          state: 'in custody',
+          pendingTo: null,
+        };
         break;
       }
       case T.rejected:
@@ -466,13 +511,19 @@ class CaseUcoMapper {
         const data = entry.data as unknown as TransferAcceptedData;
         const seals = data.items
           .filter((accepted) => numbers.includes(accepted.number))
-          .map((accepted) => `${accepted.number} seal ${accepted.sealIntact ? 'intact' : `BROKEN${accepted.sealNote === null ? '' : ` (${accepted.sealNote})`}`}`);
+          .map(
+            (accepted) =>
+              `${accepted.number} seal ${accepted.sealIntact ? 'intact' : `BROKEN${accepted.sealNote === null ? '' : ` (${accepted.sealNote})`}`}`,
+          );
         return `${list} received by ${partyText(data.to)} from ${partyText(data.from)}${data.location === null ? '' : ` at ${data.location}`}; ${seals.join('; ')}`;
       }
       case T.rejected:
       case T.cancelled: {
         const data = entry.data as unknown as TransferClosedData;
-        const verb = entry.type === T.rejected ? `rejected by ${partyText(data.to)}` : `transfer to ${partyText(data.to)} cancelled by ${partyText(data.from)}`;
+        const verb =
+          entry.type === T.rejected
+            ? `rejected by ${partyText(data.to)}`
+            : `transfer to ${partyText(data.to)} cancelled by ${partyText(data.from)}`;
         return `${list} ${verb}${data.reason === null ? '' : `: ${data.reason}`}`;
       }
       default:
@@ -533,7 +584,8 @@ class CaseUcoMapper {
       }
       case T.derived: {
         const data = entry.data as unknown as ItemDerivedData;
-        const authority = data.item.legalAuthority === null ? [] : [this.authorization(data.item.legalAuthority, 'warrant')];
+        const authority =
+          data.item.legalAuthority === null ? [] : [this.authorization(data.item.legalAuthority, 'warrant')];
         return [this.tool(data.acquisition.tool, data.acquisition.toolVersion), ...authority];
       }
       case T.hashRecorded: {
@@ -541,7 +593,9 @@ class CaseUcoMapper {
         return tool === null ? [] : [this.tool(tool.name, tool.version)];
       }
       case T.disposed:
-        return [this.authorization((entry.data as unknown as ItemDisposedData).authorityReference, 'disposition authority')];
+        return [
+          this.authorization((entry.data as unknown as ItemDisposedData).authorityReference, 'disposition authority'),
+        ];
       default:
         return [];
     }
@@ -592,7 +646,10 @@ class CaseUcoMapper {
     const instruments = this.instruments(entry);
     const signatures = entry.signatures.map(signatureText);
     const description = [
-      this.summary(entry, items.map((item) => item.itemNumber)),
+      this.summary(
+        entry,
+        items.map((item) => item.itemNumber),
+      ),
       ...(signatures.length === 0 ? [] : [`Signed: ${signatures.join('; ')}`]),
       `Ledger entry ${entry.index}, leaf hash ${leafHash}`,
     ].join('. ');

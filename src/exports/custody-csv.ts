@@ -6,7 +6,6 @@
  * break quoted and their quotes doubled), UTF-8 with a byte order mark so Excel reads accents, and
  * every cell a spreadsheet would read as a formula neutralised (OWASP "CSV injection").
  */
-import type { EntrySignature, LedgerEntry } from '../ledger/core/entry.js';
 import {
   CUSTODY_EVENT_TYPES as T,
   type HashRecordedData,
@@ -18,6 +17,7 @@ import {
   type PartyRef,
 } from '../custody/custody-events.js';
 import { correctionsOf, custodyStep, type CustodyEntry } from '../custody/custody-steps.js';
+import type { EntrySignature, LedgerEntry } from '../ledger/core/entry.js';
 
 export type { CustodyEntry } from '../custody/custody-steps.js';
 
@@ -82,7 +82,9 @@ export function custodyRows(item: CustodyItem, entries: readonly CustodyEntry[])
     .sort((a, b) => a.entry.index - b.entry.index)
     .map(({ entry, leafHash }) => {
       const row = custodyRow(item, entry, leafHash);
-      const correctedBy = (corrections.get(entry.index) ?? []).map((c) => `corrected by entry ${c.index} (${c.reason})`);
+      const correctedBy = (corrections.get(entry.index) ?? []).map(
+        (c) => `corrected by entry ${c.index} (${c.reason})`,
+      );
       return correctedBy.length === 0 ? row : { ...row, details: [...row.details, ...correctedBy] };
     });
 }
@@ -98,7 +100,10 @@ export function custodyRow(item: CustodyItem, entry: LedgerEntry, leafHash: stri
     recordedAt: entry.recordedAt,
     occurredAt: step.occurredAt,
     event: entry.type,
-    recordedBy: entry.actor === null ? null : `${entry.actor.displayName} (${entry.actor.role ?? 'no role'}, ${entry.actor.agency ?? 'no agency'})`,
+    recordedBy:
+      entry.actor === null
+        ? null
+        : `${entry.actor.displayName} (${entry.actor.role ?? 'no role'}, ${entry.actor.agency ?? 'no agency'})`,
     from: step.from,
     to: step.to,
     purpose: step.purpose,
@@ -106,7 +111,12 @@ export function custodyRow(item: CustodyItem, entry: LedgerEntry, leafHash: stri
     sealNumber: step.seal?.number ?? null,
     sealIntact: step.seal?.intact ?? null,
     sealNote: step.seal?.note ?? null,
-    hashes: step.hashes.map((hash) => ({ target: hash.target, algorithm: hash.algorithm, value: hash.value, result: hash.role === 'reference' ? 'reference' : (hash.result ?? '') })),
+    hashes: step.hashes.map((hash) => ({
+      target: hash.target,
+      algorithm: hash.algorithm,
+      value: hash.value,
+      result: hash.role === 'reference' ? 'reference' : (hash.result ?? ''),
+    })),
     signatures: entry.signatures,
     reason: step.reason,
     details: detailsOf(entry),
@@ -124,7 +134,9 @@ function detailsOf(entry: LedgerEntry): string[] {
       if (data.item.seizedFrom !== null) details.push(`seized from ${data.item.seizedFrom}`);
       if (data.item.legalAuthority !== null) details.push(`legal authority ${data.item.legalAuthority}`);
       if (derived) {
-        details.push(`made from ${data.item.parent?.number ?? 'its parent'} with ${data.acquisition.tool} ${data.acquisition.toolVersion}`);
+        details.push(
+          `made from ${data.item.parent?.number ?? 'its parent'} with ${data.acquisition.tool} ${data.acquisition.toolVersion}`,
+        );
         if (data.hashes.weak) details.push('weak reference: no SHA-256 or stronger');
       }
       return details;
@@ -132,7 +144,8 @@ function detailsOf(entry: LedgerEntry): string[] {
     case T.hashRecorded: {
       const data = entry.data as unknown as HashRecordedData;
       const details = [`${data.role} hashes of ${data.target}`];
-      if (data.tool !== null) details.push(`tool ${data.tool.name}${data.tool.version === null ? '' : ` ${data.tool.version}`}`);
+      if (data.tool !== null)
+        details.push(`tool ${data.tool.name}${data.tool.version === null ? '' : ` ${data.tool.version}`}`);
       if (data.weak === true) details.push('weak reference: no SHA-256 or stronger');
       return details;
     }
@@ -140,13 +153,19 @@ function detailsOf(entry: LedgerEntry): string[] {
       return [`moved from ${(entry.data as unknown as ItemMovedData).from ?? 'unrecorded location'}`];
     case T.disposed: {
       const data = entry.data as unknown as ItemDisposedData;
-      const details = [`${data.disposition.replace(/_/g, ' ')} under ${data.authorityReference}`, `witnessed by ${partyText(data.witness)}`];
+      const details = [
+        `${data.disposition.replace(/_/g, ' ')} under ${data.authorityReference}`,
+        `witnessed by ${partyText(data.witness)}`,
+      ];
       if (data.recipient !== null) details.push(`recipient ${data.recipient}`);
       return details;
     }
     case T.corrected: {
       const data = entry.data as unknown as ItemCorrectedData;
-      return [`corrects entry ${entry.corrects?.index ?? '?'}`, ...data.changes.map((change) => `${change.field}: ${valueText(change.from)} → ${valueText(change.to)}`)];
+      return [
+        `corrects entry ${entry.corrects?.index ?? '?'}`,
+        ...data.changes.map((change) => `${change.field}: ${valueText(change.from)} → ${valueText(change.to)}`),
+      ];
     }
     case T.released:
     case T.accepted:

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
@@ -15,7 +16,9 @@ const CSV_TYPE = 'text/csv; charset=utf-8';
 function attachment(name: string): string {
   const ascii = name.replace(/[^A-Za-z0-9._-]/g, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return ascii === name ? `attachment; filename="${ascii}"` : `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+  return ascii === name
+    ? `attachment; filename="${ascii}"`
+    : `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 const CSV_DESCRIPTION =
@@ -41,10 +44,18 @@ export class ExportsController {
   })
   @ApiProduces('application/ld+json')
   @ApiOkResponse({ description: 'JSON-LD document { @context, @graph }' })
-  async caseExport(@Ctx() ctx: RequestContext, @Param('id', PARAMS.case) id: string, @Query() _query: ExportQueryDto): Promise<StreamableFile> {
+  async caseExport(
+    @Ctx() ctx: RequestContext,
+    @Param('id', PARAMS.case) id: string,
+    @Query() _query: ExportQueryDto,
+  ): Promise<StreamableFile> {
     const { document, caseNumber } = await this.exports.caseUco(ctx, id);
     const bytes = Buffer.from(`${JSON.stringify(document, null, 2)}\n`, 'utf8');
-    return new StreamableFile(bytes, { type: 'application/ld+json', disposition: attachment(`${caseNumber}.case-uco.jsonld`), length: bytes.length });
+    return new StreamableFile(bytes, {
+      type: 'application/ld+json',
+      disposition: attachment(`${caseNumber}.case-uco.jsonld`),
+      length: bytes.length,
+    });
   }
 
   @Get('cases/:id/custody.csv')
@@ -54,7 +65,11 @@ export class ExportsController {
   @ApiOkResponse({ description: 'CSV' })
   async caseCsv(@Ctx() ctx: RequestContext, @Param('id', PARAMS.case) id: string): Promise<StreamableFile> {
     const { csv, caseNumber } = await this.exports.caseCsv(ctx, id);
-    return new StreamableFile(csv, { type: CSV_TYPE, disposition: attachment(`${caseNumber}-custody.csv`), length: csv.length });
+    return new StreamableFile(csv, {
+      type: CSV_TYPE,
+      disposition: attachment(`${caseNumber}-custody.csv`),
+      length: csv.length,
+    });
   }
 
   @Get('items/:id/custody.csv')
@@ -64,6 +79,10 @@ export class ExportsController {
   @ApiOkResponse({ description: 'CSV' })
   async itemCsv(@Ctx() ctx: RequestContext, @Param('id', PARAMS.item) id: string): Promise<StreamableFile> {
     const { csv, itemNumber } = await this.exports.itemCsv(ctx, id);
-    return new StreamableFile(csv, { type: CSV_TYPE, disposition: attachment(`${itemNumber}-custody.csv`), length: csv.length });
+    return new StreamableFile(csv, {
+      type: CSV_TYPE,
+      disposition: attachment(`${itemNumber}-custody.csv`),
+      length: csv.length,
+    });
   }
 }

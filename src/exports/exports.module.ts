@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { CasesModule } from '../cases/cases.module.js';
 import { CustodyModule } from '../custody/custody.module.js';
 import { ExportsController } from './exports.controller.js';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { CaseAccessService, type AccessibleCase } from '../cases/case-access.service.js';
 import type { RequestContext } from '../common/request-context.js';
@@ -62,7 +63,10 @@ export class ExportsService {
       const items = await em.query<ItemRow[]>(`${ITEM_SELECT} WHERE i.case_id = $1 ORDER BY i.item_number`, [kase.id]);
       const entries = await this.caseEntries(em, kase.id);
       const codes = [...agencyCodes(entries), kase.agency_code];
-      const agencies = await em.query<Array<{ code: string; name: string }>>('SELECT code, name FROM agency WHERE code = ANY($1::text[])', [codes]);
+      const agencies = await em.query<Array<{ code: string; name: string }>>(
+        'SELECT code, name FROM agency WHERE code = ANY($1::text[])',
+        [codes],
+      );
       return { kase, items, entries, agencies };
     });
     const document = caseUcoExport({
@@ -94,7 +98,9 @@ export class ExportsService {
       );
       return { item, kase, entries: rows.map((row) => ({ ...parseEntry(row), itemIds: [item.id] })) };
     });
-    const csv = custodyCsv([{ item: { id: item.id, number: item.item_number, description: item.description }, entries }]);
+    const csv = custodyCsv([
+      { item: { id: item.id, number: item.item_number, description: item.description }, entries },
+    ]);
     await this.logExport(ctx, { type: 'item', id: item.id, label: item.item_number }, kase, 'csv');
     return { csv, itemNumber: item.item_number };
   }
@@ -111,7 +117,12 @@ export class ExportsService {
     });
     const byItem = new Map<string, CaseUcoEntry[]>(items.map((item) => [item.id, []]));
     for (const entry of entries) for (const id of entry.itemIds) byItem.get(id)?.push(entry);
-    const csv = custodyCsv(items.map((item) => ({ item: { id: item.id, number: item.item_number, description: item.description }, entries: byItem.get(item.id)! })));
+    const csv = custodyCsv(
+      items.map((item) => ({
+        item: { id: item.id, number: item.item_number, description: item.description },
+        entries: byItem.get(item.id)!,
+      })),
+    );
     await this.logExport(ctx, { type: 'case', id: kase.id, label: kase.case_number }, kase, 'csv');
     return { csv, caseNumber: kase.case_number };
   }
@@ -131,7 +142,12 @@ export class ExportsService {
     return rows.map((row) => ({ ...parseEntry(row), itemIds: row.item_ids }));
   }
 
-  private async logExport(ctx: RequestContext, subject: { type: 'item' | 'case'; id: string; label: string }, kase: AccessibleCase, format: ExportFormat): Promise<void> {
+  private async logExport(
+    ctx: RequestContext,
+    subject: { type: 'item' | 'case'; id: string; label: string },
+    kase: AccessibleCase,
+    format: ExportFormat,
+  ): Promise<void> {
     await this.accessLog.record(ctx, {
       event: 'custody_history.read',
       outcome: 'success',

@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+
 import type { Logger } from 'pino';
+
 import { createApp } from '../app.js';
 import type { AppConfig } from '../config/config.js';
 import { decodeLogBytes, MAX_LOG_BYTES } from './log-text.js';
@@ -81,26 +83,39 @@ async function readPassword(fromStdin: boolean): Promise<string> {
  * JWT_SECRET_FILE, a throw-away key lets it start (ADR 0010), as `custos demo` does.
  */
 function privateConfig(config: AppConfig): { config: AppConfig; cleanup: () => void } {
-  if (config.databaseUrl === undefined || config.auth.jwtSecretFileConfigured) return { config, cleanup: () => undefined };
+  if (config.databaseUrl === undefined || config.auth.jwtSecretFileConfigured)
+    return { config, cleanup: () => undefined };
   const dir = mkdtempSync(join(tmpdir(), 'custos-import-'));
   const jwtSecretFile = join(dir, 'jwt-secret');
   writeFileSync(jwtSecretFile, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600 });
-  return { config: { ...config, auth: { ...config.auth, jwtSecretFile, jwtSecretFileConfigured: true } }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    config: { ...config, auth: { ...config.auth, jwtSecretFile, jwtSecretFileConfigured: true } },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 function describe(preview: Preview, io: Output): void {
-  io.out(`${preview.formatLabel}: ${preview.source.tool}${preview.source.toolVersion === null ? '' : ` ${preview.source.toolVersion}`}, its own verification: ${preview.source.reportedResult}`);
-  io.out(`target ${preview.target} (${preview.role}), computed ${preview.occurredAt}${preview.timeZoneAssumed === null ? '' : ` (time zone assumed: ${preview.timeZoneAssumed})`}`);
-  for (const value of preview.values) io.out(`  ${value.algorithm.padEnd(6)} ${value.value}${value.result === undefined ? '' : `  ${value.result}`}`);
+  io.out(
+    `${preview.formatLabel}: ${preview.source.tool}${preview.source.toolVersion === null ? '' : ` ${preview.source.toolVersion}`}, its own verification: ${preview.source.reportedResult}`,
+  );
+  io.out(
+    `target ${preview.target} (${preview.role}), computed ${preview.occurredAt}${preview.timeZoneAssumed === null ? '' : ` (time zone assumed: ${preview.timeZoneAssumed})`}`,
+  );
+  for (const value of preview.values)
+    io.out(`  ${value.algorithm.padEnd(6)} ${value.value}${value.result === undefined ? '' : `  ${value.result}`}`);
   io.out(`log SHA-256 ${preview.source.logSha256}`);
   for (const warning of preview.warnings) io.out(`warning ${warning.code}: ${warning.message}`);
 }
 
 function printProblem(problem: Problem, io: Output): void {
-  io.err(`custos hashes import: ${problem.detail ?? 'refused'}${problem.code === undefined ? '' : ` (${problem.code})`}`);
+  io.err(
+    `custos hashes import: ${problem.detail ?? 'refused'}${problem.code === undefined ? '' : ` (${problem.code})`}`,
+  );
   for (const warning of problem.warnings ?? []) io.err(`  ${warning.code}: ${warning.message}`);
-  for (const error of problem.errors ?? []) for (const message of error.messages) io.err(`  ${error.field}: ${message}`);
-  if (problem.code === 'import_confirmation_required') io.err(`confirm with --confirm ${(problem.warnings ?? []).map((w) => w.code).join(',')}`);
+  for (const error of problem.errors ?? [])
+    for (const message of error.messages) io.err(`  ${error.field}: ${message}`);
+  if (problem.code === 'import_confirmation_required')
+    io.err(`confirm with --confirm ${(problem.warnings ?? []).map((w) => w.code).join(',')}`);
 }
 
 /**
@@ -109,7 +124,14 @@ function printProblem(problem: Problem, io: Output): void {
  * 127.0.0.1 only: it logs in with the user's password (throttling, lockout, access log, the
  * must-change-password rule all apply), signs with the same password, and logs out.
  */
-export async function runHashImport(args: string[], appUrl: string, config: AppConfig, logger: Logger, io: Output, password?: () => Promise<string>): Promise<number> {
+export async function runHashImport(
+  args: string[],
+  appUrl: string,
+  config: AppConfig,
+  logger: Logger,
+  io: Output,
+  password?: () => Promise<string>,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -142,7 +164,9 @@ export async function runHashImport(args: string[], appUrl: string, config: AppC
     // Checked before reading: the file given by mistake may be the image itself, gigabytes long.
     const size = statSync(file).size;
     if (size > MAX_LOG_BYTES) {
-      io.err(`custos hashes import: ${file} is ${size} bytes; a log is at most ${MAX_LOG_BYTES} (is this the image rather than its log?)`);
+      io.err(
+        `custos hashes import: ${file} is ${size} bytes; a log is at most ${MAX_LOG_BYTES} (is this the image rather than its log?)`,
+      );
       return 65; // EX_DATAERR
     }
     const decoded = decodeLogBytes(readFileSync(file));
@@ -159,13 +183,30 @@ export async function runHashImport(args: string[], appUrl: string, config: AppC
   try {
     await service.listen(0, '127.0.0.1');
     const { port } = service.getHttpServer().address() as AddressInfo;
-    const call = async <T>(token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'custos-cli hashes import' };
+    const call = async <T>(
+      token: string | null,
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<{ status: number; body: T }> => {
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'user-agent': 'custos-cli hashes import',
+      };
       if (token !== null) headers.authorization = `Bearer ${token}`;
-      const response = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: response.status, body: (await response.json().catch(() => ({}))) as T };
     };
-    const login = await call<{ accessToken?: string; user?: { mustChangePassword?: boolean } } & Problem>(null, 'POST', '/auth/login', { username: values.user, password: secret });
+    const login = await call<{ accessToken?: string; user?: { mustChangePassword?: boolean } } & Problem>(
+      null,
+      'POST',
+      '/auth/login',
+      { username: values.user, password: secret },
+    );
     if (login.status !== 200 || login.body.accessToken === undefined) {
       printProblem(login.body, io);
       return 1;
@@ -174,7 +215,11 @@ export async function runHashImport(args: string[], appUrl: string, config: AppC
     try {
       let itemId = itemRef;
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(itemRef)) {
-        const found = await call<{ items?: Array<{ id: string; itemNumber: string }> } & Problem>(token, 'GET', `/items?q=${encodeURIComponent(itemRef)}&limit=100`);
+        const found = await call<{ items?: Array<{ id: string; itemNumber: string }> } & Problem>(
+          token,
+          'GET',
+          `/items?q=${encodeURIComponent(itemRef)}&limit=100`,
+        );
         const match = found.body.items?.find((item) => item.itemNumber.toLowerCase() === itemRef.toLowerCase());
         if (match === undefined) {
           io.err(`custos hashes import: no item ${itemRef} that ${values.user} may see`);
@@ -188,9 +233,19 @@ export async function runHashImport(args: string[], appUrl: string, config: AppC
         ...(values.target === undefined ? {} : { target: values.target }),
         ...(values['time-zone'] === undefined ? {} : { timeZone: values['time-zone'] }),
         ...(values['occurred-at'] === undefined ? {} : { occurredAt: values['occurred-at'] }),
-        ...(values.confirm === undefined ? {} : { confirm: values.confirm.split(',').map((code) => code.trim()).filter(Boolean) }),
+        ...(values.confirm === undefined
+          ? {}
+          : {
+              confirm: values.confirm
+                .split(',')
+                .map((code) => code.trim())
+                .filter(Boolean),
+            }),
       };
-      const dry = await call<{ import?: Preview } & Problem>(token, 'POST', `/items/${itemId}/hashes/import`, { ...request, dryRun: true });
+      const dry = await call<{ import?: Preview } & Problem>(token, 'POST', `/items/${itemId}/hashes/import`, {
+        ...request,
+        dryRun: true,
+      });
       if (dry.status !== 200 || dry.body.import === undefined) {
         printProblem(dry.body, io);
         return 1;
@@ -201,17 +256,19 @@ export async function runHashImport(args: string[], appUrl: string, config: AppC
         return 0;
       }
       const meaning = dry.body.import.role === 'reference' ? 'acquired' : 'verified';
-      const done = await call<{ records?: Array<{ algorithm: string; result: string | null; ledgerIndex: number }>; item?: { itemNumber: string; integrity: string } } & Problem>(
-        token,
-        'POST',
-        `/items/${itemId}/hashes/import`,
-        { ...request, signature: { password: secret, meaning } },
-      );
+      const done = await call<
+        {
+          records?: Array<{ algorithm: string; result: string | null; ledgerIndex: number }>;
+          item?: { itemNumber: string; integrity: string };
+        } & Problem
+      >(token, 'POST', `/items/${itemId}/hashes/import`, { ...request, signature: { password: secret, meaning } });
       if (done.status !== 201 || done.body.records === undefined) {
         printProblem(done.body, io);
         return 1;
       }
-      io.out(`recorded as ledger entry ${done.body.records[0].ledgerIndex}, signed ${meaning}; ${done.body.item!.itemNumber} integrity: ${done.body.item!.integrity}`);
+      io.out(
+        `recorded as ledger entry ${done.body.records[0].ledgerIndex}, signed ${meaning}; ${done.body.item!.itemNumber} integrity: ${done.body.item!.integrity}`,
+      );
       return 0;
     } finally {
       await call(token, 'POST', '/auth/logout');

@@ -16,10 +16,24 @@ const FIELD_OF: Readonly<Record<NotImportableCode, string>> = {
  * the lines are named), several files and no target, no time zone, or no time at all.
  */
 export class LogNotImportableError extends DomainError {
-  constructor(code: NotImportableCode, message: string, problems: ReadonlyArray<{ line: number | null; message: string }> = []) {
+  constructor(
+    code: NotImportableCode,
+    message: string,
+    problems: ReadonlyArray<{ line: number | null; message: string }> = [],
+  ) {
     super('unprocessable', code, message, {
-      errors: [{ field: FIELD_OF[code], messages: problems.length === 0 ? [message] : problems.map((p) => (p.line === null ? p.message : `line ${p.line}: ${p.message}`)) }],
-      ...(problems.some((p) => p.line !== null) ? { lines: [...new Set(problems.flatMap((p) => (p.line === null ? [] : [p.line])))] } : {}),
+      errors: [
+        {
+          field: FIELD_OF[code],
+          messages:
+            problems.length === 0
+              ? [message]
+              : problems.map((p) => (p.line === null ? p.message : `line ${p.line}: ${p.message}`)),
+        },
+      ],
+      ...(problems.some((p) => p.line !== null)
+        ? { lines: [...new Set(problems.flatMap((p) => (p.line === null ? [] : [p.line])))] }
+        : {}),
     });
   }
 }
@@ -32,6 +46,11 @@ export interface ImportWarning {
 /** 409: the log raised warnings the examiner has not confirmed (`confirm`); nothing was recorded. */
 export class ImportConfirmationRequiredError extends DomainError {
   constructor(warnings: readonly ImportWarning[]) {
-    super('conflict', 'import_confirmation_required', `Confirm these warnings to record the log: ${warnings.map((w) => w.code).join(', ')}`, { warnings });
+    super(
+      'conflict',
+      'import_confirmation_required',
+      `Confirm these warnings to record the log: ${warnings.map((w) => w.code).join(', ')}`,
+      { warnings },
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { CustodyModule } from '../custody/custody.module.js';
 import { HashImportsController } from './hash-imports.controller.js';
 import { HashImportsService } from './hash-imports.service.js';

@@ -1,19 +1,21 @@
 import { createHash } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { RequestContext } from '../common/request-context.js';
+
 import type { AccessibleCase } from '../cases/case-access.service.js';
+import type { RequestContext } from '../common/request-context.js';
 import type { HashRecordSource } from '../custody/custody-events.js';
 import { CustodyRecords } from '../custody/custody-records.service.js';
-import { compareWithReference, HashesService, referencesOf, type HashRecordView } from '../custody/hashes.service.js';
 import { isStrongHashAlgorithm } from '../custody/evidence-fields.js';
+import { compareWithReference, HashesService, referencesOf, type HashRecordView } from '../custody/hashes.service.js';
 import type { ItemRow, ItemView } from '../custody/item-records.js';
 import type { ImportHashLogDto, ImportWarningCode } from './dto/import-hash-log.dto.js';
 import { FORMAT_LABELS, LogNotUnderstoodError, parseLog, type LogObject, type ParsedLog } from './formats/index.js';
 import { ImportConfirmationRequiredError, LogNotImportableError, type ImportWarning } from './hash-imports.errors.js';
-import { logTimeText } from './log-times.js';
 import { logTextProblem } from './log-text.js';
+import { logTimeText } from './log-times.js';
 
 export interface ImportPreview {
   readonly format: string;
@@ -37,10 +39,16 @@ export interface ImportPreview {
 
 export type ImportResult =
   | { readonly dryRun: true; readonly import: ImportPreview }
-  | { readonly dryRun: false; readonly import: ImportPreview; readonly item: ItemView; readonly records: HashRecordView[] };
+  | {
+      readonly dryRun: false;
+      readonly import: ImportPreview;
+      readonly item: ItemView;
+      readonly records: HashRecordView[];
+    };
 
 /** Identifiers compared as a person compares them: case, spaces and punctuation do not matter. */
-const normalised = (text: string | null | undefined): string => (text ?? '').toUpperCase().replace(/[^\p{L}\p{N}]/gu, '');
+const normalised = (text: string | null | undefined): string =>
+  (text ?? '').toUpperCase().replace(/[^\p{L}\p{N}]/gu, '');
 
 /** A target name from a file name: its base name, lower-cased, other characters as `-`. */
 export function targetOfName(name: string): string {
@@ -87,11 +95,28 @@ export class HashImportsService {
     let occurredText: string;
     if (when !== null) occurredText = logTimeText(when, zone)!;
     else if (input.occurredAt !== undefined) occurredText = input.occurredAt;
-    else throw new LogNotImportableError('occurred_at_required', `A ${FORMAT_LABELS[parsed.format]} prints no time: give occurredAt, when the hashes were computed`);
+    else
+      throw new LogNotImportableError(
+        'occurred_at_required',
+        `A ${FORMAT_LABELS[parsed.format]} prints no time: give occurredAt, when the hashes were computed`,
+      );
     const occurred = this.records.eventTime(occurredText, when === null ? 'occurredAt' : 'text');
 
-    const parentSerial = item.parent_id === null ? null : ((await this.dataSource.query<Array<{ serial: string | null }>>('SELECT serial FROM item WHERE id = $1', [item.parent_id]))[0]?.serial ?? null);
-    const warnings = this.warnings(parsed, item, kase, parentSerial, needsZone ? { zone: zone!, from: input.timeZone === undefined ? 'your account' : 'the request' } : null);
+    const parentSerial =
+      item.parent_id === null
+        ? null
+        : ((
+            await this.dataSource.query<Array<{ serial: string | null }>>('SELECT serial FROM item WHERE id = $1', [
+              item.parent_id,
+            ])
+          )[0]?.serial ?? null);
+    const warnings = this.warnings(
+      parsed,
+      item,
+      kase,
+      parentSerial,
+      needsZone ? { zone: zone!, from: input.timeZone === undefined ? 'your account' : 'the request' } : null,
+    );
     const values = object.hashes.map((hash) => ({ algorithm: hash.algorithm, value: hash.value }));
     const references = (await referencesOf(this.dataSource, [item.id])).filter((ref) => ref.target === target);
     const role = references.length === 0 ? 'reference' : 'verification';
@@ -117,7 +142,14 @@ export class HashImportsService {
       role,
       occurredAt: occurred.text,
       timeZoneAssumed: source.timeZoneAssumed,
-      values: role === 'reference' ? values : compareWithReference(values, references).map(({ algorithm, value, result }) => ({ algorithm, value, result })),
+      values:
+        role === 'reference'
+          ? values
+          : compareWithReference(values, references).map(({ algorithm, value, result }) => ({
+              algorithm,
+              value,
+              result,
+            })),
       weak: role === 'reference' && !values.some((value) => isStrongHashAlgorithm(value.algorithm)),
       warnings,
       examiner: parsed.examiner,
@@ -137,7 +169,9 @@ export class HashImportsService {
       source,
       // The item may have been corrected since the check above: its warnings are decided again on the locked row.
       check: (locked, lockedCase) => {
-        const now = this.warnings(parsed, locked, lockedCase, parentSerial, null).filter((warning) => !confirmed.includes(warning.code));
+        const now = this.warnings(parsed, locked, lockedCase, parentSerial, null).filter(
+          (warning) => !confirmed.includes(warning.code),
+        );
         if (now.length > 0) throw new ImportConfirmationRequiredError(now);
       },
     });
@@ -148,7 +182,8 @@ export class HashImportsService {
     try {
       return parseLog(input.text, input.format);
     } catch (error) {
-      if (error instanceof LogNotUnderstoodError) throw new LogNotImportableError('log_not_understood', error.message, error.problems);
+      if (error instanceof LogNotUnderstoodError)
+        throw new LogNotImportableError('log_not_understood', error.message, error.problems);
       throw error;
     }
   }
@@ -156,33 +191,60 @@ export class HashImportsService {
   /** The hashed object the import records: the only one, or the one `target` names. */
   private chooseObject(parsed: ParsedLog, requested: string | undefined): { object: LogObject; target: string } {
     const targetOf = (object: LogObject): string => (object.name === null ? 'device' : targetOfName(object.name));
-    if (parsed.objects.length === 1) return { object: parsed.objects[0], target: requested ?? targetOf(parsed.objects[0]) };
+    if (parsed.objects.length === 1)
+      return { object: parsed.objects[0], target: requested ?? targetOf(parsed.objects[0]) };
     const names = parsed.objects.map(targetOf);
-    const chosen = requested === undefined ? undefined : parsed.objects.find((object) => targetOf(object) === requested);
+    const chosen =
+      requested === undefined ? undefined : parsed.objects.find((object) => targetOf(object) === requested);
     if (chosen === undefined) {
-      throw new LogNotImportableError('log_target_ambiguous', `The log hashes ${names.length} files (${names.join(', ')}): name the one to record as target`);
+      throw new LogNotImportableError(
+        'log_target_ambiguous',
+        `The log hashes ${names.length} files (${names.join(', ')}): name the one to record as target`,
+      );
     }
     return { object: chosen, target: requested! };
   }
 
   private async accountZone(userId: string): Promise<string | null> {
-    const rows = await this.dataSource.query<Array<{ time_zone: string | null }>>('SELECT time_zone FROM user_account WHERE id = $1', [userId]);
+    const rows = await this.dataSource.query<Array<{ time_zone: string | null }>>(
+      'SELECT time_zone FROM user_account WHERE id = $1',
+      [userId],
+    );
     return rows[0]?.time_zone ?? null;
   }
 
   /** What the examiner must confirm before the values are recorded (docs/hash-import.md). */
-  private warnings(parsed: ParsedLog, item: ItemRow, kase: AccessibleCase, parentSerial: string | null, assumedZone: { zone: string; from: string } | null): ImportWarning[] {
+  private warnings(
+    parsed: ParsedLog,
+    item: ItemRow,
+    kase: AccessibleCase,
+    parentSerial: string | null,
+    assumedZone: { zone: string; from: string } | null,
+  ): ImportWarning[] {
     const warnings: Array<{ code: ImportWarningCode; message: string }> = [];
     if (parsed.reportedResult === 'failed') {
-      warnings.push({ code: 'tool_verification_failed', message: `${parsed.tool} reported its own verification as failed${parsed.resultDetail === null ? '' : `: ${parsed.resultDetail}`}` });
+      warnings.push({
+        code: 'tool_verification_failed',
+        message: `${parsed.tool} reported its own verification as failed${parsed.resultDetail === null ? '' : `: ${parsed.resultDetail}`}`,
+      });
     }
     if (parsed.caseNumber !== null && normalised(parsed.caseNumber) !== normalised(kase.case_number)) {
-      warnings.push({ code: 'case_number_mismatch', message: `The log names case ${parsed.caseNumber}; ${item.item_number} belongs to case ${kase.case_number}` });
+      warnings.push({
+        code: 'case_number_mismatch',
+        message: `The log names case ${parsed.caseNumber}; ${item.item_number} belongs to case ${kase.case_number}`,
+      });
     }
     if (parsed.evidenceNumber !== null) {
       const evidence = normalised(parsed.evidenceNumber);
-      const identifiers = [item.item_number, item.seal_number, item.seized_from, item.parent_number].filter((id): id is string => id !== null && id !== '');
-      if (evidence === '' || !identifiers.some((id) => normalised(id) === evidence || (evidence.length >= 3 && normalised(id).includes(evidence)))) {
+      const identifiers = [item.item_number, item.seal_number, item.seized_from, item.parent_number].filter(
+        (id): id is string => id !== null && id !== '',
+      );
+      if (
+        evidence === '' ||
+        !identifiers.some(
+          (id) => normalised(id) === evidence || (evidence.length >= 3 && normalised(id).includes(evidence)),
+        )
+      ) {
         warnings.push({
           code: 'evidence_number_mismatch',
           message: `The log's evidence number ${parsed.evidenceNumber} is none of the item's identifiers (${identifiers.join(', ')})`,
@@ -191,10 +253,16 @@ export class HashImportsService {
     }
     const serial = item.serial ?? parentSerial;
     if (parsed.device?.serial != null && serial !== null && normalised(parsed.device.serial) !== normalised(serial)) {
-      warnings.push({ code: 'device_serial_mismatch', message: `The log's device serial ${parsed.device.serial} is not the item's serial ${serial}` });
+      warnings.push({
+        code: 'device_serial_mismatch',
+        message: `The log's device serial ${parsed.device.serial} is not the item's serial ${serial}`,
+      });
     }
     if (assumedZone !== null) {
-      warnings.push({ code: 'time_zone_assumed', message: `The log prints no time zone; its times were read as ${assumedZone.zone} (from ${assumedZone.from})` });
+      warnings.push({
+        code: 'time_zone_assumed',
+        message: `The log prints no time zone; its times were read as ${assumedZone.zone} (from ${assumedZone.from})`,
+      });
     }
     return warnings;
   }

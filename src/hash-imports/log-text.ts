@@ -41,14 +41,19 @@ export function logTextProblem(text: string): string | undefined {
     }
     // Anywhere in the line, not only as a whole token: `data:image/jpeg;base64,…` hides its run behind a prefix.
     const longRun = ENCODED_RUN.exec(line);
-    if (longRun !== null) return `line ${index + 1}: a run of ${longRun[0].length} base64-like characters: Custos takes the log's text, never encoded content`;
+    if (longRun !== null)
+      return `line ${index + 1}: a run of ${longRun[0].length} base64-like characters: Custos takes the log's text, never encoded content`;
     // Wrapped base64 (64- or 76-character lines) over several lines counts as one run; a lone hash value does not.
     const compact = line.trim();
-    const encodedLine = compact.length >= 16 && BASE64_CHARS.test(compact) && !(HASH_LENGTHS.has(compact.length) && /^[0-9a-fA-F]+$/.test(compact));
+    const encodedLine =
+      compact.length >= 16 &&
+      BASE64_CHARS.test(compact) &&
+      !(HASH_LENGTHS.has(compact.length) && /^[0-9a-fA-F]+$/.test(compact));
     if (encodedLine) {
       if (run === 0) runStart = index + 1;
       run += compact.length;
-      if (run > MAX_LOG_ENCODED_RUN) return `lines ${runStart}–${index + 1}: more than ${MAX_LOG_ENCODED_RUN} characters of base64-like lines: Custos takes the log's text, never encoded content`;
+      if (run > MAX_LOG_ENCODED_RUN)
+        return `lines ${runStart}–${index + 1}: more than ${MAX_LOG_ENCODED_RUN} characters of base64-like lines: Custos takes the log's text, never encoded content`;
     } else {
       run = 0;
     }

@@ -17,8 +17,12 @@ describe('log times in a zone', () => {
   });
 
   it('keeps the offset a log printed, and formats RFC 3339', () => {
-    expect(logTimeText({ local: '2026-03-10T09:14:02', offsetMinutes: -180, line: 1 }, 'Europe/Madrid')).toBe('2026-03-10T09:14:02-03:00');
-    expect(logTimeText({ local: '2026-03-10T09:14:02', offsetMinutes: null, line: 1 }, 'Europe/Madrid')).toBe('2026-03-10T09:14:02+01:00');
+    expect(logTimeText({ local: '2026-03-10T09:14:02', offsetMinutes: -180, line: 1 }, 'Europe/Madrid')).toBe(
+      '2026-03-10T09:14:02-03:00',
+    );
+    expect(logTimeText({ local: '2026-03-10T09:14:02', offsetMinutes: null, line: 1 }, 'Europe/Madrid')).toBe(
+      '2026-03-10T09:14:02+01:00',
+    );
     expect(logTimeText({ local: '2026-03-10T09:14:02', offsetMinutes: null, line: 1 }, null)).toBeUndefined();
   });
 });

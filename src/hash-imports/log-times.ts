@@ -13,7 +13,10 @@ function offsetAt(zone: string, instantMs: number): number {
     second: 'numeric',
   }).formatToParts(new Date(instantMs));
   const get = (type: string): number => Number(parts.find((part) => part.type === type)!.value);
-  return Math.round((Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - instantMs) / 60_000);
+  return Math.round(
+    (Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - instantMs) /
+      60_000,
+  );
 }
 
 /**

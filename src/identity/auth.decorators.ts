@@ -1,5 +1,6 @@
-import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+
 import type { RequestContext, Role } from '../common/request-context.js';
 import { requestIdOf } from '../common/request-id.js';
 

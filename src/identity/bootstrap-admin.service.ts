@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { systemContext } from '../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { generatePassword } from './passwords/password-hasher.js';
-import { passwordProblem, PASSWORD_PROBLEM_MESSAGES } from './passwords/password-policy.js';
+import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from './passwords/password-policy.js';
 import { insertUser, userSubject } from './users/users.service.js';
 
 export const BOOTSTRAP_ADMIN_USERNAME = 'admin';
@@ -34,7 +35,8 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
     const configured = this.config.auth.bootstrapAdminPassword;
     if (configured !== undefined) {
       const problem = passwordProblem(configured, { username: BOOTSTRAP_ADMIN_USERNAME });
-      if (problem !== undefined) throw new Error(`CUSTOS_BOOTSTRAP_ADMIN_PASSWORD is refused: ${PASSWORD_PROBLEM_MESSAGES[problem]}`);
+      if (problem !== undefined)
+        throw new Error(`CUSTOS_BOOTSTRAP_ADMIN_PASSWORD is refused: ${PASSWORD_PROBLEM_MESSAGES[problem]}`);
     }
     const password = configured ?? generatePassword();
     const ctx = systemContext('bootstrap');
@@ -53,14 +55,21 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
       });
       await this.accessLog.record(
         ctx,
-        { event: 'user.create', outcome: 'success', subject: userSubject(admin), details: { bootstrap: true, roles: ['admin'], platformAdmin: true } },
+        {
+          event: 'user.create',
+          outcome: 'success',
+          subject: userSubject(admin),
+          details: { bootstrap: true, roles: ['admin'], platformAdmin: true },
+        },
         em,
       );
       return true;
     });
     if (!created) return { created: false };
     if (configured !== undefined) {
-      this.logger.log(`created the platform administrator "${BOOTSTRAP_ADMIN_USERNAME}" with CUSTOS_BOOTSTRAP_ADMIN_PASSWORD`);
+      this.logger.log(
+        `created the platform administrator "${BOOTSTRAP_ADMIN_USERNAME}" with CUSTOS_BOOTSTRAP_ADMIN_PASSWORD`,
+      );
       return { created: true };
     }
     this.logger.warn(

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+
 import { DataSource } from 'typeorm';
+
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { ROLES, systemContext, type Role } from '../common/request-context.js';
 import { dataSourceOptions } from '../database/data-source.js';
@@ -37,7 +39,12 @@ async function withAppDataSource<T>(appUrl: string, work: (dataSource: DataSourc
 }
 
 /** `custos user create …`, writing as the service's role, logged as done by the system (the command line). */
-export async function runUserCreate(args: string[], appUrl: string, io: Output, readPassword: () => Promise<string> = readStdin): Promise<number> {
+export async function runUserCreate(
+  args: string[],
+  appUrl: string,
+  io: Output,
+  readPassword: () => Promise<string> = readStdin,
+): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -51,9 +58,17 @@ export async function runUserCreate(args: string[], appUrl: string, io: Output, 
     strict: true,
   });
   const platformAdmin = values['platform-admin'] === true;
-  const roles = (values.roles ?? (platformAdmin ? 'admin' : '')).split(',').map((role) => role.trim()).filter(Boolean);
+  const roles = (values.roles ?? (platformAdmin ? 'admin' : ''))
+    .split(',')
+    .map((role) => role.trim())
+    .filter(Boolean);
   const unknownRoles = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
-  if (!values.username || !values['display-name'] || roles.length === 0 || (values.agency === undefined && !platformAdmin)) {
+  if (
+    !values.username ||
+    !values['display-name'] ||
+    roles.length === 0 ||
+    (values.agency === undefined && !platformAdmin)
+  ) {
     io.err('custos user create: --username, --display-name, --roles and --agency (or --platform-admin) are required');
     return 64;
   }
@@ -82,13 +97,21 @@ export async function runUserCreate(args: string[], appUrl: string, io: Output, 
       });
       await accessLog.record(
         systemContext('cli'),
-        { event: 'user.create', outcome: 'success', subject: userSubject(created), details: { via: 'command line', roles, platformAdmin } },
+        {
+          event: 'user.create',
+          outcome: 'success',
+          subject: userSubject(created),
+          details: { via: 'command line', roles, platformAdmin },
+        },
         em,
       );
       return created;
     });
-    io.out(`created user ${user.username} (${user.id}) in ${agency?.code ?? 'no agency (platform administrator)'} with roles ${user.roles.join(', ')}`);
-    if (chosen === undefined) io.out(`one-time password: ${password}\n(shown only now; it must be changed at first login)`);
+    io.out(
+      `created user ${user.username} (${user.id}) in ${agency?.code ?? 'no agency (platform administrator)'} with roles ${user.roles.join(', ')}`,
+    );
+    if (chosen === undefined)
+      io.out(`one-time password: ${password}\n(shown only now; it must be changed at first login)`);
     return 0;
   });
 }
@@ -109,7 +132,12 @@ export async function runAgencyCreate(args: string[], appUrl: string, io: Output
       const created = await insertAgency(em, { code: values.code!, name: values.name!, country: values.country! });
       await accessLog.record(
         systemContext('cli'),
-        { event: 'agency.create', outcome: 'success', subject: { type: 'agency', id: created.id, label: created.code, agencyId: created.id }, details: { via: 'command line' } },
+        {
+          event: 'agency.create',
+          outcome: 'success',
+          subject: { type: 'agency', id: created.id, label: created.code, agencyId: created.id },
+          details: { via: 'command line' },
+        },
         em,
       );
       return created;

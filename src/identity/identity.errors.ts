@@ -61,7 +61,11 @@ export class RoleForbiddenError extends DomainError {
 
 export class PasswordChangeRequiredError extends DomainError {
   constructor() {
-    super('forbidden', 'password_change_required', 'Choose a new password (POST /api/v1/auth/password) before anything else');
+    super(
+      'forbidden',
+      'password_change_required',
+      'Choose a new password (POST /api/v1/auth/password) before anything else',
+    );
   }
 }
 
@@ -70,8 +74,18 @@ export class PasswordRejectedError extends DomainError {
     super(
       'invalid',
       'password_rejected',
-      problem === 'unchanged' ? 'The new password must differ from the current one' : PASSWORD_PROBLEM_MESSAGES[problem],
-      { reason: problem, errors: [{ field: 'newPassword', messages: [problem === 'unchanged' ? 'unchanged' : PASSWORD_PROBLEM_MESSAGES[problem]] }] },
+      problem === 'unchanged'
+        ? 'The new password must differ from the current one'
+        : PASSWORD_PROBLEM_MESSAGES[problem],
+      {
+        reason: problem,
+        errors: [
+          {
+            field: 'newPassword',
+            messages: [problem === 'unchanged' ? 'unchanged' : PASSWORD_PROBLEM_MESSAGES[problem]],
+          },
+        ],
+      },
     );
   }
 }
@@ -86,12 +100,20 @@ export class SignaturePasswordInvalidError extends DomainError {
   /** `field`: where the wrong password was typed, when a request carries more than one signer's. */
   constructor(field?: string) {
     const message = 'The password entered for the signature is wrong';
-    super('unauthenticated', 'signature_password_invalid', message, field === undefined ? {} : { errors: [{ field, messages: [message] }] });
+    super(
+      'unauthenticated',
+      'signature_password_invalid',
+      message,
+      field === undefined ? {} : { errors: [{ field, messages: [message] }] },
+    );
   }
 }
 
 export class SignatureNotAllowedError extends DomainError {
-  constructor(code: 'signature_password_change_required' | 'signature_role_missing' | 'signature_not_allowed', message: string) {
+  constructor(
+    code: 'signature_password_change_required' | 'signature_role_missing' | 'signature_not_allowed',
+    message: string,
+  ) {
     super('forbidden', code, message);
   }
 }

@@ -1,5 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { AgenciesController } from './agencies/agencies.controller.js';
 import { AgenciesService } from './agencies/agencies.service.js';

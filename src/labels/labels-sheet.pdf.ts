@@ -18,7 +18,10 @@ import type PDFKitDocument from 'pdfkit';
  */
 let libraries: Promise<{ PDFDocument: typeof PDFKitDocument; bwipjs: typeof BwipJs }> | undefined;
 const loadLibraries = (): Promise<{ PDFDocument: typeof PDFKitDocument; bwipjs: typeof BwipJs }> =>
-  (libraries ??= Promise.all([import('pdfkit'), import('bwip-js')]).then(([pdfkit, bwip]) => ({ PDFDocument: pdfkit.default, bwipjs: bwip.default })));
+  (libraries ??= Promise.all([import('pdfkit'), import('bwip-js')]).then(([pdfkit, bwip]) => ({
+    PDFDocument: pdfkit.default,
+    bwipjs: bwip.default,
+  })));
 
 export interface LabelContent {
   readonly itemNumber: string;
@@ -46,7 +49,8 @@ export const LABELS_PER_SHEET = LABEL_SHEET.columns * LABEL_SHEET.rows;
 const PAD = 4 * MM;
 
 /** Latin-1 plus what WinAnsi prints; the standard fonts cannot show anything else. */
-const printable = (text: string): string => text.replace(/[^\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac]/g, '?');
+const printable = (text: string): string =>
+  text.replace(/[^\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac]/g, '?');
 
 /** `2026-11-28T09:14:00+01:00` → `2026-11-28 09:14 (UTC+01:00)`: the wall clock of the place. */
 export function labelTime(occurredAt: string): string {
@@ -59,20 +63,36 @@ const humanKind = (kind: string): string => kind.replace(/_/g, ' ');
 
 async function barcodes(bwipjs: typeof BwipJs, itemNumber: string): Promise<{ code128: Buffer; qr: Buffer }> {
   const [code128, qr] = await Promise.all([
-    bwipjs.toBuffer({ bcid: 'code128', text: itemNumber, scale: 4, height: 12, includetext: false, paddingwidth: 0, paddingheight: 0 }),
+    bwipjs.toBuffer({
+      bcid: 'code128',
+      text: itemNumber,
+      scale: 4,
+      height: 12,
+      includetext: false,
+      paddingwidth: 0,
+      paddingheight: 0,
+    }),
     bwipjs.toBuffer({ bcid: 'qrcode', text: itemNumber, scale: 6 }),
   ]);
   return { code128, qr };
 }
 
 /** The PDF bytes; `issuedAt` is the creation date, so equal inputs at one time give equal bytes. */
-export async function renderLabelSheets(labels: readonly LabelContent[], meta: { caseNumber: string; issuedAt: Date }): Promise<Buffer> {
+export async function renderLabelSheets(
+  labels: readonly LabelContent[],
+  meta: { caseNumber: string; issuedAt: Date },
+): Promise<Buffer> {
   const { PDFDocument, bwipjs } = await loadLibraries();
   const doc = new PDFDocument({
     size: 'A4',
     margin: 0,
     autoFirstPage: false,
-    info: { Title: `Evidence labels — case ${printable(meta.caseNumber)}`, Creator: 'Custos', Producer: 'Custos', CreationDate: meta.issuedAt },
+    info: {
+      Title: `Evidence labels — case ${printable(meta.caseNumber)}`,
+      Creator: 'Custos',
+      Producer: 'Custos',
+      CreationDate: meta.issuedAt,
+    },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -84,7 +104,11 @@ export async function renderLabelSheets(labels: readonly LabelContent[], meta: {
   const codes = await Promise.all(labels.map((label) => barcodes(bwipjs, label.itemNumber)));
   if (labels.length === 0) {
     doc.addPage();
-    doc.font('Helvetica').fontSize(12).fillColor('#111111').text(`Case ${printable(meta.caseNumber)} has no items to label yet.`, 60, 80);
+    doc
+      .font('Helvetica')
+      .fontSize(12)
+      .fillColor('#111111')
+      .text(`Case ${printable(meta.caseNumber)} has no items to label yet.`, 60, 80);
   }
   labels.forEach((label, n) => {
     const slot = n % LABELS_PER_SHEET;
@@ -99,23 +123,51 @@ export async function renderLabelSheets(labels: readonly LabelContent[], meta: {
   return done;
 }
 
-function drawLabel(doc: PDFKit.PDFDocument, label: LabelContent, codes: { code128: Buffer; qr: Buffer }, x: number, y: number): void {
+function drawLabel(
+  doc: PDFKit.PDFDocument,
+  label: LabelContent,
+  codes: { code128: Buffer; qr: Buffer },
+  x: number,
+  y: number,
+): void {
   const { width, height } = LABEL_SHEET;
   // A thin cut guide: on blank paper the labels can be cut out; on label stock it falls on the gaps.
-  doc.lineWidth(0.4).strokeColor('#b0b0b0').roundedRect(x + 1, y + 1, width - 2, height - 2, 6).stroke();
+  doc
+    .lineWidth(0.4)
+    .strokeColor('#b0b0b0')
+    .roundedRect(x + 1, y + 1, width - 2, height - 2, 6)
+    .stroke();
 
   const left = x + PAD;
   const inner = width - 2 * PAD;
   const qrSize = 22 * MM;
   doc.fillColor('#111111');
-  doc.font('Helvetica').fontSize(7).text(`EVIDENCE — ${printable(label.agency)}`, left, y + PAD, { width: inner - qrSize - 2 * MM, lineBreak: false });
-  doc.font('Helvetica-Bold').fontSize(15).text(printable(label.itemNumber), left, y + PAD + 9, { width: inner - qrSize - 2 * MM, lineBreak: false });
+  doc
+    .font('Helvetica')
+    .fontSize(7)
+    .text(`EVIDENCE — ${printable(label.agency)}`, left, y + PAD, { width: inner - qrSize - 2 * MM, lineBreak: false });
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(15)
+    .text(printable(label.itemNumber), left, y + PAD + 9, { width: inner - qrSize - 2 * MM, lineBreak: false });
 
   const fieldsTop = y + PAD + 29;
   const field = (name: string, value: string, row: number): void => {
     const top = fieldsTop + row * 11;
-    doc.font('Helvetica').fontSize(7).fillColor('#4d4d4d').text(name, left, top + 1.5, { width: 17 * MM, lineBreak: false });
-    doc.font('Helvetica-Bold').fontSize(9).fillColor('#111111').text(printable(value), left + 17 * MM, top, { width: inner - qrSize - 19 * MM, lineBreak: false, ellipsis: true });
+    doc
+      .font('Helvetica')
+      .fontSize(7)
+      .fillColor('#4d4d4d')
+      .text(name, left, top + 1.5, { width: 17 * MM, lineBreak: false });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .fillColor('#111111')
+      .text(printable(value), left + 17 * MM, top, {
+        width: inner - qrSize - 19 * MM,
+        lineBreak: false,
+        ellipsis: true,
+      });
   };
   field('Case', label.caseNumber, 0);
   field('Seized', labelTime(label.occurredAt), 1);
@@ -130,5 +182,9 @@ function drawLabel(doc: PDFKit.PDFDocument, label: LabelContent, codes: { code12
   doc.image(codes.qr, x + width - PAD - qrSize, y + PAD, { fit: [qrSize, qrSize] });
   const barTop = y + height - PAD - 15 * MM;
   doc.image(codes.code128, left, barTop, { fit: [inner, 11 * MM], align: 'center' });
-  doc.font('Courier-Bold').fontSize(9).fillColor('#111111').text(printable(label.itemNumber), left, barTop + 11 * MM + 2, { width: inner, align: 'center', lineBreak: false });
+  doc
+    .font('Courier-Bold')
+    .fontSize(9)
+    .fillColor('#111111')
+    .text(printable(label.itemNumber), left, barTop + 11 * MM + 2, { width: inner, align: 'center', lineBreak: false });
 }

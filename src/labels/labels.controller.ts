@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { ITEM_READERS } from '../custody/items.controller.js';
@@ -35,6 +36,10 @@ export class LabelsController {
     const sheets = await this.labels.caseLabels(ctx, id, query.items);
     response.setHeader('Cache-Control', 'no-store');
     response.setHeader('Custos-Label-Count', String(sheets.count));
-    return new StreamableFile(sheets.bytes, { type: 'application/pdf', disposition: `inline; filename="${sheets.fileName}"`, length: sheets.bytes.length });
+    return new StreamableFile(sheets.bytes, {
+      type: 'application/pdf',
+      disposition: `inline; filename="${sheets.fileName}"`,
+      length: sheets.bytes.length,
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { CasesModule } from '../cases/cases.module.js';
 import { LabelsController } from './labels.controller.js';
 import { LabelsService } from './labels.service.js';

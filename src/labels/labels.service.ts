@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { RequestContext } from '../common/request-context.js';
+
 import { CaseAccessService } from '../cases/case-access.service.js';
+import type { RequestContext } from '../common/request-context.js';
 import { ItemNotFoundError } from '../custody/custody.errors.js';
 import { ITEM_SELECT, itemView, type ItemRow } from '../custody/item-records.js';
 import { renderLabelSheets, type LabelContent } from './labels-sheet.pdf.js';
@@ -35,18 +36,24 @@ export class LabelsService {
       params.push(itemIds);
       filter = ' AND i.id = ANY($2::uuid[])';
     }
-    const rows = await this.dataSource.query<ItemRow[]>(`${ITEM_SELECT} WHERE i.case_id = $1${filter} ORDER BY i.item_number LIMIT ${MAX_LABELS + 1}`, params);
+    const rows = await this.dataSource.query<ItemRow[]>(
+      `${ITEM_SELECT} WHERE i.case_id = $1${filter} ORDER BY i.item_number LIMIT ${MAX_LABELS + 1}`,
+      params,
+    );
     // An id of another case (or of nothing) is not silently dropped: the sheet would miss a bag.
     if (itemIds !== undefined && rows.length !== itemIds.length) throw new ItemNotFoundError();
-    const labels: LabelContent[] = rows.slice(0, MAX_LABELS).map(itemView).map((item) => ({
-      itemNumber: item.itemNumber,
-      caseNumber: item.case.caseNumber,
-      agency: item.case.agency,
-      occurredAt: item.occurredAt,
-      sealNumber: item.sealNumber,
-      kind: item.kind,
-      description: [item.make, item.model].filter((part) => part !== null).join(' ') || item.description,
-    }));
+    const labels: LabelContent[] = rows
+      .slice(0, MAX_LABELS)
+      .map(itemView)
+      .map((item) => ({
+        itemNumber: item.itemNumber,
+        caseNumber: item.case.caseNumber,
+        agency: item.case.agency,
+        occurredAt: item.occurredAt,
+        sealNumber: item.sealNumber,
+        kind: item.kind,
+        description: [item.make, item.model].filter((part) => part !== null).join(' ') || item.description,
+      }));
     const bytes = await renderLabelSheets(labels, { caseNumber: kase.case_number, issuedAt: new Date() });
     const safeNumber = kase.case_number.replace(/[^A-Za-z0-9._-]+/g, '_');
     return { bytes, fileName: `labels-${safeNumber}.pdf`, count: labels.length };

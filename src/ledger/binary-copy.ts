@@ -9,7 +9,10 @@ import { to as copyTo } from 'pg-copy-streams';
  */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
-export async function* binaryCopyRows(client: pg.ClientBase, copySql: string): AsyncGenerator<Array<Array<Buffer | null>>> {
+export async function* binaryCopyRows(
+  client: pg.ClientBase,
+  copySql: string,
+): AsyncGenerator<Array<Array<Buffer | null>>> {
   const stream = client.query(copyTo(copySql));
   let pending: Buffer = Buffer.alloc(0);
   let headerRead = false;

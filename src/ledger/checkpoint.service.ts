@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+
 import { NotFoundError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { signBundleStatement, signCheckpoint, verifyConsistency, type BundleStatement } from './core/index.js';
-import { LedgerIntegrityError } from './ledger.errors.js';
-import { LEDGER_KEY } from './ledger.tokens.js';
 import type { LedgerKey } from './ledger-key.js';
+import { LedgerIntegrityError } from './ledger.errors.js';
 import { LedgerService } from './ledger.service.js';
+import { LEDGER_KEY } from './ledger.tokens.js';
 
 export interface StoredCheckpoint {
   readonly treeSize: number;
@@ -98,7 +99,9 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   }
 
   async atSize(treeSize: number): Promise<StoredCheckpoint> {
-    const [row] = await this.dataSource.query<CheckpointRow[]>('SELECT * FROM ledger_checkpoint WHERE tree_size = $1', [treeSize]);
+    const [row] = await this.dataSource.query<CheckpointRow[]>('SELECT * FROM ledger_checkpoint WHERE tree_size = $1', [
+      treeSize,
+    ]);
     if (!row) throw new NotFoundError(`A checkpoint at tree size ${treeSize}`, 'checkpoint_not_found');
     return toCheckpoint(row);
   }
@@ -106,7 +109,9 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   /** Signs a checkpoint of the current tree unless the latest one already covers it. */
   async checkpointIfGrown(): Promise<StoredCheckpoint | undefined> {
     const head = await this.ledger.treeHead();
-    const [latest] = await this.dataSource.query<Array<{ size: string | null }>>('SELECT max(tree_size) AS size FROM ledger_checkpoint');
+    const [latest] = await this.dataSource.query<Array<{ size: string | null }>>(
+      'SELECT max(tree_size) AS size FROM ledger_checkpoint',
+    );
     if (latest?.size !== null && latest?.size !== undefined && Number(latest.size) >= head.treeSize) return undefined;
     return this.checkpointNow();
   }
@@ -136,7 +141,10 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
         );
       }
     }
-    const note = signCheckpoint({ origin: this.config.ledgerOrigin, treeSize: head.treeSize, rootHash: head.rootHash }, this.key.signer);
+    const note = signCheckpoint(
+      { origin: this.config.ledgerOrigin, treeSize: head.treeSize, rootHash: head.rootHash },
+      this.key.signer,
+    );
     // Another process may sign the same tree at the same moment: same size, same root, one row.
     await this.dataSource.query(
       `INSERT INTO ledger_checkpoint (tree_size, root_hash, origin, key_name, key_id, note)
@@ -148,6 +156,8 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
 
   private integrityFailure(message: string): LedgerIntegrityError {
     this.logger.fatal(`LEDGER INTEGRITY FAILURE: ${message}. No checkpoint was signed; run \`custos ledger verify\`.`);
-    return new LedgerIntegrityError('The ledger failed an integrity check; no checkpoint was signed. Operators have been alerted.');
+    return new LedgerIntegrityError(
+      'The ledger failed an integrity check; no checkpoint was signed. Operators have been alerted.',
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+
 import { formatVerifierKey, generateNoteKeys, parseSignerKey, type NoteSigner } from './core/index.js';
 
 export interface LedgerKey {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+
 import type { VerifyResult } from './ledger-verifier.js';
 
 /**
@@ -43,18 +44,43 @@ export interface VerificationEnd {
 }
 
 const MAX_REASON = 2000;
-const reasonText = (text: string): string => (text.length === 0 ? 'no reason given' : text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text);
+const reasonText = (text: string): string =>
+  text.length === 0 ? 'no reason given' : text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text;
 
 export function verificationEnd(result: VerifyResult): VerificationEnd {
   return result.ok
-    ? { outcome: 'ok', treeSize: result.treeSize, rootHash: result.rootHash, failedIndex: null, reason: null, checkpoints: result.checkpoints, items: result.items }
-    : { outcome: 'failed', treeSize: null, rootHash: null, failedIndex: result.index, reason: reasonText(result.reason), checkpoints: null, items: null };
+    ? {
+        outcome: 'ok',
+        treeSize: result.treeSize,
+        rootHash: result.rootHash,
+        failedIndex: null,
+        reason: null,
+        checkpoints: result.checkpoints,
+        items: result.items,
+      }
+    : {
+        outcome: 'failed',
+        treeSize: null,
+        rootHash: null,
+        failedIndex: result.index,
+        reason: reasonText(result.reason),
+        checkpoints: null,
+        items: null,
+      };
 }
 
 /** A run that could not finish (lost connection, the service stopping): no verdict on the ledger. */
 export function verificationError(error: unknown): VerificationEnd {
   const message = error instanceof Error ? error.message : String(error);
-  return { outcome: 'error', treeSize: null, rootHash: null, failedIndex: null, reason: reasonText(message), checkpoints: null, items: null };
+  return {
+    outcome: 'error',
+    treeSize: null,
+    rootHash: null,
+    failedIndex: null,
+    reason: reasonText(message),
+    checkpoints: null,
+    items: null,
+  };
 }
 
 /** Inserts a finished run; `finished_at` is the database's clock, like `started_at`. */

@@ -1,9 +1,22 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+
 import type { RequestContext } from '../common/request-context.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
 import { VerificationsQueryDto } from './dto/verifications-query.dto.js';
-import { LedgerVerificationService, type RunningView, type StartedView, type VerificationView } from './ledger-verification.service.js';
+import {
+  LedgerVerificationService,
+  type RunningView,
+  type StartedView,
+  type VerificationView,
+} from './ledger-verification.service.js';
 
 const DEFAULT_LIMIT = 10;
 
@@ -21,9 +34,16 @@ export class LedgerVerificationController {
   @Post()
   @Roles('auditor', 'admin')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start a deep verification of the whole ledger in the background (one at a time across every process)' })
-  @ApiAcceptedResponse({ description: '{ status: "running", deep, startedAt, source, requestedBy }: poll GET /ledger/verifications' })
-  @ApiConflictResponse({ description: 'verification_running: a verification is running already (this or another process, or the command line)' })
+  @ApiOperation({
+    summary: 'Start a deep verification of the whole ledger in the background (one at a time across every process)',
+  })
+  @ApiAcceptedResponse({
+    description: '{ status: "running", deep, startedAt, source, requestedBy }: poll GET /ledger/verifications',
+  })
+  @ApiConflictResponse({
+    description:
+      'verification_running: a verification is running already (this or another process, or the command line)',
+  })
   start(@Ctx() ctx: RequestContext): Promise<StartedView> {
     return this.verifications.start(ctx);
   }
@@ -31,8 +51,13 @@ export class LedgerVerificationController {
   @Get()
   @Roles('auditor', 'admin')
   @ApiOperation({ summary: 'The latest verification runs, newest first, and the one running now (or null)' })
-  @ApiOkResponse({ description: '{ verifications: [{ id, startedAt, finishedAt, seconds, deep, outcome, treeSize, rootHash, …, source, requestedBy }], running }' })
-  list(@Query() query: VerificationsQueryDto): Promise<{ verifications: VerificationView[]; running: RunningView | null }> {
+  @ApiOkResponse({
+    description:
+      '{ verifications: [{ id, startedAt, finishedAt, seconds, deep, outcome, treeSize, rootHash, …, source, requestedBy }], running }',
+  })
+  list(
+    @Query() query: VerificationsQueryDto,
+  ): Promise<{ verifications: VerificationView[]; running: RunningView | null }> {
     return this.verifications.list(query.limit ?? DEFAULT_LIMIT);
   }
 }

@@ -1,17 +1,19 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
+
 import { AccessLogService } from '../access-log/access-log.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import { parseVerifierKey } from './core/index.js';
+import type { LedgerKey } from './ledger-key.js';
 import {
   INSERT_VERIFICATION,
   VERIFICATION_APPLICATION,
   VERIFICATION_LOCK,
-  VerificationLock,
   verificationEnd,
   verificationError,
+  VerificationLock,
   verificationParams,
   type VerificationEnd,
   type VerificationOutcome,
@@ -21,7 +23,6 @@ import {
 import { verifyLedger } from './ledger-verifier.js';
 import { VerificationRunningError } from './ledger.errors.js';
 import { LEDGER_KEY } from './ledger.tokens.js';
-import type { LedgerKey } from './ledger-key.js';
 
 export interface PersonView {
   readonly id: string;
@@ -98,7 +99,9 @@ function toView(row: VerificationRow): VerificationView {
     reason: row.reason,
     source: row.source,
     requestedBy:
-      row.requested_by === null ? null : { id: row.requested_by, username: row.username ?? '', displayName: row.display_name ?? row.username ?? '' },
+      row.requested_by === null
+        ? null
+        : { id: row.requested_by, username: row.username ?? '', displayName: row.display_name ?? row.username ?? '' },
   };
 }
 
@@ -176,7 +179,9 @@ export class LedgerVerificationService implements BeforeApplicationShutdown {
 
   /** Who holds the verification lock: its connection's name says who asked, its start when. */
   private async running(): Promise<RunningView | null> {
-    const [holder] = await this.dataSource.query<Array<{ application_name: string | null; backend_start: Date | null }>>(
+    const [holder] = await this.dataSource.query<
+      Array<{ application_name: string | null; backend_start: Date | null }>
+    >(
       `SELECT a.application_name, a.backend_start
          FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 2
@@ -187,12 +192,20 @@ export class LedgerVerificationService implements BeforeApplicationShutdown {
     if (holder === undefined) return null;
     const startedAt = holder.backend_start === null ? null : holder.backend_start.toISOString();
     const [application, who] = (holder.application_name ?? '').split(' ');
-    if (application !== VERIFICATION_APPLICATION || who === undefined) return { startedAt, source: null, requestedBy: null };
+    if (application !== VERIFICATION_APPLICATION || who === undefined)
+      return { startedAt, source: null, requestedBy: null };
     if (who === 'cli') return { startedAt, source: 'cli', requestedBy: null };
     const [user] = UUID.test(who)
-      ? await this.dataSource.query<Array<{ username: string; display_name: string }>>('SELECT username, display_name FROM user_account WHERE id = $1', [who])
+      ? await this.dataSource.query<Array<{ username: string; display_name: string }>>(
+          'SELECT username, display_name FROM user_account WHERE id = $1',
+          [who],
+        )
       : [];
-    return { startedAt, source: 'service', requestedBy: user === undefined ? null : { id: who, username: user.username, displayName: user.display_name } };
+    return {
+      startedAt,
+      source: 'service',
+      requestedBy: user === undefined ? null : { id: who, username: user.username, displayName: user.display_name },
+    };
   }
 
   /** Stopping: a run in progress gives up at its next progress point and is recorded as an error. */
@@ -213,7 +226,10 @@ export class LedgerVerificationService implements BeforeApplicationShutdown {
         },
       });
       end = verificationEnd(result);
-      if (!result.ok) this.logger.fatal(`LEDGER VERIFICATION FAILED${result.index === null ? '' : ` at index ${result.index}`}: ${result.reason}`);
+      if (!result.ok)
+        this.logger.fatal(
+          `LEDGER VERIFICATION FAILED${result.index === null ? '' : ` at index ${result.index}`}: ${result.reason}`,
+        );
     } catch (error) {
       this.logger.error({ err: error }, 'the ledger verification could not run to its end');
       end = verificationError(error);
@@ -225,7 +241,9 @@ export class LedgerVerificationService implements BeforeApplicationShutdown {
       this.logger.warn({ err: error }, 'could not record the verification on its own connection; trying the pool');
       await this.dataSource
         .query(INSERT_VERIFICATION, verificationParams(run, end))
-        .catch((failure: unknown) => this.logger.error({ err: failure, outcome: end.outcome }, 'the ledger verification could not be recorded'));
+        .catch((failure: unknown) =>
+          this.logger.error({ err: failure, outcome: end.outcome }, 'the ledger verification could not be recorded'),
+        );
     } finally {
       await lock.release();
     }

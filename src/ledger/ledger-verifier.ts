@@ -1,9 +1,10 @@
 import pg from 'pg';
+
 import { CustodyChainError, CustodyReplay, isCustodyEvent, type ItemCustody } from '../custody/custody-chain.js';
 import { binaryCopyRows, int2, int8 } from './binary-copy.js';
 import { entryProblem, type LedgerEntry } from './core/entry.js';
-import { canonicalBytes } from './core/jcs.js';
 import { CompactRange, leafHash, openCheckpoint, type TreeNode, type VerifierKey } from './core/index.js';
+import { canonicalBytes } from './core/jcs.js';
 
 /**
  * `custos ledger verify`: recomputes the whole ledger from the canonical bytes stored in the
@@ -75,7 +76,11 @@ interface Checkpoint {
   source: string;
 }
 
-function openTrusted(note: string, keys: readonly VerifierKey[], source: string): { treeSize: number; rootHash: Buffer } {
+function openTrusted(
+  note: string,
+  keys: readonly VerifierKey[],
+  source: string,
+): { treeSize: number; rootHash: Buffer } {
   try {
     const checkpoint = openCheckpoint(note, keys);
     return { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash };
@@ -84,7 +89,10 @@ function openTrusted(note: string, keys: readonly VerifierKey[], source: string)
   }
 }
 
-export async function verifyLedger(connection: string | pg.ClientConfig, options: VerifyOptions): Promise<VerifyResult> {
+export async function verifyLedger(
+  connection: string | pg.ClientConfig,
+  options: VerifyOptions,
+): Promise<VerifyResult> {
   const config = typeof connection === 'string' ? { connectionString: connection } : connection;
   const clients = [0, 1, 2].map(() => new pg.Client({ ...config, application_name: 'custos-ledger-verify' }));
   try {
@@ -105,9 +113,16 @@ export async function verifyLedger(connection: string | pg.ClientConfig, options
   }
 }
 
-async function run(meta: pg.Client, entryClient: pg.Client, nodeClient: pg.Client, options: VerifyOptions): Promise<VerifyResult> {
+async function run(
+  meta: pg.Client,
+  entryClient: pg.Client,
+  nodeClient: pg.Client,
+  options: VerifyOptions,
+): Promise<VerifyResult> {
   const state = (
-    await meta.query<{ tree_size: string; root_hash: Buffer; frontier: Buffer[] }>('SELECT tree_size, root_hash, frontier FROM ledger_state WHERE id = 1')
+    await meta.query<{ tree_size: string; root_hash: Buffer; frontier: Buffer[] }>(
+      'SELECT tree_size, root_hash, frontier FROM ledger_state WHERE id = 1',
+    )
   ).rows[0];
   if (!state) throw new Failure(null, 'the ledger state row is missing');
   const stateSize = Number(state.tree_size);
@@ -143,7 +158,10 @@ async function run(meta: pg.Client, entryClient: pg.Client, nodeClient: pg.Clien
       const checkpoint = stored.shift()!;
       const signed = openTrusted(checkpoint.note, options.trustedKeys, checkpoint.source);
       if (signed.treeSize !== checkpoint.treeSize || !sameHash(signed.rootHash, checkpoint.rootHash)) {
-        throw new Failure(null, `${checkpoint.source}: its signed note says size ${signed.treeSize}, not what the row says`);
+        throw new Failure(
+          null,
+          `${checkpoint.source}: its signed note says size ${signed.treeSize}, not what the row says`,
+        );
       }
       if (!sameHash(signed.rootHash, range.root())) {
         throw new Failure(
@@ -158,7 +176,10 @@ async function run(meta: pg.Client, entryClient: pg.Client, nodeClient: pg.Clien
       const root = range.root();
       for (const checkpoint of external) {
         if (checkpoint.treeSize === size && !sameHash(checkpoint.rootHash, root)) {
-          throw new Failure(size - 1, `${checkpoint.source} does not match the tree the entries form: history was rewritten`);
+          throw new Failure(
+            size - 1,
+            `${checkpoint.source} does not match the tree the entries form: history was rewritten`,
+          );
         }
       }
     }
@@ -187,7 +208,10 @@ async function run(meta: pg.Client, entryClient: pg.Client, nodeClient: pg.Clien
       throw new Failure(leafIndex, `tree node (level ${node.level}, index ${node.index}) is missing or out of place`);
     }
     if (!sameHash(node.hash, row[2])) {
-      throw new Failure(leafIndex, `tree node (level ${node.level}, index ${node.index}) does not match the entries below it`);
+      throw new Failure(
+        leafIndex,
+        `tree node (level ${node.level}, index ${node.index}) does not match the entries below it`,
+      );
     }
   };
   const checkCompleted = async (leafIndex: number): Promise<void> => {
@@ -214,9 +238,11 @@ async function run(meta: pg.Client, entryClient: pg.Client, nodeClient: pg.Clien
   )) {
     for (const [idxField, entry, storedLeaf, typeField] of batch) {
       const index = int8(idxField);
-      if (index !== expected) throw new Failure(expected, `entry ${expected} is missing (next stored index is ${index})`);
+      if (index !== expected)
+        throw new Failure(expected, `entry ${expected} is missing (next stored index is ${index})`);
       const leaf = leafHash(entry!);
-      if (!sameHash(leaf, storedLeaf)) throw new Failure(index, `entry ${index}: its bytes do not hash to its stored leaf hash`);
+      if (!sameHash(leaf, storedLeaf))
+        throw new Failure(index, `entry ${index}: its bytes do not hash to its stored leaf hash`);
       const parsed = options.deep ? checkContent(entry!, index) : undefined;
       replayCustody(custody, entry!, index, typeField, parsed);
       range.append(leaf, onCompleted);
@@ -230,24 +256,37 @@ async function run(meta: pg.Client, entryClient: pg.Client, nodeClient: pg.Clien
   await options.onProgress?.(expected, stateSize);
 
   if (expected !== stateSize) {
-    throw new Failure(Math.min(expected, stateSize), `the ledger state says ${stateSize} entries but ${expected} consecutive entries are stored`);
+    throw new Failure(
+      Math.min(expected, stateSize),
+      `the ledger state says ${stateSize} entries but ${expected} consecutive entries are stored`,
+    );
   }
   const extra = await nextStoredNode();
   if (extra !== undefined) {
-    throw new Failure(null, `the tree has a stored node (level ${int2(extra[0])}, index ${int8(extra[1])}) that no entry completes`);
+    throw new Failure(
+      null,
+      `the tree has a stored node (level ${int2(extra[0])}, index ${int8(extra[1])}) that no entry completes`,
+    );
   }
   const root = range.root();
-  if (!sameHash(root, state.root_hash)) throw new Failure(null, 'the ledger state root differs from the root of the stored entries');
+  if (!sameHash(root, state.root_hash))
+    throw new Failure(null, 'the ledger state root differs from the root of the stored entries');
   const frontier = range.frontier;
   if (frontier.length !== state.frontier.length || frontier.some((hash, i) => !sameHash(hash, state.frontier[i]))) {
     throw new Failure(null, 'the ledger state frontier differs from the stored entries');
   }
   if (stored.length > 0) {
-    throw new Failure(expected, `a signed checkpoint exists at size ${stored[0].treeSize} but only ${expected} entries are stored: the ledger was truncated`);
+    throw new Failure(
+      expected,
+      `a signed checkpoint exists at size ${stored[0].treeSize} but only ${expected} entries are stored: the ledger was truncated`,
+    );
   }
   for (const checkpoint of external) {
     if (checkpoint.treeSize > expected) {
-      throw new Failure(expected, `${checkpoint.source} is beyond the ${expected} stored entries: the ledger was truncated`);
+      throw new Failure(
+        expected,
+        `${checkpoint.source} is beyond the ${expected} stored entries: the ledger was truncated`,
+      );
     }
   }
   const items = await checkCustodyTables(meta, custody);
@@ -261,13 +300,15 @@ function parseEntry(bytes: Buffer, index: number): LedgerEntry {
   } catch {
     throw new Failure(index, `entry ${index} is not valid JSON`);
   }
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Failure(index, `entry ${index} is not a JSON object`);
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    throw new Failure(index, `entry ${index} is not a JSON object`);
   return entry as LedgerEntry;
 }
 
 function checkContent(bytes: Buffer, index: number): LedgerEntry {
   const entry = parseEntry(bytes, index);
-  if (!canonicalBytes(entry).equals(bytes)) throw new Failure(index, `entry ${index} is not in canonical (RFC 8785) form`);
+  if (!canonicalBytes(entry).equals(bytes))
+    throw new Failure(index, `entry ${index} is not in canonical (RFC 8785) form`);
   const problem = entryProblem(entry, index);
   if (problem !== undefined) throw new Failure(index, problem);
   return entry;
@@ -294,7 +335,13 @@ function statesType(bytes: Buffer, type: Buffer): boolean {
  * only custody entries (those the `type` column names, or whose bytes disagree with it) unless
  * `deep` parsed every entry already.
  */
-function replayCustody(custody: CustodyReplay, bytes: Buffer, index: number, typeField: Buffer | null, parsed: LedgerEntry | undefined): void {
+function replayCustody(
+  custody: CustodyReplay,
+  bytes: Buffer,
+  index: number,
+  typeField: Buffer | null,
+  parsed: LedgerEntry | undefined,
+): void {
   const type = typeField === null ? '' : typeField.toString('utf8');
   const custodyType = isCustodyEvent(type);
   if (parsed === undefined) {
@@ -302,11 +349,15 @@ function replayCustody(custody: CustodyReplay, bytes: Buffer, index: number, typ
     parsed = parseEntry(bytes, index);
   }
   if (parsed.type !== type) {
-    throw new Failure(index, `entry ${index}: its type column says "${type}" but the entry's type is "${String(parsed.type)}"`);
+    throw new Failure(
+      index,
+      `entry ${index}: its type column says "${type}" but the entry's type is "${String(parsed.type)}"`,
+    );
   }
   if (!custodyType) return;
   // The replay reports the stored index; without `deep` nothing else checked the one the entry states.
-  if (parsed.index !== index) throw new Failure(index, `entry stored at index ${index} says its index is ${String(parsed.index)}`);
+  if (parsed.index !== index)
+    throw new Failure(index, `entry stored at index ${index} says its index is ${String(parsed.index)}`);
   try {
     custody.apply(parsed);
   } catch (error) {
@@ -357,7 +408,8 @@ async function checkCustodyTables(client: pg.Client, custody: CustodyReplay): Pr
   let first: { index: number | null; reason: string; order: number; tie: string } | undefined;
   const found = (index: number | null, reason: string, tie: string): void => {
     const order = index ?? Number.POSITIVE_INFINITY;
-    if (first === undefined || order < first.order || (order === first.order && tie < first.tie)) first = { index, reason, order, tie };
+    if (first === undefined || order < first.order || (order === first.order && tie < first.tie))
+      first = { index, reason, order, tie };
   };
   let rows = 0;
   let matched = 0;
@@ -377,7 +429,11 @@ async function checkCustodyTables(client: pg.Client, custody: CustodyReplay): Pr
       };
       const item = custody.items.get(row.id);
       if (item === undefined) {
-        found(null, `item ${row.itemNumber} (${row.id}) is in the item table but no ledger entry registers it`, row.itemNumber);
+        found(
+          null,
+          `item ${row.itemNumber} (${row.id}) is in the item table but no ledger entry registers it`,
+          row.itemNumber,
+        );
         continue;
       }
       matched++;
@@ -391,11 +447,17 @@ async function checkCustodyTables(client: pg.Client, custody: CustodyReplay): Pr
     const checkPage = async (): Promise<void> => {
       const ids = page.filter((item) => UUID.test(item.id)).map((item) => item.id);
       const present = new Set(
-        (await client.query<{ id: string }>('SELECT id::text AS id FROM item WHERE id = ANY($1::uuid[])', [ids])).rows.map((row) => row.id),
+        (
+          await client.query<{ id: string }>('SELECT id::text AS id FROM item WHERE id = ANY($1::uuid[])', [ids])
+        ).rows.map((row) => row.id),
       );
       for (const item of page) {
         if (!present.has(item.id)) {
-          found(item.lastIndex, `item ${item.number} (${item.id}) is registered in the ledger but missing from the item table`, item.number);
+          found(
+            item.lastIndex,
+            `item ${item.number} (${item.id}) is registered in the ledger but missing from the item table`,
+            item.number,
+          );
         }
       }
       page.length = 0;

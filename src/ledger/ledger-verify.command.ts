@@ -1,7 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
+
 import type { AppConfig } from '../config/config.js';
 import { formatVerifierKey, parseSignerKey, parseVerifierKey } from './core/index.js';
-import { VerificationLock, verificationEnd, verificationError, type VerificationEnd, type VerificationRun } from './ledger-verification-run.js';
+import {
+  verificationEnd,
+  verificationError,
+  VerificationLock,
+  type VerificationEnd,
+  type VerificationRun,
+} from './ledger-verification-run.js';
 import { verifyLedger, type VerifyResult } from './ledger-verifier.js';
 
 export interface VerifyCommandArgs {
@@ -24,7 +31,9 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyCommandArgs {
       (flag === '--key' ? args.keys : args.checkpointFiles).push(value);
       i++;
     } else {
-      throw new Error(`unknown argument "${flag}" (usage: custos ledger verify [--deep] [--key <vkey>]... [--checkpoint <file>]...)`);
+      throw new Error(
+        `unknown argument "${flag}" (usage: custos ledger verify [--deep] [--key <vkey>]... [--checkpoint <file>]...)`,
+      );
     }
   }
   return args;
@@ -53,8 +62,15 @@ export async function runLedgerVerify(
   const started = Date.now();
   // The run is recorded in the database when it can be (ledger_verification, source cli); the lock
   // shows the service that one is running. Neither is needed for the verification itself.
-  const lock = await VerificationLock.take({ connectionString: databaseUrl }, 'cli').catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-  const run: VerificationRun = { startedAt: lock instanceof VerificationLock ? lock.startedAt : new Date(), deep: args.deep, source: 'cli', requestedBy: null };
+  const lock = await VerificationLock.take({ connectionString: databaseUrl }, 'cli').catch((error: unknown) =>
+    error instanceof Error ? error : new Error(String(error)),
+  );
+  const run: VerificationRun = {
+    startedAt: lock instanceof VerificationLock ? lock.startedAt : new Date(),
+    deep: args.deep,
+    source: 'cli',
+    requestedBy: null,
+  };
   {
     let result: VerifyResult;
     try {
@@ -91,16 +107,25 @@ export async function runLedgerVerify(
  * Records the run and says so in one line on stderr (stdout stays the verification's result). A run
  * that cannot be recorded (no table yet, no permission, no connection) keeps its result and exit code.
  */
-async function recordRun(lock: VerificationLock | Error, run: VerificationRun, end: VerificationEnd, err: NodeJS.WritableStream): Promise<void> {
+async function recordRun(
+  lock: VerificationLock | Error,
+  run: VerificationRun,
+  end: VerificationEnd,
+  err: NodeJS.WritableStream,
+): Promise<void> {
   if (lock instanceof Error) {
     err.write(`this run is not recorded in the database (${lock.message}); its result above stands\n`);
     return;
   }
   try {
     const id = await lock.record(run, end);
-    err.write(`recorded in the database as verification run ${id}: auditors and administrators see it in the web app\n`);
+    err.write(
+      `recorded in the database as verification run ${id}: auditors and administrators see it in the web app\n`,
+    );
   } catch (error) {
-    err.write(`this run is not recorded in the database (${error instanceof Error ? error.message : String(error)}); its result above stands\n`);
+    err.write(
+      `this run is not recorded in the database (${error instanceof Error ? error.message : String(error)}); its result above stands\n`,
+    );
   } finally {
     await lock.release();
   }

@@ -1,8 +1,14 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
 import { Public, Roles } from '../identity/auth.decorators.js';
 import { CheckpointService, type StoredCheckpoint } from './checkpoint.service.js';
-import { CheckpointQueryDto, ConsistencyProofQueryDto, EntriesQueryDto, InclusionProofQueryDto } from './dto/ledger-query.dto.js';
+import {
+  CheckpointQueryDto,
+  ConsistencyProofQueryDto,
+  EntriesQueryDto,
+  InclusionProofQueryDto,
+} from './dto/ledger-query.dto.js';
 import { LedgerRangeError } from './ledger.errors.js';
 import { LedgerService } from './ledger.service.js';
 
@@ -44,7 +50,8 @@ export class LedgerController {
   @Public()
   @ApiOperation({ summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note), or one by tree size' })
   async checkpoint(@Query() query: CheckpointQueryDto): Promise<Record<string, unknown>> {
-    const checkpoint = query.treeSize === undefined ? await this.checkpoints.latest() : await this.checkpoints.atSize(query.treeSize);
+    const checkpoint =
+      query.treeSize === undefined ? await this.checkpoints.latest() : await this.checkpoints.atSize(query.treeSize);
     return checkpointView(checkpoint);
   }
 

@@ -1,10 +1,11 @@
 import { Global, Logger, Module } from '@nestjs/common';
+
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { CheckpointService } from './checkpoint.service.js';
-import { LedgerController } from './ledger.controller.js';
+import { loadOrCreateLedgerKey } from './ledger-key.js';
 import { LedgerVerificationController } from './ledger-verification.controller.js';
 import { LedgerVerificationService } from './ledger-verification.service.js';
-import { loadOrCreateLedgerKey } from './ledger-key.js';
+import { LedgerController } from './ledger.controller.js';
 import { LedgerService } from './ledger.service.js';
 import { LEDGER_KEY } from './ledger.tokens.js';
 

@@ -1,14 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+
 import type { RequestContext } from '../common/request-context.js';
+import { prepared, queryPrepared } from '../database/prepared.js';
 import { buildEntry, type LedgerEntry, type LedgerEvent } from './core/entry.js';
 import { canonicalBytes } from './core/jcs.js';
 import {
   appendLeaf,
+  assembleProof,
   consistencyProofPlan,
   frontierNodeIds,
-  assembleProof,
   inclusionProofPlan,
   leafHash,
   ProofError,
@@ -16,7 +18,6 @@ import {
   type NodeId,
   type TreeNode,
 } from './core/merkle.js';
-import { prepared, queryPrepared } from '../database/prepared.js';
 import { LedgerRangeError } from './ledger.errors.js';
 
 export interface AppendedEntry {
@@ -142,7 +143,12 @@ export class LedgerService {
    * resolves with `result(entries)` once the planned change is durably committed, or with
    * `fallback`'s result when the plan no longer held and the ordinary unit of work ran instead.
    */
-  writeBatched<P, T>(kind: BatchKind<P>, plan: P, result: (entries: AppendedEntry[]) => T, fallback: (em: EntityManager) => Promise<T>): Promise<T> {
+  writeBatched<P, T>(
+    kind: BatchKind<P>,
+    plan: P,
+    result: (entries: AppendedEntry[]) => T,
+    fallback: (em: EntityManager) => Promise<T>,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({
         work: fallback,
@@ -190,7 +196,12 @@ export class LedgerService {
       };
       (runner.data as Record<string, unknown>)[GROUP_KEY] = group;
       const snapshot = (): (() => void) => {
-        const before = { size: group.size, frontier: group.frontier, entries: group.entries.length, nodes: group.nodes.length };
+        const before = {
+          size: group.size,
+          frontier: group.frontier,
+          entries: group.entries.length,
+          nodes: group.nodes.length,
+        };
         return () => {
           Object.assign(group, { size: before.size, frontier: before.frontier });
           group.entries.length = before.entries;
@@ -207,10 +218,16 @@ export class LedgerService {
           const restore = snapshot();
           try {
             const result = await unit.work(runner.manager);
-            await runner.query(last ? 'RELEASE SAVEPOINT ledger_unit' : 'RELEASE SAVEPOINT ledger_unit; SAVEPOINT ledger_unit');
+            await runner.query(
+              last ? 'RELEASE SAVEPOINT ledger_unit' : 'RELEASE SAVEPOINT ledger_unit; SAVEPOINT ledger_unit',
+            );
             done.push({ unit, result });
           } catch (error) {
-            await runner.query(last ? 'ROLLBACK TO SAVEPOINT ledger_unit; RELEASE SAVEPOINT ledger_unit' : 'ROLLBACK TO SAVEPOINT ledger_unit');
+            await runner.query(
+              last
+                ? 'ROLLBACK TO SAVEPOINT ledger_unit; RELEASE SAVEPOINT ledger_unit'
+                : 'ROLLBACK TO SAVEPOINT ledger_unit',
+            );
             restore();
             failedAlone.add(unit);
             unit.reject(error);
@@ -221,13 +238,17 @@ export class LedgerService {
       // Batches after the ordinary units: a plan made before one of them changed its item fails its
       // check here and falls back to its unit of work, which sees that change.
       const kinds = new Map<BatchKind<unknown>, PendingWrite[]>();
-      for (const unit of units) if (unit.batch) kinds.set(unit.batch.kind, [...(kinds.get(unit.batch.kind) ?? []), unit]);
+      for (const unit of units)
+        if (unit.batch) kinds.set(unit.batch.kind, [...(kinds.get(unit.batch.kind) ?? []), unit]);
       const fallbacks: PendingWrite[] = [];
       for (const [kind, members] of kinds) {
         await runner.query('SAVEPOINT ledger_batch');
         const restore = snapshot();
         try {
-          const holds = await kind.check(runner.manager, members.map((unit) => unit.batch!.plan));
+          const holds = await kind.check(
+            runner.manager,
+            members.map((unit) => unit.batch!.plan),
+          );
           const written: Array<{ unit: PendingWrite; plan: unknown; entries: AppendedEntry[] }> = [];
           for (const [n, unit] of members.entries()) {
             if (!holds[n]) {
@@ -306,7 +327,9 @@ export class LedgerService {
     const data: Record<string, unknown> | undefined = em.queryRunner?.data;
     const group = data?.[GROUP_KEY] as GroupState | undefined;
     if (!group?.open || !em.queryRunner?.isTransactionActive) {
-      throw new Error('LedgerService.append must run inside LedgerService.write, in the transaction of the change it records');
+      throw new Error(
+        'LedgerService.append must run inside LedgerService.write, in the transaction of the change it records',
+      );
     }
     const appended: AppendedEntry[] = [];
     for (const event of events) {

@@ -7,6 +7,7 @@
  * Pure and dependency-free but for node:crypto: unit-testable without a database.
  */
 import { createHash } from 'node:crypto';
+
 import {
   CORRECTABLE_ITEM_FIELDS,
   CUSTODY_EVENT_TYPES as T,
@@ -254,7 +255,10 @@ function collectAgencies(value: unknown, codes: Set<string>): void {
 }
 
 const leafHashHex = (text: string): string =>
-  createHash('sha256').update(Buffer.from([0])).update(Buffer.from(text, 'utf8')).digest('hex');
+  createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(Buffer.from(text, 'utf8'))
+    .digest('hex');
 
 function decodeCheckpoint(note: string): { origin: string; treeSize: number; rootBase64: string } {
   const [origin, size, root] = note.split('\n');
@@ -343,7 +347,9 @@ class ReportBuilder {
   }
 
   private signatureOf(entry: LedgerEntry, signerId: string, meaning: string): { meaning: string; at: string } | null {
-    const found = entry.signatures.find((signature) => signature.signerId === signerId && signature.meaning === meaning);
+    const found = entry.signatures.find(
+      (signature) => signature.signerId === signerId && signature.meaning === meaning,
+    );
     return found === undefined ? null : { meaning: found.meaning, at: displayTime(found.signedAt) };
   }
 
@@ -411,8 +417,16 @@ class ReportBuilder {
       ],
       releasedBy: derived
         ? { party: null, text: `Made from item ${data.item.parent?.number ?? '(unknown)'}`, signature: null }
-        : { party: null, text: `Seized at ${data.item.place}${data.item.seizedFrom ? `; from ${data.item.seizedFrom}` : ''}`, signature: null },
-      receivedBy: { party: custodian, text: null, signature: derived ? this.signatureOf(entry, data.custodian.id, 'acquired') : null },
+        : {
+            party: null,
+            text: `Seized at ${data.item.place}${data.item.seizedFrom ? `; from ${data.item.seizedFrom}` : ''}`,
+            signature: null,
+          },
+      receivedBy: {
+        party: custodian,
+        text: null,
+        signature: derived ? this.signatureOf(entry, data.custodian.id, 'acquired') : null,
+      },
       purpose: [
         {
           text: derived
@@ -422,13 +436,26 @@ class ReportBuilder {
         },
       ],
       location: data.location,
-      condition: [{ text: data.item.sealNumber ? `Sealed: bag ${data.item.sealNumber}` : 'No seal recorded', alert: false }],
+      condition: [
+        { text: data.item.sealNumber ? `Sealed: bag ${data.item.sealNumber}` : 'No seal recorded', alert: false },
+      ],
     };
     this.addRow(track, entry.index, row);
-    track.signatures.push(...this.signatures(entry, derived ? `Acquisition of ${track.number}` : `Registration of ${track.number}`));
+    track.signatures.push(
+      ...this.signatures(entry, derived ? `Acquisition of ${track.number}` : `Registration of ${track.number}`),
+    );
     if (derived) {
       const hashes = (data as ItemDerivedData).hashes;
-      this.reference(track, entry, hashes.target, hashes.values, hashes.weak, 'acquisition', `${acquisition!.tool} ${acquisition!.toolVersion}`, hashes.occurredAt);
+      this.reference(
+        track,
+        entry,
+        hashes.target,
+        hashes.values,
+        hashes.weak,
+        'acquisition',
+        `${acquisition!.tool} ${acquisition!.toolVersion}`,
+        hashes.occurredAt,
+      );
     }
   }
 
@@ -447,7 +474,10 @@ class ReportBuilder {
     tool: string | null,
     occurredAt: string,
   ): void {
-    track.references.set(target, { entry: entry.index, values: new Map(values.map((value) => [value.algorithm, value.value])) });
+    track.references.set(target, {
+      entry: entry.index,
+      values: new Map(values.map((value) => [value.algorithm, value.value])),
+    });
     for (const value of values) {
       track.hashes.push({
         entry: entry.index,
@@ -515,7 +545,17 @@ class ReportBuilder {
       track.signatures.push(...this.signatures(entry, `Reference hashes of ${data.target}`));
       return;
     }
-    for (const value of data.values) this.verification(track, entry, data.target, value, 'recorded', tool, displayTime(data.occurredAt), this.party(entry.actor));
+    for (const value of data.values)
+      this.verification(
+        track,
+        entry,
+        data.target,
+        value,
+        'recorded',
+        tool,
+        displayTime(data.occurredAt),
+        this.party(entry.actor),
+      );
     track.signatures.push(...this.signatures(entry, `Verification of ${data.target}`));
   }
 
@@ -542,7 +582,9 @@ class ReportBuilder {
     const data = entry.data as unknown as ItemDisposedData;
     const custodian = this.party(data.custodian, entry.actor?.role ?? null)!;
     const witness = this.party(data.witness)!;
-    const witnessSignature = entry.signatures.find((signature) => signature.signerId === data.witness.id && signature.meaning === 'witnessed');
+    const witnessSignature = entry.signatures.find(
+      (signature) => signature.signerId === data.witness.id && signature.meaning === 'witnessed',
+    );
     const signatures = this.signatures(entry, `Disposition of ${track.number}`);
     const kind = humanize(data.disposition);
     this.addRow(track, entry.index, {
@@ -554,7 +596,10 @@ class ReportBuilder {
       releasedBy: { party: custodian, text: null, signature: this.signatureOf(entry, data.custodian.id, 'disposed') },
       receivedBy: {
         party: null,
-        text: data.disposition === 'destroyed' ? 'None: destroyed' : `Recipient: ${data.recipient ?? (data.disposition === 'returned_to_owner' ? 'the owner' : 'the receiving authority')}`,
+        text:
+          data.disposition === 'destroyed'
+            ? 'None: destroyed'
+            : `Recipient: ${data.recipient ?? (data.disposition === 'returned_to_owner' ? 'the owner' : 'the receiving authority')}`,
         signature: null,
       },
       purpose: [
@@ -591,7 +636,11 @@ class ReportBuilder {
       entry: entry.index,
       corrects,
       reason: entry.corrects?.reason ?? '',
-      changes: data.changes.map((change) => ({ field: change.field, from: valueText(change.from), to: valueText(change.to) })),
+      changes: data.changes.map((change) => ({
+        field: change.field,
+        from: valueText(change.from),
+        to: valueText(change.to),
+      })),
       by: this.party(entry.actor),
     });
     track.signatures.push(...this.signatures(entry, `Correction of entry #${corrects}`));
@@ -680,7 +729,12 @@ class ReportBuilder {
     }
   }
 
-  private receiptCondition(track: ItemTrack, entry: LedgerEntry, accepted: AcceptedItem, to: ReportParty): ReportConditionLine[] {
+  private receiptCondition(
+    track: ItemTrack,
+    entry: LedgerEntry,
+    accepted: AcceptedItem,
+    to: ReportParty,
+  ): ReportConditionLine[] {
     const lines: ReportConditionLine[] = [];
     if (accepted.sealIntact) lines.push({ text: 'Seal intact', alert: false });
     else {
@@ -697,7 +751,9 @@ class ReportBuilder {
       this.verification(track, entry, hash.target, hash, 'on receipt', null, displayTime(entry.recordedAt), to);
       lines.push({ text: `Re-hash ${hash.algorithm.toUpperCase()} of ${hash.target}:`, alert: false });
       lines.push(
-        hash.result === 'mismatch' ? { text: 'MISMATCH', alert: true } : { text: hash.result === 'match' ? 'matches' : 'not compared', alert: false },
+        hash.result === 'mismatch'
+          ? { text: 'MISMATCH', alert: true }
+          : { text: hash.result === 'match' ? 'matches' : 'not compared', alert: false },
       );
     }
     return lines;
@@ -719,12 +775,18 @@ class ReportBuilder {
         : `CANCELLED by ${from.name} ${displayTime(entry.recordedAt)}${data.reason ? `: ${data.reason}` : ''}. Custody stayed with ${from.name}.`;
       const row: CustodyRow = {
         entries: [...(release?.entries ?? []), entry.index],
-        when: [...(release?.when ?? []), { label: rejected ? 'Rejected' : 'Cancelled', time: displayTime(entry.recordedAt) }],
+        when: [
+          ...(release?.when ?? []),
+          { label: rejected ? 'Rejected' : 'Cancelled', time: displayTime(entry.recordedAt) },
+        ],
         releasedBy: release?.releasedBy ?? { party: from, text: null, signature: null },
         receivedBy: rejected
           ? { party: to, text: null, signature: this.signatureOf(entry, data.to.id, 'rejected') }
           : { party: to, text: null, signature: null, unsigned: 'Cancelled before receipt' },
-        purpose: [...(release === undefined ? [] : release.purpose.filter((line) => !line.alert)), { text: outcome, alert: false }],
+        purpose: [
+          ...(release === undefined ? [] : release.purpose.filter((line) => !line.alert)),
+          { text: outcome, alert: false },
+        ],
         location: null,
         condition: [{ text: 'Not handed over', alert: false }],
       };
@@ -733,14 +795,22 @@ class ReportBuilder {
         track.custody[rowIndex] = row;
         track.rowsByEntry.set(entry.index, row);
       }
-      track.signatures.push(...this.signatures(entry, rejected ? `Rejection of transfer from ${from.name}` : `Cancellation of transfer to ${to.name}`));
+      track.signatures.push(
+        ...this.signatures(
+          entry,
+          rejected ? `Rejection of transfer from ${from.name}` : `Cancellation of transfer to ${to.name}`,
+        ),
+      );
       track.state = 'in_custody';
       track.pendingTo = null;
     }
   }
 
   private other(entry: LedgerEntry): void {
-    const by = entry.actor === null ? 'the system' : `${entry.actor.displayName}${entry.actor.agency ? ` (${entry.actor.agency})` : ''}`;
+    const by =
+      entry.actor === null
+        ? 'the system'
+        : `${entry.actor.displayName}${entry.actor.agency ? ` (${entry.actor.agency})` : ''}`;
     const data = entry.data as Record<string, unknown>;
     let text: string;
     switch (entry.type) {
@@ -762,7 +832,12 @@ class ReportBuilder {
       case REPORT_ISSUED: {
         const about = entry.subject.type === 'item' ? `item ${entry.subject.number ?? entry.subject.id}` : 'the case';
         text = `Court report (${valueText(data.format).toUpperCase()}, ${valueText(data.pages)} pages) of ${about} issued to ${by}`;
-        this.caseRecord.push({ entry: entry.index, when: displayTime(entry.recordedAt), text, sha256: valueText(data.sha256) });
+        this.caseRecord.push({
+          entry: entry.index,
+          when: displayTime(entry.recordedAt),
+          text,
+          sha256: valueText(data.sha256),
+        });
         return;
       }
       default:
@@ -816,8 +891,10 @@ export function custodyReport(bundle: CustodyBundle, bundleSha256: string, conte
   const checkpoint = decodeCheckpoint(bundle.checkpoint);
   const { subject } = bundle;
   const items = builder.items();
-  const title = subject.type === 'item' ? `CHAIN OF CUSTODY — ${subject.number}` : `CHAIN OF CUSTODY — CASE ${subject.number}`;
-  const agencyName = (code: string | null): string | null => (code === null ? null : (context.agencyNames.get(code) ?? null));
+  const title =
+    subject.type === 'item' ? `CHAIN OF CUSTODY — ${subject.number}` : `CHAIN OF CUSTODY — CASE ${subject.number}`;
+  const agencyName = (code: string | null): string | null =>
+    code === null ? null : (context.agencyNames.get(code) ?? null);
   return {
     subject,
     title,

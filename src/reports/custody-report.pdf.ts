@@ -15,6 +15,7 @@
  * file ID from the document information, so equal inputs give equal bytes.
  */
 import type PDFKitDocument from 'pdfkit';
+
 import {
   displayInstant,
   displayTime,
@@ -40,7 +41,8 @@ export interface ReportAttachment {
   readonly description: string;
 }
 
-type FontName = 'Helvetica' | 'Helvetica-Bold' | 'Helvetica-Oblique' | 'Helvetica-BoldOblique' | 'Courier' | 'Courier-Bold';
+type FontName =
+  'Helvetica' | 'Helvetica-Bold' | 'Helvetica-Oblique' | 'Helvetica-BoldOblique' | 'Courier' | 'Courier-Bold';
 
 /** A paragraph inside a cell or block: one font, one size, one colour. */
 interface Run {
@@ -74,17 +76,34 @@ const OK = '#1f5a24';
 
 // Windows-1252 code points above Latin-1 that the standard fonts' WinAnsiEncoding prints.
 const WIN_ANSI_EXTRA = new Set([
-  0x152, 0x153, 0x160, 0x161, 0x178, 0x17d, 0x17e, 0x192, 0x2c6, 0x2dc, 0x2013, 0x2014, 0x2018, 0x2019, 0x201a, 0x201c, 0x201d, 0x201e,
-  0x2020, 0x2021, 0x2022, 0x2026, 0x2030, 0x2039, 0x203a, 0x20ac, 0x2122,
+  0x152, 0x153, 0x160, 0x161, 0x178, 0x17d, 0x17e, 0x192, 0x2c6, 0x2dc, 0x2013, 0x2014, 0x2018, 0x2019, 0x201a, 0x201c,
+  0x201d, 0x201e, 0x2020, 0x2021, 0x2022, 0x2026, 0x2030, 0x2039, 0x203a, 0x20ac, 0x2122,
 ]);
 
 /** Letters that do not decompose to a base letter but have an obvious one. */
 const BASE_LETTERS: Readonly<Record<string, string>> = {
-  Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', Ŀ: 'L', ŀ: 'l', Ŋ: 'N', ŋ: 'n', Ŧ: 'T', ŧ: 't', ĸ: 'k',
+  Ł: 'L',
+  ł: 'l',
+  Đ: 'D',
+  đ: 'd',
+  Ħ: 'H',
+  ħ: 'h',
+  ı: 'i',
+  Ŀ: 'L',
+  ŀ: 'l',
+  Ŋ: 'N',
+  ŋ: 'n',
+  Ŧ: 'T',
+  ŧ: 't',
+  ĸ: 'k',
 };
 
 function printable(codePoint: number): boolean {
-  return (codePoint >= 0x20 && codePoint <= 0x7e) || (codePoint >= 0xa0 && codePoint <= 0xff) || WIN_ANSI_EXTRA.has(codePoint);
+  return (
+    (codePoint >= 0x20 && codePoint <= 0x7e) ||
+    (codePoint >= 0xa0 && codePoint <= 0xff) ||
+    WIN_ANSI_EXTRA.has(codePoint)
+  );
 }
 
 /**
@@ -144,7 +163,8 @@ function custodyStatus(now: ReportItem['current']): string {
   const holder = `${now.custodian.name} (${agencyLine(now.custodian.agency, now.custodian.agencyName)})`;
   if (now.state === 'disposed') return `disposed of; last held by ${holder}`;
   const where = now.location ? `, stored at ${now.location}` : '';
-  if (now.state === 'transfer_pending') return `in custody of ${holder}${where}; released to ${now.pendingTo?.name ?? 'another custodian'}, receipt not yet signed`;
+  if (now.state === 'transfer_pending')
+    return `in custody of ${holder}${where}; released to ${now.pendingTo?.name ?? 'another custodian'}, receipt not yet signed`;
   return `in custody of ${holder}${where}`;
 }
 
@@ -172,8 +192,12 @@ class ReportWriter {
       pdfVersion: '1.7',
       info: {
         Title: this.clean(`${report.title}`),
-        Subject: this.clean(`Chain-of-custody report of ${report.subject.type} ${report.subject.number}, case ${report.case.number}`),
-        Author: this.clean(`Custos, issued to ${report.issuedBy.name}${report.issuedBy.agency ? ` (${report.issuedBy.agency})` : ''}`),
+        Subject: this.clean(
+          `Chain-of-custody report of ${report.subject.type} ${report.subject.number}, case ${report.case.number}`,
+        ),
+        Author: this.clean(
+          `Custos, issued to ${report.issuedBy.name}${report.issuedBy.agency ? ` (${report.issuedBy.agency})` : ''}`,
+        ),
         Keywords: `chain of custody; ${report.subject.number}; bundle sha256 ${report.verification.bundleSha256}; checkpoint ${report.verification.treeSize}`,
         Creator: 'Custos',
         Producer: 'Custos (PDFKit)',
@@ -274,7 +298,12 @@ class ReportWriter {
     const y = this.doc.y;
     this.write({ text, font: 'Helvetica-Bold', size }, MARGIN.left, y, CONTENT_WIDTH);
     this.doc.y = y + size + 3;
-    this.doc.moveTo(MARGIN.left, this.doc.y).lineTo(MARGIN.left + CONTENT_WIDTH, this.doc.y).lineWidth(0.8).strokeColor(INK).stroke();
+    this.doc
+      .moveTo(MARGIN.left, this.doc.y)
+      .lineTo(MARGIN.left + CONTENT_WIDTH, this.doc.y)
+      .lineWidth(0.8)
+      .strokeColor(INK)
+      .stroke();
     this.doc.y += 5;
   }
 
@@ -303,14 +332,25 @@ class ReportWriter {
    * A ruled table; rows never split across pages, and the header row is repeated on every page
    * the table continues on.
    */
-  private table(columns: readonly Column[], rows: readonly Cell[][], options: { header?: boolean; caption?: string; labelColumn?: boolean } = {}): void {
+  private table(
+    columns: readonly Column[],
+    rows: readonly Cell[][],
+    options: { header?: boolean; caption?: string; labelColumn?: boolean } = {},
+  ): void {
     const showHeader = options.header ?? true;
     const headerCells: Cell[] = columns.map((column) => [{ text: column.header, font: 'Helvetica-Bold', size: 7.5 }]);
-    const headerHeight = showHeader ? Math.max(...headerCells.map((cell, i) => this.cellHeight(cell, columns[i].width))) : 0;
+    const headerHeight = showHeader
+      ? Math.max(...headerCells.map((cell, i) => this.cellHeight(cell, columns[i].width)))
+      : 0;
     const drawHeader = (continued: boolean): void => {
       if (continued && options.caption) {
         const y = this.doc.y;
-        this.write({ text: `${options.caption} (continued)`, font: 'Helvetica-Oblique', size: 7.5, color: MUTED }, MARGIN.left, y, CONTENT_WIDTH);
+        this.write(
+          { text: `${options.caption} (continued)`, font: 'Helvetica-Oblique', size: 7.5, color: MUTED },
+          MARGIN.left,
+          y,
+          CONTENT_WIDTH,
+        );
         this.doc.y = y + 11;
       }
       if (!showHeader) return;
@@ -324,7 +364,8 @@ class ReportWriter {
       this.grid(columns, y, headerHeight);
       this.doc.y = y + headerHeight;
     };
-    const firstHeight = rows.length === 0 ? 0 : Math.max(...rows[0].map((cell, i) => this.cellHeight(cell, columns[i].width)));
+    const firstHeight =
+      rows.length === 0 ? 0 : Math.max(...rows[0].map((cell, i) => this.cellHeight(cell, columns[i].width)));
     this.ensure(headerHeight + firstHeight);
     drawHeader(false);
     for (const row of rows) {
@@ -352,7 +393,10 @@ class ReportWriter {
     let x = MARGIN.left;
     for (const column of columns.slice(0, -1)) {
       x += column.width;
-      this.doc.moveTo(x, y).lineTo(x, y + height).stroke();
+      this.doc
+        .moveTo(x, y)
+        .lineTo(x, y + height)
+        .stroke();
     }
   }
 
@@ -397,21 +441,40 @@ class ReportWriter {
     this.fields([
       ['Case', `${report.case.number} — ${report.case.title}`],
       ['Owning agency', agencyLine(report.case.agency, report.case.agencyName)],
-      ['Case legal authority', report.case.legalAuthority.length > 0 ? report.case.legalAuthority.join('; ') : 'None recorded on the case'],
-      ...(report.subject.type === 'item' ? [['Item number', [{ text: report.subject.number, font: 'Helvetica-Bold', size: 9 }]] as const] : []),
+      [
+        'Case legal authority',
+        report.case.legalAuthority.length > 0 ? report.case.legalAuthority.join('; ') : 'None recorded on the case',
+      ],
+      ...(report.subject.type === 'item'
+        ? [['Item number', [{ text: report.subject.number, font: 'Helvetica-Bold', size: 9 }]] as const]
+        : []),
       [
         'Report issued',
         [
-          { text: `${displayInstant(report.issuedAt)} (UTC) to ${issuedBy.name}${issuedBy.username ? ` (${issuedBy.username})` : ''}`, size: 8.5 },
-          { text: `${issuedBy.role ?? 'user'}, ${agencyLine(issuedBy.agency, issuedBy.agencyName)}`, size: 8, color: MUTED },
+          {
+            text: `${displayInstant(report.issuedAt)} (UTC) to ${issuedBy.name}${issuedBy.username ? ` (${issuedBy.username})` : ''}`,
+            size: 8.5,
+          },
+          {
+            text: `${issuedBy.role ?? 'user'}, ${agencyLine(issuedBy.agency, issuedBy.agencyName)}`,
+            size: 8,
+            color: MUTED,
+          },
         ],
       ],
       [
         'Ledger evidence',
         [
-          { text: `Checkpoint of ledger ${verification.origin} at tree size ${verification.treeSize}; ${verification.entryCount} entries of this ${report.subject.type}`, size: 8.5 },
+          {
+            text: `Checkpoint of ledger ${verification.origin} at tree size ${verification.treeSize}; ${verification.entryCount} entries of this ${report.subject.type}`,
+            size: 8.5,
+          },
           { text: `Bundle SHA-256: ${verification.bundleSha256}`, font: 'Courier', size: 7.5 },
-          { text: 'Details and how to verify them: section “Verification” at the end of this report.', size: 7.5, color: MUTED },
+          {
+            text: 'Details and how to verify them: section “Verification” at the end of this report.',
+            size: 7.5,
+            color: MUTED,
+          },
         ],
       ],
     ]);
@@ -450,13 +513,21 @@ class ReportWriter {
           ],
           [
             { text: STATE_TEXT[item.current.state], size: 7.5 },
-            { text: `${item.current.state === 'disposed' ? 'Last held by' : 'Held by'} ${item.current.custodian.name} (${item.current.custodian.agency ?? 'no agency'})`, size: 7.5 },
+            {
+              text: `${item.current.state === 'disposed' ? 'Last held by' : 'Held by'} ${item.current.custodian.name} (${item.current.custodian.agency ?? 'no agency'})`,
+              size: 7.5,
+            },
             ...(item.current.location ? [{ text: item.current.location, size: 7, color: MUTED }] : []),
           ],
           item.findings.length > 0
             ? [
                 { text: 'COMPROMISED', font: 'Helvetica-Bold', size: 7.5, color: ALERT },
-                ...item.findings.map((finding): Run => ({ text: `${finding.label} (#${finding.entry})`, font: 'Helvetica-Bold', size: 7, color: ALERT })),
+                ...item.findings.map((finding): Run => ({
+                  text: `${finding.label} (#${finding.entry})`,
+                  font: 'Helvetica-Bold',
+                  size: 7,
+                  color: ALERT,
+                })),
               ]
             : [{ text: 'Intact', size: 7.5 }],
         ]),
@@ -474,7 +545,10 @@ class ReportWriter {
         report.caseRecord.map((line): Cell[] => [
           [{ text: `#${line.entry}`, size: 7.5 }],
           [{ text: line.when, size: 7.5 }],
-          [{ text: line.text, size: 7.5 }, ...(line.sha256 ? [{ text: `PDF SHA-256 ${line.sha256}`, font: 'Courier' as const, size: 7 }] : [])],
+          [
+            { text: line.text, size: 7.5 },
+            ...(line.sha256 ? [{ text: `PDF SHA-256 ${line.sha256}`, font: 'Courier' as const, size: 7 }] : []),
+          ],
         ]),
         { caption: 'Case record' },
       );
@@ -489,7 +563,12 @@ class ReportWriter {
       this.currentItem = item.number;
       this.newPage();
       const y = this.doc.y;
-      this.write({ text: `Item ${n + 1} of ${report.items.length}: ${item.number}`, font: 'Helvetica-Bold', size: 15 }, MARGIN.left, y, CONTENT_WIDTH);
+      this.write(
+        { text: `Item ${n + 1} of ${report.items.length}: ${item.number}`, font: 'Helvetica-Bold', size: 15 },
+        MARGIN.left,
+        y,
+        CONTENT_WIDTH,
+      );
       this.doc.y = y + 22;
     }
     this.integrityBanner(item);
@@ -517,7 +596,10 @@ class ReportWriter {
       : `No hash mismatch and no broken seal is recorded for this item (${counted}).`;
     const width = CONTENT_WIDTH - 16;
     this.doc.font('Helvetica-Bold').fontSize(8.5);
-    const findingsHeight = item.findings.reduce((sum, finding) => sum + this.doc.heightOfString(this.clean(`${finding.label} — ${finding.text}`), { width }) + 2, 0);
+    const findingsHeight = item.findings.reduce(
+      (sum, finding) => sum + this.doc.heightOfString(this.clean(`${finding.label} — ${finding.text}`), { width }) + 2,
+      0,
+    );
     const height = 8 + 15 + this.measure({ text: summary, size: 8.5 }, width) + 3 + findingsHeight + 6;
     this.ensure(height + 4);
     const top = this.doc.y;
@@ -526,7 +608,12 @@ class ReportWriter {
       .strokeColor(compromised ? ALERT : OK)
       .rect(MARGIN.left, top, CONTENT_WIDTH, height)
       .stroke();
-    this.write({ text: headline, font: 'Helvetica-Bold', size: 11.5, color: compromised ? ALERT : OK }, MARGIN.left + 8, top + 7, width);
+    this.write(
+      { text: headline, font: 'Helvetica-Bold', size: 11.5, color: compromised ? ALERT : OK },
+      MARGIN.left + 8,
+      top + 7,
+      width,
+    );
     this.doc.y = top + 8 + 15;
     this.doc.y += this.write({ text: summary, size: 8.5 }, MARGIN.left + 8, this.doc.y, width) + 3;
     for (const finding of item.findings) this.labelled(finding.label, finding.text, ALERT, 8);
@@ -535,26 +622,42 @@ class ReportWriter {
 
   private identification(item: ReportItem, number: string): void {
     const d = item.description;
-    const note = (field: string): Run[] => (item.correctedFields.has(field) ? [{ text: 'Corrected value: see Corrections', font: 'Helvetica-Oblique', size: 7.5, color: MUTED }] : []);
+    const note = (field: string): Run[] =>
+      item.correctedFields.has(field)
+        ? [{ text: 'Corrected value: see Corrections', font: 'Helvetica-Oblique', size: 7.5, color: MUTED }]
+        : [];
     const corrected = (field: string, text: string): Cell => [{ text, size: 8.5 }, ...note(field)];
     const mono = (field: string, values: readonly string[]): Cell | null =>
       values.length === 0 ? null : [{ text: values.join('\n'), font: 'Courier-Bold', size: 8.5 }, ...note(field)];
     const capacity =
-      d.capacityBytes === null ? null : `${BigInt(d.capacityBytes).toLocaleString('en-GB')} bytes (${(Number(d.capacityBytes) / 1e9).toLocaleString('en-GB', { maximumFractionDigits: 1 })} GB)`;
+      d.capacityBytes === null
+        ? null
+        : `${BigInt(d.capacityBytes).toLocaleString('en-GB')} bytes (${(Number(d.capacityBytes) / 1e9).toLocaleString('en-GB', { maximumFractionDigits: 1 })} GB)`;
     this.heading(`${number}. Evidence item`);
     this.fields([
       ['Item number', [{ text: item.number, font: 'Helvetica-Bold', size: 9.5 }]],
       ['Kind', humanize(d.kind)],
       ['Description', corrected('description', d.description)],
-      ['Make / model', d.make || d.model ? corrected(d.make ? 'make' : 'model', [d.make, d.model].filter(Boolean).join(' / ')) : null],
+      [
+        'Make / model',
+        d.make || d.model ? corrected(d.make ? 'make' : 'model', [d.make, d.model].filter(Boolean).join(' / ')) : null,
+      ],
       ['Serial number', d.serial ? mono('serial', [d.serial]) : null],
       [d.imeis.length > 1 ? 'IMEIs' : 'IMEI', mono('imeis', d.imeis)],
       ['ICCID (SIM)', d.iccid ? mono('iccid', [d.iccid]) : null],
       ['MAC addresses', mono('macAddresses', d.macAddresses)],
       ['Capacity', capacity === null ? null : corrected('capacityBytes', capacity)],
       ['Condition', d.condition ? corrected('condition', d.condition) : null],
-      ['Power state at seizure', d.powerState ? corrected('powerState', humanize(d.powerState === 'airplane' ? 'airplane_mode' : d.powerState)) : null],
-      ['Seal (evidence bag) no.', d.sealNumber ? mono('sealNumber', [d.sealNumber]) : 'No seal recorded at registration'],
+      [
+        'Power state at seizure',
+        d.powerState
+          ? corrected('powerState', humanize(d.powerState === 'airplane' ? 'airplane_mode' : d.powerState))
+          : null,
+      ],
+      [
+        'Seal (evidence bag) no.',
+        d.sealNumber ? mono('sealNumber', [d.sealNumber]) : 'No seal recorded at registration',
+      ],
       ['Made from item', d.parent ? [{ text: d.parent.number, font: 'Helvetica-Bold', size: 8.5 }] : null],
     ]);
   }
@@ -564,14 +667,20 @@ class ReportWriter {
     const by = item.registeredBy;
     const corrected = (field: string, text: string, bold = false): Cell => [
       { text, font: bold ? 'Helvetica-Bold' : 'Helvetica', size: 8.5 },
-      ...(item.correctedFields.has(field) ? [{ text: 'Corrected value: see Corrections', font: 'Helvetica-Oblique' as const, size: 7.5, color: MUTED }] : []),
+      ...(item.correctedFields.has(field)
+        ? [{ text: 'Corrected value: see Corrections', font: 'Helvetica-Oblique' as const, size: 7.5, color: MUTED }]
+        : []),
     ];
     const who: Cell =
       by === null
         ? [{ text: 'the system', size: 8.5 }]
         : [
             { text: by.name, font: 'Helvetica-Bold', size: 8.5 },
-            { text: `${by.role ?? ''}${by.role ? ', ' : ''}${agencyLine(by.agency, by.agencyName)}`, size: 8, color: MUTED },
+            {
+              text: `${by.role ?? ''}${by.role ? ', ' : ''}${agencyLine(by.agency, by.agencyName)}`,
+              size: 8,
+              color: MUTED,
+            },
           ];
     if (item.derived) {
       const acquisition = item.acquisition!;
@@ -580,8 +689,14 @@ class ReportWriter {
         ['Made at (date / time)', corrected('occurredAt', displayTime(d.occurredAt), true)],
         ['Place', corrected('place', d.place)],
         ['Made from item', d.parent?.number ?? 'not recorded'],
-        ['Tool', `${acquisition.tool} ${acquisition.toolVersion}${acquisition.method ? ` — ${acquisition.method}` : ''}`],
-        ['Legal authority', d.legalAuthority ? corrected('legalAuthority', d.legalAuthority) : 'Not stated on the item (see the case)'],
+        [
+          'Tool',
+          `${acquisition.tool} ${acquisition.toolVersion}${acquisition.method ? ` — ${acquisition.method}` : ''}`,
+        ],
+        [
+          'Legal authority',
+          d.legalAuthority ? corrected('legalAuthority', d.legalAuthority) : 'Not stated on the item (see the case)',
+        ],
         ['Made and registered by', who],
         ['Recorded in the ledger', `Entry #${item.registrationEntry}, ${item.registeredAt}`],
       ]);
@@ -592,23 +707,30 @@ class ReportWriter {
       ['Seized (date / time)', corrected('occurredAt', displayTime(d.occurredAt), true)],
       ['Place of seizure', corrected('place', d.place)],
       ['Seized from (reference)', d.seizedFrom ? corrected('seizedFrom', d.seizedFrom) : 'Not recorded'],
-      ['Legal authority', d.legalAuthority ? corrected('legalAuthority', d.legalAuthority) : 'Not stated on the item (see the case)'],
+      [
+        'Legal authority',
+        d.legalAuthority ? corrected('legalAuthority', d.legalAuthority) : 'Not stated on the item (see the case)',
+      ],
       ['Seized and registered by', who],
       ['Recorded in the ledger', `Entry #${item.registrationEntry}, ${item.registeredAt}`],
     ]);
   }
-
 
   private partyCell(cell: ReportPartyCell): Cell {
     const runs: Run[] = [];
     if (cell.party !== null) {
       runs.push({ text: cell.party.name, font: 'Helvetica-Bold', size: 7.5 });
       // A name the fonts cannot print (Greek, Cyrillic …) is still identified by the username.
-      if (cell.party.username !== null && toWinAnsi(cell.party.name).text.includes('?') && !cell.party.name.includes('?')) {
+      if (
+        cell.party.username !== null &&
+        toWinAnsi(cell.party.name).text.includes('?') &&
+        !cell.party.name.includes('?')
+      ) {
         runs.push({ text: `(${cell.party.username})`, size: 6.8 });
       }
       runs.push({ text: partyLine(cell.party), size: 7 });
-      if (cell.party.agencyName) runs.push({ text: cell.party.agencyName, font: 'Helvetica-Oblique', size: 6.8, color: MUTED });
+      if (cell.party.agencyName)
+        runs.push({ text: cell.party.agencyName, font: 'Helvetica-Oblique', size: 6.8, color: MUTED });
     }
     if (cell.text !== null) runs.push({ text: cell.text, size: 7.2 });
     if (cell.signature !== null) {
@@ -622,7 +744,9 @@ class ReportWriter {
 
   private lines(lines: readonly ReportConditionLine[], size = 7.2): Cell {
     if (lines.length === 0) return [{ text: '—', size, color: MUTED }];
-    return lines.map((line) => (line.alert ? { text: line.text, font: 'Helvetica-Bold', size, color: ALERT } : { text: line.text, size }));
+    return lines.map((line) =>
+      line.alert ? { text: line.text, font: 'Helvetica-Bold', size, color: ALERT } : { text: line.text, size },
+    );
   }
 
   private custodyTable(item: ReportItem, number: string): void {
@@ -647,7 +771,11 @@ class ReportWriter {
     ]);
     this.table(columns, rows, { caption: `${item.number}: chain of custody` });
     this.paragraph([
-      { text: `Custody at the checkpoint (tree size ${this.report.verification.treeSize}): ${custodyStatus(item.current)}.`, font: 'Helvetica-Bold', size: 8 },
+      {
+        text: `Custody at the checkpoint (tree size ${this.report.verification.treeSize}): ${custodyStatus(item.current)}.`,
+        font: 'Helvetica-Bold',
+        size: 8,
+      },
     ]);
   }
 
@@ -669,7 +797,17 @@ class ReportWriter {
       [{ text: `#${hash.entry}`, size: 7.2 }],
       [
         { text: hash.target, font: 'Helvetica-Bold', size: 7.2 },
-        { text: hash.role === 'reference' ? (hash.context === 'acquisition' ? 'Reference (acquisition)' : 'Reference') : hash.context === 'on receipt' ? 'Verification on receipt' : 'Verification', size: 7 },
+        {
+          text:
+            hash.role === 'reference'
+              ? hash.context === 'acquisition'
+                ? 'Reference (acquisition)'
+                : 'Reference'
+              : hash.context === 'on receipt'
+                ? 'Verification on receipt'
+                : 'Verification',
+          size: 7,
+        },
       ],
       [{ text: hash.algorithm.toUpperCase(), size: 7.2 }],
       [{ text: hexLines(hash.value), font: 'Courier', size: 6.6 }],
@@ -695,14 +833,20 @@ class ReportWriter {
     const against = hash.referenceEntry === null ? '' : ` reference #${hash.referenceEntry}`;
     switch (hash.result) {
       case 'match':
-        return [{ text: 'MATCH', font: 'Helvetica-Bold', size: 7.2, color: OK }, { text: `equals${against}`, size: 6.8 }];
+        return [
+          { text: 'MATCH', font: 'Helvetica-Bold', size: 7.2, color: OK },
+          { text: `equals${against}`, size: 6.8 },
+        ];
       case 'mismatch':
         return [
           { text: 'MISMATCH', font: 'Helvetica-Bold', size: 8, color: ALERT },
           { text: `differs from${against}`, font: 'Helvetica-Bold', size: 6.8, color: ALERT },
         ];
       default:
-        return [{ text: 'NOT COMPARED', font: 'Helvetica-Bold', size: 7.2 }, { text: `no ${hash.algorithm.toUpperCase()} in the reference`, size: 6.8 }];
+        return [
+          { text: 'NOT COMPARED', font: 'Helvetica-Bold', size: 7.2 },
+          { text: `no ${hash.algorithm.toUpperCase()} in the reference`, size: 6.8 },
+        ];
     }
   }
 
@@ -732,7 +876,13 @@ class ReportWriter {
           { text: `now: ${change.to}`, size: 7 },
         ]),
         [{ text: correction.reason, size: 7.2 }],
-        [{ text: correction.by === null ? 'the system' : `${correction.by.name} (${correction.by.agency ?? 'no agency'})`, size: 7.2 }],
+        [
+          {
+            text:
+              correction.by === null ? 'the system' : `${correction.by.name} (${correction.by.agency ?? 'no agency'})`,
+            size: 7.2,
+          },
+        ],
       ]),
       { caption: `${item.number}: corrections` },
     );
@@ -743,7 +893,10 @@ class ReportWriter {
     const disposal = item.disposition;
     if (disposal === null) {
       this.paragraph([
-        { text: `Not disposed of. At the checkpoint of tree size ${this.report.verification.treeSize} the item was ${custodyStatus(item.current)}.`, size: 8.5 },
+        {
+          text: `Not disposed of. At the checkpoint of tree size ${this.report.verification.treeSize} the item was ${custodyStatus(item.current)}.`,
+          size: 8.5,
+        },
       ]);
       return;
     }
@@ -751,15 +904,24 @@ class ReportWriter {
       const signed = disposal.signatures.find((s) => s.printedName === who.name && s.meaning === meaning);
       return [
         { text: who.name, font: 'Helvetica-Bold', size: 8.5 },
-        { text: `${who.role ?? ''}${who.role ? ', ' : ''}${agencyLine(who.agency, who.agencyName)}`, size: 8, color: MUTED },
-        signed ? { text: `Signed “${meaning}” ${signed.signedAt}`, font: 'Helvetica-Bold', size: 8 } : { text: 'No signature', size: 8, color: ALERT },
+        {
+          text: `${who.role ?? ''}${who.role ? ', ' : ''}${agencyLine(who.agency, who.agencyName)}`,
+          size: 8,
+          color: MUTED,
+        },
+        signed
+          ? { text: `Signed “${meaning}” ${signed.signedAt}`, font: 'Helvetica-Bold', size: 8 }
+          : { text: 'No signature', size: 8, color: ALERT },
       ];
     };
     this.fields([
       ['Disposition', [{ text: disposal.disposition, font: 'Helvetica-Bold', size: 9 }]],
       ['Date / time', disposal.occurredAt],
       ['Authority', disposal.authorityReference],
-      ['Recipient', disposal.recipient ?? (disposal.disposition === 'Destroyed' ? 'Not applicable (destroyed)' : 'Not recorded')],
+      [
+        'Recipient',
+        disposal.recipient ?? (disposal.disposition === 'Destroyed' ? 'Not applicable (destroyed)' : 'Not recorded'),
+      ],
       ['Notes', disposal.notes],
       ['Custodian', signature(disposal.custodian, 'disposed')],
       ['Witness', signature(disposal.witness, 'witnessed')],
@@ -801,7 +963,9 @@ class ReportWriter {
         [{ text: signature.signedAt, size: 7.5 }],
         [
           { text: `${signature.role}, ${signature.agency ?? 'no agency'}`, size: 7.2 },
-          ...(signature.agencyName ? [{ text: signature.agencyName, font: 'Helvetica-Oblique' as const, size: 6.8, color: MUTED }] : []),
+          ...(signature.agencyName
+            ? [{ text: signature.agencyName, font: 'Helvetica-Oblique' as const, size: 6.8, color: MUTED }]
+            : []),
         ],
         [
           { text: signature.act, size: 7 },
@@ -886,7 +1050,12 @@ class ReportWriter {
       ['Exhibit number', MARGIN.left + 370, CONTENT_WIDTH - 370],
     ];
     for (const [label, x, width] of segments) {
-      this.doc.moveTo(x, lineY).lineTo(x + width, lineY).lineWidth(0.6).strokeColor(INK).stroke();
+      this.doc
+        .moveTo(x, lineY)
+        .lineTo(x + width, lineY)
+        .lineWidth(0.6)
+        .strokeColor(INK)
+        .stroke();
       this.write({ text: label, size: 7, color: MUTED }, x, lineY + 3, width);
     }
     this.doc.y = lineY + 18;
@@ -900,12 +1069,30 @@ class ReportWriter {
     const height = lines.length * (size + 2.2) + 24;
     this.ensure(height + 8);
     const top = this.doc.y + 2;
-    this.write({ text: 'Signed checkpoint (C2SP tlog-checkpoint signed note), exactly as issued:', font: 'Helvetica-Bold', size: 8 }, MARGIN.left, top, CONTENT_WIDTH);
+    this.write(
+      {
+        text: 'Signed checkpoint (C2SP tlog-checkpoint signed note), exactly as issued:',
+        font: 'Helvetica-Bold',
+        size: 8,
+      },
+      MARGIN.left,
+      top,
+      CONTENT_WIDTH,
+    );
     const boxTop = top + 12;
-    this.doc.rect(MARGIN.left, boxTop, CONTENT_WIDTH, height - 12).lineWidth(0.6).strokeColor(RULE).stroke();
+    this.doc
+      .rect(MARGIN.left, boxTop, CONTENT_WIDTH, height - 12)
+      .lineWidth(0.6)
+      .strokeColor(RULE)
+      .stroke();
     let y = boxTop + 6;
     for (const line of lines) {
-      this.write({ text: line.length === 0 ? ' ' : line, font: 'Courier', size }, MARGIN.left + 8, y, CONTENT_WIDTH - 16);
+      this.write(
+        { text: line.length === 0 ? ' ' : line, font: 'Courier', size },
+        MARGIN.left + 8,
+        y,
+        CONTENT_WIDTH - 16,
+      );
       y += size + 2.2;
     }
     this.doc.y = boxTop + height - 12 + 8;
@@ -916,7 +1103,10 @@ class ReportWriter {
     this.heading('Appendix: ledger entries of the bundle', { size: 10.5, keep: 80 });
     this.paragraph([
       {
-        text: 'Every entry this report is drawn from, with its RFC 6962 leaf hash, SHA-256(0x00 ‖ entry bytes): what its inclusion proof in the bundle proves.'.replace('‖', '||'),
+        text: 'Every entry this report is drawn from, with its RFC 6962 leaf hash, SHA-256(0x00 ‖ entry bytes): what its inclusion proof in the bundle proves.'.replace(
+          '‖',
+          '||',
+        ),
         size: 7.5,
         color: MUTED,
       },
@@ -952,20 +1142,59 @@ class ReportWriter {
       const item = this.pageItems[i];
       const right = `Case ${report.case.number}${item !== null ? `  ·  Item ${item}` : report.subject.type === 'case' ? '  ·  All items' : ''}`;
       this.write({ text: 'CHAIN OF CUSTODY REPORT', font: 'Helvetica-Bold', size: 8 }, MARGIN.left, 30, 200);
-      this.write({ text: right, font: 'Helvetica-Bold', size: 9, align: 'right' }, MARGIN.left + 150, 29, CONTENT_WIDTH - 150);
-      // One line above the rule: a long case title is cut with an ellipsis (page 1 prints it whole).
-      this.write({ text: this.fitLine(`${report.case.agencyName} — ${report.case.title}`, 'Helvetica', 7.5, 330), size: 7.5, color: MUTED }, MARGIN.left, 43, 330);
-      this.write({ text: `Issued ${displayInstant(report.issuedAt)} (UTC)`, size: 7.5, color: MUTED, align: 'right' }, MARGIN.left + 330, 43, CONTENT_WIDTH - 330);
-      this.doc.moveTo(MARGIN.left, 56).lineTo(MARGIN.left + CONTENT_WIDTH, 56).lineWidth(0.8).strokeColor(INK).stroke();
-      const footerTop = PAGE.height - 50;
-      this.doc.moveTo(MARGIN.left, footerTop).lineTo(MARGIN.left + CONTENT_WIDTH, footerTop).lineWidth(0.5).strokeColor(RULE).stroke();
       this.write(
-        { text: `Bundle SHA-256 ${v.bundleSha256}  ·  checkpoint ${v.treeSize}`, font: 'Courier', size: 6.3, color: MUTED },
+        { text: right, font: 'Helvetica-Bold', size: 9, align: 'right' },
+        MARGIN.left + 150,
+        29,
+        CONTENT_WIDTH - 150,
+      );
+      // One line above the rule: a long case title is cut with an ellipsis (page 1 prints it whole).
+      this.write(
+        {
+          text: this.fitLine(`${report.case.agencyName} — ${report.case.title}`, 'Helvetica', 7.5, 330),
+          size: 7.5,
+          color: MUTED,
+        },
+        MARGIN.left,
+        43,
+        330,
+      );
+      this.write(
+        { text: `Issued ${displayInstant(report.issuedAt)} (UTC)`, size: 7.5, color: MUTED, align: 'right' },
+        MARGIN.left + 330,
+        43,
+        CONTENT_WIDTH - 330,
+      );
+      this.doc
+        .moveTo(MARGIN.left, 56)
+        .lineTo(MARGIN.left + CONTENT_WIDTH, 56)
+        .lineWidth(0.8)
+        .strokeColor(INK)
+        .stroke();
+      const footerTop = PAGE.height - 50;
+      this.doc
+        .moveTo(MARGIN.left, footerTop)
+        .lineTo(MARGIN.left + CONTENT_WIDTH, footerTop)
+        .lineWidth(0.5)
+        .strokeColor(RULE)
+        .stroke();
+      this.write(
+        {
+          text: `Bundle SHA-256 ${v.bundleSha256}  ·  checkpoint ${v.treeSize}`,
+          font: 'Courier',
+          size: 6.3,
+          color: MUTED,
+        },
         MARGIN.left,
         footerTop + 5,
         CONTENT_WIDTH - 80,
       );
-      this.write({ text: `Page ${i + 1} of ${pages}`, font: 'Helvetica-Bold', size: 8.5, align: 'right' }, MARGIN.left + CONTENT_WIDTH - 80, footerTop + 4, 80);
+      this.write(
+        { text: `Page ${i + 1} of ${pages}`, font: 'Helvetica-Bold', size: 8.5, align: 'right' },
+        MARGIN.left + CONTENT_WIDTH - 80,
+        footerTop + 4,
+        80,
+      );
       const note =
         'The SHA-256 of this PDF file is registered in the Custos ledger (report.issued): check a copy with “custos verify-report”.' +
         (this.replaced > 0
@@ -984,7 +1213,10 @@ class ReportWriter {
 let pdfkit: Promise<{ default: typeof PDFKitDocument }> | undefined;
 
 /** Renders the report (A4), with the bundle attached when given. */
-export async function renderCustodyReport(report: CustodyReport, attachment?: ReportAttachment): Promise<RenderedReport> {
+export async function renderCustodyReport(
+  report: CustodyReport,
+  attachment?: ReportAttachment,
+): Promise<RenderedReport> {
   const { default: PDFDocument } = await (pdfkit ??= import('pdfkit'));
   return new ReportWriter(PDFDocument, report, attachment).render();
 }

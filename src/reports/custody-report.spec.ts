@@ -6,7 +6,11 @@ import { renderCustodyReport, toWinAnsi } from './custody-report.pdf.js';
 
 const ITEM = '6f1b0e9e-3b7c-4d2a-9d59-1f4a8f3c2b10';
 const CASE = { id: '0c9a3f52-8f0e-4c55-bf0b-2a3f4d5e6f70', number: 'PL-2026-17' };
-const party = (id: string, name: string, agency = 'PL-PG'): { id: string; username: string; displayName: string; agency: string } => ({
+const party = (
+  id: string,
+  name: string,
+  agency = 'PL-PG',
+): { id: string; username: string; displayName: string; agency: string } => ({
   id,
   username: name.toLowerCase().replace(/[^a-z]/g, '.'),
   displayName: name,
@@ -17,7 +21,14 @@ const clerk = party('b2', 'Zoë Ibáñez');
 const lab = party('c3', 'Αθηνά Παπαδοπούλου', 'GR-HP');
 
 let index = 0;
-function entry(type: string, subject: { type: string; id: string; number?: string }, actor: ReturnType<typeof party>, data: Record<string, unknown>, meanings: Array<[ReturnType<typeof party>, string]> = [], corrects?: { index: number; reason: string }): LedgerEntry {
+function entry(
+  type: string,
+  subject: { type: string; id: string; number?: string },
+  actor: ReturnType<typeof party>,
+  data: Record<string, unknown>,
+  meanings: Array<[ReturnType<typeof party>, string]> = [],
+  corrects?: { index: number; reason: string },
+): LedgerEntry {
   const signatures: EntrySignature[] = meanings.map(([who, meaning]) => ({
     signerId: who.id,
     username: who.username,
@@ -84,24 +95,62 @@ function story(): CustodyBundle {
   });
   const moved = entry('item.moved', item, officer, { from: 'Łódź/KWP/Intake', to: 'Łódź/KWP/Room 3', reason: null });
   const transfer1 = { type: 'transfer', id: '11111111-1111-4111-8111-111111111111' };
-  const rejectedRelease = entry('transfer.released', transfer1, officer, { from: officer, to: clerk, purpose: 'Storage', items }, [[officer, 'released']]);
-  const rejected = entry('transfer.rejected', transfer1, clerk, { from: officer, to: clerk, items, reason: 'Seal number differs' }, [[clerk, 'rejected']]);
+  const rejectedRelease = entry(
+    'transfer.released',
+    transfer1,
+    officer,
+    { from: officer, to: clerk, purpose: 'Storage', items },
+    [[officer, 'released']],
+  );
+  const rejected = entry(
+    'transfer.rejected',
+    transfer1,
+    clerk,
+    { from: officer, to: clerk, items, reason: 'Seal number differs' },
+    [[clerk, 'rejected']],
+  );
   const transfer2 = { type: 'transfer', id: '22222222-2222-4222-8222-222222222222' };
-  const cancelledRelease = entry('transfer.released', transfer2, officer, { from: officer, to: clerk, purpose: 'Storage', items }, [[officer, 'released']]);
+  const cancelledRelease = entry(
+    'transfer.released',
+    transfer2,
+    officer,
+    { from: officer, to: clerk, purpose: 'Storage', items },
+    [[officer, 'released']],
+  );
   const cancelled = entry('transfer.cancelled', transfer2, officer, { from: officer, to: clerk, items, reason: null });
-  const correction = entry('item.corrected', item, officer, { changes: [{ field: 'location', from: 'Łódź/KWP/Room 3', to: 'Łódź/KWP/Room 4' }] }, [[officer, 'corrected']], {
-    index: moved.index,
-    reason: 'Room misnumbered',
-  });
+  const correction = entry(
+    'item.corrected',
+    item,
+    officer,
+    { changes: [{ field: 'location', from: 'Łódź/KWP/Room 3', to: 'Łódź/KWP/Room 4' }] },
+    [[officer, 'corrected']],
+    {
+      index: moved.index,
+      reason: 'Room misnumbered',
+    },
+  );
   const transfer3 = { type: 'transfer', id: '33333333-3333-4333-8333-333333333333' };
-  const pending = entry('transfer.released', transfer3, officer, { from: officer, to: lab, purpose: 'Examination abroad', items }, [[officer, 'released']]);
+  const pending = entry(
+    'transfer.released',
+    transfer3,
+    officer,
+    { from: officer, to: lab, purpose: 'Examination abroad', items },
+    [[officer, 'released']],
+  );
   return bundleOf([seized, moved, rejectedRelease, rejected, cancelledRelease, cancelled, correction, pending]);
 }
 
 const context: ReportContext = {
   issuedAt: new Date('2026-03-09T12:00:00.000Z'),
   issuedBy: { name: 'Zoë Ibáñez', username: 'zoe', role: 'clerk', agency: 'PL-PG' },
-  case: { id: CASE.id, number: CASE.number, title: 'Operacja Wisła', agency: 'PL-PG', legalAuthority: [], status: 'open' },
+  case: {
+    id: CASE.id,
+    number: CASE.number,
+    title: 'Operacja Wisła',
+    agency: 'PL-PG',
+    legalAuthority: [],
+    status: 'open',
+  },
   agencyNames: new Map([
     ['PL-PG', 'Prokuratura Generalna'],
     ['GR-HP', 'Ελληνική Αστυνομία'],
@@ -113,15 +162,39 @@ describe('court report content', () => {
     const report = custodyReport(story(), 'f'.repeat(64), context);
     const [item] = report.items;
     expect(item.custody.map((row) => row.entries)).toEqual([[0], [1], [2, 3], [4, 5], [7]]);
-    expect(item.custody[2].purpose.map((line) => line.text).join(' ')).toMatch(/^Storage REJECTED by Zoë Ibáñez .*: Seal number differs\. Custody stayed with Łukasz Wiśniewski\.$/);
+    expect(item.custody[2].purpose.map((line) => line.text).join(' ')).toMatch(
+      /^Storage REJECTED by Zoë Ibáñez .*: Seal number differs\. Custody stayed with Łukasz Wiśniewski\.$/,
+    );
     expect(item.custody[3].purpose.map((line) => line.text).join(' ')).toMatch(/CANCELLED by Łukasz Wiśniewski/);
-    expect(item.custody[4].purpose).toContainEqual({ text: 'PENDING: not yet received when the bundle was signed', alert: true });
-    expect(item.custody[4].receivedBy).toMatchObject({ party: { name: 'Αθηνά Παπαδοπούλου' }, signature: null, unsigned: 'Receipt not yet signed' });
+    expect(item.custody[4].purpose).toContainEqual({
+      text: 'PENDING: not yet received when the bundle was signed',
+      alert: true,
+    });
+    expect(item.custody[4].receivedBy).toMatchObject({
+      party: { name: 'Αθηνά Παπαδοπούλου' },
+      signature: null,
+      unsigned: 'Receipt not yet signed',
+    });
     expect(item.custody[3].receivedBy.unsigned).toBe('Cancelled before receipt');
     expect(item.custody[1].location).toBe('Łódź/KWP/Room 4 (corrected by entry #6; recorded as Łódź/KWP/Room 3)');
-    expect(item.current).toMatchObject({ state: 'transfer_pending', custodian: { name: 'Łukasz Wiśniewski' }, location: 'Łódź/KWP/Room 4', pendingTo: { name: 'Αθηνά Παπαδοπούλου', agencyName: 'Ελληνική Αστυνομία' } });
-    expect(item.signatures.map((s) => s.meaning)).toEqual(['released', 'rejected', 'released', 'corrected', 'released']);
-    expect(report.verification).toMatchObject({ treeSize: 11, rootHex: '07'.repeat(32), bundleFileName: 'PL-PG-2026-000001-at-11.custos-bundle.json' });
+    expect(item.current).toMatchObject({
+      state: 'transfer_pending',
+      custodian: { name: 'Łukasz Wiśniewski' },
+      location: 'Łódź/KWP/Room 4',
+      pendingTo: { name: 'Αθηνά Παπαδοπούλου', agencyName: 'Ελληνική Αστυνομία' },
+    });
+    expect(item.signatures.map((s) => s.meaning)).toEqual([
+      'released',
+      'rejected',
+      'released',
+      'corrected',
+      'released',
+    ]);
+    expect(report.verification).toMatchObject({
+      treeSize: 11,
+      rootHex: '07'.repeat(32),
+      bundleFileName: 'PL-PG-2026-000001-at-11.custos-bundle.json',
+    });
   });
 
   it('shows times as people read them, with their offset', () => {
@@ -132,14 +205,21 @@ describe('court report content', () => {
 
 describe('court report PDF', () => {
   it('prints Windows-1252 as is, base letters for accented ones outside it, "?" for the rest', () => {
-    expect(toWinAnsi('García — Polícia Judiciária, Ministério “Público” €')).toEqual({ text: 'García — Polícia Judiciária, Ministério “Público” €', replaced: 0 });
+    expect(toWinAnsi('García — Polícia Judiciária, Ministério “Público” €')).toEqual({
+      text: 'García — Polícia Judiciária, Ministério “Público” €',
+      replaced: 0,
+    });
     expect(toWinAnsi('Łukasz Wiśniewski, Łódź')).toEqual({ text: 'Lukasz Wisniewski, Lódz', replaced: 4 });
     expect(toWinAnsi('Αθηνά 中文')).toEqual({ text: '????? ??', replaced: 7 });
   });
 
   it('is A4, deterministic for the same report, and carries the bundle', async () => {
     const report = custodyReport(story(), 'f'.repeat(64), context);
-    const attachment = { name: 'bundle.json', bytes: Buffer.from('{"format":"custos-bundle/1"}'), description: 'the bundle' };
+    const attachment = {
+      name: 'bundle.json',
+      bytes: Buffer.from('{"format":"custos-bundle/1"}'),
+      description: 'the bundle',
+    };
     const first = await renderCustodyReport(report, attachment);
     const second = await renderCustodyReport(report, attachment);
     expect(first.bytes.equals(second.bytes)).toBe(true);

@@ -29,7 +29,10 @@ export interface VerifyReportIo {
   err(text: string): void;
 }
 
-const processIo: VerifyReportIo = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
+const processIo: VerifyReportIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
 
 interface Args {
   file: string;
@@ -78,7 +81,10 @@ interface ReportRecord {
 function describe(file: string, sha256: string, record: ReportRecord): string {
   const subject = `${record.subject.type} ${record.subject.number ?? record.subject.id}`;
   const inCase = record.case !== null && record.subject.type !== 'case' ? ` (case ${record.case.number})` : '';
-  const by = record.issuedBy === null ? 'the system' : `${record.issuedBy.displayName} (${record.issuedBy.username}, ${record.issuedBy.role ?? 'user'}, ${record.issuedBy.agency ?? 'no agency'})`;
+  const by =
+    record.issuedBy === null
+      ? 'the system'
+      : `${record.issuedBy.displayName} (${record.issuedBy.username}, ${record.issuedBy.role ?? 'user'}, ${record.issuedBy.agency ?? 'no agency'})`;
   return [
     `${file}`,
     `  SHA-256      ${sha256}`,
@@ -93,7 +99,11 @@ function describe(file: string, sha256: string, record: ReportRecord): string {
 }
 
 /** Runs the command; resolves with the exit code. */
-export async function runReportVerify(argv: readonly string[], io: VerifyReportIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runReportVerify(
+  argv: readonly string[],
+  io: VerifyReportIo = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   let args: Args;
   try {
     args = parseArgs(argv, env);
@@ -112,10 +122,17 @@ export async function runReportVerify(argv: readonly string[], io: VerifyReportI
   const url = `${args.url}/api/v1/reports/${sha256}`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json', ...(args.token === undefined ? {} : { authorization: `Bearer ${args.token}` }) } });
+    response = await fetch(url, {
+      headers: {
+        accept: 'application/json',
+        ...(args.token === undefined ? {} : { authorization: `Bearer ${args.token}` }),
+      },
+    });
   } catch (error) {
     const cause = ((error as Error).cause as { code?: string } | undefined)?.code;
-    io.err(`custos verify-report: cannot reach ${args.url}: ${(error as Error).message}${cause ? ` (${cause})` : ''}\n`);
+    io.err(
+      `custos verify-report: cannot reach ${args.url}: ${(error as Error).message}${cause ? ` (${cause})` : ''}\n`,
+    );
     return 2;
   }
   const text = await response.text();
@@ -125,7 +142,11 @@ export async function runReportVerify(argv: readonly string[], io: VerifyReportI
       io.err(`custos verify-report: the service answered for another SHA-256 (${record.sha256})\n`);
       return 2;
     }
-    io.out(args.json ? `${JSON.stringify({ issued: true, file: args.file, ...record }, null, 2)}\n` : describe(args.file, sha256, record));
+    io.out(
+      args.json
+        ? `${JSON.stringify({ issued: true, file: args.file, ...record }, null, 2)}\n`
+        : describe(args.file, sha256, record),
+    );
     return 0;
   }
   if (response.status === 404) {

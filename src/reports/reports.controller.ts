@@ -1,6 +1,7 @@
-import { Controller, Get, Param, type PipeTransform, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, Res, StreamableFile, type PipeTransform } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
@@ -35,24 +36,37 @@ export class ReportsController {
   @ApiOperation({ summary: 'Issue the court custody report of an item (PDF)', description: REPORT_DESCRIPTION })
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'The report, application/pdf' })
-  async itemReport(@Ctx() ctx: RequestContext, @Param('id', PARAMS.item) id: string, @Res({ passthrough: true }) response: Response): Promise<StreamableFile> {
+  async itemReport(
+    @Ctx() ctx: RequestContext,
+    @Param('id', PARAMS.item) id: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
     return send(await this.reports.itemReport(ctx, id), response);
   }
 
   @Get('cases/:id/report.pdf')
   @Roles(...REPORT_READERS)
-  @ApiOperation({ summary: 'Issue the court custody report of a case and all its items (PDF)', description: REPORT_DESCRIPTION })
+  @ApiOperation({
+    summary: 'Issue the court custody report of a case and all its items (PDF)',
+    description: REPORT_DESCRIPTION,
+  })
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'The report, application/pdf' })
-  async caseReport(@Ctx() ctx: RequestContext, @Param('id', PARAMS.case) id: string, @Res({ passthrough: true }) response: Response): Promise<StreamableFile> {
+  async caseReport(
+    @Ctx() ctx: RequestContext,
+    @Param('id', PARAMS.case) id: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
     return send(await this.reports.caseReport(ctx, id), response);
   }
 
   @Get('reports/:sha256')
   @Roles(...REPORT_READERS)
   @ApiOperation({
-    summary: 'Which report a PDF file is, by the file’s SHA-256 (hex): when and to whom it was issued, its ledger entry, bundle and checkpoint',
-    description: '404 report_not_found for a file Custos did not issue (one changed byte is enough) and for a report about an item or case you may not see.',
+    summary:
+      'Which report a PDF file is, by the file’s SHA-256 (hex): when and to whom it was issued, its ledger entry, bundle and checkpoint',
+    description:
+      '404 report_not_found for a file Custos did not issue (one changed byte is enough) and for a report about an item or case you may not see.',
   })
   lookup(@Ctx() ctx: RequestContext, @Param('sha256', new Sha256Param()) sha256: string): Promise<ReportRecord> {
     return this.reports.lookup(ctx, sha256);

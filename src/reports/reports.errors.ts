@@ -6,6 +6,10 @@ import { DomainError } from '../common/domain-error.js';
  */
 export class ReportNotFoundError extends DomainError {
   constructor() {
-    super('not_found', 'report_not_found', 'No report with this SHA-256 was issued (or it is about an item or case you may not see)');
+    super(
+      'not_found',
+      'report_not_found',
+      'No report with this SHA-256 was issued (or it is about an item or case you may not see)',
+    );
   }
 }

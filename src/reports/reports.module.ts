@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { BundlesModule } from '../bundles/bundles.module.js';
 import { CasesModule } from '../cases/cases.module.js';
 import { CustodyModule } from '../custody/custody.module.js';

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { verifyBundle } from '../bundles/bundle-verifier.js';
 import { BundlesService, type BuiltBundle } from '../bundles/bundles.service.js';
@@ -10,9 +12,9 @@ import { CaseNotFoundError } from '../cases/cases.errors.js';
 import type { RequestContext, Role } from '../common/request-context.js';
 import { CustodyRecords } from '../custody/custody-records.service.js';
 import { ItemNotFoundError } from '../custody/custody.errors.js';
+import { CheckpointService } from '../ledger/checkpoint.service.js';
 import type { EntryActor, LedgerEntry } from '../ledger/core/entry.js';
 import { entryActor } from '../ledger/entry-actor.js';
-import { CheckpointService } from '../ledger/checkpoint.service.js';
 import { LedgerIntegrityError } from '../ledger/ledger.errors.js';
 import { LedgerService } from '../ledger/ledger.service.js';
 import { agencyCodesOf, custodyReport, REPORT_ISSUED, type CustodyReport } from './custody-report.model.js';
@@ -20,7 +22,13 @@ import { renderCustodyReport } from './custody-report.pdf.js';
 import { ReportNotFoundError } from './reports.errors.js';
 
 /** Who may issue and look up reports: whoever may read a custody history (case access decides the rest). */
-export const REPORT_READERS = ['officer', 'clerk', 'examiner', 'prosecutor', 'auditor'] as const satisfies readonly Role[];
+export const REPORT_READERS = [
+  'officer',
+  'clerk',
+  'examiner',
+  'prosecutor',
+  'auditor',
+] as const satisfies readonly Role[];
 
 /** A report as served: the PDF, its SHA-256, and the ledger entry that registered it. */
 export interface IssuedReport {
@@ -136,7 +144,10 @@ export class ReportsService {
         data,
       }),
     );
-    const fileName = `${subject.number}-custody-report-${report.verification.treeSize}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
+    const fileName = `${subject.number}-custody-report-${report.verification.treeSize}.pdf`.replace(
+      /[^A-Za-z0-9._-]/g,
+      '_',
+    );
     return { bytes: rendered.bytes, sha256, pages: rendered.pages, ledgerIndex: appended.index, fileName };
   }
 
@@ -147,7 +158,10 @@ export class ReportsService {
     const codes = new Set(agencyCodesOf(built.bundle));
     codes.add(kase.agency_code);
     if (actor.agencyCode !== null) codes.add(actor.agencyCode);
-    const rows = await this.dataSource.query<Array<{ code: string; name: string }>>('SELECT code, name FROM agency WHERE code = ANY($1::text[])', [[...codes]]);
+    const rows = await this.dataSource.query<Array<{ code: string; name: string }>>(
+      'SELECT code, name FROM agency WHERE code = ANY($1::text[])',
+      [[...codes]],
+    );
     const role = actor.roles.find((r) => (REPORT_READERS as readonly Role[]).includes(r)) ?? null;
     return custodyReport(built.bundle, built.sha256, {
       issuedAt: new Date(),
@@ -172,8 +186,12 @@ export class ReportsService {
     const result = verifyBundle(built.bytes, { trustedKey: this.checkpoints.publicKey().vkey });
     if (result.ok) return;
     const { subject } = built.bundle;
-    this.logger.fatal(`LEDGER INTEGRITY FAILURE: the bundle of ${subject.type} ${subject.number} does not verify: ${result.reason}. No report was issued. Run \`custos ledger verify\`.`);
-    throw new LedgerIntegrityError('The ledger failed an integrity check; no report was issued. Operators have been alerted.');
+    this.logger.fatal(
+      `LEDGER INTEGRITY FAILURE: the bundle of ${subject.type} ${subject.number} does not verify: ${result.reason}. No report was issued. Run \`custos ledger verify\`.`,
+    );
+    throw new LedgerIntegrityError(
+      'The ledger failed an integrity check; no report was issued. Operators have been alerted.',
+    );
   }
 
   /**
@@ -189,7 +207,12 @@ export class ReportsService {
     await this.accessLog.record(ctx, {
       event: 'report.read',
       outcome: 'success',
-      subject: { type: entry.subject.type, id: entry.subject.id, label: entry.subject.number, agencyId: kase.agency_id },
+      subject: {
+        type: entry.subject.type,
+        id: entry.subject.id,
+        label: entry.subject.number,
+        agencyId: kase.agency_id,
+      },
       caseId: kase.id,
       details: { lookup: sha256, ledgerIndex: entry.index },
     });
@@ -211,7 +234,8 @@ export class ReportsService {
 
   private async requireSubject(ctx: RequestContext, entry: LedgerEntry): Promise<AccessibleCase> {
     try {
-      if (entry.subject.type === 'item') return (await this.records.requireItem(this.dataSource, ctx, entry.subject.id, 'read')).kase;
+      if (entry.subject.type === 'item')
+        return (await this.records.requireItem(this.dataSource, ctx, entry.subject.id, 'read')).kase;
       return await this.caseAccess.requireCase(this.dataSource, ctx, entry.subject.id, 'read');
     } catch (error) {
       if (error instanceof ItemNotFoundError || error instanceof CaseNotFoundError) throw new ReportNotFoundError();

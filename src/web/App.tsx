@@ -1,5 +1,6 @@
-import { Suspense, lazy, useEffect, useRef, useState, type FormEvent, type MouseEvent, type ReactNode } from 'react';
-import { ApiProblem, api, logout, onSessionChange, plainWords, resumeSession } from './api';
+import { lazy, Suspense, useEffect, useRef, useState, type FormEvent, type MouseEvent, type ReactNode } from 'react';
+
+import { api, ApiProblem, logout, onSessionChange, plainWords, resumeSession } from './api';
 import { match, navigate, useLocation } from './router';
 import { CaseScreen } from './screens/CaseScreen';
 import { CasesScreen } from './screens/CasesScreen';
@@ -14,7 +15,9 @@ import { Loading, Logo } from './ui';
 // Screens a role may never open load on first use, in their own script files (still same-origin: CSP `script-src 'self'`):
 // administration and audit, and the seizure form (officers only).
 const AdminScreen = lazy(() => import('./screens/AdminScreen').then((module) => ({ default: module.AdminScreen })));
-const SeizureScreen = lazy(() => import('./screens/SeizureScreen').then((module) => ({ default: module.SeizureScreen })));
+const SeizureScreen = lazy(() =>
+  import('./screens/SeizureScreen').then((module) => ({ default: module.SeizureScreen })),
+);
 
 interface NavEntry {
   readonly path: string;
@@ -56,7 +59,10 @@ export function App(): ReactNode {
   }, []);
 
   if (starting) return <main className="centre muted">Starting…</main>;
-  if (user === null) return <LoginScreen onLoggedIn={(loggedIn) => navigate(path === '/' || path === '/login' ? homeOf(loggedIn) : path)} />;
+  if (user === null)
+    return (
+      <LoginScreen onLoggedIn={(loggedIn) => navigate(path === '/' || path === '/login' ? homeOf(loggedIn) : path)} />
+    );
   if (user.mustChangePassword) return <ChangePasswordScreen user={user} forced />;
 
   return (
@@ -76,8 +82,21 @@ function Route({ user, path, query }: { user: User; path: string; query: URLSear
   if ((params = match('/cases/:id', path))) return <CaseScreen user={user} caseId={params.id} />;
   if ((params = match('/items/:id', path))) return <ItemScreen user={user} itemId={params.id} />;
   if (path === '/inbox') return <InboxScreen user={user} />;
-  if (path === '/mine') return <ItemsScreen title="Items I hold" query="custodian=me" empty="You hold no items right now. Items handed to you wait in your Inbox until you sign for them." />;
-  if (path === '/search') return <ItemsScreen title={`Items matching “${query.get('q') ?? ''}”`} query={`q=${encodeURIComponent(query.get('q') ?? '')}`} />;
+  if (path === '/mine')
+    return (
+      <ItemsScreen
+        title="Items I hold"
+        query="custodian=me"
+        empty="You hold no items right now. Items handed to you wait in your Inbox until you sign for them."
+      />
+    );
+  if (path === '/search')
+    return (
+      <ItemsScreen
+        title={`Items matching “${query.get('q') ?? ''}”`}
+        query={`q=${encodeURIComponent(query.get('q') ?? '')}`}
+      />
+    );
   if (path === '/password') return <ChangePasswordScreen user={user} forced={false} />;
   if (path === '/admin') return <AdminScreen user={user} />;
   return (
@@ -108,7 +127,15 @@ export function link(path: string) {
   };
 }
 
-export function AppLink({ to, children, className }: { to: string; children: ReactNode; className?: string }): ReactNode {
+export function AppLink({
+  to,
+  children,
+  className,
+}: {
+  to: string;
+  children: ReactNode;
+  className?: string;
+}): ReactNode {
   return (
     <a href={to} onClick={link(to)} className={className}>
       {children}
@@ -117,7 +144,9 @@ export function AppLink({ to, children, className }: { to: string; children: Rea
 }
 
 function Shell({ user, path, children }: { user: User; path: string; children: ReactNode }): ReactNode {
-  const entries = NAV.filter((entry) => entry.roles.some((role) => user.roles.includes(role))).filter((entry, n, all) => all.findIndex((other) => other.path === entry.path) === n);
+  const entries = NAV.filter((entry) => entry.roles.some((role) => user.roles.includes(role))).filter(
+    (entry, n, all) => all.findIndex((other) => other.path === entry.path) === n,
+  );
   const canSearch = !user.roles.includes('admin');
   const main = useRef<HTMLElement>(null);
   const waiting = useWaitingCount(user, path);
@@ -134,14 +163,17 @@ function Shell({ user, path, children }: { user: User; path: string; children: R
       </a>
       <header className="topbar">
         <div className="brand">
-          <Logo />{' '}
-          Custos
+          <Logo /> Custos
         </div>
         <nav aria-label="Main">
           <ul>
             {entries.map((entry) => (
               <li key={entry.path}>
-                <a href={entry.path} onClick={link(entry.path)} aria-current={path.startsWith(entry.path) ? 'page' : undefined}>
+                <a
+                  href={entry.path}
+                  onClick={link(entry.path)}
+                  aria-current={path.startsWith(entry.path) ? 'page' : undefined}
+                >
                   {entry.label}
                   {entry.path === '/inbox' && waiting > 0 && (
                     <span className="nav-count">
@@ -189,7 +221,9 @@ export const INBOX_CHANGED = 'custos:inbox-changed';
  */
 function useWaitingCount(user: User, path: string): number {
   const [waiting, setWaiting] = useState(0);
-  const custody = user.roles.some((role) => role === 'officer' || role === 'clerk' || role === 'examiner' || role === 'prosecutor');
+  const custody = user.roles.some(
+    (role) => role === 'officer' || role === 'clerk' || role === 'examiner' || role === 'prosecutor',
+  );
   useEffect(() => {
     if (!custody) return;
     let current = true;

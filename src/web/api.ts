@@ -49,9 +49,20 @@ async function readProblem(response: Response): Promise<Problem> {
   const type = response.headers.get('content-type') ?? '';
   if (type.includes('json')) {
     const body = (await response.json()) as Partial<Problem>;
-    return { ...body, status: response.status, code: body.code ?? 'error', title: body.title ?? response.statusText, detail: body.detail ?? response.statusText };
+    return {
+      ...body,
+      status: response.status,
+      code: body.code ?? 'error',
+      title: body.title ?? response.statusText,
+      detail: body.detail ?? response.statusText,
+    };
   }
-  return { status: response.status, code: response.status >= 500 ? 'internal_error' : 'error', title: response.statusText, detail: `The server answered ${response.status}` };
+  return {
+    status: response.status,
+    code: response.status >= 500 ? 'internal_error' : 'error',
+    title: response.statusText,
+    detail: `The server answered ${response.status}`,
+  };
 }
 
 async function refresh(): Promise<boolean> {
@@ -168,7 +179,8 @@ const PLAIN_WORDS: Record<string, string> = {
   session_ended: 'Your session has ended. Please log in again.',
   not_custodian: 'You do not hold this item, so you cannot do that.',
   item_transfer_pending: 'An item is already in a pending transfer.',
-  receiver_invalid: 'That person cannot receive these items: check the username, or ask for the case to be shared with them first.',
+  receiver_invalid:
+    'That person cannot receive these items: check the username, or ask for the case to be shared with them first.',
   case_read_only: 'This case is shared with you read-only.',
   case_number_taken: 'Your agency already has a case with this number.',
   case_closed: 'This case is closed: reopen it first (custody of its items goes on while it is closed).',
@@ -187,7 +199,9 @@ const PLAIN_WORDS: Record<string, string> = {
 
 export function plainWords(problem: Problem): string {
   const words = PLAIN_WORDS[problem.code] ?? problem.detail;
-  return problem.code === 'internal_error' && problem.requestId !== undefined ? `${words} Quote this reference: ${problem.requestId}` : words;
+  return problem.code === 'internal_error' && problem.requestId !== undefined
+    ? `${words} Quote this reference: ${problem.requestId}`
+    : words;
 }
 
 /** Plain words for a field's problem, by code (and field), where the server's message is for developers. */
@@ -215,9 +229,15 @@ const CODE_FIELDS: Record<string, string> = {
 /** The messages for `field` (and anything inside it: `items[0]` covers `items[0].imeis[1]`). */
 export function fieldMessages(problem: Problem | null, field: string): string[] {
   if (problem === null) return [];
-  const errors: readonly FieldProblem[] = problem.errors ?? (CODE_FIELDS[problem.code] === undefined ? [] : [{ field: CODE_FIELDS[problem.code], messages: [plainWords(problem)] }]);
+  const errors: readonly FieldProblem[] =
+    problem.errors ??
+    (CODE_FIELDS[problem.code] === undefined
+      ? []
+      : [{ field: CODE_FIELDS[problem.code], messages: [plainWords(problem)] }]);
   return errors
-    .filter((error) => error.field === field || error.field.startsWith(`${field}.`) || error.field.startsWith(`${field}[`))
+    .filter(
+      (error) => error.field === field || error.field.startsWith(`${field}.`) || error.field.startsWith(`${field}[`),
+    )
     .flatMap((error) => {
       const words = FIELD_WORDS[problem.code];
       return words !== undefined ? [words(error.field)] : error.messages.map((message) => humanMessage(message));
@@ -233,7 +253,14 @@ function humanMessage(message: string): string {
 /** Whether every error of the problem has a field shown in the form (else the banner shows them). */
 export function unplacedProblem(problem: Problem | null, shown: readonly string[]): boolean {
   if (problem === null) return false;
-  const errors = problem.errors ?? (CODE_FIELDS[problem.code] === undefined ? [] : [{ field: CODE_FIELDS[problem.code], messages: [] }]);
+  const errors =
+    problem.errors ??
+    (CODE_FIELDS[problem.code] === undefined ? [] : [{ field: CODE_FIELDS[problem.code], messages: [] }]);
   if (errors.length === 0) return true;
-  return errors.some((error) => !shown.some((field) => error.field === field || error.field.startsWith(`${field}.`) || error.field.startsWith(`${field}[`)));
+  return errors.some(
+    (error) =>
+      !shown.some(
+        (field) => error.field === field || error.field.startsWith(`${field}.`) || error.field.startsWith(`${field}[`),
+      ),
+  );
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { checkHashValue, count, humanize } from './evidence';
 
 describe('web app field helpers', () => {
@@ -20,8 +21,13 @@ describe('web app field helpers', () => {
   it('checks a hash value as typed against the length of its algorithm (as the server does)', () => {
     expect(checkHashValue('sha256', '')).toBeNull();
     expect(checkHashValue('sha256', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')?.ok).toBe(true);
-    expect(checkHashValue('sha256', ' E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855 ')?.ok).toBe(true);
-    expect(checkHashValue('sha256', 'abc123')).toEqual({ ok: false, message: 'sha256 values have 64 characters (6 typed)' });
+    expect(checkHashValue('sha256', ' E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855 ')?.ok).toBe(
+      true,
+    );
+    expect(checkHashValue('sha256', 'abc123')).toEqual({
+      ok: false,
+      message: 'sha256 values have 64 characters (6 typed)',
+    });
     expect(checkHashValue('md5', 'd41d8cd98f00b204e9800998ecf8427e')?.ok).toBe(true);
     expect(checkHashValue('sha1', 'da39a3ee5e6b4b0d3255bfef95601890afd80709')?.ok).toBe(true);
     expect(checkHashValue('sha512', 'ab'.repeat(64))?.ok).toBe(true);

@@ -36,7 +36,8 @@ export function checkIccid(raw: string): Check | null {
   if (value === '') return null;
   if (!/^\d+$/.test(value)) return { ok: false, message: 'An ICCID is digits only' };
   if (!value.startsWith('89')) return { ok: false, message: 'An ICCID starts with 89' };
-  if (value.length < 19 || value.length > 20) return { ok: false, message: `An ICCID has 19 or 20 digits (${value.length} typed)` };
+  if (value.length < 19 || value.length > 20)
+    return { ok: false, message: `An ICCID has 19 or 20 digits (${value.length} typed)` };
   if (!luhnValid(value)) return { ok: false, message: 'Check digit does not match: a digit is mistyped' };
   return { ok: true, message: 'Valid ICCID' };
 }
@@ -121,7 +122,9 @@ export function checkHashValue(algorithm: string, raw: string): Check | null {
   const value = raw.trim();
   const length = HASH_HEX_LENGTH[algorithm];
   if (value === '' || length === undefined) return null;
-  if (!/^[0-9a-fA-F]+$/.test(value)) return { ok: false, message: 'A hash value is hexadecimal: digits 0–9 and letters a–f only' };
-  if (value.length !== length) return { ok: false, message: `${algorithm} values have ${length} characters (${value.length} typed)` };
+  if (!/^[0-9a-fA-F]+$/.test(value))
+    return { ok: false, message: 'A hash value is hexadecimal: digits 0–9 and letters a–f only' };
+  if (value.length !== length)
+    return { ok: false, message: `${algorithm} values have ${length} characters (${value.length} typed)` };
   return { ok: true, message: `${length} characters, as ${algorithm} values have` };
 }

@@ -133,13 +133,28 @@ export interface HistoryEvent {
   readonly summary: string;
   readonly recordedAt: string;
   readonly occurredAt: string | null;
-  readonly actor: { readonly username: string; readonly displayName: string; readonly agency: string | null; readonly role?: string } | null;
+  readonly actor: {
+    readonly username: string;
+    readonly displayName: string;
+    readonly agency: string | null;
+    readonly role?: string;
+  } | null;
   readonly from: Party | null;
   readonly to: Party | null;
   readonly purpose: string | null;
   readonly location: string | null;
-  readonly seal: { readonly number: string | null; readonly intact: boolean | null; readonly note: string | null } | null;
-  readonly hashes: ReadonlyArray<{ readonly target: string; readonly algorithm: string; readonly value: string; readonly role: string; readonly result: string | null }>;
+  readonly seal: {
+    readonly number: string | null;
+    readonly intact: boolean | null;
+    readonly note: string | null;
+  } | null;
+  readonly hashes: ReadonlyArray<{
+    readonly target: string;
+    readonly algorithm: string;
+    readonly value: string;
+    readonly role: string;
+    readonly result: string | null;
+  }>;
   readonly reason: string | null;
   readonly signatures: readonly Signature[];
   readonly correctedBy: ReadonlyArray<{ readonly index: number; readonly reason: string }>;
@@ -181,7 +196,15 @@ export interface ShareView {
   readonly caseId: string;
   readonly grantee:
     | { readonly type: 'agency'; readonly agency: Agency }
-    | { readonly type: 'user'; readonly user: { readonly id: string; readonly username: string; readonly displayName: string; readonly agencyCode: string | null } };
+    | {
+        readonly type: 'user';
+        readonly user: {
+          readonly id: string;
+          readonly username: string;
+          readonly displayName: string;
+          readonly agencyCode: string | null;
+        };
+      };
   readonly access: 'read' | 'contribute';
   readonly grantedAt: string;
   readonly grantedBy: string;

@@ -1,4 +1,5 @@
 import { Children, isValidElement, useEffect, useId, useRef, type ReactNode } from 'react';
+
 import { fieldMessages, plainWords, unplacedProblem } from './api';
 import type { Check } from './evidence';
 import type { Problem } from './types';
@@ -22,14 +23,33 @@ export function Field(props: {
   messages?: readonly string[];
   hint?: string;
   check?: Check | null;
-  children: (attributes: { id: string; 'aria-invalid': boolean; 'aria-describedby': string | undefined; name?: string }) => ReactNode;
+  children: (attributes: {
+    id: string;
+    'aria-invalid': boolean;
+    'aria-describedby': string | undefined;
+    name?: string;
+  }) => ReactNode;
   wide?: boolean;
 }): ReactNode {
   const id = useId();
-  const errors = [...(props.messages ?? []), ...(props.name === undefined ? [] : fieldMessages(props.problem ?? null, props.name))];
-  const described = [props.hint ? `${id}-hint` : '', props.check ? `${id}-check` : '', errors.length > 0 ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const errors = [
+    ...(props.messages ?? []),
+    ...(props.name === undefined ? [] : fieldMessages(props.problem ?? null, props.name)),
+  ];
+  const described = [
+    props.hint ? `${id}-hint` : '',
+    props.check ? `${id}-check` : '',
+    errors.length > 0 ? `${id}-error` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const invalid = errors.length > 0 || props.check?.ok === false;
-  const control = props.children({ id, 'aria-invalid': invalid, 'aria-describedby': described || undefined, name: props.name });
+  const control = props.children({
+    id,
+    'aria-invalid': invalid,
+    'aria-describedby': described || undefined,
+    name: props.name,
+  });
   return (
     <div className={`field${props.wide ? ' wide' : ''}${invalid ? ' invalid' : ''}`}>
       {requiresInput(control) ? (
@@ -64,7 +84,13 @@ export function Field(props: {
 }
 
 /** The form-level message: the API's problem in plain words, unless every part of it is shown at a field. */
-export function ProblemBanner({ problem, fields = [] }: { problem: Problem | null; fields?: readonly string[] }): ReactNode {
+export function ProblemBanner({
+  problem,
+  fields = [],
+}: {
+  problem: Problem | null;
+  fields?: readonly string[];
+}): ReactNode {
   const banner = useRef<HTMLDivElement>(null);
   // A refused form keeps the person where the fix is: the first field marked in red, else this message (never the page's top).
   useEffect(() => {
@@ -99,7 +125,8 @@ export function Notice({ children }: { children: ReactNode }): ReactNode {
   // Only when it appears or says something new: a later re-render must not pull the focus back to it.
   const text = typeof children === 'string' ? children : '';
   useEffect(() => {
-    if (notice.current !== null && (document.activeElement === null || document.activeElement === document.body)) notice.current.focus();
+    if (notice.current !== null && (document.activeElement === null || document.activeElement === document.body))
+      notice.current.focus();
   }, [text]);
   return (
     <div className="banner ok" role="status" ref={notice} tabIndex={-1}>
@@ -122,9 +149,15 @@ export function SignatureFields(props: {
     <fieldset className="signature">
       <legend>Electronic signature{props.optional ? ' (optional)' : ''}</legend>
       <p className="statement">
-        <strong>{props.who}</strong> signs with the meaning <strong className="meaning">{props.meaning}</strong>: {props.statement}
+        <strong>{props.who}</strong> signs with the meaning <strong className="meaning">{props.meaning}</strong>:{' '}
+        {props.statement}
       </p>
-      <Field label="Your password, to sign" name="signature.password" problem={props.problem} hint="Entering it again is your signature.">
+      <Field
+        label="Your password, to sign"
+        name="signature.password"
+        problem={props.problem}
+        hint="Entering it again is your signature."
+      >
         {(attributes) => (
           <input
             {...attributes}
@@ -167,12 +200,20 @@ export function FormActions(props: {
 }
 
 export function StateBadge({ state }: { state: string }): ReactNode {
-  const words: Record<string, string> = { in_custody: 'In custody', transfer_pending: 'Transfer pending', disposed: 'Disposed' };
+  const words: Record<string, string> = {
+    in_custody: 'In custody',
+    transfer_pending: 'Transfer pending',
+    disposed: 'Disposed',
+  };
   return <span className={`badge state-${state}`}>{words[state] ?? state}</span>;
 }
 
 export function IntegrityBadge({ integrity }: { integrity: string }): ReactNode {
-  return integrity === 'compromised' ? <span className="badge bad">⚠ Compromised</span> : <span className="badge ok">Intact</span>;
+  return integrity === 'compromised' ? (
+    <span className="badge bad">⚠ Compromised</span>
+  ) : (
+    <span className="badge ok">Intact</span>
+  );
 }
 
 /** A hash compared with its target's reference, in words and a sign (never colour alone). */
@@ -196,7 +237,14 @@ export function Logo(): ReactNode {
   return (
     <svg className="logo" viewBox="0 0 24 24" width="1em" height="1em" aria-hidden="true" focusable="false">
       <path d="M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5l-8-3Z" fill="currentColor" />
-      <path d="m8.5 12 2.5 2.5 4.5-5" fill="none" stroke="#17324d" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
+      <path
+        d="m8.5 12 2.5 2.5 4.5-5"
+        fill="none"
+        stroke="#17324d"
+        strokeWidth="2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
     </svg>
   );
 }

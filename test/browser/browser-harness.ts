@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
+
 import { dataSourceOf, type TestUser } from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
@@ -40,8 +42,10 @@ export class BrowserHarness {
   constructor(private readonly prefix: string) {}
 
   async start(): Promise<void> {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-    if (!existsSync(resolve(process.cwd(), 'dist/web/index.html'))) throw new Error('the web app is not built: run `npm run build` (npm test does)');
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium is needed at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+    if (!existsSync(resolve(process.cwd(), 'dist/web/index.html')))
+      throw new Error('the web app is not built: run `npm run build` (npm test does)');
     mkdirSync(SCREENSHOTS, { recursive: true });
     this.database = await createTestDatabase();
     this.app = await createTestApp({ databaseUrl: this.database.appUrl });
@@ -54,7 +58,16 @@ export class BrowserHarness {
     this.context = await chromium.launchPersistentContext(this.profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1280, height: 800 },
       acceptDownloads: true,
       locale: 'en-GB',
@@ -66,10 +79,12 @@ export class BrowserHarness {
     page.on('pageerror', (error) => this.problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       // A refused API call logs "Failed to load resource" (the stories cause some on purpose); a CSP violation or a script error does not belong.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) this.problems.push(`console: ${message.text()}`);
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        this.problems.push(`console: ${message.text()}`);
     });
     page.on('request', (sent) => {
-      if (!sent.url().startsWith(this.baseUrl) && !sent.url().startsWith('blob:') && !sent.url().startsWith('data:')) this.problems.push(`external fetch: ${sent.url()}`);
+      if (!sent.url().startsWith(this.baseUrl) && !sent.url().startsWith('blob:') && !sent.url().startsWith('data:'))
+        this.problems.push(`external fetch: ${sent.url()}`);
     });
   }
 
@@ -82,7 +97,10 @@ export class BrowserHarness {
 
   async screenshot(name: string): Promise<void> {
     this.shot += 1;
-    await this.page.screenshot({ path: join(SCREENSHOTS, `${this.prefix}${String(this.shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+    await this.page.screenshot({
+      path: join(SCREENSHOTS, `${this.prefix}${String(this.shot).padStart(2, '0')}-${name}.png`),
+      fullPage: true,
+    });
   }
 
   async signIn(user: TestUser, password = user.password): Promise<void> {

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
+
 import request from 'supertest';
+
 import { hardDrive, phone, seize } from '../factories/custody.factory.js';
-import { bearer, createAgency, createUser, login, type TestAgency, type TestUser } from '../factories/identity.factory.js';
+import {
+  bearer,
+  createAgency,
+  createUser,
+  login,
+  type TestAgency,
+  type TestUser,
+} from '../factories/identity.factory.js';
 import { BrowserHarness } from './browser-harness.js';
 
 /**
@@ -31,12 +40,32 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     spain = await createAgency(h.db, { code: 'ES-PN', name: 'Policía Nacional', country: 'ES' });
     const argentina = await createAgency(h.db, { code: 'AR-PFA', name: 'Policía Federal Argentina', country: 'AR' });
     const portugal = await createAgency(h.db, { code: 'PT-MP', name: 'Ministério Público', country: 'PT' });
-    officer = await createUser(h.db, spain, { username: 'ana.morales', displayName: 'Ana Morales', roles: ['officer'] });
+    officer = await createUser(h.db, spain, {
+      username: 'ana.morales',
+      displayName: 'Ana Morales',
+      roles: ['officer'],
+    });
     clerk = await createUser(h.db, spain, { username: 'luis.garcia', displayName: 'Luis García', roles: ['clerk'] });
-    examiner = await createUser(h.db, argentina, { username: 'julieta.ferreira', displayName: 'Julieta Ferreira', roles: ['examiner'] });
-    prosecutor = await createUser(h.db, portugal, { username: 'rui.tavares', displayName: 'Rui Tavares', roles: ['prosecutor'] });
-    agencyAdmin = await createUser(h.db, spain, { username: 'marta.admin', displayName: 'Marta Vidal', roles: ['admin'] });
-    platformAdmin = await createUser(h.db, null, { username: 'platform.root', displayName: 'Platform Operator', roles: ['admin'] });
+    examiner = await createUser(h.db, argentina, {
+      username: 'julieta.ferreira',
+      displayName: 'Julieta Ferreira',
+      roles: ['examiner'],
+    });
+    prosecutor = await createUser(h.db, portugal, {
+      username: 'rui.tavares',
+      displayName: 'Rui Tavares',
+      roles: ['prosecutor'],
+    });
+    agencyAdmin = await createUser(h.db, spain, {
+      username: 'marta.admin',
+      displayName: 'Marta Vidal',
+      roles: ['admin'],
+    });
+    platformAdmin = await createUser(h.db, null, {
+      username: 'platform.root',
+      displayName: 'Platform Operator',
+      roles: ['admin'],
+    });
     auditor = await createUser(h.db, spain, { username: 'elena.audit', displayName: 'Elena Ruiz', roles: ['auditor'] });
 
     const session = await login(h.app, officer);
@@ -81,14 +110,18 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await expect(shares.locator('tbody tr').count()).resolves.toBe(2);
 
     page.once('dialog', (dialog) => void dialog.accept());
-    await shares.getByRole('button', { name: 'Revoke the share with Julieta Ferreira (julieta.ferreira, AR-PFA)' }).click();
+    await shares
+      .getByRole('button', { name: 'Revoke the share with Julieta Ferreira (julieta.ferreira, AR-PFA)' })
+      .click();
     await shares.getByText('The share with Julieta Ferreira (julieta.ferreira, AR-PFA) was revoked.').waitFor();
     await shares.getByText(/^revoked /).waitFor();
     await expect(shares.getByRole('button', { name: /Revoke the share/ }).count()).resolves.toBe(1);
     await h.screenshot('case-shares');
 
     await page.getByRole('button', { name: 'Close case…' }).click();
-    await page.getByLabel('Why is it closed?').fill('Judgment final (SAP Madrid 212/2027); evidence kept until disposal is ordered');
+    await page
+      .getByLabel('Why is it closed?')
+      .fill('Judgment final (SAP Madrid 212/2027); evidence kept until disposal is ordered');
     await h.screenshot('case-close-form');
     await page.getByRole('button', { name: 'Close the case' }).click();
     await page.getByText(`Case ${CASE_NUMBER} closed.`).waitFor();
@@ -96,7 +129,9 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     const seizure = page.getByRole('button', { name: 'Register seizure' });
     expect(await seizure.isDisabled()).toBe(true);
     // The disabled button says why (aria-describedby points at the banner with the reason).
-    expect(await page.locator(`#${await seizure.getAttribute('aria-describedby')}`).textContent()).toMatch(/This case is closed since .+ \(Judgment final.*\): no new seizure/);
+    expect(await page.locator(`#${await seizure.getAttribute('aria-describedby')}`).textContent()).toMatch(
+      /This case is closed since .+ \(Judgment final.*\): no new seizure/,
+    );
     await h.screenshot('case-closed');
     // The reason comes from the case itself, not from this session: it is still there after a reload.
     await page.reload();
@@ -110,7 +145,9 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     expect(await page.getByRole('button', { name: 'Register seizure' }).isEnabled()).toBe(true);
 
     // The API agrees: two status changes, each with its reason, in the access log of the case.
-    const rows = await h.db.query<Array<{ event: string }>>(`SELECT event FROM access_log WHERE event IN ('case.close', 'case.reopen') ORDER BY occurred_at`);
+    const rows = await h.db.query<Array<{ event: string }>>(
+      `SELECT event FROM access_log WHERE event IN ('case.close', 'case.reopen') ORDER BY occurred_at`,
+    );
     expect(rows.map((row) => row.event)).toEqual(['case.close', 'case.reopen']);
   }, 120_000);
 
@@ -118,7 +155,9 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     const { page } = h;
     await page.getByLabel(/Find an item/).fill(SEAL_PREFIX);
     // What is typed or scanned is readable: dark on the box's white, not the top bar's white ink.
-    expect(await page.evaluate<string>(`getComputedStyle(document.getElementById('find-item')).color`)).toBe('rgb(27, 31, 36)');
+    expect(await page.evaluate<string>(`getComputedStyle(document.getElementById('find-item')).color`)).toBe(
+      'rgb(27, 31, 36)',
+    );
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `Items matching “${SEAL_PREFIX}”` }).waitFor();
     await page.locator('main tbody tr').nth(2).waitFor();
@@ -184,7 +223,9 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Custody timeline' }).waitFor();
     await page.getByRole('button', { name: 'Import hashes from a log…' }).click();
-    await page.getByLabel('Log text').fill(readFileSync('test/fixtures/forensic-logs/ftk-imager-EV-07.E01.txt', 'utf8'));
+    await page
+      .getByLabel('Log text')
+      .fill(readFileSync('test/fixtures/forensic-logs/ftk-imager-EV-07.E01.txt', 'utf8'));
     await page.getByRole('button', { name: 'Read the log' }).click();
     const preview = page.getByRole('region', { name: 'What would be recorded' });
     await preview.getByRole('heading', { name: /^FTK Imager log: the reference of/ }).waitFor();
@@ -213,7 +254,9 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await page.getByRole('link', { name: CASE_NUMBER }).click();
     await page.getByRole('heading', { name: new RegExp(`Case ${CASE_NUMBER}`) }).waitFor();
     await page.getByText(/read only · shared with you/).waitFor();
-    await expect(page.getByRole('button', { name: /Close case|Reopen case|Register seizure/ }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: /Close case|Reopen case|Register seizure/ }).count()).resolves.toBe(
+      0,
+    );
     await expect(page.getByRole('region', { name: 'Shared with' }).count()).resolves.toBe(0);
     await h.signOut();
   }, 60_000);
@@ -256,13 +299,18 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await page.getByText(/New temporary password of pedro\.ruiz/).waitFor();
     expect(await page.locator('.banner .secret').textContent()).toBe(temporary);
     await login(h.app, { username: 'pedro.ruiz', password: temporary });
-    await request(h.app.getHttpServer()).post('/api/v1/auth/login').send({ username: 'pedro.ruiz', password: initial }).expect(401);
+    await request(h.app.getHttpServer())
+      .post('/api/v1/auth/login')
+      .send({ username: 'pedro.ruiz', password: initial })
+      .expect(401);
 
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Disable pedro.ruiz' }).click();
     await page.getByText('Pedro Ruiz is disabled.').waitFor();
     await row.getByText('disabled', { exact: true }).waitFor();
-    const refused = await request(h.app.getHttpServer()).post('/api/v1/auth/login').send({ username: 'pedro.ruiz', password: temporary });
+    const refused = await request(h.app.getHttpServer())
+      .post('/api/v1/auth/login')
+      .send({ username: 'pedro.ruiz', password: temporary });
     expect(refused.status).toBeGreaterThanOrEqual(400);
     await h.screenshot('admin-users');
     await page.getByRole('button', { name: 'Enable pedro.ruiz' }).click();
@@ -305,7 +353,9 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await ledger.locator('dd', { hasText: new RegExp(`^${size[0].n}$`) }).waitFor();
     // A full verification, run by the server in the background; the panel asks until it has ended.
     await page.getByRole('button', { name: 'Verify the whole ledger now' }).click();
-    await ledger.locator('dd', { hasText: new RegExp(`✓ verified ${size[0].n} entries, by Elena Ruiz, took \\d+\\.\\d s`) }).waitFor();
+    await ledger
+      .locator('dd', { hasText: new RegExp(`✓ verified ${size[0].n} entries, by Elena Ruiz, took \\d+\\.\\d s`) })
+      .waitFor();
     await expect(page.getByRole('button', { name: 'Verify the whole ledger now' }).isEnabled()).resolves.toBe(true);
 
     const filters = page.getByRole('form', { name: 'Access log filters' });
@@ -314,7 +364,11 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     const entries = page.getByRole('table', { name: 'Access log entries' });
     // The filtered page replaces the unfiltered one (which has a case.share_revoke row too): wait
     // until no other row is left, then for the filtered row. (waitForFunction would eval: the CSP forbids it.)
-    await entries.locator('tbody tr').filter({ hasNotText: 'case.share_revoke' }).first().waitFor({ state: 'detached' });
+    await entries
+      .locator('tbody tr')
+      .filter({ hasNotText: 'case.share_revoke' })
+      .first()
+      .waitFor({ state: 'detached' });
     await entries.locator('tbody tr', { hasText: 'case.share_revoke' }).first().waitFor();
     await expect(entries.locator('tbody tr').count()).resolves.toBe(1);
     expect(await entries.locator('tbody tr').textContent()).toContain(officer.username);

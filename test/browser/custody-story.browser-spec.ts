@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import { shareCase } from '../factories/case.factory.js';
 import { bearer, createAgency, createUser, dataSourceOf, login, type TestUser } from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
@@ -71,8 +73,10 @@ describe('the web app in a browser', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-    if (!existsSync(resolve(process.cwd(), 'dist/web/index.html'))) throw new Error('the web app is not built: run `npm run build` (npm test does)');
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium is needed at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+    if (!existsSync(resolve(process.cwd(), 'dist/web/index.html')))
+      throw new Error('the web app is not built: run `npm run build` (npm test does)');
     mkdirSync(SCREENSHOTS, { recursive: true });
     database = await createTestDatabase();
     app = await createTestApp({ databaseUrl: database.appUrl });
@@ -84,9 +88,22 @@ describe('the web app in a browser', () => {
     const argentina = await createAgency(db, { code: 'AR-PFA', name: 'Policía Federal Argentina', country: 'AR' });
     const portugal = await createAgency(db, { code: 'PT-MP', name: 'Ministério Público', country: 'PT' });
     // The officer's account was just made by an administrator: the app forces a new password first.
-    officer = await createUser(db, spain, { username: 'ana.morales', displayName: 'Ana Morales', roles: ['officer'], mustChangePassword: true });
-    examiner = await createUser(db, argentina, { username: 'julieta.ferreira', displayName: 'Julieta Ferreira', roles: ['examiner'] });
-    prosecutor = await createUser(db, portugal, { username: 'rui.tavares', displayName: 'Rui Tavares', roles: ['prosecutor'] });
+    officer = await createUser(db, spain, {
+      username: 'ana.morales',
+      displayName: 'Ana Morales',
+      roles: ['officer'],
+      mustChangePassword: true,
+    });
+    examiner = await createUser(db, argentina, {
+      username: 'julieta.ferreira',
+      displayName: 'Julieta Ferreira',
+      roles: ['examiner'],
+    });
+    prosecutor = await createUser(db, portugal, {
+      username: 'rui.tavares',
+      displayName: 'Rui Tavares',
+      roles: ['prosecutor'],
+    });
 
     profile = mkdtempSync(join(tmpdir(), 'custos-chromium-'));
     downloads = mkdtempSync(join(tmpdir(), 'custos-downloads-'));
@@ -113,10 +130,12 @@ describe('the web app in a browser', () => {
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       // A refused API call logs "Failed to load resource" (the tests cause some on purpose); a CSP violation or a script error does not belong.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        problems.push(`console: ${message.text()}`);
     });
     page.on('request', (sent) => {
-      if (!sent.url().startsWith(baseUrl) && !sent.url().startsWith('blob:') && !sent.url().startsWith('data:')) problems.push(`external fetch: ${sent.url()}`);
+      if (!sent.url().startsWith(baseUrl) && !sent.url().startsWith('blob:') && !sent.url().startsWith('data:'))
+        problems.push(`external fetch: ${sent.url()}`);
     });
   }, 120_000);
 
@@ -176,7 +195,11 @@ describe('the web app in a browser', () => {
 
     const device = (n: number) => page.getByRole('group', { name: `Device ${n}` });
     // Required fields say so next to their label (the attribute tells screen readers); optional ones say nothing.
-    const marked = (scope: Locator, label: string) => scope.locator('.field', { has: page.getByLabel(label, { exact: true }) }).locator('.required').count();
+    const marked = (scope: Locator, label: string) =>
+      scope
+        .locator('.field', { has: page.getByLabel(label, { exact: true }) })
+        .locator('.required')
+        .count();
     await expect(marked(page.locator('form'), 'Place')).resolves.toBe(1);
     await expect(marked(device(1), 'Description')).resolves.toBe(1);
     await expect(marked(device(1), 'Make')).resolves.toBe(0);
@@ -196,7 +219,11 @@ describe('the web app in a browser', () => {
     await page.keyboard.type('Screen cracked');
     await page.keyboard.press('Alt+n');
     // The new device's first field has the focus: the keyboard goes on.
-    expect(await page.evaluate<string>(`document.activeElement.closest('fieldset').querySelector('legend').textContent + ' ' + document.activeElement.tagName`)).toBe('Device 2 SELECT');
+    expect(
+      await page.evaluate<string>(
+        `document.activeElement.closest('fieldset').querySelector('legend').textContent + ' ' + document.activeElement.tagName`,
+      ),
+    ).toBe('Device 2 SELECT');
     expect(await page.evaluate<string>('document.activeElement.labels[0].textContent')).toBe('Kind');
     await device(2).getByLabel('Kind').selectOption('hard_drive');
     // Identifiers only where the kind has them: no IMEI or ICCID on a hard drive, an ICCID but no IMEI on a SIM card.
@@ -224,7 +251,9 @@ describe('the web app in a browser', () => {
     expect(await seizedAt.getByRole('alert').textContent()).toMatch(/in the future/);
     // The keyboard is taken to the field at fault, not left on the button at the bottom of the form.
     expect(await page.evaluate<string>('document.activeElement.labels[0].textContent')).toBe('Seized at');
-    await expect(page.getByText('Nothing was saved. Please correct the fields marked in red.').count()).resolves.toBe(1);
+    await expect(page.getByText('Nothing was saved. Please correct the fields marked in red.').count()).resolves.toBe(
+      1,
+    );
     await screenshot('seizure-form-error');
     await page.getByLabel('Seized at').fill('2026-11-20T09:14');
     await page.getByRole('button', { name: 'Register 3 items' }).click();
@@ -264,7 +293,9 @@ describe('the web app in a browser', () => {
     await screenshot('case-after-release');
     // A tablet held upright: the case fits its width (the seal goes under the description) — no sideways scrolling.
     await page.setViewportSize({ width: 820, height: 1180 });
-    expect(await page.evaluate<boolean>('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
+    expect(
+      await page.evaluate<boolean>('document.documentElement.scrollWidth <= document.documentElement.clientWidth'),
+    ).toBe(true);
     await expect(page.getByText('Seal ES-PN-SEAL-0042118').isVisible()).resolves.toBe(true);
     await screenshot('case-tablet');
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -281,7 +312,11 @@ describe('the web app in a browser', () => {
     const numbers = await page.locator('ul.numbers strong').allTextContents();
     await page.getByRole('button', { name: 'Check and sign receipt…' }).click();
     // The form opens where the keyboard is: on the decision.
-    expect(await page.evaluate<string>('document.activeElement.type + " " + document.activeElement.parentElement.textContent.trim()')).toBe('radio Accept the items into my custody');
+    expect(
+      await page.evaluate<string>(
+        'document.activeElement.type + " " + document.activeElement.parentElement.textContent.trim()',
+      ),
+    ).toBe('radio Accept the items into my custody');
     // A re-hash is checked as it is typed, against the chosen algorithm's length.
     await page.getByLabel(`Hash value of ${numbers[0]}`).fill('abc123');
     await page.getByText('sha256 values have 64 characters (6 typed)').waitFor();
@@ -316,11 +351,15 @@ describe('the web app in a browser', () => {
     await page.getByLabel('Tool', { exact: true }).fill('Cellebrite UFED');
     await page.getByLabel('Tool version').fill('7.69');
     await page.getByLabel('File (target)').fill('extraction.zip');
-    await page.getByLabel('SHA-256 of the file').fill('A665A45920422F9D417E4867EFDC4FB8A04A1F3FFF1FA07E998E86F7F7A27AE3');
+    await page
+      .getByLabel('SHA-256 of the file')
+      .fill('A665A45920422F9D417E4867EFDC4FB8A04A1F3FFF1FA07E998E86F7F7A27AE3');
     await page.getByLabel('Your password, to sign').fill(examiner.password);
     await screenshot('examiner-derive');
     await page.getByRole('button', { name: 'Sign and register' }).click();
-    await page.getByText(new RegExp(`Registered AR-PFA-\\d{4}-\\d{6}, made from ${numbers[0]}, in your custody\\.`)).waitFor();
+    await page
+      .getByText(new RegExp(`Registered AR-PFA-\\d{4}-\\d{6}, made from ${numbers[0]}, in your custody\\.`))
+      .waitFor();
 
     await page.getByRole('link', { name: 'DIL-2026/0142' }).first().click();
     await page.getByRole('heading', { name: /Case DIL-2026\/0142/ }).waitFor();
@@ -336,7 +375,10 @@ describe('the web app in a browser', () => {
 
     // The officer signs for them back at the station (not the UI under test here).
     const session = await login(app, { username: officer.username, password: OFFICER_NEW_PASSWORD });
-    const inbox = await request(app.getHttpServer()).get('/api/v1/transfers?direction=incoming&status=pending').set(bearer(session)).expect(200);
+    const inbox = await request(app.getHttpServer())
+      .get('/api/v1/transfers?direction=incoming&status=pending')
+      .set(bearer(session))
+      .expect(200);
     expect(inbox.body.transfers).toHaveLength(1);
     const transfer = inbox.body.transfers[0] as { id: string; items: Array<{ id: string }> };
     await request(app.getHttpServer())
@@ -355,7 +397,10 @@ describe('the web app in a browser', () => {
     await page.getByRole('heading', { name: 'Cases', exact: true }).waitFor();
     await page.getByText('Shared with you by other agencies').waitFor();
     // Integrity at a glance already in the list: the case's row counts its compromised item.
-    await page.getByRole('row', { name: /DIL-2026\/0142/ }).getByText('⚠ 1 compromised').waitFor();
+    await page
+      .getByRole('row', { name: /DIL-2026\/0142/ })
+      .getByText('⚠ 1 compromised')
+      .waitFor();
     await screenshot('prosecutor-cases');
     await page.getByRole('link', { name: 'DIL-2026/0142' }).click();
     const glance = page.getByRole('alert').filter({ hasText: 'Integrity problem' });

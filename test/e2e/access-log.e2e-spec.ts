@@ -1,13 +1,25 @@
 import { createHash } from 'node:crypto';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import { ACCESS_LOG_EVENTS } from '../../src/access-log/access-log-events.js';
 import { AccessLogService } from '../../src/access-log/access-log.service.js';
 import type { RequestContext } from '../../src/common/request-context.js';
 import { SigningService } from '../../src/identity/signing/signing.service.js';
 import { createCase } from '../factories/case.factory.js';
-import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type Session, type TestAgency, type TestUser } from '../factories/identity.factory.js';
+import {
+  bearer,
+  createAgency,
+  createUser,
+  dataSourceOf,
+  FACTORY_PASSWORD,
+  login,
+  type Session,
+  type TestAgency,
+  type TestUser,
+} from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
@@ -36,13 +48,19 @@ describe('access log', () => {
   let foreignCaseId: string;
 
   const api = (): ReturnType<typeof request> => request(app.getHttpServer());
-  const post = (session: Session, path: string, body: object): request.Test => api().post(path).set(bearer(session)).send(body);
+  const post = (session: Session, path: string, body: object): request.Test =>
+    api().post(path).set(bearer(session)).send(body);
 
   beforeAll(async () => {
     database = await createTestDatabase();
     app = await createTestApp({
       databaseUrl: database.appUrl,
-      env: { LOGIN_RATE_LIMIT_PER_IP: '10000', LOGIN_RATE_LIMIT_PER_ACCOUNT: '5', LOGIN_LOCKOUT_THRESHOLD: '3', LOGIN_LOCKOUT_SECONDS: '600' },
+      env: {
+        LOGIN_RATE_LIMIT_PER_IP: '10000',
+        LOGIN_RATE_LIMIT_PER_ACCOUNT: '5',
+        LOGIN_LOCKOUT_THRESHOLD: '3',
+        LOGIN_LOCKOUT_SECONDS: '600',
+      },
     });
     db = dataSourceOf(app);
     spain = await createAgency(db, { code: 'ES-PN' });
@@ -56,43 +74,99 @@ describe('access log', () => {
 
     // Every event of the catalogue, through the API where there is one.
     const session = await login(app, officer); // auth.login success
-    await api().post('/api/v1/auth/login').send({ username: officer.username, password: 'not the password' }).expect(401); // auth.login failure
+    await api()
+      .post('/api/v1/auth/login')
+      .send({ username: officer.username, password: 'not the password' })
+      .expect(401); // auth.login failure
     const victim = await createUser(db, spain);
-    for (let i = 0; i < 3; i++) await api().post('/api/v1/auth/login').send({ username: victim.username, password: `wrong ${i} password` }); // auth.lockout
-    for (let i = 0; i < 3; i++) await api().post('/api/v1/auth/login').send({ username: victim.username, password: FACTORY_PASSWORD }); // auth.login_throttled
-    const refreshed = (await api().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken }).expect(200)).body as Session; // auth.refresh
+    for (let i = 0; i < 3; i++)
+      await api()
+        .post('/api/v1/auth/login')
+        .send({ username: victim.username, password: `wrong ${i} password` }); // auth.lockout
+    for (let i = 0; i < 3; i++)
+      await api().post('/api/v1/auth/login').send({ username: victim.username, password: FACTORY_PASSWORD }); // auth.login_throttled
+    const refreshed = (
+      await api().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken }).expect(200)
+    ).body as Session; // auth.refresh
     await api().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken }).expect(401); // auth.refresh_reuse
     await api().get('/api/v1/auth/me').set(bearer(refreshed)).expect(401); // auth.token_rejected (session ended)
     const officerSession = await login(app, officer);
-    await post(officerSession, '/api/v1/auth/password', { currentPassword: FACTORY_PASSWORD, newPassword: 'Officer picked a new one 1' }).expect(200); // auth.password_change
+    await post(officerSession, '/api/v1/auth/password', {
+      currentPassword: FACTORY_PASSWORD,
+      newPassword: 'Officer picked a new one 1',
+    }).expect(200); // auth.password_change
     await api().get('/api/v1/users').set(bearer(officerSession)).expect(403); // auth.access_denied
-    const created = (await post(adminSession, '/api/v1/users', { username: 'log.subject', displayName: 'Log Subject', roles: ['clerk'] }).expect(201)).body; // user.create
-    await api().patch(`/api/v1/users/${created.id}`).set(bearer(adminSession)).send({ displayName: 'Renamed Subject' }).expect(200); // user.update
-    await api().patch(`/api/v1/users/${created.id}`).set(bearer(adminSession)).send({ roles: ['examiner'] }).expect(200); // user.roles_change
+    const created = (
+      await post(adminSession, '/api/v1/users', {
+        username: 'log.subject',
+        displayName: 'Log Subject',
+        roles: ['clerk'],
+      }).expect(201)
+    ).body; // user.create
+    await api()
+      .patch(`/api/v1/users/${created.id}`)
+      .set(bearer(adminSession))
+      .send({ displayName: 'Renamed Subject' })
+      .expect(200); // user.update
+    await api()
+      .patch(`/api/v1/users/${created.id}`)
+      .set(bearer(adminSession))
+      .send({ roles: ['examiner'] })
+      .expect(200); // user.roles_change
     await api().patch(`/api/v1/users/${created.id}`).set(bearer(adminSession)).send({ active: false }).expect(200); // user.disable
     await api().patch(`/api/v1/users/${created.id}`).set(bearer(adminSession)).send({ active: true }).expect(200); // user.enable
-    await post(adminSession, `/api/v1/users/${created.id}/password`, { password: 'A temporary passphrase 5' }).expect(200); // user.password_reset
-    await post(platformSession, '/api/v1/agencies', { code: 'ES-GC', name: 'Guardia Civil', country: 'ES' }).expect(201); // agency.create
-    const newCase = (await post(officerSession, '/api/v1/cases', { caseNumber: 'LOG-1', title: 'Logged case' }).expect(201)).body; // case.create
+    await post(adminSession, `/api/v1/users/${created.id}/password`, { password: 'A temporary passphrase 5' }).expect(
+      200,
+    ); // user.password_reset
+    await post(platformSession, '/api/v1/agencies', { code: 'ES-GC', name: 'Guardia Civil', country: 'ES' }).expect(
+      201,
+    ); // agency.create
+    const newCase = (
+      await post(officerSession, '/api/v1/cases', { caseNumber: 'LOG-1', title: 'Logged case' }).expect(201)
+    ).body; // case.create
     await api().get(`/api/v1/cases/${newCase.id}`).set(bearer(officerSession)).expect(200); // case.read
     await api().get(`/api/v1/cases/${foreignCaseId}`).set(bearer(officerSession)).expect(404); // case.access_denied
-    const share = (await post(officerSession, `/api/v1/cases/${newCase.id}/shares`, { agencyCode: 'AR-PFA', access: 'read' }).expect(201)).body; // case.share
+    const share = (
+      await post(officerSession, `/api/v1/cases/${newCase.id}/shares`, { agencyCode: 'AR-PFA', access: 'read' }).expect(
+        201,
+      )
+    ).body; // case.share
     await api().delete(`/api/v1/cases/${newCase.id}/shares/${share.id}`).set(bearer(officerSession)).expect(200); // case.share_revoke
     await post(officerSession, `/api/v1/cases/${newCase.id}/close`, { reason: 'Logged closure' }).expect(200); // case.close
     await post(officerSession, `/api/v1/cases/${newCase.id}/reopen`, { reason: 'Logged reopening' }).expect(200); // case.reopen
     await post(adminSession, '/api/v1/ledger/verifications', {}).expect(202); // ledger.verify
     // Not reachable over HTTP yet: signatures (custody actions) and reads of custody records.
     const ctx: RequestContext = {
-      actor: { id: officer.id, username: officer.username, displayName: officer.displayName, agencyId: spain.id, agencyCode: 'ES-PN', roles: ['officer'] },
+      actor: {
+        id: officer.id,
+        username: officer.username,
+        displayName: officer.displayName,
+        agencyId: spain.id,
+        agencyCode: 'ES-PN',
+        roles: ['officer'],
+      },
       requestId: 'later-feature',
       ip: '203.0.113.7',
     };
-    await app.get(SigningService).sign(ctx, 'Officer picked a new one 1', 'released', createHash('sha256').update('e').digest('hex'), { role: 'officer' }); // signature.sign
+    await app
+      .get(SigningService)
+      .sign(ctx, 'Officer picked a new one 1', 'released', createHash('sha256').update('e').digest('hex'), {
+        role: 'officer',
+      }); // signature.sign
     const accessLog = app.get(AccessLogService);
     for (const what of ['custody_history', 'bundle', 'report'] as const) {
-      await accessLog.logRead(ctx, what, { type: 'case', id: newCase.id, label: 'LOG-1', caseId: newCase.id, caseAgencyId: spain.id });
+      await accessLog.logRead(ctx, what, {
+        type: 'case',
+        id: newCase.id,
+        label: 'LOG-1',
+        caseId: newCase.id,
+        caseAgencyId: spain.id,
+      });
     }
-    await api().post('/api/v1/auth/logout').set(bearer(await login(app, await createUser(db, spain)))).expect(204); // auth.logout
+    await api()
+      .post('/api/v1/auth/logout')
+      .set(bearer(await login(app, await createUser(db, spain))))
+      .expect(204); // auth.logout
     await api().get('/api/v1/access-log?limit=1').set(bearer(auditorSession)).expect(200); // access_log.read
   });
 
@@ -158,21 +232,30 @@ describe('access log', () => {
 
   it('is for auditors (and platform administrators) only', async () => {
     const officerSession = await login(app, { username: officer.username, password: 'Officer picked a new one 1' });
-    expect((await api().get('/api/v1/access-log').set(bearer(officerSession)).expect(403)).body.code).toBe('role_forbidden');
+    expect((await api().get('/api/v1/access-log').set(bearer(officerSession)).expect(403)).body.code).toBe(
+      'role_forbidden',
+    );
     const agencyAdmin = await login(app, await createUser(db, spain, { roles: ['admin'] }));
-    expect((await api().get('/api/v1/access-log').set(bearer(agencyAdmin)).expect(403)).body.code).toBe('access_log_forbidden');
+    expect((await api().get('/api/v1/access-log').set(bearer(agencyAdmin)).expect(403)).body.code).toBe(
+      'access_log_forbidden',
+    );
     await api().get('/api/v1/access-log').expect(401);
   });
 
   it('pages newest first with an opaque cursor and filters', async () => {
     const first = await api().get('/api/v1/access-log?limit=3').set(bearer(auditorSession)).expect(200);
-    const second = await api().get(`/api/v1/access-log?limit=3&cursor=${first.body.nextCursor}`).set(bearer(auditorSession)).expect(200);
+    const second = await api()
+      .get(`/api/v1/access-log?limit=3&cursor=${first.body.nextCursor}`)
+      .set(bearer(auditorSession))
+      .expect(200);
     const ids = [...first.body.entries, ...second.body.entries].map((entry: LogEntry) => Number(entry.id));
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(new Set(ids).size).toBe(6);
     const onlyCases = await readAll(auditorSession, '&event=case.create');
     expect(onlyCases.every((entry) => entry.event === 'case.create')).toBe(true);
     await api().get('/api/v1/access-log?event=made.up').set(bearer(auditorSession)).expect(400);
-    expect((await api().get('/api/v1/access-log?cursor=xyz').set(bearer(auditorSession)).expect(400)).body.code).toBe('cursor_invalid');
+    expect((await api().get('/api/v1/access-log?cursor=xyz').set(bearer(auditorSession)).expect(400)).body.code).toBe(
+      'cursor_invalid',
+    );
   });
 });

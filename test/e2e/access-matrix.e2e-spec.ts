@@ -1,10 +1,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { MATRIX_CALLERS, loadAccessMatrix, parseAccessMatrix, type MatrixCaller, type MatrixRow } from '../utils/access-matrix.js';
+
 import { createCase, shareCase, type TestCase } from '../factories/case.factory.js';
-import { bearer, createAgency, createUser, dataSourceOf, login, type Session, type TestAgency, type TestUser } from '../factories/identity.factory.js';
+import {
+  bearer,
+  createAgency,
+  createUser,
+  dataSourceOf,
+  login,
+  type Session,
+  type TestAgency,
+  type TestUser,
+} from '../factories/identity.factory.js';
+import {
+  loadAccessMatrix,
+  MATRIX_CALLERS,
+  parseAccessMatrix,
+  type MatrixCaller,
+  type MatrixRow,
+} from '../utils/access-matrix.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
@@ -21,7 +38,14 @@ const ROLE_OF: Partial<Record<MatrixCaller, 'officer' | 'clerk' | 'examiner' | '
 };
 
 /** What a 403 may say: a role refusal or a rule about a resource the caller can see. */
-const FORBIDDEN_CODES = ['role_forbidden', 'admin_scope_forbidden', 'case_share_forbidden', 'case_status_forbidden', 'case_read_only', 'access_log_forbidden'];
+const FORBIDDEN_CODES = [
+  'role_forbidden',
+  'admin_scope_forbidden',
+  'case_share_forbidden',
+  'case_status_forbidden',
+  'case_read_only',
+  'access_log_forbidden',
+];
 
 const withoutInstance = (body: Record<string, unknown>): Record<string, unknown> => {
   const { instance: _instance, requestId: _requestId, ...rest } = body;
@@ -39,9 +63,15 @@ describe('docs/access-control.md', () => {
       `<!-- access-matrix:begin -->\n| route | relation | ${MATRIX_CALLERS.join(' | ')} |\n| --- |\n${line}\n<!-- access-matrix:end -->`;
     expect(() => parseAccessMatrix('no markers')).toThrow(/markers/);
     expect(() => parseAccessMatrix(table('| `GET /x` | own | 200 | 200 |'))).toThrow(/cells/);
-    expect(() => parseAccessMatrix(table(`| \`GET /x\` | mine | ${Array(8).fill('200').join(' | ')} |`))).toThrow(/relation/);
-    expect(() => parseAccessMatrix(table(`| \`GET /x\` | own | ${Array(8).fill('ok').join(' | ')} |`))).toThrow(/status/);
-    expect(parseAccessMatrix(table(`| \`GET /x\` | own | ${Array(8).fill('200 listed').join(' | ')} |`))[0].expected.clerk).toEqual({
+    expect(() => parseAccessMatrix(table(`| \`GET /x\` | mine | ${Array(8).fill('200').join(' | ')} |`))).toThrow(
+      /relation/,
+    );
+    expect(() => parseAccessMatrix(table(`| \`GET /x\` | own | ${Array(8).fill('ok').join(' | ')} |`))).toThrow(
+      /status/,
+    );
+    expect(
+      parseAccessMatrix(table(`| \`GET /x\` | own | ${Array(8).fill('200 listed').join(' | ')} |`))[0].expected.clerk,
+    ).toEqual({
       status: 200,
       listed: true,
     });
@@ -70,7 +100,10 @@ describe('access matrix, cell by cell', () => {
     otherOfficerSession = await login(app, otherOfficer);
     for (const caller of MATRIX_CALLERS) {
       if (caller === 'no token') continue;
-      const user = caller === 'platform admin' ? await createUser(db, null, { roles: ['admin'], platformAdmin: true }) : await createUser(db, home, { roles: [ROLE_OF[caller]!] });
+      const user =
+        caller === 'platform admin'
+          ? await createUser(db, null, { roles: ['admin'], platformAdmin: true })
+          : await createUser(db, home, { roles: [ROLE_OF[caller]!] });
       callers.set(caller, { user, session: await login(app, user) });
     }
   });
@@ -82,13 +115,20 @@ describe('access matrix, cell by cell', () => {
 
   it('covers every route of the identity, access-log and case modules', async () => {
     const { body } = await request(app.getHttpServer()).get('/api/docs-json').expect(200);
-    const documented = Object.entries(body.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
-      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    const documented = Object.entries(body.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
-    const exempt = ['POST /api/v1/auth/login', 'POST /api/v1/auth/refresh', 'POST /api/v1/auth/logout', 'POST /api/v1/auth/password'];
+    const exempt = [
+      'POST /api/v1/auth/login',
+      'POST /api/v1/auth/refresh',
+      'POST /api/v1/auth/logout',
+      'POST /api/v1/auth/password',
+    ];
     const ours = documented.filter(
       (route) =>
-        (/^\w+ \/api\/v1\/(auth|agencies|users|access-log|cases|ledger\/verifications)(\/|$)/.test(route) || /^GET \/api\/v1\/items\/:id/.test(route)) &&
+        (/^\w+ \/api\/v1\/(auth|agencies|users|access-log|cases|ledger\/verifications)(\/|$)/.test(route) ||
+          /^GET \/api\/v1\/items\/:id/.test(route)) &&
         !exempt.includes(route),
     );
     const inMatrix = new Set(matrix.map((row) => `${row.method} ${row.path}`));
@@ -113,16 +153,31 @@ describe('access matrix, cell by cell', () => {
     if (!/^\/api\/v1\/(cases|items\/)/.test(row.path) || row.relation === '—') return {};
     const homeOfficer = callers.get('officer')!.user;
     const owned = row.relation === 'own';
-    const found = owned ? await createCase(db, home.id, homeOfficer.id) : await createCase(db, other.id, otherOfficer.id);
+    const found = owned
+      ? await createCase(db, home.id, homeOfficer.id)
+      : await createCase(db, other.id, otherOfficer.id);
     const granter = owned ? homeOfficer.id : otherOfficer.id;
     switch (row.relation) {
       case 'agency-contribute':
       case 'agency-read':
-        await shareCase(db, found.id, { agencyId: home.id }, row.relation === 'agency-read' ? 'read' : 'contribute', granter);
+        await shareCase(
+          db,
+          found.id,
+          { agencyId: home.id },
+          row.relation === 'agency-read' ? 'read' : 'contribute',
+          granter,
+        );
         break;
       case 'user-contribute':
       case 'user-read':
-        if (me) await shareCase(db, found.id, { userId: me.id }, row.relation === 'user-read' ? 'read' : 'contribute', granter);
+        if (me)
+          await shareCase(
+            db,
+            found.id,
+            { userId: me.id },
+            row.relation === 'user-read' ? 'read' : 'contribute',
+            granter,
+          );
         break;
       case 'revoked': {
         const shareId = await shareCase(db, found.id, { agencyId: home.id }, 'contribute', granter);
@@ -132,8 +187,12 @@ describe('access matrix, cell by cell', () => {
       default:
         break;
     }
-    const shareId = row.path.includes(':shareId') ? await shareCase(db, found.id, { agencyId: third.id }, 'read', granter) : undefined;
-    const itemId = row.path.startsWith('/api/v1/items/') ? await seizeOne(owned ? callers.get('officer')!.session : otherOfficerSession, found.id) : undefined;
+    const shareId = row.path.includes(':shareId')
+      ? await shareCase(db, found.id, { agencyId: third.id }, 'read', granter)
+      : undefined;
+    const itemId = row.path.startsWith('/api/v1/items/')
+      ? await seizeOne(owned ? callers.get('officer')!.session : otherOfficerSession, found.id)
+      : undefined;
     return { case: found, shareId, itemId };
   }
 
@@ -141,7 +200,16 @@ describe('access matrix, cell by cell', () => {
     const { body } = await request(app.getHttpServer())
       .post(`/api/v1/cases/${caseId}/items`)
       .set(bearer(officer))
-      .send({ items: [{ kind: 'usb_drive', description: 'Matrix USB stick', occurredAt: '2026-01-05T10:00:00+01:00', place: 'Matrix street 1' }] })
+      .send({
+        items: [
+          {
+            kind: 'usb_drive',
+            description: 'Matrix USB stick',
+            occurredAt: '2026-01-05T10:00:00+01:00',
+            place: 'Matrix street 1',
+          },
+        ],
+      })
       .expect(201);
     return (body as { items: Array<{ id: string }> }).items[0].id;
   }
@@ -152,7 +220,12 @@ describe('access matrix, cell by cell', () => {
       case 'POST /api/v1/agencies':
         return { code: `ES-M${unique.toUpperCase()}`, name: 'Matrix agency', country: 'ES' };
       case 'POST /api/v1/users':
-        return { username: `matrix.${unique}`, displayName: 'Matrix User', agencyCode: relation === 'foreign' ? other.code : home.code, roles: ['clerk'] };
+        return {
+          username: `matrix.${unique}`,
+          displayName: 'Matrix User',
+          agencyCode: relation === 'foreign' ? other.code : home.code,
+          roles: ['clerk'],
+        };
       case 'PATCH /api/v1/users/:id':
         return { displayName: `Renamed ${unique}` };
       case 'POST /api/v1/users/:id/password':
@@ -165,7 +238,16 @@ describe('access matrix, cell by cell', () => {
       case 'POST /api/v1/cases/:id/reopen':
         return { reason: 'Matrix status change' };
       case 'POST /api/v1/cases/:id/items':
-        return { items: [{ kind: 'usb_drive', description: 'Matrix USB stick', occurredAt: '2026-01-05T10:00:00+01:00', place: 'Matrix street 1' }] };
+        return {
+          items: [
+            {
+              kind: 'usb_drive',
+              description: 'Matrix USB stick',
+              occurredAt: '2026-01-05T10:00:00+01:00',
+              place: 'Matrix street 1',
+            },
+          ],
+        };
       default:
         return undefined;
     }
@@ -173,7 +255,14 @@ describe('access matrix, cell by cell', () => {
 
   function send(method: string, path: string, caller: MatrixCaller, payload?: Record<string, unknown>): request.Test {
     const server = request(app.getHttpServer());
-    const call = method === 'GET' ? server.get(path) : method === 'POST' ? server.post(path) : method === 'PATCH' ? server.patch(path) : server.delete(path);
+    const call =
+      method === 'GET'
+        ? server.get(path)
+        : method === 'POST'
+          ? server.post(path)
+          : method === 'PATCH'
+            ? server.patch(path)
+            : server.delete(path);
     const session = callers.get(caller)?.session;
     if (session) void call.set(bearer(session));
     return payload === undefined ? call : call.send(payload);
@@ -198,10 +287,12 @@ describe('access matrix, cell by cell', () => {
           const path =
             row.path
               .replace(':id', target.itemId ?? target.case?.id ?? target.userId ?? randomUUID())
-              .replace(':shareId', target.shareId ?? randomUUID()) + (row.method === 'GET' && row.path === '/api/v1/cases' ? '?limit=500' : '');
+              .replace(':shareId', target.shareId ?? randomUUID()) +
+            (row.method === 'GET' && row.path === '/api/v1/cases' ? '?limit=500' : '');
           const response = await send(row.method, path, caller, body(row, row.relation));
           expect({ status: response.status, code: response.body?.code }).toMatchObject({ status: expected.status });
-          if (row.path === '/api/v1/ledger/verifications' && row.method === 'POST' && response.status === 202) await verificationFinished(caller);
+          if (row.path === '/api/v1/ledger/verifications' && row.method === 'POST' && response.status === 202)
+            await verificationFinished(caller);
           if (expected.listed !== undefined) {
             const ids = (response.body.cases as Array<{ id: string }>).map((c) => c.id);
             expect(ids.includes(target.case!.id)).toBe(expected.listed);
@@ -211,7 +302,12 @@ describe('access matrix, cell by cell', () => {
           if (expected.status === 404 && target.case) {
             // Indistinguishable from a case (or item) that does not exist.
             expect(response.body.code).toBe(target.itemId === undefined ? 'case_not_found' : 'item_not_found');
-            const missing = await send(row.method, path.replace(target.itemId ?? target.case.id, randomUUID()), caller, body(row, row.relation));
+            const missing = await send(
+              row.method,
+              path.replace(target.itemId ?? target.case.id, randomUUID()),
+              caller,
+              body(row, row.relation),
+            );
             expect(withoutInstance(missing.body)).toEqual(withoutInstance(response.body));
           }
           if (expected.status === 404 && target.userId) expect(response.body.code).toBe('user_not_found');

@@ -1,15 +1,30 @@
 import { Writable } from 'node:stream';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pino from 'pino';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import { createApp } from '../../src/app.js';
-import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type Session, type TestAgency, type TestUser } from '../factories/identity.factory.js';
+import {
+  bearer,
+  createAgency,
+  createUser,
+  dataSourceOf,
+  FACTORY_PASSWORD,
+  login,
+  type Session,
+  type TestAgency,
+  type TestUser,
+} from '../factories/identity.factory.js';
 import { createTestApp, testConfig } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
 /** The app as main.ts builds it, with its log captured: the bootstrap password is only in the log. */
-async function appWithCapturedLog(databaseUrl: string, env: Record<string, string> = {}): Promise<{ app: NestExpressApplication; log: () => string }> {
+async function appWithCapturedLog(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ app: NestExpressApplication; log: () => string }> {
   let log = '';
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -36,28 +51,53 @@ describe('first start: the bootstrap administrator', () => {
     const first = await appWithCapturedLog(database.appUrl);
     let password: string;
     try {
-      const line = first.log().split('\n').find((entry) => entry.includes('one-time password'));
+      const line = first
+        .log()
+        .split('\n')
+        .find((entry) => entry.includes('one-time password'));
       expect(line).toBeDefined();
       expect(JSON.parse(line!).level).toBe(40); // warn
       password = /one-time password (\S+)/.exec(line!)![1];
       expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
 
       const server = first.app.getHttpServer();
-      const session = (await request(server).post('/api/v1/auth/login').send({ username: 'admin', password }).expect(200)).body as Session;
-      expect(session.user).toMatchObject({ username: 'admin', platformAdmin: true, agency: null, roles: ['admin'], mustChangePassword: true });
+      const session = (
+        await request(server).post('/api/v1/auth/login').send({ username: 'admin', password }).expect(200)
+      ).body as Session;
+      expect(session.user).toMatchObject({
+        username: 'admin',
+        platformAdmin: true,
+        agency: null,
+        roles: ['admin'],
+        mustChangePassword: true,
+      });
       const blocked = await request(server).get('/api/v1/users').set(bearer(session)).expect(403);
       expect(blocked.body.code).toBe('password_change_required');
-      await request(server).post('/api/v1/agencies').set(bearer(session)).send({ code: 'ES-GC', name: 'Guardia Civil', country: 'ES' }).expect(403);
+      await request(server)
+        .post('/api/v1/agencies')
+        .set(bearer(session))
+        .send({ code: 'ES-GC', name: 'Guardia Civil', country: 'ES' })
+        .expect(403);
       await request(server).get('/api/v1/auth/me').set(bearer(session)).expect(200);
-      await request(server).post('/api/v1/auth/password').set(bearer(session)).send({ currentPassword: password, newPassword: 'Chosen at first login 2026' }).expect(200);
-      await request(server).post('/api/v1/agencies').set(bearer(session)).send({ code: 'ES-GC', name: 'Guardia Civil', country: 'ES' }).expect(201);
+      await request(server)
+        .post('/api/v1/auth/password')
+        .set(bearer(session))
+        .send({ currentPassword: password, newPassword: 'Chosen at first login 2026' })
+        .expect(200);
+      await request(server)
+        .post('/api/v1/agencies')
+        .set(bearer(session))
+        .send({ code: 'ES-GC', name: 'Guardia Civil', country: 'ES' })
+        .expect(201);
     } finally {
       await first.app.close();
     }
     const second = await appWithCapturedLog(database.appUrl);
     try {
       expect(second.log()).not.toContain('one-time password');
-      const admins = await dataSourceOf(second.app).query(`SELECT count(*)::int AS n FROM user_account WHERE username = 'admin'`);
+      const admins = await dataSourceOf(second.app).query(
+        `SELECT count(*)::int AS n FROM user_account WHERE username = 'admin'`,
+      );
       expect(admins[0].n).toBe(1);
     } finally {
       await second.app.close();
@@ -66,7 +106,10 @@ describe('first start: the bootstrap administrator', () => {
 
   it('uses CUSTOS_BOOTSTRAP_ADMIN_PASSWORD when set, without a forced change', async () => {
     const fresh = await createTestDatabase();
-    const app = await createTestApp({ databaseUrl: fresh.appUrl, env: { CUSTOS_BOOTSTRAP_ADMIN_PASSWORD: 'operator chosen first secret' } });
+    const app = await createTestApp({
+      databaseUrl: fresh.appUrl,
+      env: { CUSTOS_BOOTSTRAP_ADMIN_PASSWORD: 'operator chosen first secret' },
+    });
     try {
       const session = await login(app, { username: 'admin', password: 'operator chosen first secret' });
       expect(session.user.mustChangePassword).toBe(false);
@@ -80,9 +123,9 @@ describe('first start: the bootstrap administrator', () => {
   it('refuses to start with a weak CUSTOS_BOOTSTRAP_ADMIN_PASSWORD', async () => {
     const fresh = await createTestDatabase();
     try {
-      await expect(createTestApp({ databaseUrl: fresh.appUrl, env: { CUSTOS_BOOTSTRAP_ADMIN_PASSWORD: 'password1234' } })).rejects.toThrow(
-        /CUSTOS_BOOTSTRAP_ADMIN_PASSWORD is refused/,
-      );
+      await expect(
+        createTestApp({ databaseUrl: fresh.appUrl, env: { CUSTOS_BOOTSTRAP_ADMIN_PASSWORD: 'password1234' } }),
+      ).rejects.toThrow(/CUSTOS_BOOTSTRAP_ADMIN_PASSWORD is refused/);
     } finally {
       await fresh.drop();
     }
@@ -123,61 +166,138 @@ describe('administration scope', () => {
       .set(bearer(adminSession))
       .send({ username: 'Pablo.Ruiz', displayName: 'Pablo Ruiz', roles: ['examiner', 'clerk'] })
       .expect(201);
-    expect(created.body).toMatchObject({ username: 'pablo.ruiz', agency: { code: 'ES-PN' }, roles: ['examiner', 'clerk'], mustChangePassword: true, active: true });
+    expect(created.body).toMatchObject({
+      username: 'pablo.ruiz',
+      agency: { code: 'ES-PN' },
+      roles: ['examiner', 'clerk'],
+      mustChangePassword: true,
+      active: true,
+    });
     expect(created.body.initialPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
     const session = await login(app, { username: 'pablo.ruiz', password: created.body.initialPassword });
-    expect((await api().get('/api/v1/cases').set(bearer(session)).expect(403)).body.code).toBe('password_change_required');
+    expect((await api().get('/api/v1/cases').set(bearer(session)).expect(403)).body.code).toBe(
+      'password_change_required',
+    );
     const listed = await api().get('/api/v1/users').set(bearer(adminSession)).expect(200);
     expect(listed.body.users.map((u: { username: string }) => u.username)).toContain('pablo.ruiz');
     expect(listed.body.users.every((u: { agency: { code: string } }) => u.agency.code === 'ES-PN')).toBe(true);
   });
 
   it('refuses duplicates, bad roles and weak initial passwords', async () => {
-    await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'dup.user', displayName: 'Dup', roles: ['clerk'] }).expect(201);
-    expect((await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'DUP.USER', displayName: 'Dup', roles: ['clerk'] }).expect(409)).body.code).toBe(
-      'username_taken',
-    );
-    expect((await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'mixed.roles', displayName: 'M', roles: ['admin', 'officer'] }).expect(400)).body.code).toBe(
-      'roles_invalid',
-    );
-    await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'bad.role', displayName: 'B', roles: ['superuser'] }).expect(400);
+    await api()
+      .post('/api/v1/users')
+      .set(bearer(adminSession))
+      .send({ username: 'dup.user', displayName: 'Dup', roles: ['clerk'] })
+      .expect(201);
     expect(
-      (await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'weak.pw', displayName: 'W', roles: ['clerk'], password: 'password' }).expect(400)).body.code,
+      (
+        await api()
+          .post('/api/v1/users')
+          .set(bearer(adminSession))
+          .send({ username: 'DUP.USER', displayName: 'Dup', roles: ['clerk'] })
+          .expect(409)
+      ).body.code,
+    ).toBe('username_taken');
+    expect(
+      (
+        await api()
+          .post('/api/v1/users')
+          .set(bearer(adminSession))
+          .send({ username: 'mixed.roles', displayName: 'M', roles: ['admin', 'officer'] })
+          .expect(400)
+      ).body.code,
+    ).toBe('roles_invalid');
+    await api()
+      .post('/api/v1/users')
+      .set(bearer(adminSession))
+      .send({ username: 'bad.role', displayName: 'B', roles: ['superuser'] })
+      .expect(400);
+    expect(
+      (
+        await api()
+          .post('/api/v1/users')
+          .set(bearer(adminSession))
+          .send({ username: 'weak.pw', displayName: 'W', roles: ['clerk'], password: 'password' })
+          .expect(400)
+      ).body.code,
     ).toBe('password_rejected');
   });
 
   it('refuses blank, over-long (as the database counts characters) or invisible names as 400s, changing nothing, and trims what it keeps', async () => {
     const counts = async (): Promise<{ users: number; agencies: number }> =>
-      (await db.query<Array<{ users: number; agencies: number }>>('SELECT (SELECT count(*)::int FROM user_account) AS users, (SELECT count(*)::int FROM agency) AS agencies'))[0];
+      (
+        await db.query<Array<{ users: number; agencies: number }>>(
+          'SELECT (SELECT count(*)::int FROM user_account) AS users, (SELECT count(*)::int FROM agency) AS agencies',
+        )
+      )[0];
     const before = await counts();
     const vs16 = 'a\uFE0F'.repeat(150); // 300 code points that class-validator's Length counted as 150
     for (const displayName of ['   ', vs16, 'Eve\u202Eliam']) {
-      const refused = await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'name.probe', displayName, roles: ['clerk'] }).expect(400);
+      const refused = await api()
+        .post('/api/v1/users')
+        .set(bearer(adminSession))
+        .send({ username: 'name.probe', displayName, roles: ['clerk'] })
+        .expect(400);
       expect(refused.body.errors.map((error: { field: string }) => error.field)).toEqual(['displayName']);
     }
     for (const name of ['   ', vs16]) {
-      const refused = await api().post('/api/v1/agencies').set(bearer(platformSession)).send({ code: 'ES-NP', name, country: 'ES' }).expect(400);
+      const refused = await api()
+        .post('/api/v1/agencies')
+        .set(bearer(platformSession))
+        .send({ code: 'ES-NP', name, country: 'ES' })
+        .expect(400);
       expect(refused.body.errors.map((error: { field: string }) => error.field)).toEqual(['name']);
     }
-    const target = (await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'name.kept', displayName: '  Ana  Gil ', roles: ['clerk'] }).expect(201)).body;
+    const target = (
+      await api()
+        .post('/api/v1/users')
+        .set(bearer(adminSession))
+        .send({ username: 'name.kept', displayName: '  Ana  Gil ', roles: ['clerk'] })
+        .expect(201)
+    ).body;
     expect(target.displayName).toBe('Ana  Gil');
     await api().patch(`/api/v1/users/${target.id}`).set(bearer(adminSession)).send({ displayName: ' ' }).expect(400);
     await api().patch(`/api/v1/users/${target.id}`).set(bearer(adminSession)).send({ displayName: null }).expect(400);
-    expect((await api().get(`/api/v1/users/${target.id}`).set(bearer(adminSession)).expect(200)).body.displayName).toBe('Ana  Gil');
+    expect((await api().get(`/api/v1/users/${target.id}`).set(bearer(adminSession)).expect(200)).body.displayName).toBe(
+      'Ana  Gil',
+    );
     expect(await counts()).toEqual({ users: before.users + 1, agencies: before.agencies });
   });
 
   it('sets, changes and clears a user’s time zone, refusing a zone that does not exist and logging the change', async () => {
-    const user = (await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'zone.user', displayName: 'Zoe Lopez', roles: ['examiner'] }).expect(201)).body;
+    const user = (
+      await api()
+        .post('/api/v1/users')
+        .set(bearer(adminSession))
+        .send({ username: 'zone.user', displayName: 'Zoe Lopez', roles: ['examiner'] })
+        .expect(201)
+    ).body;
     expect(user.timeZone).toBeNull();
-    const changed = await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession)).send({ timeZone: 'America/Argentina/Buenos_Aires' }).expect(200);
-    expect(changed.body).toMatchObject({ timeZone: 'America/Argentina/Buenos_Aires', displayName: 'Zoe Lopez', roles: ['examiner'] });
+    const changed = await api()
+      .patch(`/api/v1/users/${user.id}`)
+      .set(bearer(adminSession))
+      .send({ timeZone: 'America/Argentina/Buenos_Aires' })
+      .expect(200);
+    expect(changed.body).toMatchObject({
+      timeZone: 'America/Argentina/Buenos_Aires',
+      displayName: 'Zoe Lopez',
+      roles: ['examiner'],
+    });
     for (const timeZone of ['Mars/Olympus', 'UTC+3', 42]) {
-      const refused = await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession)).send({ timeZone }).expect(400);
+      const refused = await api()
+        .patch(`/api/v1/users/${user.id}`)
+        .set(bearer(adminSession))
+        .send({ timeZone })
+        .expect(400);
       expect(refused.body.errors.map((error: { field: string }) => error.field)).toEqual(['timeZone']);
     }
-    expect((await api().get(`/api/v1/users/${user.id}`).set(bearer(adminSession)).expect(200)).body.timeZone).toBe('America/Argentina/Buenos_Aires');
-    expect((await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession)).send({ timeZone: null }).expect(200)).body.timeZone).toBeNull();
+    expect((await api().get(`/api/v1/users/${user.id}`).set(bearer(adminSession)).expect(200)).body.timeZone).toBe(
+      'America/Argentina/Buenos_Aires',
+    );
+    expect(
+      (await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession)).send({ timeZone: null }).expect(200))
+        .body.timeZone,
+    ).toBeNull();
     const logged = await db.query<Array<{ details: { timeZone: { from: string | null; to: string | null } } }>>(
       `SELECT details FROM access_log WHERE event = 'user.update' AND subject_id = $1 ORDER BY id`,
       [user.id],
@@ -190,7 +310,12 @@ describe('administration scope', () => {
 
   it('of two concurrent creations of one username, one wins and the other is a 409', async () => {
     const results = await Promise.all(
-      [0, 1].map(() => api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'race.user', displayName: 'Race', roles: ['clerk'] })),
+      [0, 1].map(() =>
+        api()
+          .post('/api/v1/users')
+          .set(bearer(adminSession))
+          .send({ username: 'race.user', displayName: 'Race', roles: ['clerk'] }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
   });
@@ -199,31 +324,77 @@ describe('administration scope', () => {
     const foreigner = await createUser(db, argentina);
     await api().get(`/api/v1/users/${foreigner.id}`).set(bearer(adminSession)).expect(404);
     await api().patch(`/api/v1/users/${foreigner.id}`).set(bearer(adminSession)).send({ active: false }).expect(404);
-    await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'ar.user', displayName: 'AR', agencyCode: 'AR-PFA', roles: ['clerk'] }).expect(403);
-    await api().post('/api/v1/users').set(bearer(adminSession)).send({ username: 'root.two', displayName: 'Root', roles: ['admin'], platformAdmin: true }).expect(403);
-    expect((await api().post('/api/v1/agencies').set(bearer(adminSession)).send({ code: 'ES-MOSSOS', name: 'Mossos', country: 'ES' }).expect(403)).body.code).toBe(
-      'admin_scope_forbidden',
-    );
-    expect((await api().patch(`/api/v1/users/${agencyAdmin.id}`).set(bearer(adminSession)).send({ active: false }).expect(403)).body.code).toBe(
-      'admin_self_change_forbidden',
-    );
+    await api()
+      .post('/api/v1/users')
+      .set(bearer(adminSession))
+      .send({ username: 'ar.user', displayName: 'AR', agencyCode: 'AR-PFA', roles: ['clerk'] })
+      .expect(403);
+    await api()
+      .post('/api/v1/users')
+      .set(bearer(adminSession))
+      .send({ username: 'root.two', displayName: 'Root', roles: ['admin'], platformAdmin: true })
+      .expect(403);
+    expect(
+      (
+        await api()
+          .post('/api/v1/agencies')
+          .set(bearer(adminSession))
+          .send({ code: 'ES-MOSSOS', name: 'Mossos', country: 'ES' })
+          .expect(403)
+      ).body.code,
+    ).toBe('admin_scope_forbidden');
+    expect(
+      (
+        await api()
+          .patch(`/api/v1/users/${agencyAdmin.id}`)
+          .set(bearer(adminSession))
+          .send({ active: false })
+          .expect(403)
+      ).body.code,
+    ).toBe('admin_self_change_forbidden');
     await api().get('/api/v1/users/not-a-uuid').set(bearer(adminSession)).expect(404);
   });
 
   it('a platform admin manages agencies and the users of every agency', async () => {
-    const created = await api().post('/api/v1/agencies').set(bearer(platformSession)).send({ code: 'PT-PJ', name: 'Polícia Judiciária', country: 'PT' }).expect(201);
+    const created = await api()
+      .post('/api/v1/agencies')
+      .set(bearer(platformSession))
+      .send({ code: 'PT-PJ', name: 'Polícia Judiciária', country: 'PT' })
+      .expect(201);
     expect(created.body).toMatchObject({ code: 'PT-PJ', country: 'PT' });
-    expect((await api().post('/api/v1/agencies').set(bearer(platformSession)).send({ code: 'PT-PJ', name: 'Again', country: 'PT' }).expect(409)).body.code).toBe(
-      'agency_code_taken',
-    );
-    expect((await api().post('/api/v1/agencies').set(bearer(platformSession)).send({ code: 'XX-NOPE', name: 'No', country: 'UK' }).expect(400)).body.code).toBe(
-      'country_invalid',
-    );
-    await api().post('/api/v1/agencies').set(bearer(platformSession)).send({ code: 'es-pn', name: 'lower', country: 'ES' }).expect(400);
+    expect(
+      (
+        await api()
+          .post('/api/v1/agencies')
+          .set(bearer(platformSession))
+          .send({ code: 'PT-PJ', name: 'Again', country: 'PT' })
+          .expect(409)
+      ).body.code,
+    ).toBe('agency_code_taken');
+    expect(
+      (
+        await api()
+          .post('/api/v1/agencies')
+          .set(bearer(platformSession))
+          .send({ code: 'XX-NOPE', name: 'No', country: 'UK' })
+          .expect(400)
+      ).body.code,
+    ).toBe('country_invalid');
+    await api()
+      .post('/api/v1/agencies')
+      .set(bearer(platformSession))
+      .send({ code: 'es-pn', name: 'lower', country: 'ES' })
+      .expect(400);
     const ptAdmin = await api()
       .post('/api/v1/users')
       .set(bearer(platformSession))
-      .send({ username: 'pt.admin', displayName: 'PT Admin', agencyCode: 'PT-PJ', roles: ['admin'], password: 'Temporary passphrase for PT' })
+      .send({
+        username: 'pt.admin',
+        displayName: 'PT Admin',
+        agencyCode: 'PT-PJ',
+        roles: ['admin'],
+        password: 'Temporary passphrase for PT',
+      })
       .expect(201);
     expect(ptAdmin.body).toMatchObject({ agency: { code: 'PT-PJ' }, mustChangePassword: true });
     expect(ptAdmin.body).not.toHaveProperty('initialPassword');
@@ -248,13 +419,19 @@ describe('administration scope', () => {
     expect(seen).toEqual([...seen].sort());
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).toEqual(expect.arrayContaining(['page.user0', 'page.user1', 'page.user2']));
-    expect((await api().get('/api/v1/users?cursor=bogus').set(bearer(adminSession)).expect(400)).body.code).toBe('cursor_invalid');
+    expect((await api().get('/api/v1/users?cursor=bogus').set(bearer(adminSession)).expect(400)).body.code).toBe(
+      'cursor_invalid',
+    );
   });
 
   it('an admin reset forces the user to choose a new password and ends their sessions', async () => {
     const user = await createUser(db, spain);
     const session = await login(app, user);
-    await api().post(`/api/v1/users/${user.id}/password`).set(bearer(adminSession)).send({ password: 'Reset by the admin 2026' }).expect(200);
+    await api()
+      .post(`/api/v1/users/${user.id}/password`)
+      .set(bearer(adminSession))
+      .send({ password: 'Reset by the admin 2026' })
+      .expect(200);
     await api().get('/api/v1/auth/me').set(bearer(session)).expect(401);
     await api().post('/api/v1/auth/login').send({ username: user.username, password: FACTORY_PASSWORD }).expect(401);
     const after = await login(app, { username: user.username, password: 'Reset by the admin 2026' });

@@ -2,11 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type TestAgency, type TestUser } from '../factories/identity.factory.js';
+
+import {
+  bearer,
+  createAgency,
+  createUser,
+  dataSourceOf,
+  FACTORY_PASSWORD,
+  login,
+  type TestAgency,
+  type TestUser,
+} from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
@@ -30,7 +41,12 @@ describe('authentication and sessions', () => {
     writeFileSync(keyFile, key, { mode: 0o600 });
     app = await createTestApp({
       databaseUrl: database.appUrl,
-      env: { JWT_SECRET_FILE: keyFile, LOGIN_RATE_LIMIT_PER_IP: '10000', LOGIN_RATE_LIMIT_PER_ACCOUNT: '10000', LOGIN_LOCKOUT_THRESHOLD: '50' },
+      env: {
+        JWT_SECRET_FILE: keyFile,
+        LOGIN_RATE_LIMIT_PER_IP: '10000',
+        LOGIN_RATE_LIMIT_PER_ACCOUNT: '10000',
+        LOGIN_LOCKOUT_THRESHOLD: '50',
+      },
     });
     db = dataSourceOf(app);
     agency = await createAgency(db, { code: 'ES-PN', name: 'Policía Nacional' });
@@ -46,18 +62,32 @@ describe('authentication and sessions', () => {
   const me = (token: string): request.Test => api().get('/api/v1/auth/me').set(bearer(token));
 
   /** A token signed with the real key and claims of a live session, altered as a test needs. */
-  function forge(session: { accessToken: string }, change: (claims: Record<string, unknown>) => Record<string, unknown>, options: jwt.SignOptions = {}): string {
+  function forge(
+    session: { accessToken: string },
+    change: (claims: Record<string, unknown>) => Record<string, unknown>,
+    options: jwt.SignOptions = {},
+  ): string {
     const claims = jwt.decode(session.accessToken) as Record<string, unknown>;
     return jwt.sign(change({ ...claims }), key, { algorithm: 'HS256', ...options });
   }
 
   it('logs in with an access token, a refresh token and the user', async () => {
     const user = await createUser(db, agency, { roles: ['officer', 'clerk'], displayName: 'Ana García' });
-    const response = await api().post('/api/v1/auth/login').send({ username: user.username.toUpperCase(), password: FACTORY_PASSWORD }).expect(200);
+    const response = await api()
+      .post('/api/v1/auth/login')
+      .send({ username: user.username.toUpperCase(), password: FACTORY_PASSWORD })
+      .expect(200);
     expect(response.body).toMatchObject({
       tokenType: 'Bearer',
       expiresIn: 900,
-      user: { id: user.id, username: user.username, displayName: 'Ana García', roles: ['officer', 'clerk'], agency: { code: 'ES-PN', country: 'ES' }, mustChangePassword: false },
+      user: {
+        id: user.id,
+        username: user.username,
+        displayName: 'Ana García',
+        roles: ['officer', 'clerk'],
+        agency: { code: 'ES-PN', country: 'ES' },
+        mustChangePassword: false,
+      },
     });
     const header = JSON.parse(Buffer.from(response.body.accessToken.split('.')[0], 'base64url').toString());
     expect(header.alg).toBe('HS256');
@@ -65,17 +95,31 @@ describe('authentication and sessions', () => {
     expect(claims).toMatchObject({ sub: user.id, iss: 'custos', aud: 'custos-api', typ: 'access' });
     expect(claims).not.toHaveProperty('roles');
     expect(response.body.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const stored = await db.query('SELECT count(*)::int AS n FROM refresh_token WHERE token_hash = sha256($1::text::bytea)', [response.body.refreshToken]);
+    const stored = await db.query(
+      'SELECT count(*)::int AS n FROM refresh_token WHERE token_hash = sha256($1::text::bytea)',
+      [response.body.refreshToken],
+    );
     expect(stored[0].n).toBe(1);
-    await me(response.body.accessToken).expect(200).expect(({ body }) => expect(body.username).toBe(user.username));
+    await me(response.body.accessToken)
+      .expect(200)
+      .expect(({ body }) => expect(body.username).toBe(user.username));
   });
 
   it('answers a wrong password, an unknown user and a disabled account with the same 401', async () => {
     const user = await createUser(db, agency);
     const disabled = await createUser(db, agency, { active: false });
-    const wrongPassword = await api().post('/api/v1/auth/login').send({ username: user.username, password: 'not-the-password-at-all' }).expect(401);
-    const unknownUser = await api().post('/api/v1/auth/login').send({ username: 'nobody.here', password: FACTORY_PASSWORD }).expect(401);
-    const disabledUser = await api().post('/api/v1/auth/login').send({ username: disabled.username, password: FACTORY_PASSWORD }).expect(401);
+    const wrongPassword = await api()
+      .post('/api/v1/auth/login')
+      .send({ username: user.username, password: 'not-the-password-at-all' })
+      .expect(401);
+    const unknownUser = await api()
+      .post('/api/v1/auth/login')
+      .send({ username: 'nobody.here', password: FACTORY_PASSWORD })
+      .expect(401);
+    const disabledUser = await api()
+      .post('/api/v1/auth/login')
+      .send({ username: disabled.username, password: FACTORY_PASSWORD })
+      .expect(401);
     expect(wrongPassword.body.code).toBe('invalid_credentials');
     expect(withoutInstance(unknownUser.body)).toEqual(withoutInstance(wrongPassword.body));
     expect(withoutInstance(disabledUser.body)).toEqual(withoutInstance(wrongPassword.body));
@@ -103,7 +147,9 @@ describe('authentication and sessions', () => {
   it('refuses requests without a token, with a malformed header, or another scheme', async () => {
     const none = await api().get('/api/v1/auth/me').expect(401);
     expect(none.body.code).toBe('unauthenticated');
-    expect((await api().get('/api/v1/auth/me').set('Authorization', 'Basic YWRtaW46YWRtaW4=')).body.code).toBe('token_invalid');
+    expect((await api().get('/api/v1/auth/me').set('Authorization', 'Basic YWRtaW46YWRtaW4=')).body.code).toBe(
+      'token_invalid',
+    );
     expect((await api().get('/api/v1/auth/me').set('Authorization', 'Bearer garbage')).body.code).toBe('token_invalid');
   });
 
@@ -140,7 +186,9 @@ describe('authentication and sessions', () => {
     });
 
     it('expired', async () => {
-      const response = await me(forge(session, (c) => ({ ...c, iat: c.iat as number - 3600, exp: Math.floor(Date.now() / 1000) - 5 }))).expect(401);
+      const response = await me(
+        forge(session, (c) => ({ ...c, iat: (c.iat as number) - 3600, exp: Math.floor(Date.now() / 1000) - 5 })),
+      ).expect(401);
       expect(response.body.code).toBe('token_expired');
     });
 
@@ -166,7 +214,10 @@ describe('authentication and sessions', () => {
       const second = await api().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200);
       expect(second.body.refreshToken).not.toBe(first.refreshToken);
       await me(second.body.accessToken).expect(200);
-      const third = await api().post('/api/v1/auth/refresh').send({ refreshToken: second.body.refreshToken }).expect(200);
+      const third = await api()
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: second.body.refreshToken })
+        .expect(200);
       await me(third.body.accessToken).expect(200);
     });
 
@@ -174,29 +225,42 @@ describe('authentication and sessions', () => {
       const user = await createUser(db, agency);
       const first = await login(app, user);
       const other = await login(app, user);
-      const second = (await api().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200)).body;
+      const second = (await api().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200))
+        .body;
       const reuse = await api().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401);
       expect(reuse.body.code).toBe('refresh_token_reused');
       // Every token of that login is dead: the rotated refresh token and both access tokens.
-      expect((await api().post('/api/v1/auth/refresh').send({ refreshToken: second.refreshToken }).expect(401)).body.code).toBe('refresh_token_invalid');
+      expect(
+        (await api().post('/api/v1/auth/refresh').send({ refreshToken: second.refreshToken }).expect(401)).body.code,
+      ).toBe('refresh_token_invalid');
       expect((await me(second.accessToken).expect(401)).body.code).toBe('session_ended');
       await me(first.accessToken).expect(401);
       // Another login of the same user is another family.
       await me(other.accessToken).expect(200);
-      const rows = await db.query(`SELECT event, outcome, actor_user_id FROM access_log WHERE event = 'auth.refresh_reuse' AND actor_user_id = $1`, [user.id]);
+      const rows = await db.query(
+        `SELECT event, outcome, actor_user_id FROM access_log WHERE event = 'auth.refresh_reuse' AND actor_user_id = $1`,
+        [user.id],
+      );
       expect(rows).toEqual([{ event: 'auth.refresh_reuse', outcome: 'denied', actor_user_id: user.id }]);
     });
 
     it('of two concurrent refreshes with one token exactly one succeeds', async () => {
       const session = await login(app, await createUser(db, agency));
-      const results = await Promise.all([0, 1].map(() => api().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken })));
+      const results = await Promise.all(
+        [0, 1].map(() => api().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken })),
+      );
       expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
     });
 
     it('refuses unknown refresh tokens', async () => {
-      expect((await api().post('/api/v1/auth/refresh').send({ refreshToken: randomBytes(32).toString('base64url') }).expect(401)).body.code).toBe(
-        'refresh_token_invalid',
-      );
+      expect(
+        (
+          await api()
+            .post('/api/v1/auth/refresh')
+            .send({ refreshToken: randomBytes(32).toString('base64url') })
+            .expect(401)
+        ).body.code,
+      ).toBe('refresh_token_invalid');
     });
   });
 
@@ -206,7 +270,9 @@ describe('authentication and sessions', () => {
     await api().post('/api/v1/auth/logout').set(bearer(session)).expect(204);
     expect((await me(session.accessToken).expect(401)).body.code).toBe('session_ended');
     await api().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken }).expect(401);
-    const rows = await db.query(`SELECT outcome FROM access_log WHERE event = 'auth.logout' AND actor_user_id = $1`, [user.id]);
+    const rows = await db.query(`SELECT outcome FROM access_log WHERE event = 'auth.logout' AND actor_user_id = $1`, [
+      user.id,
+    ]);
     expect(rows).toEqual([{ outcome: 'success' }]);
   });
 
@@ -221,29 +287,53 @@ describe('authentication and sessions', () => {
       const user = await createUser(db, agency);
       const session = await login(app, user);
       await me(session.accessToken).expect(200);
-      await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession.accessToken)).send({ active: false }).expect(200);
+      await api()
+        .patch(`/api/v1/users/${user.id}`)
+        .set(bearer(adminSession.accessToken))
+        .send({ active: false })
+        .expect(200);
       expect((await me(session.accessToken).expect(401)).body.code).toBe('session_ended');
       await api().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken }).expect(401);
       await api().post('/api/v1/auth/login').send({ username: user.username, password: FACTORY_PASSWORD }).expect(401);
-      await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession.accessToken)).send({ active: true }).expect(200);
+      await api()
+        .patch(`/api/v1/users/${user.id}`)
+        .set(bearer(adminSession.accessToken))
+        .send({ active: true })
+        .expect(200);
       await login(app, user);
     });
 
     it('role change', async () => {
       const user = await createUser(db, agency, { roles: ['officer'] });
       const session = await login(app, user);
-      await api().post('/api/v1/cases').set(bearer(session)).send({ caseNumber: 'R-1', title: 'Before the change' }).expect(201);
-      await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession.accessToken)).send({ roles: ['clerk'] }).expect(200);
+      await api()
+        .post('/api/v1/cases')
+        .set(bearer(session))
+        .send({ caseNumber: 'R-1', title: 'Before the change' })
+        .expect(201);
+      await api()
+        .patch(`/api/v1/users/${user.id}`)
+        .set(bearer(adminSession.accessToken))
+        .send({ roles: ['clerk'] })
+        .expect(200);
       expect((await me(session.accessToken).expect(401)).body.code).toBe('session_ended');
       const again = await login(app, user);
       expect(again.user.roles).toEqual(['clerk']);
-      await api().post('/api/v1/cases').set(bearer(again)).send({ caseNumber: 'R-2', title: 'After the change' }).expect(403);
+      await api()
+        .post('/api/v1/cases')
+        .set(bearer(again))
+        .send({ caseNumber: 'R-2', title: 'After the change' })
+        .expect(403);
     });
 
     it('a display-name change leaves sessions alone', async () => {
       const user = await createUser(db, agency);
       const session = await login(app, user);
-      await api().patch(`/api/v1/users/${user.id}`).set(bearer(adminSession.accessToken)).send({ displayName: 'New Name' }).expect(200);
+      await api()
+        .patch(`/api/v1/users/${user.id}`)
+        .set(bearer(adminSession.accessToken))
+        .send({ displayName: 'New Name' })
+        .expect(200);
       expect((await me(session.accessToken).expect(200)).body.displayName).toBe('New Name');
     });
   });
@@ -254,7 +344,9 @@ describe('authentication and sessions', () => {
       const session = await login(app, user);
       const change = (currentPassword: string, newPassword: string): request.Test =>
         api().post('/api/v1/auth/password').set(bearer(session)).send({ currentPassword, newPassword });
-      expect((await change('wrong-current-password', 'A brand new passphrase 42').expect(401)).body.code).toBe('current_password_invalid');
+      expect((await change('wrong-current-password', 'A brand new passphrase 42').expect(401)).body.code).toBe(
+        'current_password_invalid',
+      );
       const cases: Array<[string, string]> = [
         ['short-1', 'too_short'],
         ['qwertyuiopasdfgh', 'common'],
@@ -276,7 +368,11 @@ describe('authentication and sessions', () => {
       const user = await createUser(db, agency);
       const here = await login(app, user);
       const elsewhere = await login(app, user);
-      await api().post('/api/v1/auth/password').set(bearer(here)).send({ currentPassword: FACTORY_PASSWORD, newPassword: 'Another long passphrase 77' }).expect(200);
+      await api()
+        .post('/api/v1/auth/password')
+        .set(bearer(here))
+        .send({ currentPassword: FACTORY_PASSWORD, newPassword: 'Another long passphrase 77' })
+        .expect(200);
       await me(here.accessToken).expect(200);
       await me(elsewhere.accessToken).expect(401);
     });
@@ -284,7 +380,11 @@ describe('authentication and sessions', () => {
     it('stores Argon2id hashes with explicit parameters', async () => {
       const user = await createUser(db, agency);
       const session = await login(app, user);
-      await api().post('/api/v1/auth/password').set(bearer(session)).send({ currentPassword: FACTORY_PASSWORD, newPassword: 'Stored as argon2id please' }).expect(200);
+      await api()
+        .post('/api/v1/auth/password')
+        .set(bearer(session))
+        .send({ currentPassword: FACTORY_PASSWORD, newPassword: 'Stored as argon2id please' })
+        .expect(200);
       const rows = await db.query('SELECT password_hash FROM user_account WHERE id = $1', [user.id]);
       expect(rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
     });

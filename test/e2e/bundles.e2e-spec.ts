@@ -3,14 +3,31 @@ import { createHash, randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import { verifyBundle, type BundleReport } from '../../src/bundles/bundle-verifier.js';
 import type { HistoryEvent } from '../../src/custody/item-history.service.js';
 import type { ItemView } from '../../src/custody/item-records.js';
-import { canonicalize, generateNoteKeys, signBundleStatement, signNote, type CustodyBundle } from '../../src/ledger/core/index.js';
-import { accept, hardDrive, phone, recordHashes, registerImage, release, seize, signature } from '../factories/custody.factory.js';
+import {
+  canonicalize,
+  generateNoteKeys,
+  signBundleStatement,
+  signNote,
+  type CustodyBundle,
+} from '../../src/ledger/core/index.js';
+import {
+  accept,
+  hardDrive,
+  phone,
+  recordHashes,
+  registerImage,
+  release,
+  seize,
+  signature,
+} from '../factories/custody.factory.js';
 import { bearer, createAgency, createUser, dataSourceOf, login, type Session } from '../factories/identity.factory.js';
 import { actor, party, person, sign, SyntheticLedger } from '../utils/bundle-fixtures.js';
 import { createTestApp } from '../utils/test-app.js';
@@ -37,7 +54,11 @@ interface Fetched {
 }
 
 /** Runs a command with no database configuration, in a directory of its own. */
-function run(command: string, args: readonly string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+): { status: number | null; stdout: string; stderr: string } {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' };
   const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -74,11 +95,15 @@ describe('custody bundles', () => {
 
   const api = () => request(app.getHttpServer());
   const fetchBundle = async (path: string, session: Session = prosecutor): Promise<Fetched> => {
-    const response = await api().get(path).set(bearer(session)).buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
-    });
+    const response = await api()
+      .get(path)
+      .set(bearer(session))
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
+      });
     if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${String(response.body)}`);
     const text = response.body as string;
     return { text, bundle: JSON.parse(text) as CustodyBundle };
@@ -88,12 +113,18 @@ describe('custody bundles', () => {
     writeFileSync(path, content);
     return path;
   };
-  const verified = (text: string, options: { trustedKey?: string; heldCheckpoints?: string[] } = { trustedKey: vkey }): BundleReport => {
+  const verified = (
+    text: string,
+    options: { trustedKey?: string; heldCheckpoints?: string[] } = { trustedKey: vkey },
+  ): BundleReport => {
     const result = verifyBundle(text, options);
     if (!result.ok) throw new Error(`bundle did not verify: ${result.reason}`);
     return result.report;
   };
-  const rejected = (text: string, options: { trustedKey?: string; heldCheckpoints?: string[] } = { trustedKey: vkey }): string => {
+  const rejected = (
+    text: string,
+    options: { trustedKey?: string; heldCheckpoints?: string[] } = { trustedKey: vkey },
+  ): string => {
     const result = verifyBundle(text, options);
     if (result.ok) throw new Error('a bundle that must fail verified');
     return result.reason;
@@ -115,29 +146,83 @@ describe('custody bundles', () => {
     const germany = await createAgency(db, { code: 'DE-BKA', name: 'Bundeskriminalamt', country: 'DE' });
     officer = await login(app, await createUser(db, spain, { roles: ['officer'], displayName: 'Ana Morales' }));
     clerk = await login(app, await createUser(db, spain, { roles: ['clerk'], displayName: 'Luis Garcia' }));
-    examiner = await login(app, await createUser(db, argentina, { roles: ['examiner'], displayName: 'Julieta Ferreira' }));
-    prosecutor = await login(app, await createUser(db, portugal, { roles: ['prosecutor'], displayName: 'Rui Tavares' }));
+    examiner = await login(
+      app,
+      await createUser(db, argentina, { roles: ['examiner'], displayName: 'Julieta Ferreira' }),
+    );
+    prosecutor = await login(
+      app,
+      await createUser(db, portugal, { roles: ['prosecutor'], displayName: 'Rui Tavares' }),
+    );
     auditor = await login(app, await createUser(db, spain, { roles: ['auditor'] }));
     outsider = await login(app, await createUser(db, germany, { roles: ['prosecutor'] }));
     admin = await login(app, await createUser(db, spain, { roles: ['admin'] }));
-    ({ vkey, origin } = (await api().get('/api/v1/ledger/public-key').expect(200)).body as { vkey: string; origin: string });
+    ({ vkey, origin } = (await api().get('/api/v1/ledger/public-key').expect(200)).body as {
+      vkey: string;
+      origin: string;
+    });
 
-    caseId = (await api().post('/api/v1/cases').set(bearer(officer)).send({ caseNumber: 'OP-TORMENTA-7', title: 'Operación Tormenta' }).expect(201)).body.id;
-    await api().post(`/api/v1/cases/${caseId}/shares`).set(bearer(officer)).send({ agencyCode: 'AR-PFA', access: 'contribute' }).expect(201);
-    await api().post(`/api/v1/cases/${caseId}/shares`).set(bearer(officer)).send({ agencyCode: 'PT-MP', access: 'read' }).expect(201);
+    caseId = (
+      await api()
+        .post('/api/v1/cases')
+        .set(bearer(officer))
+        .send({ caseNumber: 'OP-TORMENTA-7', title: 'Operación Tormenta' })
+        .expect(201)
+    ).body.id;
+    await api()
+      .post(`/api/v1/cases/${caseId}/shares`)
+      .set(bearer(officer))
+      .send({ agencyCode: 'AR-PFA', access: 'contribute' })
+      .expect(201);
+    await api()
+      .post(`/api/v1/cases/${caseId}/shares`)
+      .set(bearer(officer))
+      .send({ agencyCode: 'PT-MP', access: 'read' })
+      .expect(201);
     [phoneItem, drive] = await seize(app, officer, caseId, [phone(), hardDrive()]);
-    await accept(app, clerk, await release(app, officer, [phoneItem.id, drive.id], clerk, 'Storage in the evidence room'), { location: 'Madrid/HQ/Intake' });
-    await api().post(`/api/v1/items/${drive.id}/location`).set(bearer(clerk)).send({ location: 'Madrid/HQ/Room 2/Shelf B' }).expect(200);
+    await accept(
+      app,
+      clerk,
+      await release(app, officer, [phoneItem.id, drive.id], clerk, 'Storage in the evidence room'),
+      { location: 'Madrid/HQ/Intake' },
+    );
+    await api()
+      .post(`/api/v1/items/${drive.id}/location`)
+      .set(bearer(clerk))
+      .send({ location: 'Madrid/HQ/Room 2/Shelf B' })
+      .expect(200);
     // A checkpoint the prosecutor received earlier (e.g. with a first bundle).
-    const earlier = (await api().post('/api/v1/ledger/checkpoints').set(bearer(auditor)).expect(201)).body as { treeSize: number; note: string };
+    const earlier = (await api().post('/api/v1/ledger/checkpoints').set(bearer(auditor)).expect(201)).body as {
+      treeSize: number;
+      note: string;
+    };
     earlierSize = earlier.treeSize;
     earlierNote = earlier.note;
 
-    await accept(app, examiner, await release(app, clerk, [drive.id], examiner, 'Forensic acquisition'), { location: 'Buenos Aires/Lab/Safe 2' });
-    await recordHashes(app, examiner, drive.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'Tableau TX1', toolVersion: '22.3', occurredAt: '2026-11-22T10:02:00-03:00', signature: signature('acquired') });
-    await recordHashes(app, examiner, drive.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'ewfverify', occurredAt: '2026-11-23T09:00:00-03:00' });
+    await accept(app, examiner, await release(app, clerk, [drive.id], examiner, 'Forensic acquisition'), {
+      location: 'Buenos Aires/Lab/Safe 2',
+    });
+    await recordHashes(app, examiner, drive.id, {
+      target: 'device',
+      hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }],
+      tool: 'Tableau TX1',
+      toolVersion: '22.3',
+      occurredAt: '2026-11-22T10:02:00-03:00',
+      signature: signature('acquired'),
+    });
+    await recordHashes(app, examiner, drive.id, {
+      target: 'device',
+      hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }],
+      tool: 'ewfverify',
+      occurredAt: '2026-11-23T09:00:00-03:00',
+    });
     image = await registerImage(app, examiner, caseId, drive.id, IMAGE_SHA256);
-    await recordHashes(app, examiner, image.id, { target: 'image.e01', hashes: [{ algorithm: 'sha256', value: 'b'.repeat(64) }], tool: 'ewfverify', occurredAt: '2026-11-23T09:05:00-03:00' });
+    await recordHashes(app, examiner, image.id, {
+      target: 'image.e01',
+      hashes: [{ algorithm: 'sha256', value: 'b'.repeat(64) }],
+      tool: 'ewfverify',
+      occurredAt: '2026-11-23T09:05:00-03:00',
+    });
     const back = await release(app, examiner, [drive.id, image.id], clerk, 'Return after examination');
     await accept(app, clerk, back, {
       location: 'Madrid/HQ/Room 2',
@@ -146,7 +231,9 @@ describe('custody bundles', () => {
         [image.id]: { sealIntact: false, sealNote: 'Bag torn at lower seam' },
       },
     });
-    signedBeforeBundles = Number((await db.query<Array<{ size: string }>>('SELECT max(tree_size) AS size FROM ledger_checkpoint'))[0].size);
+    signedBeforeBundles = Number(
+      (await db.query<Array<{ size: string }>>('SELECT max(tree_size) AS size FROM ledger_checkpoint'))[0].size,
+    );
     file('drive.json', (await fetchBundle(`/api/v1/items/${drive.id}/bundle`)).text);
     file('held-checkpoint.txt', earlierNote);
     file('since.json', (await fetchBundle(`/api/v1/items/${drive.id}/bundle?since=${earlierSize}`)).text);
@@ -164,18 +251,32 @@ describe('custody bundles', () => {
       const { text, bundle } = await fetchBundle(`/api/v1/items/${drive.id}/bundle`);
       // Served as its canonical form: the file's SHA-256 is the bundle's identity.
       expect(canonicalize(JSON.parse(text))).toBe(text);
-      const digest = Buffer.from(response.headers['repr-digest'].replace(/^sha-256=:(.*):$/, '$1'), 'base64').toString('hex');
+      const digest = Buffer.from(response.headers['repr-digest'].replace(/^sha-256=:(.*):$/, '$1'), 'base64').toString(
+        'hex',
+      );
       expect(digest).toBe(verified(text).sha256);
-      expect(bundle).toMatchObject({ format: 'custos-bundle/1', origin, vkey, subject: { type: 'item', id: drive.id, number: drive.itemNumber } });
+      expect(bundle).toMatchObject({
+        format: 'custos-bundle/1',
+        origin,
+        vkey,
+        subject: { type: 'item', id: drive.id, number: drive.itemNumber },
+      });
 
-      const events = ((await api().get(`/api/v1/items/${drive.id}/history`).set(bearer(prosecutor)).expect(200)).body as { events: HistoryEvent[] }).events;
+      const events = (
+        (await api().get(`/api/v1/items/${drive.id}/history`).set(bearer(prosecutor)).expect(200)).body as {
+          events: HistoryEvent[];
+        }
+      ).events;
       expect(bundle.entries.map((e) => e.index)).toEqual(events.map((e) => e.ledgerIndex));
       const size = Number(bundle.checkpoint.split('\n')[1]);
       // The periodic checkpoint is off in tests: the latest stored one lagged, so the bundle got a new one.
       expect(signedBeforeBundles).toBe(earlierSize);
       expect(signedBeforeBundles).toBeLessThan(size);
       expect(size).toBeGreaterThan(events.at(-1)!.ledgerIndex);
-      const stored = await db.query<Array<{ note: string }>>('SELECT note FROM ledger_checkpoint WHERE tree_size = $1', [size]);
+      const stored = await db.query<Array<{ note: string }>>(
+        'SELECT note FROM ledger_checkpoint WHERE tree_size = $1',
+        [size],
+      );
       expect(stored[0].note).toBe(bundle.checkpoint);
       // The same ledger, the same bundle: bytes are deterministic.
       expect((await fetchBundle(`/api/v1/items/${drive.id}/bundle`)).text).toBe(text);
@@ -186,8 +287,19 @@ describe('custody bundles', () => {
       expect(report.key.pinned).toBe(true);
       const [item] = report.items;
       expect(report.items).toHaveLength(1);
-      expect(item).toMatchObject({ number: drive.itemNumber, kind: 'hard_drive', state: 'in_custody', location: 'Madrid/HQ/Room 2', integrity: 'intact' });
-      expect(item.custodians.map((spell) => spell.custodian.displayName)).toEqual(['Ana Morales', 'Luis Garcia', 'Julieta Ferreira', 'Luis Garcia']);
+      expect(item).toMatchObject({
+        number: drive.itemNumber,
+        kind: 'hard_drive',
+        state: 'in_custody',
+        location: 'Madrid/HQ/Room 2',
+        integrity: 'intact',
+      });
+      expect(item.custodians.map((spell) => spell.custodian.displayName)).toEqual([
+        'Ana Morales',
+        'Luis Garcia',
+        'Julieta Ferreira',
+        'Luis Garcia',
+      ]);
       expect(item.verifications).toEqual({ match: 2, mismatch: 0, notCompared: 0 });
       expect(item.events.map((e) => e.type)).toEqual([
         'item.seized',
@@ -201,9 +313,15 @@ describe('custody bundles', () => {
         'transfer.released',
         'transfer.accepted',
       ]);
-      expect(item.events[1].signatures).toEqual([expect.objectContaining({ printedName: 'Ana Morales', meaning: 'released', role: 'officer', agency: 'ES-PN' })]);
-      expect(item.events[2].signatures).toEqual([expect.objectContaining({ printedName: 'Luis Garcia', meaning: 'received' })]);
-      expect(item.events[6].signatures).toEqual([expect.objectContaining({ printedName: 'Julieta Ferreira', meaning: 'acquired' })]);
+      expect(item.events[1].signatures).toEqual([
+        expect.objectContaining({ printedName: 'Ana Morales', meaning: 'released', role: 'officer', agency: 'ES-PN' }),
+      ]);
+      expect(item.events[2].signatures).toEqual([
+        expect.objectContaining({ printedName: 'Luis Garcia', meaning: 'received' }),
+      ]);
+      expect(item.events[6].signatures).toEqual([
+        expect.objectContaining({ printedName: 'Julieta Ferreira', meaning: 'acquired' }),
+      ]);
       expect(report.case).toMatchObject({ id: caseId, number: 'OP-TORMENTA-7' });
     });
 
@@ -211,18 +329,29 @@ describe('custody bundles', () => {
       const { bundle, text } = await fetchBundle(`/api/v1/items/${image.id}/bundle`);
       const report = verified(text);
       const [item] = report.items;
-      expect(item.events.map((e) => e.type)).toEqual(['item.derived', 'hash.recorded', 'transfer.released', 'transfer.accepted']);
+      expect(item.events.map((e) => e.type)).toEqual([
+        'item.derived',
+        'hash.recorded',
+        'transfer.released',
+        'transfer.accepted',
+      ]);
       expect(item.parent).toEqual({ id: drive.id, number: drive.itemNumber });
       expect(item.integrity).toBe('compromised');
       expect(item.findings).toEqual([
-        expect.stringMatching(new RegExp(`^#${bundle.entries[1].index}: the sha256 of image\\.e01 does not match its reference \\(#${bundle.entries[0].index}\\)$`)),
+        expect.stringMatching(
+          new RegExp(
+            `^#${bundle.entries[1].index}: the sha256 of image\\.e01 does not match its reference \\(#${bundle.entries[0].index}\\)$`,
+          ),
+        ),
         expect.stringMatching(/seal broken on receipt by Luis Garcia \(ES-PN\): Bag torn at lower seam/),
       ]);
     });
 
     it('a case bundle holds every entry of the case, opening and shares included, and replays the custody of all its items', async () => {
       const { text, bundle } = await fetchBundle(`/api/v1/cases/${caseId}/bundle`);
-      const indexes = (await db.query<Array<{ idx: string }>>('SELECT idx FROM ledger_entry WHERE case_id = $1 ORDER BY idx', [caseId])).map((row) => Number(row.idx));
+      const indexes = (
+        await db.query<Array<{ idx: string }>>('SELECT idx FROM ledger_entry WHERE case_id = $1 ORDER BY idx', [caseId])
+      ).map((row) => Number(row.idx));
       expect(bundle.entries.map((e) => e.index)).toEqual(indexes);
       const report = verified(text);
       expect(report.case).toEqual({ id: caseId, number: 'OP-TORMENTA-7', title: 'Operación Tormenta' });
@@ -263,7 +392,9 @@ describe('custody bundles', () => {
       expect(result.status).toBe(0);
       expect(result.stdout).toContain(`custody bundle of item ${drive.itemNumber}`);
       expect(result.stdout).toContain('custodians in order: Ana Morales (ES-PN) from #');
-      expect(result.stdout).toMatch(/Ana Morales \(ES-PN\) from #\d+ → Luis Garcia \(ES-PN\) from #\d+ → Julieta Ferreira \(AR-PFA\) from #\d+ → Luis Garcia \(ES-PN\) from #\d+/);
+      expect(result.stdout).toMatch(
+        /Ana Morales \(ES-PN\) from #\d+ → Luis Garcia \(ES-PN\) from #\d+ → Julieta Ferreira \(AR-PFA\) from #\d+ → Luis Garcia \(ES-PN\) from #\d+/,
+      );
       expect(result.stdout).toContain('signed "released" by Ana Morales (officer, ES-PN)');
       expect(result.stdout).toContain('integrity: INTACT');
       expect(result.stdout).toMatch(/^VERIFIED: item /m);
@@ -339,7 +470,12 @@ describe('custody bundles', () => {
       ],
       [
         'one byte changed in the checkpoint',
-        (bundle) => mutate(bundle, (copy) => (copy.checkpoint = copy.checkpoint.replace(/\n(\d+)\n/, (_, size: string) => `\n${Number(size) + 1}\n`))),
+        (bundle) =>
+          mutate(
+            bundle,
+            (copy) =>
+              (copy.checkpoint = copy.checkpoint.replace(/\n(\d+)\n/, (_, size: string) => `\n${Number(size) + 1}\n`)),
+          ),
         /^the checkpoint signature by key .* does not verify: the signed text was altered/,
       ],
       [
@@ -354,11 +490,23 @@ describe('custody bundles', () => {
       ],
       [
         'entries reordered',
-        (bundle) => mutate(bundle, (copy) => (copy.entries = [copy.entries[0], copy.entries[2], copy.entries[1], ...copy.entries.slice(3)])),
+        (bundle) =>
+          mutate(
+            bundle,
+            (copy) => (copy.entries = [copy.entries[0], copy.entries[2], copy.entries[1], ...copy.entries.slice(3)]),
+          ),
         /^the entries are not in ledger order: entry \d+ follows entry \d+/,
       ],
-      ['the subject changed', (bundle) => mutate(bundle, (copy) => (copy.subject = { ...copy.subject, number: phoneItem.itemNumber })), /^the statement is about "item /],
-      ['an unknown member added', (bundle) => mutate(bundle, (copy) => (copy.note = 'trust me')), /^the bundle has an unknown member "note"/],
+      [
+        'the subject changed',
+        (bundle) => mutate(bundle, (copy) => (copy.subject = { ...copy.subject, number: phoneItem.itemNumber })),
+        /^the statement is about "item /,
+      ],
+      [
+        'an unknown member added',
+        (bundle) => mutate(bundle, (copy) => (copy.note = 'trust me')),
+        /^the bundle has an unknown member "note"/,
+      ],
     ];
 
     it.each(cases)('%s', (_, tamper, reason) => {
@@ -371,7 +519,9 @@ describe('custody bundles', () => {
 
     it('names the removed entry', () => {
       const removed = genuine.bundle.entries[5].index;
-      expect(rejected(mutate(genuine.bundle, (copy) => (copy.entries = copy.entries.filter((_, n) => n !== 5))))).toMatch(new RegExp(`^entry ${removed} is missing`));
+      expect(
+        rejected(mutate(genuine.bundle, (copy) => (copy.entries = copy.entries.filter((_, n) => n !== 5)))),
+      ).toMatch(new RegExp(`^entry ${removed} is missing`));
     });
 
     it('one byte changed anywhere in the file: never verifies', () => {
@@ -382,7 +532,10 @@ describe('custody bundles', () => {
         const changed = Buffer.from(bytes);
         changed[at] ^= 0x01;
         const result = verifyBundle(changed, { trustedKey: vkey });
-        if (result.ok) throw new Error(`flipping a bit of byte ${at} (${JSON.stringify(genuine.text.slice(Math.max(0, at - 20), at + 20))}) went unnoticed`);
+        if (result.ok)
+          throw new Error(
+            `flipping a bit of byte ${at} (${JSON.stringify(genuine.text.slice(Math.max(0, at - 20), at + 20))}) went unnoticed`,
+          );
         tried++;
       }
       expect(tried).toBeGreaterThan(1000);
@@ -393,7 +546,9 @@ describe('custody bundles', () => {
       const path = join(work, 'drive.json');
       const result = run(process.execPath, [CLI, 'verify', path, '--key', other.verifierKey], work);
       expect(result.status).toBe(1);
-      expect(result.stdout).toContain(`bundle FAILED: the checkpoint signature is not by key ${other.verifierKey.split('+').slice(0, 2).join('+')}`);
+      expect(result.stdout).toContain(
+        `bundle FAILED: the checkpoint signature is not by key ${other.verifierKey.split('+').slice(0, 2).join('+')}`,
+      );
     });
 
     it('a bundle forged and re-signed with another key verifies only for whoever does not pin the key', () => {
@@ -430,13 +585,20 @@ describe('custody bundles', () => {
       const report = verified(text, { trustedKey: vkey, heldCheckpoints: [earlierNote] });
       expect(report.consistency).toMatchObject({ treeSize: earlierSize });
       const held = file('held-checkpoint.txt', earlierNote);
-      const result = run(process.execPath, [CLI, 'verify', file('since.json', text), '--key', vkey, '--checkpoint', held], work);
+      const result = run(
+        process.execPath,
+        [CLI, 'verify', file('since.json', text), '--key', vkey, '--checkpoint', held],
+        work,
+      );
       expect(result.status).toBe(0);
       expect(result.stdout).toContain(`your checkpoint  tree size ${earlierSize}`);
     });
 
     it('a wrong since fails: no such checkpoint, zero, a proof that does not fit, a held checkpoint the bundle says nothing about', async () => {
-      const missing = await api().get(`/api/v1/items/${drive.id}/bundle?since=${earlierSize - 1}`).set(bearer(prosecutor)).expect(404);
+      const missing = await api()
+        .get(`/api/v1/items/${drive.id}/bundle?since=${earlierSize - 1}`)
+        .set(bearer(prosecutor))
+        .expect(404);
       expect(missing.body.code).toBe('checkpoint_not_found');
       await api().get(`/api/v1/items/${drive.id}/bundle?since=0`).set(bearer(prosecutor)).expect(400);
       await api().get(`/api/v1/items/${drive.id}/bundle?since=abc`).set(bearer(prosecutor)).expect(400);
@@ -453,7 +615,11 @@ describe('custody bundles', () => {
       expect(rejected(plain.text, { trustedKey: vkey, heldCheckpoints: [earlierNote] })).toBe(
         `the bundle proves nothing about the checkpoint you hold (tree size ${earlierSize}): fetch it with ?since=${earlierSize}`,
       );
-      const result = run(process.execPath, [CLI, 'verify', join(work, 'drive.json'), '--key', vkey, '--checkpoint', join(work, 'held-checkpoint.txt')], work);
+      const result = run(
+        process.execPath,
+        [CLI, 'verify', join(work, 'drive.json'), '--key', vkey, '--checkpoint', join(work, 'held-checkpoint.txt')],
+        work,
+      );
       expect(result.status).toBe(1);
       expect(result.stdout).toContain('fetch it with ?since=');
     });
@@ -476,22 +642,36 @@ describe('custody bundles', () => {
       expect(item.stderr).toBe('');
       expect(item.status).toBe(0);
       expect(item.stdout).toContain('VERIFIED');
-      expect(item.stdout).toMatch(/Ana Morales \(ES-PN\) → Luis Garcia \(ES-PN\) → Julieta Ferreira \(AR-PFA\) → Luis Garcia \(ES-PN\)/);
+      expect(item.stdout).toMatch(
+        /Ana Morales \(ES-PN\) → Luis Garcia \(ES-PN\) → Julieta Ferreira \(AR-PFA\) → Luis Garcia \(ES-PN\)/,
+      );
       const kase = file('case.json', (await fetchBundle(`/api/v1/cases/${caseId}/bundle`)).text);
       const caseResult = python([kase, '--key', vkey]);
       expect(caseResult.status).toBe(0);
       expect(caseResult.stdout).toMatch(new RegExp(`${image.itemNumber}.*COMPROMISED`));
-      const since = python([join(work, 'since.json'), '--key', vkey, '--checkpoint', join(work, 'held-checkpoint.txt')]);
+      const since = python([
+        join(work, 'since.json'),
+        '--key',
+        vkey,
+        '--checkpoint',
+        join(work, 'held-checkpoint.txt'),
+      ]);
       expect(since.status).toBe(0);
     });
 
     it('rejects a tampered bundle, a removed entry and a different key', () => {
       const genuine = JSON.parse(readFileSync(join(work, 'drive.json'), 'utf8')) as CustodyBundle;
-      const oneByte = file('py-byte.json', readFileSync(join(work, 'drive.json'), 'utf8').replace('Luis Garcia', 'Luis Garcib'));
+      const oneByte = file(
+        'py-byte.json',
+        readFileSync(join(work, 'drive.json'), 'utf8').replace('Luis Garcia', 'Luis Garcib'),
+      );
       const tampered = python([oneByte, '--key', vkey]);
       expect(tampered.status).toBe(1);
       expect(tampered.stdout).toMatch(/FAILED: entry \d+: inclusion proof/);
-      const removed = file('py-removed.json', mutate(genuine, (copy) => (copy.entries = copy.entries.filter((_, n) => n !== 4))));
+      const removed = file(
+        'py-removed.json',
+        mutate(genuine, (copy) => (copy.entries = copy.entries.filter((_, n) => n !== 4))),
+      );
       expect(python([removed, '--key', vkey]).status).toBe(1);
       const other = python([join(work, 'drive.json'), '--key', generateNoteKeys(origin).verifierKey]);
       expect(other.status).toBe(1);
@@ -500,7 +680,8 @@ describe('custody bundles', () => {
 
     it('accepts the worked example of the format document, with the key the document shows', () => {
       const doc = readFileSync(resolve(process.cwd(), 'docs/bundle-format.md'), 'utf8');
-      const block = (name: string): string => new RegExp(`<!-- ${name}:begin -->\\n\`\`\`\\w*\\n([\\s\\S]*?)\\n\`\`\`\\n<!-- ${name}:end -->`).exec(doc)![1];
+      const block = (name: string): string =>
+        new RegExp(`<!-- ${name}:begin -->\\n\`\`\`\\w*\\n([\\s\\S]*?)\\n\`\`\`\\n<!-- ${name}:end -->`).exec(doc)![1];
       const example = file('doc-example.json', block('example-bundle'));
       const result = python([example, '--key', block('example-vkey')]);
       expect(result.status).toBe(0);
@@ -514,29 +695,75 @@ describe('custody bundles', () => {
       const eve = person('Eve Stranger', 'officer', 'AR-PFA');
       const ledger = new SyntheticLedger();
       const item = { type: 'item' as const, id: randomUUID(), number: 'ES-PN-2026-000042' };
-      const registration = { item: { kind: 'usb_drive', description: 'USB stick', place: 'Street 1', occurredAt: '2026-11-20T09:00:00+01:00', sealNumber: null, parent: null }, custodian: party(ana), location: null };
+      const registration = {
+        item: {
+          kind: 'usb_drive',
+          description: 'USB stick',
+          place: 'Street 1',
+          occurredAt: '2026-11-20T09:00:00+01:00',
+          sealNumber: null,
+          parent: null,
+        },
+        custodian: party(ana),
+        location: null,
+      };
       ledger.append({ type: 'item.seized', actor: actor(ana), subject: item, data: registration });
       const transfer = (by: typeof ana, to: typeof ana) => ({ type: 'transfer', id: randomUUID(), by, to });
       const handover = transfer(ana, luis);
-      const releaseData = (t: ReturnType<typeof transfer>) => ({ from: party(t.by), to: party(t.to), purpose: 'Storage', items: [{ id: item.id, number: item.number }] });
-      ledger.append(sign({ type: 'transfer.released', actor: actor(ana), subject: { type: 'transfer', id: handover.id }, data: releaseData(handover) }, [ana, 'released']));
+      const releaseData = (t: ReturnType<typeof transfer>) => ({
+        from: party(t.by),
+        to: party(t.to),
+        purpose: 'Storage',
+        items: [{ id: item.id, number: item.number }],
+      });
+      ledger.append(
+        sign(
+          {
+            type: 'transfer.released',
+            actor: actor(ana),
+            subject: { type: 'transfer', id: handover.id },
+            data: releaseData(handover),
+          },
+          [ana, 'released'],
+        ),
+      );
       ledger.append(
         sign(
           {
             type: 'transfer.accepted',
             actor: actor(luis),
             subject: { type: 'transfer', id: handover.id },
-            data: { from: party(ana), to: party(luis), items: [{ id: item.id, number: item.number, sealIntact: true, sealNote: null, hashes: [] }], location: null },
+            data: {
+              from: party(ana),
+              to: party(luis),
+              items: [{ id: item.id, number: item.number, sealIntact: true, sealNote: null, hashes: [] }],
+              location: null,
+            },
           },
           [luis, 'received'],
         ),
       );
       // 3: Eve releases an item she never held.
       const theft = transfer(eve, ana);
-      ledger.append(sign({ type: 'transfer.released', actor: actor(eve), subject: { type: 'transfer', id: theft.id }, data: releaseData(theft) }, [eve, 'released']));
+      ledger.append(
+        sign(
+          {
+            type: 'transfer.released',
+            actor: actor(eve),
+            subject: { type: 'transfer', id: theft.id },
+            data: releaseData(theft),
+          },
+          [eve, 'released'],
+        ),
+      );
       // 4: Luis releases without signing.
       const unsigned = transfer(luis, ana);
-      ledger.append({ type: 'transfer.released', actor: actor(luis), subject: { type: 'transfer', id: unsigned.id }, data: releaseData(unsigned) });
+      ledger.append({
+        type: 'transfer.released',
+        actor: actor(luis),
+        subject: { type: 'transfer', id: unsigned.id },
+        data: releaseData(unsigned),
+      });
 
       const cases: Array<[string, number[]]> = [
         ['a sound chain', [0, 1, 2]],
@@ -547,14 +774,28 @@ describe('custody bundles', () => {
       const verdicts = cases.map(([what, indexes]) => {
         const path = file(`synthetic-${indexes.join('-')}.json`, canonicalize(ledger.bundle(item, indexes)));
         const result = python([path, '--key', ledger.keys.verifierKey]);
-        expect(verifyBundle(readFileSync(path, 'utf8'), { trustedKey: ledger.keys.verifierKey }).ok).toBe(result.status === 0);
+        expect(verifyBundle(readFileSync(path, 'utf8'), { trustedKey: ledger.keys.verifierKey }).ok).toBe(
+          result.status === 0,
+        );
         return [what, result.status, result.stdout.trim().split('\n').at(-1)];
       });
       expect(verdicts).toEqual([
         ['a sound chain', 0, 'VERIFIED: 3 entries'],
-        ['an acceptance of a transfer never released', 1, expect.stringMatching(/^FAILED: entry 2: .*not pending in this transfer/)],
-        ['a release by someone who does not hold the item', 1, expect.stringMatching(/^FAILED: entry 3: .*is not the custodian/)],
-        ['a release without the releaser’s signature', 1, expect.stringMatching(/^FAILED: entry 4: lacks the 'released' signature/)],
+        [
+          'an acceptance of a transfer never released',
+          1,
+          expect.stringMatching(/^FAILED: entry 2: .*not pending in this transfer/),
+        ],
+        [
+          'a release by someone who does not hold the item',
+          1,
+          expect.stringMatching(/^FAILED: entry 3: .*is not the custodian/),
+        ],
+        [
+          'a release without the releaser’s signature',
+          1,
+          expect.stringMatching(/^FAILED: entry 4: lacks the 'released' signature/),
+        ],
       ]);
     });
   });

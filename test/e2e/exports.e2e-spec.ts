@@ -2,10 +2,30 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import jsonld from 'jsonld';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import type { HistoryEvent } from '../../src/custody/item-history.service.js';
 import type { ItemView } from '../../src/custody/item-records.js';
-import { accept, hardDrive, phone, randomImei, recordHashes, registerImage, release, seize, signature, usernameOf } from '../factories/custody.factory.js';
-import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type Session } from '../factories/identity.factory.js';
+import {
+  accept,
+  hardDrive,
+  phone,
+  randomImei,
+  recordHashes,
+  registerImage,
+  release,
+  seize,
+  signature,
+  usernameOf,
+} from '../factories/custody.factory.js';
+import {
+  bearer,
+  createAgency,
+  createUser,
+  dataSourceOf,
+  FACTORY_PASSWORD,
+  login,
+  type Session,
+} from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
@@ -54,7 +74,10 @@ const EXPECTED_TYPES = new Set([
 ]);
 
 /** An expanded JSON-LD node object: every property an array of values or references. */
-type ExpandedNode = { '@id': string; '@type': string[] } & Record<string, Array<{ '@id'?: string; '@value'?: unknown; '@type'?: string }>>;
+type ExpandedNode = { '@id': string; '@type': string[] } & Record<
+  string,
+  Array<{ '@id'?: string; '@value'?: unknown; '@type'?: string }>
+>;
 
 /** Offline: the export must expand with nothing fetched (its context is inline). */
 const refuseNetwork = (url: string): Promise<never> => Promise.reject(new Error(`the export asked to fetch ${url}`));
@@ -90,7 +113,8 @@ function parseCsv(text: string): string[][] {
   return records;
 }
 
-const who = (party: { displayName: string; agency: string | null } | null): string => (party === null ? '' : `${party.displayName} (${party.agency ?? 'no agency'})`);
+const who = (party: { displayName: string; agency: string | null } | null): string =>
+  party === null ? '' : `${party.displayName} (${party.agency ?? 'no agency'})`;
 
 /**
  * Exports, black-box: custody is built through the API as users make it, then exported as
@@ -119,7 +143,11 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
 
   const api = () => request(app.getHttpServer());
   const history = async (id: string): Promise<HistoryEvent[]> =>
-    ((await api().get(`/api/v1/items/${id}/history`).set(bearer(prosecutor)).expect(200)).body as { events: HistoryEvent[] }).events;
+    (
+      (await api().get(`/api/v1/items/${id}/history`).set(bearer(prosecutor)).expect(200)).body as {
+        events: HistoryEvent[];
+      }
+    ).events;
   const binary = (req: request.Test): request.Test =>
     req.buffer(true).parse((res, callback) => {
       const chunks: Buffer[] = [];
@@ -138,8 +166,14 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
     officer = await login(app, await createUser(db, spain, { roles: ['officer'], displayName: 'Ana Morales' }));
     clerk = await login(app, await createUser(db, spain, { roles: ['clerk'], displayName: 'Luis García' }));
     auditor = await login(app, await createUser(db, spain, { roles: ['auditor'], displayName: 'Marta Ruiz' }));
-    examiner = await login(app, await createUser(db, argentina, { roles: ['examiner'], displayName: 'Julieta Ferreira' }));
-    prosecutor = await login(app, await createUser(db, portugal, { roles: ['prosecutor'], displayName: 'Rui Tavares' }));
+    examiner = await login(
+      app,
+      await createUser(db, argentina, { roles: ['examiner'], displayName: 'Julieta Ferreira' }),
+    );
+    prosecutor = await login(
+      app,
+      await createUser(db, portugal, { roles: ['prosecutor'], displayName: 'Rui Tavares' }),
+    );
     outsider = await login(app, await createUser(db, germany, { roles: ['examiner'] }));
     admin = await login(app, await createUser(db, spain, { roles: ['admin'] }));
     caseId = (
@@ -149,8 +183,16 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
         .send({ caseNumber: 'OP-TORMENTA/7', title: 'Operación Tormenta', legalAuthority: [WARRANT, SECOND_WARRANT] })
         .expect(201)
     ).body.id;
-    await api().post(`/api/v1/cases/${caseId}/shares`).set(bearer(officer)).send({ agencyCode: 'AR-PFA', access: 'contribute' }).expect(201);
-    await api().post(`/api/v1/cases/${caseId}/shares`).set(bearer(officer)).send({ agencyCode: 'PT-MP', access: 'read' }).expect(201);
+    await api()
+      .post(`/api/v1/cases/${caseId}/shares`)
+      .set(bearer(officer))
+      .send({ agencyCode: 'AR-PFA', access: 'contribute' })
+      .expect(201);
+    await api()
+      .post(`/api/v1/cases/${caseId}/shares`)
+      .set(bearer(officer))
+      .send({ agencyCode: 'PT-MP', access: 'read' })
+      .expect(201);
 
     // The story: a seizure of four devices, storage, a lab abroad, hashes, an image, a broken seal,
     // a rejected hand-over, a disposal under a court order and a correction.
@@ -158,17 +200,58 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
     [phoneItem, drive, sim, laptop] = await seize(app, officer, caseId, [
       phone({ imeis, legalAuthority: WARRANT }),
       hardDrive({ description: HYPERLINK }),
-      { kind: 'sim_card', description: 'SIM in the phone', iccid: '8944500102198304826', parentIndex: 0, occurredAt: '2026-11-20T09:15:00+01:00', place: 'Calle Mayor 12, Madrid' },
-      { kind: 'laptop', description: 'Grey laptop', make: 'Lenovo', model: 'ThinkPad T14', serial: 'PF3XK2L9', macAddresses: ['00-1A-2B-3C-4D-5E'], occurredAt: '2026-11-20T09:50:00+01:00', place: 'Calle Mayor 12, Madrid — study' },
+      {
+        kind: 'sim_card',
+        description: 'SIM in the phone',
+        iccid: '8944500102198304826',
+        parentIndex: 0,
+        occurredAt: '2026-11-20T09:15:00+01:00',
+        place: 'Calle Mayor 12, Madrid',
+      },
+      {
+        kind: 'laptop',
+        description: 'Grey laptop',
+        make: 'Lenovo',
+        model: 'ThinkPad T14',
+        serial: 'PF3XK2L9',
+        macAddresses: ['00-1A-2B-3C-4D-5E'],
+        occurredAt: '2026-11-20T09:50:00+01:00',
+        place: 'Calle Mayor 12, Madrid — study',
+      },
     ]);
-    const toStorage = await release(app, officer, [phoneItem.id, drive.id, sim.id, laptop.id], clerk, '+SUM(1,2) storage\nsecond line, "as agreed"');
+    const toStorage = await release(
+      app,
+      officer,
+      [phoneItem.id, drive.id, sim.id, laptop.id],
+      clerk,
+      '+SUM(1,2) storage\nsecond line, "as agreed"',
+    );
     await accept(app, clerk, toStorage, { location: 'Madrid/HQ/Intake' });
-    await api().post(`/api/v1/items/${drive.id}/location`).set(bearer(clerk)).send({ location: 'Madrid/HQ/Room 2/Shelf B', reason: '-1 shelf swap' }).expect(200);
+    await api()
+      .post(`/api/v1/items/${drive.id}/location`)
+      .set(bearer(clerk))
+      .send({ location: 'Madrid/HQ/Room 2/Shelf B', reason: '-1 shelf swap' })
+      .expect(200);
     const toLab = await release(app, clerk, [phoneItem.id, drive.id], examiner, 'Forensic acquisition');
     await accept(app, examiner, toLab, { location: 'Buenos Aires/Lab/Safe 2' });
-    await recordHashes(app, examiner, drive.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }, { algorithm: 'md5', value: DRIVE_MD5 }], tool: 'Tableau TX1', toolVersion: '22.3', occurredAt: '2026-11-22T10:02:00-03:00', signature: signature('acquired') });
+    await recordHashes(app, examiner, drive.id, {
+      target: 'device',
+      hashes: [
+        { algorithm: 'sha256', value: DRIVE_SHA256 },
+        { algorithm: 'md5', value: DRIVE_MD5 },
+      ],
+      tool: 'Tableau TX1',
+      toolVersion: '22.3',
+      occurredAt: '2026-11-22T10:02:00-03:00',
+      signature: signature('acquired'),
+    });
     image = await registerImage(app, examiner, caseId, drive.id, IMAGE_SHA256);
-    await recordHashes(app, examiner, drive.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'ewfverify', occurredAt: '2026-11-23T09:00:00-03:00' });
+    await recordHashes(app, examiner, drive.id, {
+      target: 'device',
+      hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }],
+      tool: 'ewfverify',
+      occurredAt: '2026-11-23T09:00:00-03:00',
+    });
     const back = await release(app, examiner, [drive.id, image.id, phoneItem.id], clerk, 'Return after examination');
     await accept(app, clerk, back, {
       location: 'Madrid/HQ/Room 2',
@@ -178,7 +261,11 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
       },
     });
     const refused = await release(app, clerk, [sim.id], officer, 'Court viewing');
-    await api().post(`/api/v1/transfers/${refused.id}/reject`).set(bearer(officer)).send({ reason: 'Seal number differs from the sheet', signature: signature('rejected') }).expect(200);
+    await api()
+      .post(`/api/v1/transfers/${refused.id}/reject`)
+      .set(bearer(officer))
+      .send({ reason: 'Seal number differs from the sheet', signature: signature('rejected') })
+      .expect(200);
     await api()
       .post(`/api/v1/items/${phoneItem.id}/disposition`)
       .set(bearer(clerk))
@@ -195,7 +282,12 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
     await api()
       .post(`/api/v1/items/${drive.id}/corrections`)
       .set(bearer(officer))
-      .send({ corrects: registration.ledgerIndex, reason: 'Serial misread at the scene', changes: { serial: 'ZFL0CORRECT' }, signature: signature('corrected') })
+      .send({
+        corrects: registration.ledgerIndex,
+        reason: 'Serial misread at the scene',
+        changes: { serial: 'ZFL0CORRECT' },
+        signature: signature('corrected'),
+      })
       .expect(201);
   });
 
@@ -210,16 +302,25 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
     /** Every node of the expanded graph, nested ones (facets, hashes) too, by id. */
     const nodes = new Map<string, ExpandedNode>();
     const ofType = (type: string): ExpandedNode[] => [...nodes.values()].filter((node) => node['@type'].includes(type));
-    const refsOf = (node: ExpandedNode, property: string): string[] => (node[property] ?? []).map((value) => value['@id']!);
+    const refsOf = (node: ExpandedNode, property: string): string[] =>
+      (node[property] ?? []).map((value) => value['@id']!);
     const valueOf = (node: ExpandedNode, property: string): unknown => node[property]?.[0]?.['@value'];
-    const valuesOf = (node: ExpandedNode, property: string): unknown[] => (node[property] ?? []).map((value) => value['@value']);
+    const valuesOf = (node: ExpandedNode, property: string): unknown[] =>
+      (node[property] ?? []).map((value) => value['@value']);
 
     beforeAll(async () => {
-      const response = await api().get(`/api/v1/cases/${caseId}/export?format=case`).set(bearer(prosecutor)).expect(200);
+      const response = await api()
+        .get(`/api/v1/cases/${caseId}/export?format=case`)
+        .set(bearer(prosecutor))
+        .expect(200);
       expect(response.headers['content-type']).toMatch(/^application\/ld\+json/);
-      expect(response.headers['content-disposition']).toBe('attachment; filename="OP-TORMENTA_7.case-uco.jsonld"; filename*=UTF-8\'\'OP-TORMENTA%2F7.case-uco.jsonld');
+      expect(response.headers['content-disposition']).toBe(
+        'attachment; filename="OP-TORMENTA_7.case-uco.jsonld"; filename*=UTF-8\'\'OP-TORMENTA%2F7.case-uco.jsonld',
+      );
       document = response.body as typeof document;
-      expanded = (await jsonld.expand(document as never, { documentLoader: refuseNetwork })) as unknown as ExpandedNode[];
+      expanded = (await jsonld.expand(document as never, {
+        documentLoader: refuseNetwork,
+      })) as unknown as ExpandedNode[];
       const visit = (value: unknown): void => {
         if (Array.isArray(value)) return value.forEach(visit);
         if (value === null || typeof value !== 'object' || '@value' in value) return;
@@ -254,11 +355,19 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
         node['@type'].forEach((type) => used.add(type));
         for (const [key, values] of Object.entries(node)) {
           if (key.startsWith('@')) continue;
-          for (const value of values as Array<{ '@id'?: string }>) if (value['@id'] !== undefined) expect(nodes.has(value['@id'])).toBe(true);
+          for (const value of values as Array<{ '@id'?: string }>)
+            if (value['@id'] !== undefined) expect(nodes.has(value['@id'])).toBe(true);
         }
       }
       expect([...used].filter((type) => !EXPECTED_TYPES.has(type))).toEqual([]);
-      for (const type of [`${CI}Investigation`, `${CI}InvestigativeAction`, `${CI}ProvenanceRecord`, `${CI}Authorization`, observable('ContentData'), types('Hash')]) {
+      for (const type of [
+        `${CI}Investigation`,
+        `${CI}InvestigativeAction`,
+        `${CI}ProvenanceRecord`,
+        `${CI}Authorization`,
+        observable('ContentData'),
+        types('Hash'),
+      ]) {
         expect(used).toContain(type);
       }
       expect(new Set(document['@graph'].map((node) => node['@id'])).size).toBe(document['@graph'].length);
@@ -269,37 +378,52 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
       expect(valueOf(investigation, core('name'))).toBe('OP-TORMENTA/7');
       expect(valueOf(investigation, `${CI}focus`)).toBe('Operación Tormenta');
       const members = new Set(refsOf(investigation, core('object')));
-      for (const node of [...ofType(`${CI}InvestigativeAction`), ...ofType(`${CI}ProvenanceRecord`)]) expect(members).toContain(node['@id']);
+      for (const node of [...ofType(`${CI}InvestigativeAction`), ...ofType(`${CI}ProvenanceRecord`)])
+        expect(members).toContain(node['@id']);
       const authorizations = ofType(`${CI}Authorization`);
       const warrant = authorizations.find((node) => valueOf(node, `${CI}authorizationIdentifier`) === WARRANT)!;
       expect(valueOf(warrant, `${CI}authorizationType`)).toBe('warrant');
-      expect(refsOf(investigation, `${CI}relevantAuthorization`)).toEqual(expect.arrayContaining(authorizations.map((node) => node['@id'])));
+      expect(refsOf(investigation, `${CI}relevantAuthorization`)).toEqual(
+        expect.arrayContaining(authorizations.map((node) => node['@id'])),
+      );
     });
 
     it('devices carry their identifiers: IMEIs, serial (as corrected), ICCID, MAC address, capacity', () => {
       const facet = (item: ItemView, type: string): ExpandedNode => {
         const device = nodes.get(`urn:custos:test.custos.invalid/ledger:item-${item.id}`)!;
         expect(valueOf(device, core('name'))).toBe(item.itemNumber);
-        return refsOf(device, core('hasFacet')).map((id) => nodes.get(id)!).find((node) => node['@type'].includes(observable(type)))!;
+        return refsOf(device, core('hasFacet'))
+          .map((id) => nodes.get(id)!)
+          .find((node) => node['@type'].includes(observable(type)))!;
       };
-      expect(nodes.get(`urn:custos:test.custos.invalid/ledger:item-${phoneItem.id}`)!['@type']).toEqual([observable('MobileDevice')]);
+      expect(nodes.get(`urn:custos:test.custos.invalid/ledger:item-${phoneItem.id}`)!['@type']).toEqual([
+        observable('MobileDevice'),
+      ]);
       expect(valuesOf(facet(phoneItem, 'MobileDeviceFacet'), observable('IMEI')).sort()).toEqual([...imeis].sort());
       expect(valueOf(facet(phoneItem, 'DeviceFacet'), observable('serialNumber'))).toBe(phoneItem.serial);
       const maker = nodes.get(refsOf(facet(phoneItem, 'DeviceFacet'), observable('manufacturer'))[0])!;
       expect(maker['@type']).toEqual([`${UCO}identity/Organization`]);
       expect(valueOf(maker, core('name'))).toBe('Samsung');
       expect(valueOf(facet(drive, 'DeviceFacet'), observable('serialNumber'))).toBe('ZFL0CORRECT');
-      expect(facet(drive, 'StorageMediumFacet')[observable('totalStorageCapacityInBytes')]).toEqual([{ '@type': `${XSD}integer`, '@value': '2000398934016' }]);
-      expect(nodes.get(`urn:custos:test.custos.invalid/ledger:item-${sim.id}`)!['@type']).toEqual([observable('SIMCard')]);
+      expect(facet(drive, 'StorageMediumFacet')[observable('totalStorageCapacityInBytes')]).toEqual([
+        { '@type': `${XSD}integer`, '@value': '2000398934016' },
+      ]);
+      expect(nodes.get(`urn:custos:test.custos.invalid/ledger:item-${sim.id}`)!['@type']).toEqual([
+        observable('SIMCard'),
+      ]);
       expect(valueOf(facet(sim, 'SIMCardFacet'), observable('ICCID'))).toBe('8944500102198304826');
       expect(valueOf(facet(laptop, 'MACAddressFacet'), observable('addressValue'))).toBe('00:1a:2b:3c:4d:5e');
       const imageNode = nodes.get(`urn:custos:test.custos.invalid/ledger:item-${image.id}`)!;
       expect(imageNode['@type']).toEqual([observable('Image')]);
-      expect(refsOf(imageNode, `${CI}wasDerivedFrom`)).toEqual([`urn:custos:test.custos.invalid/ledger:item-${drive.id}`]);
+      expect(refsOf(imageNode, `${CI}wasDerivedFrom`)).toEqual([
+        `urn:custos:test.custos.invalid/ledger:item-${drive.id}`,
+      ]);
     });
 
     it('acquisitions and verifications carry ContentData hashes with their methods; a verification says its result', () => {
-      const hashesOf = (contentData: ExpandedNode): Array<{ method: unknown; methodType: unknown; value: unknown; valueType: unknown; result: unknown }> =>
+      const hashesOf = (
+        contentData: ExpandedNode,
+      ): Array<{ method: unknown; methodType: unknown; value: unknown; valueType: unknown; result: unknown }> =>
         refsOf(contentData, core('hasFacet'))
           .map((id) => nodes.get(id)!)
           .flatMap((facet) => refsOf(facet, observable('hash')).map((id) => nodes.get(id)!))
@@ -312,28 +436,51 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
           }));
       const actions = ofType(`${CI}InvestigativeAction`);
       const byName = (name: string) => actions.filter((node) => valueOf(node, core('name')) === name);
-      const results = (node: ExpandedNode) => refsOf(node, action('result')).map((id) => nodes.get(id)!).filter((n) => n['@type'].includes(observable('ContentData')));
+      const results = (node: ExpandedNode) =>
+        refsOf(node, action('result'))
+          .map((id) => nodes.get(id)!)
+          .filter((n) => n['@type'].includes(observable('ContentData')));
       const [reference] = byName('hashed');
       expect(hashesOf(results(reference)[0])).toEqual(
         expect.arrayContaining([
-          { method: 'SHA256', methodType: `${UCO}vocabulary/HashNameVocab`, value: DRIVE_SHA256, valueType: `${XSD}hexBinary`, result: undefined },
-          { method: 'MD5', methodType: `${UCO}vocabulary/HashNameVocab`, value: DRIVE_MD5, valueType: `${XSD}hexBinary`, result: undefined },
+          {
+            method: 'SHA256',
+            methodType: `${UCO}vocabulary/HashNameVocab`,
+            value: DRIVE_SHA256,
+            valueType: `${XSD}hexBinary`,
+            result: undefined,
+          },
+          {
+            method: 'MD5',
+            methodType: `${UCO}vocabulary/HashNameVocab`,
+            value: DRIVE_MD5,
+            valueType: `${XSD}hexBinary`,
+            result: undefined,
+          },
         ]),
       );
       const tool = nodes.get(refsOf(reference, action('instrument'))[0])!;
       expect(tool['@type']).toEqual([`${UCO}tool/Tool`]);
       expect(valueOf(tool, core('name'))).toBe('Tableau TX1');
       const [verification] = byName('verified');
-      expect(hashesOf(results(verification)[0])).toEqual([expect.objectContaining({ method: 'SHA256', value: DRIVE_SHA256, result: 'match' })]);
+      expect(hashesOf(results(verification)[0])).toEqual([
+        expect.objectContaining({ method: 'SHA256', value: DRIVE_SHA256, result: 'match' }),
+      ]);
       const [acquisition] = byName('acquired');
-      expect(hashesOf(results(acquisition)[0])).toEqual([expect.objectContaining({ method: 'SHA256', value: IMAGE_SHA256 })]);
+      expect(hashesOf(results(acquisition)[0])).toEqual([
+        expect.objectContaining({ method: 'SHA256', value: IMAGE_SHA256 }),
+      ]);
     });
 
     it('each exhibit’s provenance records chain through its actions in the order of its history', async () => {
       const actions = ofType(`${CI}InvestigativeAction`);
       const records = ofType(`${CI}ProvenanceRecord`);
       for (const item of [phoneItem, drive, sim, laptop, image]) {
-        const mine = new Set(records.filter((record) => valueOf(record, `${CI}exhibitNumber`) === item.itemNumber).map((record) => record['@id']));
+        const mine = new Set(
+          records
+            .filter((record) => valueOf(record, `${CI}exhibitNumber`) === item.itemNumber)
+            .map((record) => record['@id']),
+        );
         const chain: Array<{ ledgerIndex: unknown; leafHash: unknown }> = [];
         let current: string | undefined;
         for (;;) {
@@ -343,7 +490,10 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
             return current === undefined ? !objects.some((id) => mine.has(id)) : objects.includes(current);
           });
           if (next === undefined) break;
-          chain.push({ ledgerIndex: valueOf(next, `${CUSTOS}ledgerIndex`), leafHash: valueOf(next, `${CUSTOS}leafHash`) });
+          chain.push({
+            ledgerIndex: valueOf(next, `${CUSTOS}ledgerIndex`),
+            leafHash: valueOf(next, `${CUSTOS}leafHash`),
+          });
           current = refsOf(next, action('result')).find((id) => mine.has(id))!;
           const record = nodes.get(current)!;
           expect(valueOf(record, `${CUSTOS}ledgerIndex`)).toBe(valueOf(next, `${CUSTOS}ledgerIndex`));
@@ -359,23 +509,50 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
 
     it('actions name their performer, time and place; seizures cite the warrant, the disposal its order', () => {
       const actions = ofType(`${CI}InvestigativeAction`);
-      const seizureOf = (item: ItemView) => actions.find((node) => valueOf(node, core('name')) === 'seized' && refsOf(node, action('result')).includes(`urn:custos:test.custos.invalid/ledger:item-${item.id}`))!;
+      const seizureOf = (item: ItemView) =>
+        actions.find(
+          (node) =>
+            valueOf(node, core('name')) === 'seized' &&
+            refsOf(node, action('result')).includes(`urn:custos:test.custos.invalid/ledger:item-${item.id}`),
+        )!;
       const phoneSeizure = seizureOf(phoneItem);
-      expect(phoneSeizure[action('startTime')]).toEqual([{ '@type': `${XSD}dateTime`, '@value': '2026-11-20T09:14:00+01:00' }]);
+      expect(phoneSeizure[action('startTime')]).toEqual([
+        { '@type': `${XSD}dateTime`, '@value': '2026-11-20T09:14:00+01:00' },
+      ]);
       const performer = nodes.get(refsOf(phoneSeizure, action('performer'))[0])!;
       expect(performer['@type']).toEqual([`${UCO}identity/Person`]);
       expect(valueOf(performer, core('name'))).toBe('Ana Morales');
-      expect(valueOf(nodes.get(refsOf(phoneSeizure, action('location'))[0])!, core('name'))).toBe('Calle Mayor 12, Madrid — bedroom');
+      expect(valueOf(nodes.get(refsOf(phoneSeizure, action('location'))[0])!, core('name'))).toBe(
+        'Calle Mayor 12, Madrid — bedroom',
+      );
       const instrumentsOf = (node: ExpandedNode) => refsOf(node, action('instrument')).map((id) => nodes.get(id)!);
-      expect(instrumentsOf(phoneSeizure).map((node) => [node['@type'][0], valueOf(node, `${CI}authorizationIdentifier`)])).toEqual([[`${CI}Authorization`, WARRANT]]);
+      expect(
+        instrumentsOf(phoneSeizure).map((node) => [node['@type'][0], valueOf(node, `${CI}authorizationIdentifier`)]),
+      ).toEqual([[`${CI}Authorization`, WARRANT]]);
       // The drive was registered without its own reference: the case's warrants authorised it.
-      expect(instrumentsOf(seizureOf(drive)).map((node) => valueOf(node, `${CI}authorizationIdentifier`)).sort()).toEqual([WARRANT, SECOND_WARRANT]);
+      expect(
+        instrumentsOf(seizureOf(drive))
+          .map((node) => valueOf(node, `${CI}authorizationIdentifier`))
+          .sort(),
+      ).toEqual([WARRANT, SECOND_WARRANT]);
       const disposal = actions.find((node) => valueOf(node, core('name')) === 'disposed')!;
-      expect(instrumentsOf(disposal).map((node) => valueOf(node, `${CI}authorizationIdentifier`))).toEqual([DISPOSAL_ORDER]);
-      expect(refsOf(disposal, action('participant')).map((id) => valueOf(nodes.get(id)!, core('name')))).toEqual(['Ana Morales']);
-      expect(valueOf(disposal, core('description'))).toMatch(/Luis García \(clerk, ES-PN\) disposed at .*Ana Morales \(officer, ES-PN\) witnessed at/);
-      const receipt = actions.find((node) => valueOf(node, core('name')) === 'received' && refsOf(node, action('result')).some((id) => id.includes(image.id)))!;
-      expect(valueOf(receipt, core('description'))).toMatch(new RegExp(`${image.itemNumber} seal BROKEN \\(Bag torn at lower seam\\)`));
+      expect(instrumentsOf(disposal).map((node) => valueOf(node, `${CI}authorizationIdentifier`))).toEqual([
+        DISPOSAL_ORDER,
+      ]);
+      expect(refsOf(disposal, action('participant')).map((id) => valueOf(nodes.get(id)!, core('name')))).toEqual([
+        'Ana Morales',
+      ]);
+      expect(valueOf(disposal, core('description'))).toMatch(
+        /Luis García \(clerk, ES-PN\) disposed at .*Ana Morales \(officer, ES-PN\) witnessed at/,
+      );
+      const receipt = actions.find(
+        (node) =>
+          valueOf(node, core('name')) === 'received' &&
+          refsOf(node, action('result')).some((id) => id.includes(image.id)),
+      )!;
+      expect(valueOf(receipt, core('description'))).toMatch(
+        new RegExp(`${image.itemNumber} seal BROKEN \\(Bag torn at lower seam\\)`),
+      );
       expect(valueOf(nodes.get(refsOf(receipt, action('performer'))[0])!, core('name'))).toBe('Luis García');
     });
 
@@ -386,7 +563,8 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
   });
 
   describe('custody CSV', () => {
-    const cellsOf = (header: string[], record: string[]): Record<string, string> => Object.fromEntries(header.map((name, n) => [name, record[n]]));
+    const cellsOf = (header: string[], record: string[]): Record<string, string> =>
+      Object.fromEntries(header.map((name, n) => [name, record[n]]));
     const expectedRow = (event: HistoryEvent) => ({
       'Ledger index': String(event.ledgerIndex),
       'Recorded at (UTC)': event.recordedAt,
@@ -403,7 +581,9 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
       'Hash algorithm': event.hashes.map((hash) => hash.algorithm).join('; '),
       'Hash value': event.hashes.map((hash) => hash.value).join('; '),
       'Hash result': event.hashes.map((hash) => hash.result ?? 'reference').join('; '),
-      Signatures: event.signatures.map((s) => `${s.printedName} (${s.role}, ${s.agency ?? 'no agency'}) ${s.meaning} at ${s.signedAt}`).join('; '),
+      Signatures: event.signatures
+        .map((s) => `${s.printedName} (${s.role}, ${s.agency ?? 'no agency'}) ${s.meaning} at ${s.signedAt}`)
+        .join('; '),
       Reason: event.reason ?? '',
       'Leaf hash (SHA-256)': event.leafHash,
     });
@@ -411,7 +591,9 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
     const shown = (value: string): string => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
     it('an item’s table: UTF-8 with BOM, CRLF, RFC 4180, one row per history event with its facts', async () => {
-      const response = await binary(api().get(`/api/v1/items/${drive.id}/custody.csv`).set(bearer(auditor))).expect(200);
+      const response = await binary(api().get(`/api/v1/items/${drive.id}/custody.csv`).set(bearer(auditor))).expect(
+        200,
+      );
       expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
       expect(response.headers['content-disposition']).toBe(`attachment; filename="${drive.itemNumber}-custody.csv"`);
       const bytes = response.body as Buffer;
@@ -423,11 +605,19 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
       events.forEach((event, n) => {
         const row = cellsOf(header, records[n]);
         const expected = expectedRow(event);
-        expect(row).toMatchObject({ ...expected, Purpose: shown(expected.Purpose), Reason: shown(expected.Reason), 'Item number': drive.itemNumber });
+        expect(row).toMatchObject({
+          ...expected,
+          Purpose: shown(expected.Purpose),
+          Reason: shown(expected.Reason),
+          'Item number': drive.itemNumber,
+        });
         expect(row['Recorded by']).toBe(`${event.actor!.displayName} (${event.actor!.role}, ${event.actor!.agency})`);
       });
-      const byType = (type: string) => records.map((record) => cellsOf(header, record)).filter((row) => row.Event === type);
-      expect(byType('item.corrected')[0].Details).toBe(`corrects entry ${events[0].ledgerIndex}; serial: "${drive.serial}" → "ZFL0CORRECT"`);
+      const byType = (type: string) =>
+        records.map((record) => cellsOf(header, record)).filter((row) => row.Event === type);
+      expect(byType('item.corrected')[0].Details).toBe(
+        `corrects entry ${events[0].ledgerIndex}; serial: "${drive.serial}" → "ZFL0CORRECT"`,
+      );
       expect(byType('item.seized')[0].Details).toMatch(/corrected by entry \d+ \(Serial misread at the scene\)$/);
       expect(byType('hash.recorded').map((row) => row['Hash result'])).toEqual(['reference; reference', 'match']);
     });
@@ -438,7 +628,9 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
       const [header, ...records] = parseCsv(text.slice(1));
       const rows = records.map((record) => cellsOf(header, record));
       expect(rows.every((row) => row['Item description'] === `'${HYPERLINK}`)).toBe(true);
-      expect(rows.find((row) => row.Event === 'transfer.released')!.Purpose).toBe(`'+SUM(1,2) storage\nsecond line, "as agreed"`);
+      expect(rows.find((row) => row.Event === 'transfer.released')!.Purpose).toBe(
+        `'+SUM(1,2) storage\nsecond line, "as agreed"`,
+      );
       expect(rows.find((row) => row.Event === 'item.moved')!.Reason).toBe(`'-1 shelf swap`);
       // Not one cell of the file starts a formula.
       for (const record of records) for (const cell of record) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
@@ -447,8 +639,12 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
     });
 
     it('a case’s table: every item’s rows, item by item, each in ledger order', async () => {
-      const response = await binary(api().get(`/api/v1/cases/${caseId}/custody.csv`).set(bearer(prosecutor))).expect(200);
-      expect(response.headers['content-disposition']).toBe('attachment; filename="OP-TORMENTA_7-custody.csv"; filename*=UTF-8\'\'OP-TORMENTA%2F7-custody.csv');
+      const response = await binary(api().get(`/api/v1/cases/${caseId}/custody.csv`).set(bearer(prosecutor))).expect(
+        200,
+      );
+      expect(response.headers['content-disposition']).toBe(
+        'attachment; filename="OP-TORMENTA_7-custody.csv"; filename*=UTF-8\'\'OP-TORMENTA%2F7-custody.csv',
+      );
       const [header, ...records] = parseCsv((response.body as Buffer).subarray(3).toString('utf8'));
       const rows = records.map((record) => cellsOf(header, record));
       const items = [phoneItem, drive, sim, laptop, image].sort((a, b) => a.itemNumber.localeCompare(b.itemNumber));
@@ -459,14 +655,25 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
         expect(mine.map((row) => row['Ledger index'])).toEqual(events.map((event) => String(event.ledgerIndex)));
         events.forEach((event, n) => {
           const expected = expectedRow(event);
-          expect(mine[n]).toMatchObject({ ...expected, Purpose: shown(expected.Purpose), Reason: shown(expected.Reason) });
+          expect(mine[n]).toMatchObject({
+            ...expected,
+            Purpose: shown(expected.Purpose),
+            Reason: shown(expected.Reason),
+          });
         });
       }
       const released = rows.find((row) => row['Item number'] === sim.itemNumber && row.Event === 'transfer.rejected')!;
-      expect(released).toMatchObject({ Reason: 'Seal number differs from the sheet', 'To (name, agency)': 'Ana Morales (ES-PN)' });
+      expect(released).toMatchObject({
+        Reason: 'Seal number differs from the sheet',
+        'To (name, agency)': 'Ana Morales (ES-PN)',
+      });
       const disposal = rows.find((row) => row.Event === 'item.disposed')!;
-      expect(disposal.Details).toBe(`returned to owner under ${DISPOSAL_ORDER}; witnessed by Ana Morales (ES-PN); recipient Owner receipt 2027/55`);
-      expect(disposal.Signatures).toMatch(/^Luis García \(clerk, ES-PN\) disposed at \S+; Ana Morales \(officer, ES-PN\) witnessed at \S+$/);
+      expect(disposal.Details).toBe(
+        `returned to owner under ${DISPOSAL_ORDER}; witnessed by Ana Morales (ES-PN); recipient Owner receipt 2027/55`,
+      );
+      expect(disposal.Signatures).toMatch(
+        /^Luis García \(clerk, ES-PN\) disposed at \S+; Ana Morales \(officer, ES-PN\) witnessed at \S+$/,
+      );
     });
   });
 
@@ -485,7 +692,9 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
         expect(refused.body.code).toBe('role_forbidden');
         await api().get(path).expect(401);
       }
-      expect((await api().get('/api/v1/cases/not-a-uuid/custody.csv').set(bearer(clerk)).expect(404)).body.code).toBe('case_not_found');
+      expect((await api().get('/api/v1/cases/not-a-uuid/custody.csv').set(bearer(clerk)).expect(404)).body.code).toBe(
+        'case_not_found',
+      );
     });
 
     it('an unknown format is refused; without one, the export is CASE/UCO', async () => {
@@ -497,7 +706,9 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
     });
 
     it('every export is in the access log as a custody history read, with its format', async () => {
-      const rows = (await api().get('/api/v1/access-log?event=custody_history.read&limit=500').set(bearer(auditor)).expect(200)).body.entries as Array<{
+      const rows = (
+        await api().get('/api/v1/access-log?event=custody_history.read&limit=500').set(bearer(auditor)).expect(200)
+      ).body.entries as Array<{
         actor: { username: string };
         subject: { type: string; id: string };
         details: Record<string, unknown>;
@@ -505,9 +716,21 @@ describe('exports: CASE/UCO JSON-LD and custody CSV', () => {
       const exports = rows.filter((row) => row.details.export !== undefined);
       expect(exports).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ actor: expect.objectContaining({ username: usernameOf(prosecutor) }), subject: expect.objectContaining({ type: 'case', id: caseId }), details: { export: 'case-uco' } }),
-          expect.objectContaining({ actor: expect.objectContaining({ username: usernameOf(auditor) }), subject: expect.objectContaining({ type: 'item', id: drive.id }), details: { export: 'csv' } }),
-          expect.objectContaining({ actor: expect.objectContaining({ username: usernameOf(prosecutor) }), subject: expect.objectContaining({ type: 'case', id: caseId }), details: { export: 'csv' } }),
+          expect.objectContaining({
+            actor: expect.objectContaining({ username: usernameOf(prosecutor) }),
+            subject: expect.objectContaining({ type: 'case', id: caseId }),
+            details: { export: 'case-uco' },
+          }),
+          expect.objectContaining({
+            actor: expect.objectContaining({ username: usernameOf(auditor) }),
+            subject: expect.objectContaining({ type: 'item', id: drive.id }),
+            details: { export: 'csv' },
+          }),
+          expect.objectContaining({
+            actor: expect.objectContaining({ username: usernameOf(prosecutor) }),
+            subject: expect.objectContaining({ type: 'case', id: caseId }),
+            details: { export: 'csv' },
+          }),
         ]),
       );
     });

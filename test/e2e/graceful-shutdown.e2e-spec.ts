@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { Controller, Get, Module } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Public } from '../../src/identity/auth.decorators.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
-import { Public } from '../../src/identity/auth.decorators.js';
 
 let started: () => void;
 const requestStarted = new Promise<void>((resolve) => (started = resolve));
@@ -42,7 +44,10 @@ describe('graceful shutdown', () => {
     const url = `http://127.0.0.1:${address.port}`;
     const inFlight = fetch(`${url}/api/v1/slow`);
     // Fails fast (instead of hanging) if the request is answered without reaching the controller.
-    await Promise.race([requestStarted, inFlight.then((r) => Promise.reject(new Error(`answered early: ${r.status}`)))]);
+    await Promise.race([
+      requestStarted,
+      inFlight.then((r) => Promise.reject(new Error(`answered early: ${r.status}`))),
+    ]);
     const closing = app.close();
     const response = await inFlight;
     expect(response.status).toBe(200);

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
 import { runMigrations } from '../../src/database/migrate.js';
 import { createTestApp } from '../utils/test-app.js';

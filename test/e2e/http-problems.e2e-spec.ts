@@ -3,9 +3,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsInt, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import request from 'supertest';
+
+import { Public } from '../../src/identity/auth.decorators.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
-import { Public } from '../../src/identity/auth.decorators.js';
 
 class SealDto {
   @IsString()
@@ -107,7 +108,11 @@ describe('HTTP errors are RFC 9457 problem+json', () => {
 
   it.each([
     ['__proto__', '{"description":"a","count":1,"seals":[],"__proto__":{"admin":true}}', '__proto__'],
-    ['constructor', '{"description":"a","count":1,"seals":[{"number":"SEAL-1","constructor":{"prototype":{}}}]}', 'seals[0].constructor'],
+    [
+      'constructor',
+      '{"description":"a","count":1,"seals":[{"number":"SEAL-1","constructor":{"prototype":{}}}]}',
+      'seals[0].constructor',
+    ],
   ])('400 refuses the prototype-pollution key %s wherever it is', async (_key, body, path) => {
     const response = await request(app.getHttpServer())
       .post('/api/v1/probe')
@@ -139,29 +144,45 @@ describe('HTTP errors are RFC 9457 problem+json', () => {
     expect(response.body).toMatchObject({ code: 'malformed_json', status: 400 });
   });
 
-  it.each(['/api/v1/no-such-thing', '/no-such-thing', '/api/docs/../../etc/passwd'])('404 for unknown route %s', async (path) => {
-    const response = await request(app.getHttpServer()).get(path).expect(404).expect('Content-Type', PROBLEM_JSON);
-    expect(response.body).toMatchObject({ code: 'not_found', status: 404, title: 'Not found' });
-    expect(response.body.requestId).toEqual(expect.any(String));
-  });
+  it.each(['/api/v1/no-such-thing', '/no-such-thing', '/api/docs/../../etc/passwd'])(
+    '404 for unknown route %s',
+    async (path) => {
+      const response = await request(app.getHttpServer()).get(path).expect(404).expect('Content-Type', PROBLEM_JSON);
+      expect(response.body).toMatchObject({ code: 'not_found', status: 404, title: 'Not found' });
+      expect(response.body.requestId).toEqual(expect.any(String));
+    },
+  );
 
   it('413 for a body over 64 KiB, before it is parsed', async () => {
     const big = { ...valid, description: 'x'.repeat(64 * 1024) };
-    const response = await request(app.getHttpServer()).post('/api/v1/probe').send(big).expect(413).expect('Content-Type', PROBLEM_JSON);
+    const response = await request(app.getHttpServer())
+      .post('/api/v1/probe')
+      .send(big)
+      .expect(413)
+      .expect('Content-Type', PROBLEM_JSON);
     expect(response.body).toMatchObject({ code: 'payload_too_large', status: 413 });
   });
 
   it('accepts a body just under the limit up to validation', async () => {
     // Just under 64 KiB, every string within the per-field limits: it reaches validation.
-    const body = JSON.stringify({ ...valid, notes: Array.from({ length: 30 }, () => 'Seal intact, bag ES-PN-0042117 signed by both officers. '.repeat(35)) });
+    const body = JSON.stringify({
+      ...valid,
+      notes: Array.from({ length: 30 }, () => 'Seal intact, bag ES-PN-0042117 signed by both officers. '.repeat(35)),
+    });
     expect(Buffer.byteLength(body)).toBeGreaterThan(56 * 1024);
-    const response = await request(app.getHttpServer()).post('/api/v1/probe').set('Content-Type', 'application/json').send(body);
+    const response = await request(app.getHttpServer())
+      .post('/api/v1/probe')
+      .set('Content-Type', 'application/json')
+      .send(body);
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('validation_failed');
   });
 
   it.each([
-    ['multipart/form-data; boundary=X', '--X\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\nJPEG\r\n--X--\r\n'],
+    [
+      'multipart/form-data; boundary=X',
+      '--X\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\nJPEG\r\n--X--\r\n',
+    ],
     ['application/x-www-form-urlencoded', 'description=a&count=1'],
     ['application/octet-stream', 'binary-bytes'],
     ['text/plain', '{"description":"a"}'],

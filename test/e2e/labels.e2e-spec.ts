@@ -3,20 +3,31 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import type { ItemView } from '../../src/custody/item-records.js';
 import { createCase, shareCase } from '../factories/case.factory.js';
 import { hardDrive, phone, seize } from '../factories/custody.factory.js';
-import { bearer, createAgency, createUser, dataSourceOf, login, type Session, type TestAgency } from '../factories/identity.factory.js';
+import {
+  bearer,
+  createAgency,
+  createUser,
+  dataSourceOf,
+  login,
+  type Session,
+  type TestAgency,
+} from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
 /** poppler-utils: the label sheet is read back as a person's PDF viewer and printer driver see it. */
 function poppler(tool: string, args: readonly string[]): string {
   const result = spawnSync(tool, args, { encoding: 'utf8', timeout: 60_000 });
-  if (result.error !== undefined) throw new Error(`${tool} is needed by this test (apt-get install poppler-utils): ${result.error.message}`);
+  if (result.error !== undefined)
+    throw new Error(`${tool} is needed by this test (apt-get install poppler-utils): ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout;
 }
@@ -40,7 +51,10 @@ describe('evidence labels', () => {
   let items: ItemView[];
 
   const api = () => request(app.getHttpServer());
-  const fetchPdf = async (path: string, session: Session): Promise<{ response: request.Response; text: string; file: string }> => {
+  const fetchPdf = async (
+    path: string,
+    session: Session,
+  ): Promise<{ response: request.Response; text: string; file: string }> => {
     const response = await api()
       .get(path)
       .set(bearer(session))
@@ -85,7 +99,12 @@ describe('evidence labels', () => {
     items = await seize(app, officer, caseId, [
       phone({ sealNumber: 'ES-PN-SEAL-0042117', occurredAt: '2026-11-20T09:14:00+01:00' }),
       hardDrive({ sealNumber: 'ES-PN-SEAL-0042118', occurredAt: '2026-11-20T09:40:00+01:00' }),
-      phone({ sealNumber: 'ES-PN-SEAL-0042119', make: 'Apple', model: 'iPhone 13', occurredAt: '2026-11-20T10:05:00-03:00' }),
+      phone({
+        sealNumber: 'ES-PN-SEAL-0042119',
+        make: 'Apple',
+        model: 'iPhone 13',
+        occurredAt: '2026-11-20T10:05:00-03:00',
+      }),
     ]);
     const other = await createCase(db, spain.id, officerUser.id);
     [otherCaseItem] = await seize(app, officer, other.id, [phone()]);
@@ -116,7 +135,10 @@ describe('evidence labels', () => {
   });
 
   it('prints only the items asked for, in item-number order', async () => {
-    const { response, text, file } = await fetchPdf(`/api/v1/cases/${caseId}/labels.pdf?items=${items[2].id},${items[0].id}`, officer);
+    const { response, text, file } = await fetchPdf(
+      `/api/v1/cases/${caseId}/labels.pdf?items=${items[2].id},${items[0].id}`,
+      officer,
+    );
     expect(response.headers['custos-label-count']).toBe('2');
     expect(text).toContain(items[0].itemNumber);
     expect(text).toContain(items[2].itemNumber);
@@ -126,7 +148,12 @@ describe('evidence labels', () => {
   });
 
   it('fills a second sheet after eight labels', async () => {
-    const many = await seize(app, officer, caseId, Array.from({ length: 7 }, () => hardDrive()));
+    const many = await seize(
+      app,
+      officer,
+      caseId,
+      Array.from({ length: 7 }, () => hardDrive()),
+    );
     const { response, file, text } = await fetchPdf(`/api/v1/cases/${caseId}/labels.pdf`, officer);
     expect(response.headers['custos-label-count']).toBe('10');
     expect(pages(file)).toBe(2);
@@ -142,19 +169,32 @@ describe('evidence labels', () => {
     const hidden = await api().get(`/api/v1/cases/${caseId}/labels.pdf`).set(bearer(outsider)).expect(404);
     expect(hidden.body.code).toBe('case_not_found');
     expect(hidden.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect((await api().get('/api/v1/cases/not-a-uuid/labels.pdf').set(bearer(officer)).expect(404)).body.code).toBe('case_not_found');
-    expect((await api().get(`/api/v1/cases/${caseId}/labels.pdf`).set(bearer(admin)).expect(403)).body.code).toBe('role_forbidden');
+    expect((await api().get('/api/v1/cases/not-a-uuid/labels.pdf').set(bearer(officer)).expect(404)).body.code).toBe(
+      'case_not_found',
+    );
+    expect((await api().get(`/api/v1/cases/${caseId}/labels.pdf`).set(bearer(admin)).expect(403)).body.code).toBe(
+      'role_forbidden',
+    );
     await api().get(`/api/v1/cases/${caseId}/labels.pdf`).expect(401);
     // An item of another case is not silently left off the sheet: the bag would go unlabelled.
-    const foreignItem = await api().get(`/api/v1/cases/${caseId}/labels.pdf?items=${items[0].id},${otherCaseItem.id}`).set(bearer(officer)).expect(404);
+    const foreignItem = await api()
+      .get(`/api/v1/cases/${caseId}/labels.pdf?items=${items[0].id},${otherCaseItem.id}`)
+      .set(bearer(officer))
+      .expect(404);
     expect(foreignItem.body.code).toBe('item_not_found');
   });
 
   it('answers a malformed item list with the field at fault', async () => {
-    const response = await api().get(`/api/v1/cases/${caseId}/labels.pdf?items=${items[0].id},12345`).set(bearer(officer)).expect(400);
+    const response = await api()
+      .get(`/api/v1/cases/${caseId}/labels.pdf?items=${items[0].id},12345`)
+      .set(bearer(officer))
+      .expect(400);
     expect(response.body.code).toBe('validation_failed');
     expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual(['items']);
-    const duplicate = await api().get(`/api/v1/cases/${caseId}/labels.pdf?items=${items[0].id},${items[0].id}`).set(bearer(officer)).expect(400);
+    const duplicate = await api()
+      .get(`/api/v1/cases/${caseId}/labels.pdf?items=${items[0].id},${items[0].id}`)
+      .set(bearer(officer))
+      .expect(400);
     expect(duplicate.body.code).toBe('validation_failed');
   });
 
@@ -182,10 +222,16 @@ describe('evidence labels', () => {
       console.log(JSON.stringify({ atImport, afterSheet: libraries(), pdf: pdf.subarray(0, 5).toString() }));
       port1.close();
     `;
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, cwd: process.cwd() });
-    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      cwd: process.cwd(),
+    });
+    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
     expect(JSON.parse(result.stdout)).toEqual({ atImport: 0, afterSheet: expect.any(Number), pdf: '%PDF-' });
     expect((JSON.parse(result.stdout) as { afterSheet: number }).afterSheet).toBeGreaterThanOrEqual(2);
   });
 });
-

@@ -1,7 +1,8 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { getDataSourceToken } from '@nestjs/typeorm';
+
 import { leafHash, openCheckpoint, verifyConsistency, verifyInclusion } from '../../src/ledger/core/index.js';
 import { LedgerService } from '../../src/ledger/ledger.service.js';
 import { bearer, createAgency, createUser, login } from '../factories/identity.factory.js';
@@ -26,7 +27,9 @@ describe('ledger API', () => {
     app = await createTestApp({ databaseUrl: database.appUrl });
     await appendEntries(app.get<DataSource>(getDataSourceToken()), app.get(LedgerService), 21);
     const dataSource = app.get<DataSource>(getDataSourceToken());
-    auth = bearer(await login(app, await createUser(dataSource, await createAgency(dataSource), { roles: ['auditor'] })));
+    auth = bearer(
+      await login(app, await createUser(dataSource, await createAgency(dataSource), { roles: ['auditor'] })),
+    );
   });
 
   afterAll(async () => {
@@ -36,7 +39,11 @@ describe('ledger API', () => {
 
   it('publishes the verifier key in the Go note vkey format', async () => {
     const { body } = await api.get('/api/v1/ledger/public-key').expect(200);
-    expect(body).toMatchObject({ origin: 'test.custos.invalid/ledger', keyName: 'test.custos.invalid/ledger', algorithm: 'Ed25519' });
+    expect(body).toMatchObject({
+      origin: 'test.custos.invalid/ledger',
+      keyName: 'test.custos.invalid/ledger',
+      algorithm: 'Ed25519',
+    });
     expect(body.vkey).toMatch(/^test\.custos\.invalid\/ledger\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$/);
     expect(body.vkey.split('+')[1]).toBe(body.keyId);
   });
@@ -70,13 +77,17 @@ describe('ledger API', () => {
     for (const index of [0, 7, 20]) {
       const { body } = await api.get(`/api/v1/ledger/proofs/inclusion?index=${index}`).expect(200);
       expect(body).toMatchObject({ index, treeSize: 21, rootHash: checkpoint.rootHash });
-      expect(() => verifyInclusion(b64(body.leafHash), index, 21, body.proof.map(b64), b64(checkpoint.rootHash))).not.toThrow();
+      expect(() =>
+        verifyInclusion(b64(body.leafHash), index, 21, body.proof.map(b64), b64(checkpoint.rootHash)),
+      ).not.toThrow();
     }
   });
 
   it('serves consistency proofs between two sizes', async () => {
     const { body } = await api.get('/api/v1/ledger/proofs/consistency?from=8&to=21').expect(200);
-    expect(() => verifyConsistency(8, 21, body.proof.map(b64), b64(body.fromRootHash), b64(body.toRootHash))).not.toThrow();
+    expect(() =>
+      verifyConsistency(8, 21, body.proof.map(b64), b64(body.fromRootHash), b64(body.toRootHash)),
+    ).not.toThrow();
   });
 
   it('publishes the public key and the latest checkpoint without an account, for witnesses', async () => {
@@ -90,7 +101,10 @@ describe('ledger API', () => {
     const agency = await createAgency(dataSource);
     for (const role of ['officer', 'clerk', 'examiner', 'prosecutor'] as const) {
       const user = bearer(await login(app, await createUser(dataSource, agency, { roles: [role] })));
-      const refused = await request(app.getHttpServer()).get('/api/v1/ledger/entries?from=0&to=5').set(user).expect(403);
+      const refused = await request(app.getHttpServer())
+        .get('/api/v1/ledger/entries?from=0&to=5')
+        .set(user)
+        .expect(403);
       expect(refused.body.code).toBe('role_forbidden');
       await request(app.getHttpServer()).post('/api/v1/ledger/checkpoints').set(user).expect(403);
       await request(app.getHttpServer()).get('/api/v1/ledger/proofs/inclusion?index=0').set(user).expect(200);
@@ -111,7 +125,10 @@ describe('ledger API', () => {
     ['/api/v1/ledger/proofs/inclusion?index=1.5', 'validation_failed'],
     ['/api/v1/ledger/entries?from=0&to=5&extra=1', 'validation_failed'],
   ])('refuses %s with a 400 problem', async (path, code) => {
-    const { body } = await api.get(path).expect(400).expect('Content-Type', /problem\+json/);
+    const { body } = await api
+      .get(path)
+      .expect(400)
+      .expect('Content-Type', /problem\+json/);
     expect(body.code).toBe(code);
   });
 });

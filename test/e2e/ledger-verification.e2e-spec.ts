@@ -1,14 +1,24 @@
 import { PassThrough } from 'node:stream';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pg from 'pg';
 import request from 'supertest';
+
 import type { AppConfig } from '../../src/config/config.js';
 import { CheckpointService } from '../../src/ledger/checkpoint.service.js';
 import { VERIFICATION_LOCK } from '../../src/ledger/ledger-verification-run.js';
 import { LedgerVerificationService } from '../../src/ledger/ledger-verification.service.js';
 import { runLedgerVerify } from '../../src/ledger/ledger-verify.command.js';
 import { LedgerService } from '../../src/ledger/ledger.service.js';
-import { bearer, createAgency, createUser, dataSourceOf, login, type Session, type TestUser } from '../factories/identity.factory.js';
+import {
+  bearer,
+  createAgency,
+  createUser,
+  dataSourceOf,
+  login,
+  type Session,
+  type TestUser,
+} from '../factories/identity.factory.js';
 import { appendEntries } from '../utils/ledger-fixtures.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, sql, withClient, type TestDatabase } from '../utils/test-database.js';
@@ -48,8 +58,10 @@ describe('full ledger verifications run by the service (POST/GET /ledger/verific
   let vkey: string;
   let rootHash: string;
 
-  const start = (session: Session): request.Test => request(app.getHttpServer()).post('/api/v1/ledger/verifications').set(bearer(session));
-  const list = (session: Session, query = ''): request.Test => request(app.getHttpServer()).get(`/api/v1/ledger/verifications${query}`).set(bearer(session));
+  const start = (session: Session): request.Test =>
+    request(app.getHttpServer()).post('/api/v1/ledger/verifications').set(bearer(session));
+  const list = (session: Session, query = ''): request.Test =>
+    request(app.getHttpServer()).get(`/api/v1/ledger/verifications${query}`).set(bearer(session));
 
   /** Polls as the web app does until no run holds the lock; the run's row exists by then. */
   async function whenFinished(session: Session): Promise<Verifications> {
@@ -72,7 +84,8 @@ describe('full ledger verifications run by the service (POST/GET /ledger/verific
     adminSession = await login(app, admin);
     auditorSession = await login(app, auditor);
     officerSession = await login(app, await createUser(db, agency, { roles: ['officer'] }));
-    vkey = ((await request(app.getHttpServer()).get('/api/v1/ledger/public-key').expect(200)).body as { vkey: string }).vkey;
+    vkey = ((await request(app.getHttpServer()).get('/api/v1/ledger/public-key').expect(200)).body as { vkey: string })
+      .vkey;
   });
 
   afterAll(async () => {
@@ -110,7 +123,10 @@ describe('full ledger verifications run by the service (POST/GET /ledger/verific
       },
     ]);
     expect(Date.parse(verifications[0].finishedAt)).toBeGreaterThanOrEqual(Date.parse(verifications[0].startedAt));
-    const logged = await sql(database.ownerUrl, `SELECT outcome, actor_user_id, subject_type FROM access_log WHERE event = 'ledger.verify'`);
+    const logged = await sql(
+      database.ownerUrl,
+      `SELECT outcome, actor_user_id, subject_type FROM access_log WHERE event = 'ledger.verify'`,
+    );
     expect(logged.rows).toEqual([{ outcome: 'success', actor_user_id: admin.id, subject_type: 'ledger' }]);
   });
 
@@ -132,7 +148,10 @@ describe('full ledger verifications run by the service (POST/GET /ledger/verific
 
   it('one run at a time across processes: 409 while another holds the lock, which the list shows as running', async () => {
     // Another service process's run, as it looks from here: its connection holds the lock.
-    const other = new pg.Client({ connectionString: database.appUrl, application_name: `custos-verification ${auditor.id}` });
+    const other = new pg.Client({
+      connectionString: database.appUrl,
+      application_name: `custos-verification ${auditor.id}`,
+    });
     await other.connect();
     try {
       await other.query('SELECT pg_advisory_lock($1::int, $2::int)', [...VERIFICATION_LOCK]);
@@ -154,13 +173,19 @@ describe('full ledger verifications run by the service (POST/GET /ledger/verific
   });
 
   it('the record is append-only: the service role may not change or delete a run, and triggers stop the owner', async () => {
-    await expect(sql(database.appUrl, `UPDATE ledger_verification SET reason = 'edited'`)).rejects.toThrow(/permission denied/);
+    await expect(sql(database.appUrl, `UPDATE ledger_verification SET reason = 'edited'`)).rejects.toThrow(
+      /permission denied/,
+    );
     await expect(sql(database.appUrl, 'DELETE FROM ledger_verification')).rejects.toThrow(/permission denied/);
     await expect(sql(database.appUrl, 'TRUNCATE ledger_verification')).rejects.toThrow(/permission denied/);
-    await expect(sql(database.ownerUrl, `UPDATE ledger_verification SET outcome = 'ok'`)).rejects.toThrow(/append-only/);
+    await expect(sql(database.ownerUrl, `UPDATE ledger_verification SET outcome = 'ok'`)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(sql(database.ownerUrl, 'DELETE FROM ledger_verification')).rejects.toThrow(/append-only/);
     await expect(sql(database.ownerUrl, 'TRUNCATE ledger_verification')).rejects.toThrow(/append-only/);
-    expect((await sql(database.ownerUrl, 'SELECT count(*)::int AS n FROM ledger_verification')).rows).toEqual([{ n: 3 }]);
+    expect((await sql(database.ownerUrl, 'SELECT count(*)::int AS n FROM ledger_verification')).rows).toEqual([
+      { n: 3 },
+    ]);
   });
 
   it('the record cannot say what did not happen: an ok without its tree, a failure without a reason, a service run without its user', async () => {
@@ -172,15 +197,32 @@ describe('full ledger verifications run by the service (POST/GET /ledger/verific
          VALUES (now(), now(), true, ${values})`,
       );
     const tree = `21, sha256(''::bytea)`;
-    await expect(insert(`'ok', NULL, NULL, NULL, NULL, 1, 0, 'cli', NULL`)).rejects.toThrow(/ledger_verification_outcome_fields/);
-    await expect(insert(`'ok', ${tree}, NULL, 'but', 1, 0, 'cli', NULL`)).rejects.toThrow(/ledger_verification_outcome_fields/);
-    await expect(insert(`'failed', ${tree}, 3, 'bad', NULL, NULL, 'cli', NULL`)).rejects.toThrow(/ledger_verification_outcome_fields/);
-    await expect(insert(`'failed', NULL, NULL, 3, NULL, NULL, NULL, 'cli', NULL`)).rejects.toThrow(/ledger_verification_outcome_fields/);
-    await expect(insert(`'error', NULL, NULL, 3, 'lost', NULL, NULL, 'cli', NULL`)).rejects.toThrow(/ledger_verification_outcome_fields/);
-    await expect(insert(`'ok', ${tree}, NULL, NULL, 1, 0, 'service', NULL`)).rejects.toThrow(/ledger_verification_requester/);
-    await expect(insert(`'ok', ${tree}, NULL, NULL, 1, 0, 'cli', '${admin.id}'`)).rejects.toThrow(/ledger_verification_requester/);
+    await expect(insert(`'ok', NULL, NULL, NULL, NULL, 1, 0, 'cli', NULL`)).rejects.toThrow(
+      /ledger_verification_outcome_fields/,
+    );
+    await expect(insert(`'ok', ${tree}, NULL, 'but', 1, 0, 'cli', NULL`)).rejects.toThrow(
+      /ledger_verification_outcome_fields/,
+    );
+    await expect(insert(`'failed', ${tree}, 3, 'bad', NULL, NULL, 'cli', NULL`)).rejects.toThrow(
+      /ledger_verification_outcome_fields/,
+    );
+    await expect(insert(`'failed', NULL, NULL, 3, NULL, NULL, NULL, 'cli', NULL`)).rejects.toThrow(
+      /ledger_verification_outcome_fields/,
+    );
+    await expect(insert(`'error', NULL, NULL, 3, 'lost', NULL, NULL, 'cli', NULL`)).rejects.toThrow(
+      /ledger_verification_outcome_fields/,
+    );
+    await expect(insert(`'ok', ${tree}, NULL, NULL, 1, 0, 'service', NULL`)).rejects.toThrow(
+      /ledger_verification_requester/,
+    );
+    await expect(insert(`'ok', ${tree}, NULL, NULL, 1, 0, 'cli', '${admin.id}'`)).rejects.toThrow(
+      /ledger_verification_requester/,
+    );
     await expect(
-      sql(database.appUrl, `INSERT INTO ledger_verification (started_at, finished_at, deep, outcome, reason, source) VALUES (now(), now() - interval '1 s', true, 'error', 'x', 'cli')`),
+      sql(
+        database.appUrl,
+        `INSERT INTO ledger_verification (started_at, finished_at, deep, outcome, reason, source) VALUES (now(), now() - interval '1 s', true, 'error', 'x', 'cli')`,
+      ),
     ).rejects.toThrow(/ledger_verification_finished_after_start/);
   });
 
@@ -201,9 +243,18 @@ describe('full ledger verifications run by the service (POST/GET /ledger/verific
       const run = await verifyCommand();
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^ledger OK: 21 entries/);
-      expect(run.stderr).toMatch(/^recorded in the database as verification run \d+: auditors and administrators see it in the web app\n$/);
+      expect(run.stderr).toMatch(
+        /^recorded in the database as verification run \d+: auditors and administrators see it in the web app\n$/,
+      );
       const [latest] = (await list(auditorSession).expect(200)).body.verifications as Verification[];
-      expect(latest).toMatchObject({ outcome: 'ok', treeSize: ENTRIES, rootHash, deep: true, source: 'cli', requestedBy: null });
+      expect(latest).toMatchObject({
+        outcome: 'ok',
+        treeSize: ENTRIES,
+        rootHash,
+        deep: true,
+        source: 'cli',
+        requestedBy: null,
+      });
     });
 
     it('still exits by the verification when the run cannot be recorded, and says so', async () => {
@@ -212,7 +263,9 @@ describe('full ledger verifications run by the service (POST/GET /ledger/verific
         const run = await verifyCommand();
         expect(run.code).toBe(0);
         expect(run.stdout).toMatch(/^ledger OK: 21 entries/);
-        expect(run.stderr).toMatch(/^this run is not recorded in the database \(permission denied for table ledger_verification\); its result above stands\n$/);
+        expect(run.stderr).toMatch(
+          /^this run is not recorded in the database \(permission denied for table ledger_verification\); its result above stands\n$/,
+        );
       } finally {
         await sql(database.adminUrl, 'GRANT INSERT ON ledger_verification TO custos_service');
       }
@@ -224,7 +277,9 @@ describe('full ledger verifications run by the service (POST/GET /ledger/verific
     await withClient(database.adminUrl, async (client) => {
       await client.query('BEGIN');
       await client.query('SET LOCAL session_replication_role = replica'); // triggers off: a rogue administrator
-      await client.query(`UPDATE ledger_entry SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'Phone 7', 'Phone 8'), 'UTF8') WHERE idx = 7`);
+      await client.query(
+        `UPDATE ledger_entry SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'Phone 7', 'Phone 8'), 'UTF8') WHERE idx = 7`,
+      );
       await client.query('COMMIT');
     });
     await start(auditorSession).expect(202);
@@ -273,9 +328,15 @@ describe('a verification that is still running', () => {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE ledger_entry IN ACCESS EXCLUSIVE MODE');
       await request(app.getHttpServer()).post('/api/v1/ledger/verifications').set(bearer(adminSession)).expect(202);
-      const refused = await request(app.getHttpServer()).post('/api/v1/ledger/verifications').set(bearer(auditorSession)).expect(409);
+      const refused = await request(app.getHttpServer())
+        .post('/api/v1/ledger/verifications')
+        .set(bearer(auditorSession))
+        .expect(409);
       expect(refused.body.code).toBe('verification_running');
-      const { body } = await request(app.getHttpServer()).get('/api/v1/ledger/verifications').set(bearer(auditorSession)).expect(200);
+      const { body } = await request(app.getHttpServer())
+        .get('/api/v1/ledger/verifications')
+        .set(bearer(auditorSession))
+        .expect(200);
       expect(body).toMatchObject({ verifications: [], running: { source: 'service', requestedBy: { id: admin.id } } });
       // What app.close() does first: the run gives up at its next progress point.
       stopped = app.get(LedgerVerificationService).beforeApplicationShutdown();
@@ -284,9 +345,18 @@ describe('a verification that is still running', () => {
       await blocker.end();
     }
     await stopped;
-    const { rows } = await sql(database.ownerUrl, 'SELECT outcome, reason, tree_size, failed_index, requested_by FROM ledger_verification');
+    const { rows } = await sql(
+      database.ownerUrl,
+      'SELECT outcome, reason, tree_size, failed_index, requested_by FROM ledger_verification',
+    );
     expect(rows).toEqual([
-      { outcome: 'error', reason: 'the service stopped before the verification finished', tree_size: null, failed_index: null, requested_by: admin.id },
+      {
+        outcome: 'error',
+        reason: 'the service stopped before the verification finished',
+        tree_size: null,
+        failed_index: null,
+        requested_by: admin.id,
+      },
     ]);
   });
 });

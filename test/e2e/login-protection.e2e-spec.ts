@@ -1,7 +1,14 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, type TestAgency } from '../factories/identity.factory.js';
+
+import {
+  createAgency,
+  createUser,
+  dataSourceOf,
+  FACTORY_PASSWORD,
+  type TestAgency,
+} from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
@@ -18,7 +25,12 @@ describe('lockout after repeated failures', () => {
     // Small numbers so the test is quick; the defaults are 5 failures and 15 minutes.
     app = await createTestApp({
       databaseUrl: database.appUrl,
-      env: { LOGIN_LOCKOUT_THRESHOLD: '3', LOGIN_LOCKOUT_SECONDS: '2', LOGIN_RATE_LIMIT_PER_IP: '10000', LOGIN_RATE_LIMIT_PER_ACCOUNT: '10000' },
+      env: {
+        LOGIN_LOCKOUT_THRESHOLD: '3',
+        LOGIN_LOCKOUT_SECONDS: '2',
+        LOGIN_RATE_LIMIT_PER_IP: '10000',
+        LOGIN_RATE_LIMIT_PER_ACCOUNT: '10000',
+      },
     });
     db = dataSourceOf(app);
     agency = await createAgency(db);
@@ -29,7 +41,8 @@ describe('lockout after repeated failures', () => {
     await database.drop();
   });
 
-  const attempt = (username: string, password: string): request.Test => request(app.getHttpServer()).post('/api/v1/auth/login').send({ username, password });
+  const attempt = (username: string, password: string): request.Test =>
+    request(app.getHttpServer()).post('/api/v1/auth/login').send({ username, password });
 
   it('locks the account after N failures, refuses even the right password, is logged, and lifts by itself', async () => {
     const user = await createUser(db, agency);
@@ -50,7 +63,10 @@ describe('lockout after repeated failures', () => {
       { event: 'auth.lockout', outcome: 'denied', reason: null },
       { event: 'auth.login', outcome: 'denied', reason: 'account_locked' },
     ]);
-    const lockout = await db.query(`SELECT subject_id, subject_agency_id FROM access_log WHERE event = 'auth.lockout' AND actor_username = $1`, [user.username]);
+    const lockout = await db.query(
+      `SELECT subject_id, subject_agency_id FROM access_log WHERE event = 'auth.lockout' AND actor_username = $1`,
+      [user.username],
+    );
     expect(lockout[0]).toEqual({ subject_id: user.id, subject_agency_id: agency.id });
 
     await sleep(2_200);
@@ -69,16 +85,24 @@ describe('lockout after repeated failures', () => {
   it('locks names that do not exist exactly like names that do (no enumeration)', async () => {
     for (let i = 0; i < 3; i++) await attempt('no.such.user', `wrong password ${i}!`).expect(401);
     expect((await attempt('no.such.user', 'anything at all').expect(429)).body.code).toBe('account_locked');
-    const rows = await db.query(`SELECT count(*)::int AS n FROM access_log WHERE event = 'auth.lockout' AND actor_username = 'no.such.user'`);
+    const rows = await db.query(
+      `SELECT count(*)::int AS n FROM access_log WHERE event = 'auth.lockout' AND actor_username = 'no.such.user'`,
+    );
     expect(rows[0].n).toBe(1);
   });
 
   it('keeps the lockout in the database, for every service process', async () => {
     const user = await createUser(db, agency);
     for (let i = 0; i < 3; i++) await attempt(user.username, `wrong password ${i}!`).expect(401);
-    const second = await createTestApp({ databaseUrl: database.appUrl, env: { LOGIN_LOCKOUT_THRESHOLD: '3', LOGIN_LOCKOUT_SECONDS: '2' } });
+    const second = await createTestApp({
+      databaseUrl: database.appUrl,
+      env: { LOGIN_LOCKOUT_THRESHOLD: '3', LOGIN_LOCKOUT_SECONDS: '2' },
+    });
     try {
-      await request(second.getHttpServer()).post('/api/v1/auth/login').send({ username: user.username, password: FACTORY_PASSWORD }).expect(429);
+      await request(second.getHttpServer())
+        .post('/api/v1/auth/login')
+        .send({ username: user.username, password: FACTORY_PASSWORD })
+        .expect(429);
     } finally {
       await second.close();
     }
@@ -98,17 +122,28 @@ describe('login rate limits', () => {
   });
 
   it('per client IP', async () => {
-    const app = await createTestApp({ databaseUrl: database.appUrl, env: { LOGIN_RATE_LIMIT_PER_IP: '3', LOGIN_LOCKOUT_THRESHOLD: '100' } });
+    const app = await createTestApp({
+      databaseUrl: database.appUrl,
+      env: { LOGIN_RATE_LIMIT_PER_IP: '3', LOGIN_LOCKOUT_THRESHOLD: '100' },
+    });
     try {
       const db = dataSourceOf(app);
       agency = await createAgency(db);
       const user = await createUser(db, agency);
       for (let i = 0; i < 3; i++) {
-        await request(app.getHttpServer()).post('/api/v1/auth/login').send({ username: `someone.${i}`, password: 'wrong password here' }).expect(401);
+        await request(app.getHttpServer())
+          .post('/api/v1/auth/login')
+          .send({ username: `someone.${i}`, password: 'wrong password here' })
+          .expect(401);
       }
-      const limited = await request(app.getHttpServer()).post('/api/v1/auth/login').send({ username: user.username, password: FACTORY_PASSWORD }).expect(429);
+      const limited = await request(app.getHttpServer())
+        .post('/api/v1/auth/login')
+        .send({ username: user.username, password: FACTORY_PASSWORD })
+        .expect(429);
       expect(limited.body).toMatchObject({ code: 'login_rate_limited' });
-      const rows = await db.query(`SELECT outcome, details->>'limitedBy' AS by FROM access_log WHERE event = 'auth.login_throttled'`);
+      const rows = await db.query(
+        `SELECT outcome, details->>'limitedBy' AS by FROM access_log WHERE event = 'auth.login_throttled'`,
+      );
       expect(rows).toEqual([{ outcome: 'denied', by: 'ip' }]);
     } finally {
       await app.close();
@@ -116,15 +151,30 @@ describe('login rate limits', () => {
   });
 
   it('per account name', async () => {
-    const app = await createTestApp({ databaseUrl: database.appUrl, env: { LOGIN_RATE_LIMIT_PER_ACCOUNT: '2', LOGIN_LOCKOUT_THRESHOLD: '100' } });
+    const app = await createTestApp({
+      databaseUrl: database.appUrl,
+      env: { LOGIN_RATE_LIMIT_PER_ACCOUNT: '2', LOGIN_LOCKOUT_THRESHOLD: '100' },
+    });
     try {
       const db = dataSourceOf(app);
       const user = await createUser(db, agency);
       const other = await createUser(db, agency);
-      await request(app.getHttpServer()).post('/api/v1/auth/login').send({ username: user.username, password: 'wrong password here' }).expect(401);
-      await request(app.getHttpServer()).post('/api/v1/auth/login').send({ username: user.username.toUpperCase(), password: 'wrong again here' }).expect(401);
-      await request(app.getHttpServer()).post('/api/v1/auth/login').send({ username: user.username, password: FACTORY_PASSWORD }).expect(429);
-      await request(app.getHttpServer()).post('/api/v1/auth/login').send({ username: other.username, password: FACTORY_PASSWORD }).expect(200);
+      await request(app.getHttpServer())
+        .post('/api/v1/auth/login')
+        .send({ username: user.username, password: 'wrong password here' })
+        .expect(401);
+      await request(app.getHttpServer())
+        .post('/api/v1/auth/login')
+        .send({ username: user.username.toUpperCase(), password: 'wrong again here' })
+        .expect(401);
+      await request(app.getHttpServer())
+        .post('/api/v1/auth/login')
+        .send({ username: user.username, password: FACTORY_PASSWORD })
+        .expect(429);
+      await request(app.getHttpServer())
+        .post('/api/v1/auth/login')
+        .send({ username: other.username, password: FACTORY_PASSWORD })
+        .expect(200);
     } finally {
       await app.close();
     }

@@ -3,9 +3,11 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import { verifyBundle } from '../../src/bundles/bundle-verifier.js';
 import type { HistoryEvent } from '../../src/custody/item-history.service.js';
 import type { ItemView } from '../../src/custody/item-records.js';
@@ -14,8 +16,25 @@ import { parseVerifierKey } from '../../src/ledger/core/signed-note.js';
 import { verifyLedger } from '../../src/ledger/ledger-verifier.js';
 import { displayTime } from '../../src/reports/custody-report.model.js';
 import { REPORT_LOOKUP_SQL, type ReportIssuedData, type ReportRecord } from '../../src/reports/reports.service.js';
-import { accept, hardDrive, phone, recordHashes, registerImage, release, seize, signature } from '../factories/custody.factory.js';
-import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type Session } from '../factories/identity.factory.js';
+import {
+  accept,
+  hardDrive,
+  phone,
+  recordHashes,
+  registerImage,
+  release,
+  seize,
+  signature,
+} from '../factories/custody.factory.js';
+import {
+  bearer,
+  createAgency,
+  createUser,
+  dataSourceOf,
+  FACTORY_PASSWORD,
+  login,
+  type Session,
+} from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
@@ -32,7 +51,9 @@ const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).dig
 function poppler(tool: string, args: readonly string[]): string {
   const result = spawnSync(tool, args, { encoding: 'utf8', timeout: 60_000 });
   if (result.error !== undefined) {
-    throw new Error(`${tool} is needed by this test and could not run (${result.error.message}): install poppler-utils (apt-get install poppler-utils)`);
+    throw new Error(
+      `${tool} is needed by this test and could not run (${result.error.message}): install poppler-utils (apt-get install poppler-utils)`,
+    );
   }
   if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout;
@@ -86,7 +107,11 @@ describe('court custody reports', () => {
     return JSON.parse(rows[0].entry.toString('utf8')) as LedgerEntry;
   };
   /** Fetches, saves and reads back a report; checks what every report must be. */
-  const issue = async (path: string, name: string, session: Session = prosecutor): Promise<{ bytes: Buffer; text: string; file: string; entry: LedgerEntry }> => {
+  const issue = async (
+    path: string,
+    name: string,
+    session: Session = prosecutor,
+  ): Promise<{ bytes: Buffer; text: string; file: string; entry: LedgerEntry }> => {
     const { bytes, response } = await fetchPdf(path, session);
     expect(response.headers['content-type']).toBe('application/pdf');
     expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
@@ -100,7 +125,11 @@ describe('court custody reports', () => {
     return { bytes, text, file, entry };
   };
   const history = async (id: string): Promise<HistoryEvent[]> =>
-    ((await api().get(`/api/v1/items/${id}/history`).set(bearer(prosecutor)).expect(200)).body as { events: HistoryEvent[] }).events;
+    (
+      (await api().get(`/api/v1/items/${id}/history`).set(bearer(prosecutor)).expect(200)).body as {
+        events: HistoryEvent[];
+      }
+    ).events;
   /** Lines of the text layer, with runs of spaces (layout columns) collapsed. */
   const lines = (text: string): string[] => text.split('\n').map((line) => line.replace(/\s+/g, ' ').trim());
 
@@ -116,8 +145,14 @@ describe('court custody reports', () => {
     const germany = await createAgency(db, { code: 'DE-BKA', name: 'Bundeskriminalamt', country: 'DE' });
     officer = await login(app, await createUser(db, spain, { roles: ['officer'], displayName: 'Ana Morales' }));
     clerk = await login(app, await createUser(db, spain, { roles: ['clerk'], displayName: 'Luis García' }));
-    examiner = await login(app, await createUser(db, argentina, { roles: ['examiner'], displayName: 'Julieta Ferreira' }));
-    prosecutor = await login(app, await createUser(db, portugal, { roles: ['prosecutor'], displayName: 'Rui Tavares' }));
+    examiner = await login(
+      app,
+      await createUser(db, argentina, { roles: ['examiner'], displayName: 'Julieta Ferreira' }),
+    );
+    prosecutor = await login(
+      app,
+      await createUser(db, portugal, { roles: ['prosecutor'], displayName: 'Rui Tavares' }),
+    );
     auditor = await login(app, await createUser(db, spain, { roles: ['auditor'], displayName: 'Marta Ibáñez' }));
     outsider = await login(app, await createUser(db, germany, { roles: ['prosecutor'] }));
     admin = await login(app, await createUser(db, spain, { roles: ['admin'] }));
@@ -126,15 +161,41 @@ describe('court custody reports', () => {
       await api()
         .post('/api/v1/cases')
         .set(bearer(officer))
-        .send({ caseNumber: 'OP-TORMENTA-9', title: 'Operación Tormenta', legalAuthority: ['JI-7 Madrid, DP 118/2026'] })
+        .send({
+          caseNumber: 'OP-TORMENTA-9',
+          title: 'Operación Tormenta',
+          legalAuthority: ['JI-7 Madrid, DP 118/2026'],
+        })
         .expect(201)
     ).body.id;
-    await api().post(`/api/v1/cases/${caseId}/shares`).set(bearer(officer)).send({ agencyCode: 'AR-PFA', access: 'contribute' }).expect(201);
-    await api().post(`/api/v1/cases/${caseId}/shares`).set(bearer(officer)).send({ agencyCode: 'PT-MP', access: 'read' }).expect(201);
-    [phoneItem, drive] = await seize(app, officer, caseId, [phone({ serial: 'R58R4A1B2C3D' }), hardDrive({ serial: 'ZFL0MISREAD' })]);
-    await accept(app, clerk, await release(app, officer, [phoneItem.id, drive.id], clerk, 'Storage in the evidence room'), { location: 'Madrid/HQ/Intake' });
-    await api().post(`/api/v1/items/${drive.id}/location`).set(bearer(clerk)).send({ location: 'Madrid/HQ/Room 2/Shelf B', reason: 'Long-term storage' }).expect(200);
-    await accept(app, examiner, await release(app, clerk, [phoneItem.id, drive.id], examiner, 'Forensic acquisition'), { location: 'Buenos Aires/Lab/Safe 2' });
+    await api()
+      .post(`/api/v1/cases/${caseId}/shares`)
+      .set(bearer(officer))
+      .send({ agencyCode: 'AR-PFA', access: 'contribute' })
+      .expect(201);
+    await api()
+      .post(`/api/v1/cases/${caseId}/shares`)
+      .set(bearer(officer))
+      .send({ agencyCode: 'PT-MP', access: 'read' })
+      .expect(201);
+    [phoneItem, drive] = await seize(app, officer, caseId, [
+      phone({ serial: 'R58R4A1B2C3D' }),
+      hardDrive({ serial: 'ZFL0MISREAD' }),
+    ]);
+    await accept(
+      app,
+      clerk,
+      await release(app, officer, [phoneItem.id, drive.id], clerk, 'Storage in the evidence room'),
+      { location: 'Madrid/HQ/Intake' },
+    );
+    await api()
+      .post(`/api/v1/items/${drive.id}/location`)
+      .set(bearer(clerk))
+      .send({ location: 'Madrid/HQ/Room 2/Shelf B', reason: 'Long-term storage' })
+      .expect(200);
+    await accept(app, examiner, await release(app, clerk, [phoneItem.id, drive.id], examiner, 'Forensic acquisition'), {
+      location: 'Buenos Aires/Lab/Safe 2',
+    });
     await api()
       .post(`/api/v1/items/${drive.id}/hashes`)
       .set(bearer(examiner))
@@ -150,18 +211,39 @@ describe('court custody reports', () => {
         signature: signature('acquired'),
       })
       .expect(201);
-    await recordHashes(app, examiner, drive.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }], tool: 'ewfverify', occurredAt: '2026-11-23T09:00:00-03:00', signature: signature('verified') });
-    image = await registerImage(app, examiner, caseId, drive.id, IMAGE_SHA256);
-    await recordHashes(app, examiner, image.id, { target: 'image.e01', hashes: [{ algorithm: 'sha256', value: 'b'.repeat(64) }], tool: 'ewfverify', occurredAt: '2026-11-23T09:05:00-03:00' });
-    await accept(app, clerk, await release(app, examiner, [phoneItem.id, drive.id, image.id], clerk, 'Return after examination'), {
-      statements: { [image.id]: { sealIntact: false, sealNote: 'Bag torn at lower seam' } },
-      location: 'Madrid/HQ/Room 2',
+    await recordHashes(app, examiner, drive.id, {
+      target: 'device',
+      hashes: [{ algorithm: 'sha256', value: DRIVE_SHA256 }],
+      tool: 'ewfverify',
+      occurredAt: '2026-11-23T09:00:00-03:00',
+      signature: signature('verified'),
     });
+    image = await registerImage(app, examiner, caseId, drive.id, IMAGE_SHA256);
+    await recordHashes(app, examiner, image.id, {
+      target: 'image.e01',
+      hashes: [{ algorithm: 'sha256', value: 'b'.repeat(64) }],
+      tool: 'ewfverify',
+      occurredAt: '2026-11-23T09:05:00-03:00',
+    });
+    await accept(
+      app,
+      clerk,
+      await release(app, examiner, [phoneItem.id, drive.id, image.id], clerk, 'Return after examination'),
+      {
+        statements: { [image.id]: { sealIntact: false, sealNote: 'Bag torn at lower seam' } },
+        location: 'Madrid/HQ/Room 2',
+      },
+    );
     const registration = (await history(drive.id))[0];
     await api()
       .post(`/api/v1/items/${drive.id}/corrections`)
       .set(bearer(officer))
-      .send({ corrects: registration.ledgerIndex, reason: 'Serial misread at the scene', changes: { serial: 'ZFL0CORRECT' }, signature: signature('corrected') })
+      .send({
+        corrects: registration.ledgerIndex,
+        reason: 'Serial misread at the scene',
+        changes: { serial: 'ZFL0CORRECT' },
+        signature: signature('corrected'),
+      })
       .expect(201);
     await api()
       .post(`/api/v1/items/${phoneItem.id}/disposition`)
@@ -186,7 +268,11 @@ describe('court custody reports', () => {
     driveReport = await issue(`/api/v1/items/${drive.id}/report.pdf`, 'drive');
     const { text, entry } = driveReport;
     const data = entry.data as ReportIssuedData;
-    expect(entry).toMatchObject({ subject: { type: 'item', id: drive.id, number: drive.itemNumber }, case: { id: caseId, number: 'OP-TORMENTA-9' }, actor: { displayName: 'Rui Tavares', role: 'prosecutor' } });
+    expect(entry).toMatchObject({
+      subject: { type: 'item', id: drive.id, number: drive.itemNumber },
+      case: { id: caseId, number: 'OP-TORMENTA-9' },
+      actor: { displayName: 'Rui Tavares', role: 'prosecutor' },
+    });
     expect(text).toContain(`CHAIN OF CUSTODY — ${drive.itemNumber}`);
     // Identification (the corrected serial, and what it was), seizure with its offset and authority.
     expect(text).toContain('3.5" SATA drive, 2 TB, removed from tower PC');
@@ -201,7 +287,15 @@ describe('court custody reports', () => {
     const rows = lines(text);
     // A row of the custody table: both names on its first line, the purpose (which may wrap) in its cell below.
     const handOver = (from: string, to: string, purpose: string): void => {
-      const row = rows.findIndex((line, i) => line.includes(from) && line.includes(to) && rows.slice(i, i + 6).join(' ').includes(purpose.split(' ')[0]));
+      const row = rows.findIndex(
+        (line, i) =>
+          line.includes(from) &&
+          line.includes(to) &&
+          rows
+            .slice(i, i + 6)
+            .join(' ')
+            .includes(purpose.split(' ')[0]),
+      );
       expect(row).toBeGreaterThanOrEqual(0);
       const cell = rows.slice(row, row + 6).join(' ');
       for (const word of purpose.split(' ')) expect(cell).toContain(word);
@@ -223,9 +317,23 @@ describe('court custody reports', () => {
     expect(text).toContain('INTEGRITY: INTACT');
     // Every signature: printed name, meaning and time on one line (21 CFR 11.50).
     const signatures = (await history(drive.id)).flatMap((event) => event.signatures);
-    expect(signatures.map((s) => s.meaning).sort()).toEqual(['acquired', 'corrected', 'received', 'received', 'received', 'released', 'released', 'released', 'verified']);
+    expect(signatures.map((s) => s.meaning).sort()).toEqual([
+      'acquired',
+      'corrected',
+      'received',
+      'received',
+      'received',
+      'released',
+      'released',
+      'released',
+      'verified',
+    ]);
     for (const s of signatures) {
-      expect(rows.some((line) => line.includes(s.printedName) && line.includes(s.meaning) && line.includes(displayTime(s.signedAt)))).toBe(true);
+      expect(
+        rows.some(
+          (line) => line.includes(s.printedName) && line.includes(s.meaning) && line.includes(displayTime(s.signedAt)),
+        ),
+      ).toBe(true);
     }
     // Verification block: what the ledger entry recorded at issue.
     expect(text).toContain(data.bundleSha256);
@@ -252,7 +360,13 @@ describe('court custody reports', () => {
     expect(sha256(bundle)).toBe(data.bundleSha256);
     const { vkey } = JSON.parse(bundle.toString('utf8')) as { vkey: string };
     const result = verifyBundle(bundle, { trustedKey: vkey });
-    expect(result).toMatchObject({ ok: true, report: { sha256: data.bundleSha256, checkpoint: { treeSize: data.checkpoint.treeSize, rootHash: data.checkpoint.rootHash } } });
+    expect(result).toMatchObject({
+      ok: true,
+      report: {
+        sha256: data.bundleSha256,
+        checkpoint: { treeSize: data.checkpoint.treeSize, rootHash: data.checkpoint.rootHash },
+      },
+    });
   });
 
   it('prints integrity problems so nobody can miss them: a hash mismatch and a broken seal', async () => {
@@ -293,7 +407,9 @@ describe('court custody reports', () => {
     for (const item of [phoneItem, drive, image]) expect(text).toContain(`Item ${item.itemNumber}`);
     expect(text).toContain('Item 3 of 3');
     expect(text).toContain('Shared with AR-PFA (contributor)');
-    expect(text).toMatch(new RegExp(`Court report \\(PDF, \\d+ pages\\) of item ${drive.itemNumber} issued to Rui Tavares`));
+    expect(text).toMatch(
+      new RegExp(`Court report \\(PDF, \\d+ pages\\) of item ${drive.itemNumber} issued to Rui Tavares`),
+    );
     expect(text).toContain(`PDF SHA-256 ${(driveReport.entry.data as ReportIssuedData).sha256}`);
     expect(text).toContain('INTEGRITY: COMPROMISED');
     expect(text).toContain(data.bundleSha256);
@@ -318,13 +434,23 @@ describe('court custody reports', () => {
 
   it('is registered in the ledger before it is served, and found by its SHA-256; one changed byte is not', async () => {
     const { bytes, entry } = driveReport;
-    const found = (await api().get(`/api/v1/reports/${sha256(bytes)}`).set(bearer(prosecutor)).expect(200)).body as ReportRecord;
+    const found = (
+      await api()
+        .get(`/api/v1/reports/${sha256(bytes)}`)
+        .set(bearer(prosecutor))
+        .expect(200)
+    ).body as ReportRecord;
     const data = entry.data as ReportIssuedData;
     expect(found).toEqual({
       sha256: sha256(bytes),
       format: 'pdf',
       issuedAt: data.issuedAt,
-      issuedBy: expect.objectContaining({ displayName: 'Rui Tavares', username: prosecutor.user.username, agency: 'PT-MP', role: 'prosecutor' }),
+      issuedBy: expect.objectContaining({
+        displayName: 'Rui Tavares',
+        username: prosecutor.user.username,
+        agency: 'PT-MP',
+        role: 'prosecutor',
+      }),
       subject: { type: 'item', id: drive.id, number: drive.itemNumber },
       case: { id: caseId, number: 'OP-TORMENTA-9' },
       ledgerIndex: entry.index,
@@ -334,10 +460,16 @@ describe('court custody reports', () => {
       pages: data.pages,
     });
     // Upper-case hex names the same file.
-    await api().get(`/api/v1/reports/${sha256(bytes).toUpperCase()}`).set(bearer(auditor)).expect(200);
+    await api()
+      .get(`/api/v1/reports/${sha256(bytes).toUpperCase()}`)
+      .set(bearer(auditor))
+      .expect(200);
     const changed = Buffer.from(bytes);
     changed[Math.floor(changed.length / 2)] ^= 0x01;
-    const missing = await api().get(`/api/v1/reports/${sha256(changed)}`).set(bearer(prosecutor)).expect(404);
+    const missing = await api()
+      .get(`/api/v1/reports/${sha256(changed)}`)
+      .set(bearer(prosecutor))
+      .expect(404);
     expect(missing.body.code).toBe('report_not_found');
     await api().get('/api/v1/reports/not-a-hash').set(bearer(prosecutor)).expect(404);
     // The lookup is a point lookup in the partial expression index, not a scan of the ledger.
@@ -356,24 +488,42 @@ describe('court custody reports', () => {
 
   it('only those who may read the item see a report or its registration: outsiders 404, administrators 403', async () => {
     const hash = sha256(driveReport.bytes);
-    expect((await api().get(`/api/v1/reports/${hash}`).set(bearer(outsider)).expect(404)).body.code).toBe('report_not_found');
-    expect((await api().get(`/api/v1/items/${drive.id}/report.pdf`).set(bearer(outsider)).expect(404)).body.code).toBe('item_not_found');
-    expect((await api().get(`/api/v1/cases/${caseId}/report.pdf`).set(bearer(outsider)).expect(404)).body.code).toBe('case_not_found');
+    expect((await api().get(`/api/v1/reports/${hash}`).set(bearer(outsider)).expect(404)).body.code).toBe(
+      'report_not_found',
+    );
+    expect((await api().get(`/api/v1/items/${drive.id}/report.pdf`).set(bearer(outsider)).expect(404)).body.code).toBe(
+      'item_not_found',
+    );
+    expect((await api().get(`/api/v1/cases/${caseId}/report.pdf`).set(bearer(outsider)).expect(404)).body.code).toBe(
+      'case_not_found',
+    );
     await api().get(`/api/v1/reports/${hash}`).set(bearer(admin)).expect(403);
     await api().get(`/api/v1/items/${drive.id}/report.pdf`).set(bearer(admin)).expect(403);
     await api().get(`/api/v1/reports/${hash}`).expect(401);
-    const count = await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ledger_entry WHERE type = 'report.issued'`);
+    const count = await db.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM ledger_entry WHERE type = 'report.issued'`,
+    );
     expect(count[0].n).toBe(4);
   });
 
   it('custos verify-report asks a running service: issued (exit 0), not issued (exit 1), could not ask (exit 2)', async () => {
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as { port: number };
-    const run = (file: string, token: string | null = prosecutor.accessToken): Promise<{ code: number; stdout: string; stderr: string }> =>
+    const run = (
+      file: string,
+      token: string | null = prosecutor.accessToken,
+    ): Promise<{ code: number; stdout: string; stderr: string }> =>
       new Promise((done) => {
         execFile(
           process.execPath,
-          [CLI, 'verify-report', file, '--url', `http://127.0.0.1:${port}`, ...(token === null ? [] : ['--token', token])],
+          [
+            CLI,
+            'verify-report',
+            file,
+            '--url',
+            `http://127.0.0.1:${port}`,
+            ...(token === null ? [] : ['--token', token]),
+          ],
           { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 60_000 },
           (error, stdout, stderr) => done({ code: error === null ? 0 : Number(error.code), stdout, stderr }),
         );

@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { jest } from '@jest/globals';
+
 import { isProcessAlive } from '../../src/database/data-dir-lock.js';
 import { startServiceProcess, type ServiceProcess } from '../utils/service-process.js';
 
@@ -40,7 +42,9 @@ describe('the service process on the embedded database', () => {
     expect(statSync(join(dataDir, 'postgres-credentials.json')).mode & 0o777).toBe(0o600);
     // Structured JSON logs, one object per line, with request ids.
     const lines = first.output().trim().split('\n');
-    const requestLog = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'request completed');
+    const requestLog = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((entry) => entry.msg === 'request completed');
     expect(requestLog).toMatchObject({ req: { id: expect.any(String), url: '/health' } });
   });
 
@@ -48,7 +52,9 @@ describe('the service process on the embedded database', () => {
     const second = startServiceProcess({ DATA_DIR: dataDir });
     const { code } = await second.exited;
     expect(code).toBe(1);
-    expect(second.output()).toContain(`DATA_DIR ${dataDir} is in use by another Custos process (pid ${first!.child.pid})`);
+    expect(second.output()).toContain(
+      `DATA_DIR ${dataDir} is in use by another Custos process (pid ${first!.child.pid})`,
+    );
     const url = await first!.listening;
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
   });

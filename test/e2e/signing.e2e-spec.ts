@@ -1,14 +1,26 @@
 import { createHash } from 'node:crypto';
+
 import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import type { RequestContext } from '../../src/common/request-context.js';
 import { Ctx } from '../../src/identity/auth.decorators.js';
 import { IdentityModule } from '../../src/identity/identity.module.js';
 import type { SignatureMeaning, SignatureRecord, SigningRole } from '../../src/identity/signing/signature.js';
 import { SigningService } from '../../src/identity/signing/signing.service.js';
-import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type Session, type TestAgency, type TestUser } from '../factories/identity.factory.js';
+import {
+  bearer,
+  createAgency,
+  createUser,
+  dataSourceOf,
+  FACTORY_PASSWORD,
+  login,
+  type Session,
+  type TestAgency,
+  type TestUser,
+} from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
@@ -79,7 +91,10 @@ describe('electronic signatures', () => {
       signedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       eventHash,
     });
-    const rows = await db.query(`SELECT outcome, details->>'eventHash' AS hash FROM access_log WHERE event = 'signature.sign' AND actor_user_id = $1`, [officer.id]);
+    const rows = await db.query(
+      `SELECT outcome, details->>'eventHash' AS hash FROM access_log WHERE event = 'signature.sign' AND actor_user_id = $1`,
+      [officer.id],
+    );
     expect(rows).toEqual([{ outcome: 'success', hash: eventHash }]);
   });
 
@@ -93,7 +108,10 @@ describe('electronic signatures', () => {
     await sign(session, { password: 'still not it!!' }).expect(401);
     await sign(session, { password: 'third time wrong' }).expect(401);
     expect((await sign(session, {}).expect(429)).body.code).toBe('account_locked');
-    await request(app.getHttpServer()).post('/api/v1/auth/login').send({ username: officer.username, password: FACTORY_PASSWORD }).expect(429);
+    await request(app.getHttpServer())
+      .post('/api/v1/auth/login')
+      .send({ username: officer.username, password: FACTORY_PASSWORD })
+      .expect(429);
     const rows = await db.query(
       `SELECT event, outcome FROM access_log WHERE actor_user_id = $1 AND event IN ('signature.sign', 'auth.lockout') ORDER BY id`,
       [officer.id],
@@ -109,13 +127,20 @@ describe('electronic signatures', () => {
 
   it('an administrator who reset a password cannot sign as the user, even with the password they set', async () => {
     const officer = await createUser(db, agency, { roles: ['officer'] });
-    await request(app.getHttpServer()).post(`/api/v1/users/${officer.id}/password`).set(bearer(adminSession)).send({ password: 'Set by the admin 2026!' }).expect(200);
+    await request(app.getHttpServer())
+      .post(`/api/v1/users/${officer.id}/password`)
+      .set(bearer(adminSession))
+      .send({ password: 'Set by the admin 2026!' })
+      .expect(200);
     // The admin logs in as the user with the password they chose ...
     const hijacked = await login(app, { username: officer.username, password: 'Set by the admin 2026!' });
     // ... and can neither act nor sign.
     const refused = await sign(hijacked, { password: 'Set by the admin 2026!' }).expect(403);
     expect(refused.body.code).toBe('password_change_required');
-    const rows = await db.query(`SELECT count(*)::int AS n FROM access_log WHERE event = 'signature.sign' AND outcome = 'success' AND actor_user_id = $1`, [officer.id]);
+    const rows = await db.query(
+      `SELECT count(*)::int AS n FROM access_log WHERE event = 'signature.sign' AND outcome = 'success' AND actor_user_id = $1`,
+      [officer.id],
+    );
     expect(rows[0].n).toBe(0);
     // Once the user has chosen their own password, they sign with it.
     await request(app.getHttpServer())
@@ -128,29 +153,48 @@ describe('electronic signatures', () => {
   });
 
   it('SigningService refuses a user with an administrator-set password even if the route lets them through', async () => {
-    const officer = await createUser(db, agency, { roles: ['officer'], mustChangePassword: true, password: 'Admin chosen temporary 1' });
+    const officer = await createUser(db, agency, {
+      roles: ['officer'],
+      mustChangePassword: true,
+      password: 'Admin chosen temporary 1',
+    });
     const signing = app.get(SigningService);
     const ctx: RequestContext = {
-      actor: { id: officer.id, username: officer.username, displayName: officer.displayName, agencyId: agency.id, agencyCode: 'ES-PN', roles: ['officer'] },
+      actor: {
+        id: officer.id,
+        username: officer.username,
+        displayName: officer.displayName,
+        agencyId: agency.id,
+        agencyCode: 'ES-PN',
+        roles: ['officer'],
+      },
       requestId: 'direct',
       ip: null,
     };
-    await expect(signing.sign(ctx, 'Admin chosen temporary 1', 'released', eventHash, { role: 'officer' })).rejects.toMatchObject({
+    await expect(
+      signing.sign(ctx, 'Admin chosen temporary 1', 'released', eventHash, { role: 'officer' }),
+    ).rejects.toMatchObject({
       code: 'signature_password_change_required',
     });
   });
 
   it('the signing role must be held, and administrators sign nothing', async () => {
     const clerk = await createUser(db, agency, { roles: ['clerk'] });
-    expect((await sign(await login(app, clerk), { role: 'officer' }).expect(403)).body.code).toBe('signature_role_missing');
+    expect((await sign(await login(app, clerk), { role: 'officer' }).expect(403)).body.code).toBe(
+      'signature_role_missing',
+    );
     await sign(await login(app, clerk), { role: 'clerk', meaning: 'received' }).expect(200);
-    expect((await sign(adminSession, { role: 'admin' as SigningRole }).expect(403)).body.code).toBe('signature_not_allowed');
+    expect((await sign(adminSession, { role: 'admin' as SigningRole }).expect(403)).body.code).toBe(
+      'signature_not_allowed',
+    );
   });
 
   it('binds a SHA-256 hex of the event and a known meaning', async () => {
     const officer = await createUser(db, agency, { roles: ['officer'] });
     const session = await login(app, officer);
     expect((await sign(session, { eventHash: 'ABC' }).expect(400)).body.code).toBe('signature_event_hash_invalid');
-    expect((await sign(session, { meaning: 'approved' as SignatureMeaning }).expect(400)).body.code).toBe('signature_meaning_invalid');
+    expect((await sign(session, { meaning: 'approved' as SignatureMeaning }).expect(400)).body.code).toBe(
+      'signature_meaning_invalid',
+    );
   });
 });

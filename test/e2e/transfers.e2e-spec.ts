@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import type { HashRecordView } from '../../src/custody/hashes.service.js';
 import type { HistoryEvent } from '../../src/custody/item-history.service.js';
 import type { ItemView } from '../../src/custody/item-records.js';
@@ -8,7 +9,17 @@ import type { TransferView } from '../../src/custody/transfers.service.js';
 import { parseVerifierKey } from '../../src/ledger/core/signed-note.js';
 import { verifyLedger } from '../../src/ledger/ledger-verifier.js';
 import { accept, hardDrive, phone, release, seize, signature, usernameOf } from '../factories/custody.factory.js';
-import { bearer, createAgency, createUser, dataSourceOf, FACTORY_PASSWORD, login, type Session, type TestAgency, type TestUser } from '../factories/identity.factory.js';
+import {
+  bearer,
+  createAgency,
+  createUser,
+  dataSourceOf,
+  FACTORY_PASSWORD,
+  login,
+  type Session,
+  type TestAgency,
+  type TestUser,
+} from '../factories/identity.factory.js';
 import { expectRefused } from '../utils/custody-state.js';
 import { createTestApp } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
@@ -18,7 +29,12 @@ const DEVICE_SHA256 = '5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10a
 const DEVICE_MD5 = '098f6bcd4621d373cade4e832627b4f6';
 
 /** The smallest seizure record: 200 of them fit in one 64 KiB body. */
-const exhibit = (n: number): Record<string, unknown> => ({ kind: 'other', description: `Exhibit ${n}`, occurredAt: '2026-11-20T09:14:00+01:00', place: 'Calle Mayor 12, Madrid' });
+const exhibit = (n: number): Record<string, unknown> => ({
+  kind: 'other',
+  description: `Exhibit ${n}`,
+  occurredAt: '2026-11-20T09:14:00+01:00',
+  place: 'Calle Mayor 12, Madrid',
+});
 
 /**
  * Two-party transfers as a property room and a foreign lab live them: only the custodian releases
@@ -43,23 +59,58 @@ describe('transfers', () => {
 
   const api = (): ReturnType<typeof request> => request(app.getHttpServer());
   const openCase = async (session: Session, caseNumber: string): Promise<string> =>
-    ((await api().post('/api/v1/cases').set(bearer(session)).send({ caseNumber, title: `Operation ${caseNumber}` }).expect(201)).body as { id: string }).id;
-  const releaseRequest = (session: Session, itemIds: readonly string[], to: string, extra: Record<string, unknown> = {}): request.Test =>
-    api().post('/api/v1/transfers').set(bearer(session)).send({ itemIds, to, purpose: 'Forensic examination', signature: signature('released'), ...extra });
-  const acceptRequest = (session: Session, transfer: TransferView, items: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): request.Test =>
-    api().post(`/api/v1/transfers/${transfer.id}/accept`).set(bearer(session)).send({ items, signature: signature('received'), ...extra });
-  const statements = (transfer: TransferView): Array<Record<string, unknown>> => transfer.items.map((item) => ({ itemId: item.id, sealIntact: true }));
-  const item = async (session: Session, id: string): Promise<ItemView> => (await api().get(`/api/v1/items/${id}`).set(bearer(session)).expect(200)).body as ItemView;
-  const transferOf = async (session: Session, id: string): Promise<TransferView> => (await api().get(`/api/v1/transfers/${id}`).set(bearer(session)).expect(200)).body as TransferView;
+    (
+      (
+        await api()
+          .post('/api/v1/cases')
+          .set(bearer(session))
+          .send({ caseNumber, title: `Operation ${caseNumber}` })
+          .expect(201)
+      ).body as { id: string }
+    ).id;
+  const releaseRequest = (
+    session: Session,
+    itemIds: readonly string[],
+    to: string,
+    extra: Record<string, unknown> = {},
+  ): request.Test =>
+    api()
+      .post('/api/v1/transfers')
+      .set(bearer(session))
+      .send({ itemIds, to, purpose: 'Forensic examination', signature: signature('released'), ...extra });
+  const acceptRequest = (
+    session: Session,
+    transfer: TransferView,
+    items: Array<Record<string, unknown>>,
+    extra: Record<string, unknown> = {},
+  ): request.Test =>
+    api()
+      .post(`/api/v1/transfers/${transfer.id}/accept`)
+      .set(bearer(session))
+      .send({ items, signature: signature('received'), ...extra });
+  const statements = (transfer: TransferView): Array<Record<string, unknown>> =>
+    transfer.items.map((item) => ({ itemId: item.id, sealIntact: true }));
+  const item = async (session: Session, id: string): Promise<ItemView> =>
+    (await api().get(`/api/v1/items/${id}`).set(bearer(session)).expect(200)).body as ItemView;
+  const transferOf = async (session: Session, id: string): Promise<TransferView> =>
+    (await api().get(`/api/v1/transfers/${id}`).set(bearer(session)).expect(200)).body as TransferView;
 
-  const refused = (attempt: () => request.Test, status: number, code: string, fields?: string[]): Promise<request.Response> =>
-    expectRefused(db, attempt, status, code, fields);
+  const refused = (
+    attempt: () => request.Test,
+    status: number,
+    code: string,
+    fields?: string[],
+  ): Promise<request.Response> => expectRefused(db, attempt, status, code, fields);
 
   beforeAll(async () => {
     database = await createTestDatabase();
     app = await createTestApp({
       databaseUrl: database.appUrl,
-      env: { LOGIN_RATE_LIMIT_PER_IP: '10000', LOGIN_LOCKOUT_THRESHOLD: String(LOCKOUT_THRESHOLD), LOGIN_LOCKOUT_SECONDS: '600' },
+      env: {
+        LOGIN_RATE_LIMIT_PER_IP: '10000',
+        LOGIN_LOCKOUT_THRESHOLD: String(LOCKOUT_THRESHOLD),
+        LOGIN_LOCKOUT_SECONDS: '600',
+      },
     });
     db = dataSourceOf(app);
     spain = await createAgency(db, { code: 'ES-PN', country: 'ES' });
@@ -75,8 +126,16 @@ describe('transfers', () => {
     outsiderUser = await createUser(db, germany, { roles: ['examiner'] });
     outsider = await login(app, outsiderUser);
     caseId = await openCase(officer, 'OP-TRANSFER-1');
-    await api().post(`/api/v1/cases/${caseId}/shares`).set(bearer(officer)).send({ agencyCode: 'AR-PFA', access: 'contribute' }).expect(201);
-    await api().post(`/api/v1/cases/${caseId}/shares`).set(bearer(officer)).send({ agencyCode: 'PT-MP', access: 'read' }).expect(201);
+    await api()
+      .post(`/api/v1/cases/${caseId}/shares`)
+      .set(bearer(officer))
+      .send({ agencyCode: 'AR-PFA', access: 'contribute' })
+      .expect(201);
+    await api()
+      .post(`/api/v1/cases/${caseId}/shares`)
+      .set(bearer(officer))
+      .send({ agencyCode: 'PT-MP', access: 'read' })
+      .expect(201);
   });
 
   afterAll(async () => {
@@ -86,37 +145,88 @@ describe('transfers', () => {
 
   it('500 items go in one transfer and are received in one acceptance; 501 are refused', async () => {
     const items: ItemView[] = [];
-    for (const size of [200, 200, 101]) items.push(...(await seize(app, officer, caseId, Array.from({ length: size }, (_, n) => exhibit(items.length + n)))));
-    await refused(() => releaseRequest(officer, items.map((i) => i.id), usernameOf(clerk)), 400, 'validation_failed', ['itemIds']);
+    for (const size of [200, 200, 101])
+      items.push(
+        ...(await seize(
+          app,
+          officer,
+          caseId,
+          Array.from({ length: size }, (_, n) => exhibit(items.length + n)),
+        )),
+      );
+    await refused(
+      () =>
+        releaseRequest(
+          officer,
+          items.map((i) => i.id),
+          usernameOf(clerk),
+        ),
+      400,
+      'validation_failed',
+      ['itemIds'],
+    );
 
     const batch = items.slice(0, 500);
-    const transfer = (await releaseRequest(officer, batch.map((i) => i.id), usernameOf(clerk)).expect(201)).body as TransferView;
+    const transfer = (
+      await releaseRequest(
+        officer,
+        batch.map((i) => i.id),
+        usernameOf(clerk),
+      ).expect(201)
+    ).body as TransferView;
     expect(transfer).toMatchObject({ status: 'pending', itemCount: 500 });
     expect(transfer.items.map((i) => i.id)).toEqual(batch.map((i) => i.id));
-    const pending = (await api().get(`/api/v1/items?caseId=${caseId}&state=transfer_pending&limit=500`).set(bearer(officer)).expect(200)).body.items as ItemView[];
+    const pending = (
+      await api()
+        .get(`/api/v1/items?caseId=${caseId}&state=transfer_pending&limit=500`)
+        .set(bearer(officer))
+        .expect(200)
+    ).body.items as ItemView[];
     expect(pending).toHaveLength(500);
-    for (const held of pending) expect(held).toMatchObject({ custodian: { username: usernameOf(officer) }, pendingTransferId: transfer.id });
+    for (const held of pending)
+      expect(held).toMatchObject({ custodian: { username: usernameOf(officer) }, pendingTransferId: transfer.id });
 
     const received = await accept(app, clerk, transfer, { location: 'Madrid/HQ/Intake' });
     expect(received).toMatchObject({ status: 'accepted', resolvedBy: usernameOf(clerk) });
-    const held = (await api().get(`/api/v1/items?custodian=me&limit=500`).set(bearer(clerk)).expect(200)).body.items as ItemView[];
+    const held = (await api().get(`/api/v1/items?custodian=me&limit=500`).set(bearer(clerk)).expect(200)).body
+      .items as ItemView[];
     expect(held.map((i) => i.id)).toEqual(batch.map((i) => i.id));
     expect(new Set(held.map((i) => `${i.state} ${i.location}`))).toEqual(new Set(['in_custody Madrid/HQ/Intake']));
-    expect(await item(officer, items[500].id)).toMatchObject({ state: 'in_custody', custodian: { username: usernameOf(officer) } });
+    expect(await item(officer, items[500].id)).toMatchObject({
+      state: 'in_custody',
+      custodian: { username: usernameOf(officer) },
+    });
   });
 
   it('a transfer carries the items of one case (400 transfer_mixed_cases)', async () => {
     const otherCase = await openCase(officer, 'OP-TRANSFER-2');
     const [first] = await seize(app, officer, caseId, [phone()]);
     const [second] = await seize(app, officer, otherCase, [phone()]);
-    await refused(() => releaseRequest(officer, [first.id, second.id], usernameOf(clerk)), 400, 'transfer_mixed_cases', ['itemIds']);
+    await refused(
+      () => releaseRequest(officer, [first.id, second.id], usernameOf(clerk)),
+      400,
+      'transfer_mixed_cases',
+      ['itemIds'],
+    );
   });
 
   it('a release without its signature, or of the same item twice in the list, is refused', async () => {
     const [held] = await seize(app, officer, caseId, [phone()]);
-    await refused(() => releaseRequest(officer, [held.id], usernameOf(clerk), { signature: undefined }), 400, 'signature_required', ['signature']);
-    await refused(() => releaseRequest(officer, [held.id, held.id], usernameOf(clerk)), 400, 'validation_failed', ['itemIds']);
-    await refused(() => releaseRequest(officer, [held.id, held.id.toUpperCase()], usernameOf(clerk)), 400, 'validation_failed', ['itemIds']);
+    await refused(
+      () => releaseRequest(officer, [held.id], usernameOf(clerk), { signature: undefined }),
+      400,
+      'signature_required',
+      ['signature'],
+    );
+    await refused(() => releaseRequest(officer, [held.id, held.id], usernameOf(clerk)), 400, 'validation_failed', [
+      'itemIds',
+    ]);
+    await refused(
+      () => releaseRequest(officer, [held.id, held.id.toUpperCase()], usernameOf(clerk)),
+      400,
+      'validation_failed',
+      ['itemIds'],
+    );
     await refused(() => releaseRequest(officer, [], usernameOf(clerk)), 400, 'validation_failed', ['itemIds']);
   });
 
@@ -142,7 +252,11 @@ describe('transfers', () => {
 
     it('a user the case is shared with personally, as contributor, may receive; their colleagues may not', async () => {
       const colleague = await createUser(db, germany, { roles: ['examiner'] });
-      await api().post(`/api/v1/cases/${caseId}/shares`).set(bearer(officer)).send({ username: colleague.username, access: 'contribute' }).expect(201);
+      await api()
+        .post(`/api/v1/cases/${caseId}/shares`)
+        .set(bearer(officer))
+        .send({ username: colleague.username, access: 'contribute' })
+        .expect(201);
       await refused(() => releaseRequest(officer, [held.id], outsiderUser.username), 400, 'receiver_invalid', ['to']);
       const transfer = await release(app, officer, [held.id], colleague.username, 'Second opinion');
       const received = await accept(app, await login(app, colleague), transfer);
@@ -152,11 +266,20 @@ describe('transfers', () => {
     it('a user of an agency the case is shared with as contributor receives, and hands back', async () => {
       const [drive] = await seize(app, officer, caseId, [hardDrive()]);
       const outbound = await release(app, officer, [drive.id], foreignExaminer, 'Forensic acquisition in Buenos Aires');
-      expect(outbound).toMatchObject({ from: { agency: 'ES-PN' }, to: { username: usernameOf(foreignExaminer), agency: 'AR-PFA' } });
+      expect(outbound).toMatchObject({
+        from: { agency: 'ES-PN' },
+        to: { username: usernameOf(foreignExaminer), agency: 'AR-PFA' },
+      });
       await accept(app, foreignExaminer, outbound, { location: 'Buenos Aires/Lab/Safe 2' });
-      expect(await item(officer, drive.id)).toMatchObject({ custodian: { username: usernameOf(foreignExaminer), agency: 'AR-PFA' }, location: 'Buenos Aires/Lab/Safe 2' });
+      expect(await item(officer, drive.id)).toMatchObject({
+        custodian: { username: usernameOf(foreignExaminer), agency: 'AR-PFA' },
+        location: 'Buenos Aires/Lab/Safe 2',
+      });
       await accept(app, clerk, await release(app, foreignExaminer, [drive.id], clerk, 'Return after examination'));
-      expect(await item(officer, drive.id)).toMatchObject({ custodian: { username: usernameOf(clerk), agency: 'ES-PN' }, state: 'in_custody' });
+      expect(await item(officer, drive.id)).toMatchObject({
+        custodian: { username: usernameOf(clerk), agency: 'ES-PN' },
+        state: 'in_custody',
+      });
     });
   });
 
@@ -164,25 +287,72 @@ describe('transfers', () => {
     it('only the releaser cancels (403 not_releaser); custody stays', async () => {
       const [held] = await seize(app, officer, caseId, [phone()]);
       const transfer = await release(app, officer, [held.id], clerk);
-      await refused(() => api().post(`/api/v1/transfers/${transfer.id}/cancel`).set(bearer(clerk)).send({ reason: 'Not mine' }), 403, 'not_releaser');
-      await refused(() => api().post(`/api/v1/transfers/${transfer.id}/cancel`).set(bearer(secondClerk)).send({}), 403, 'not_releaser');
-      const cancelled = (await api().post(`/api/v1/transfers/${transfer.id}/cancel`).set(bearer(officer)).send({ reason: 'Wrong receiver' }).expect(200)).body as TransferView;
-      expect(cancelled).toMatchObject({ status: 'cancelled', reason: 'Wrong receiver', resolvedBy: usernameOf(officer) });
-      expect(await item(officer, held.id)).toMatchObject({ state: 'in_custody', custodian: { username: usernameOf(officer) }, pendingTransferId: null });
-      await refused(() => api().post(`/api/v1/transfers/${transfer.id}/cancel`).set(bearer(officer)).send({}), 409, 'transfer_not_pending');
+      await refused(
+        () => api().post(`/api/v1/transfers/${transfer.id}/cancel`).set(bearer(clerk)).send({ reason: 'Not mine' }),
+        403,
+        'not_releaser',
+      );
+      await refused(
+        () => api().post(`/api/v1/transfers/${transfer.id}/cancel`).set(bearer(secondClerk)).send({}),
+        403,
+        'not_releaser',
+      );
+      const cancelled = (
+        await api()
+          .post(`/api/v1/transfers/${transfer.id}/cancel`)
+          .set(bearer(officer))
+          .send({ reason: 'Wrong receiver' })
+          .expect(200)
+      ).body as TransferView;
+      expect(cancelled).toMatchObject({
+        status: 'cancelled',
+        reason: 'Wrong receiver',
+        resolvedBy: usernameOf(officer),
+      });
+      expect(await item(officer, held.id)).toMatchObject({
+        state: 'in_custody',
+        custodian: { username: usernameOf(officer) },
+        pendingTransferId: null,
+      });
+      await refused(
+        () => api().post(`/api/v1/transfers/${transfer.id}/cancel`).set(bearer(officer)).send({}),
+        409,
+        'transfer_not_pending',
+      );
     });
 
     it('a rejection states its reason and is signed; without either it is refused', async () => {
       const [held] = await seize(app, officer, caseId, [phone()]);
       const transfer = await release(app, officer, [held.id], clerk);
-      const reject = (body: Record<string, unknown>): request.Test => api().post(`/api/v1/transfers/${transfer.id}/reject`).set(bearer(clerk)).send(body);
+      const reject = (body: Record<string, unknown>): request.Test =>
+        api().post(`/api/v1/transfers/${transfer.id}/reject`).set(bearer(clerk)).send(body);
       await refused(() => reject({ signature: signature('rejected') }), 400, 'validation_failed', ['reason']);
-      await refused(() => reject({ reason: '   ', signature: signature('rejected') }), 400, 'validation_failed', ['reason']);
-      await refused(() => reject({ reason: 'Seal differs', signature: signature('received') }), 400, 'signature_meaning_mismatch', ['signature.meaning']);
-      await refused(() => api().post(`/api/v1/transfers/${transfer.id}/reject`).set(bearer(secondClerk)).send({ reason: 'x', signature: signature('rejected') }), 403, 'not_receiver');
-      const rejected = (await reject({ reason: 'Seal number differs from the sheet', signature: signature('rejected') }).expect(200)).body as TransferView;
+      await refused(() => reject({ reason: '   ', signature: signature('rejected') }), 400, 'validation_failed', [
+        'reason',
+      ]);
+      await refused(
+        () => reject({ reason: 'Seal differs', signature: signature('received') }),
+        400,
+        'signature_meaning_mismatch',
+        ['signature.meaning'],
+      );
+      await refused(
+        () =>
+          api()
+            .post(`/api/v1/transfers/${transfer.id}/reject`)
+            .set(bearer(secondClerk))
+            .send({ reason: 'x', signature: signature('rejected') }),
+        403,
+        'not_receiver',
+      );
+      const rejected = (
+        await reject({ reason: 'Seal number differs from the sheet', signature: signature('rejected') }).expect(200)
+      ).body as TransferView;
       expect(rejected).toMatchObject({ status: 'rejected', reason: 'Seal number differs from the sheet' });
-      expect(await item(officer, held.id)).toMatchObject({ state: 'in_custody', custodian: { username: usernameOf(officer) } });
+      expect(await item(officer, held.id)).toMatchObject({
+        state: 'in_custody',
+        custodian: { username: usernameOf(officer) },
+      });
     });
   });
 
@@ -197,10 +367,21 @@ describe('transfers', () => {
         await api()
           .post(`/api/v1/items/${held.id}/hashes`)
           .set(bearer(officer))
-          .send({ target: 'device', hashes: [{ algorithm: 'sha256', value: DEVICE_SHA256 }], occurredAt: '2026-11-20T12:00:00+01:00', signature: signature('acquired') })
+          .send({
+            target: 'device',
+            hashes: [{ algorithm: 'sha256', value: DEVICE_SHA256 }],
+            occurredAt: '2026-11-20T12:00:00+01:00',
+            signature: signature('acquired'),
+          })
           .expect(201);
       }
-      transfer = await release(app, officer, phones.map((p) => p.id), clerk, 'Storage');
+      transfer = await release(
+        app,
+        officer,
+        phones.map((p) => p.id),
+        clerk,
+        'Storage',
+      );
     });
 
     it('must state every item of the transfer exactly once (400 acceptance_items_mismatch)', async () => {
@@ -208,54 +389,119 @@ describe('transfers', () => {
       const [stranger] = await seize(app, officer, caseId, [phone()]);
       await refused(() => acceptRequest(clerk, transfer, all.slice(0, 2)), 400, 'acceptance_items_mismatch');
       await refused(() => acceptRequest(clerk, transfer, [...all, all[0]]), 400, 'acceptance_items_mismatch');
-      await refused(() => acceptRequest(clerk, transfer, [...all.slice(0, 2), all[0]]), 400, 'acceptance_items_mismatch');
-      await refused(() => acceptRequest(clerk, transfer, [...all, { itemId: stranger.id, sealIntact: true }]), 400, 'acceptance_items_mismatch');
-      await refused(() => acceptRequest(clerk, transfer, [all[0], all[1], { itemId: phones[2].id }]), 400, 'validation_failed', ['items[2].sealIntact']);
-      await refused(() => acceptRequest(clerk, transfer, all, { location: null }), 400, 'validation_failed', ['location']);
+      await refused(
+        () => acceptRequest(clerk, transfer, [...all.slice(0, 2), all[0]]),
+        400,
+        'acceptance_items_mismatch',
+      );
+      await refused(
+        () => acceptRequest(clerk, transfer, [...all, { itemId: stranger.id, sealIntact: true }]),
+        400,
+        'acceptance_items_mismatch',
+      );
+      await refused(
+        () => acceptRequest(clerk, transfer, [all[0], all[1], { itemId: phones[2].id }]),
+        400,
+        'validation_failed',
+        ['items[2].sealIntact'],
+      );
+      await refused(() => acceptRequest(clerk, transfer, all, { location: null }), 400, 'validation_failed', [
+        'location',
+      ]);
     });
 
     it('a re-verification hash of a target with no reference is refused (400 hash_reference_missing)', async () => {
       const items = statements(transfer);
       items[2] = { ...items[2], hashes: [{ target: 'device', algorithm: 'sha256', value: DEVICE_SHA256 }] };
-      await refused(() => acceptRequest(clerk, transfer, items), 400, 'hash_reference_missing', ['items[2].hashes[0].target']);
+      await refused(() => acceptRequest(clerk, transfer, items), 400, 'hash_reference_missing', [
+        'items[2].hashes[0].target',
+      ]);
       items[2] = { itemId: phones[2].id, sealIntact: true };
       items[0] = { ...items[0], hashes: [{ target: 'image.e01', algorithm: 'sha256', value: DEVICE_SHA256 }] };
-      await refused(() => acceptRequest(clerk, transfer, items), 400, 'hash_reference_missing', ['items[0].hashes[0].target']);
+      await refused(() => acceptRequest(clerk, transfer, items), 400, 'hash_reference_missing', [
+        'items[0].hashes[0].target',
+      ]);
     });
 
     it('re-verification on receipt: a match keeps the item intact, a mismatch marks it compromised; custody passes either way', async () => {
       const items = statements(transfer);
-      items[0] = { ...items[0], hashes: [{ target: 'device', algorithm: 'sha256', value: DEVICE_SHA256.toUpperCase() }] };
-      items[1] = { ...items[1], hashes: [{ target: 'device', algorithm: 'sha256', value: 'c'.repeat(64) }, { target: 'device', algorithm: 'md5', value: DEVICE_MD5 }] };
-      const received = (await acceptRequest(clerk, transfer, items, { location: 'Madrid/HQ/Intake' }).expect(200)).body as TransferView;
+      items[0] = {
+        ...items[0],
+        hashes: [{ target: 'device', algorithm: 'sha256', value: DEVICE_SHA256.toUpperCase() }],
+      };
+      items[1] = {
+        ...items[1],
+        hashes: [
+          { target: 'device', algorithm: 'sha256', value: 'c'.repeat(64) },
+          { target: 'device', algorithm: 'md5', value: DEVICE_MD5 },
+        ],
+      };
+      const received = (await acceptRequest(clerk, transfer, items, { location: 'Madrid/HQ/Intake' }).expect(200))
+        .body as TransferView;
       expect(received.status).toBe('accepted');
-      expect(await item(clerk, phones[0].id)).toMatchObject({ custodian: { username: usernameOf(clerk) }, integrity: 'intact' });
-      expect(await item(clerk, phones[1].id)).toMatchObject({ custodian: { username: usernameOf(clerk) }, integrity: 'compromised' });
-      expect(await item(clerk, phones[2].id)).toMatchObject({ custodian: { username: usernameOf(clerk) }, integrity: 'intact' });
+      expect(await item(clerk, phones[0].id)).toMatchObject({
+        custodian: { username: usernameOf(clerk) },
+        integrity: 'intact',
+      });
+      expect(await item(clerk, phones[1].id)).toMatchObject({
+        custodian: { username: usernameOf(clerk) },
+        integrity: 'compromised',
+      });
+      expect(await item(clerk, phones[2].id)).toMatchObject({
+        custodian: { username: usernameOf(clerk) },
+        integrity: 'intact',
+      });
 
-      const hashes = (id: string): Promise<HashRecordView[]> => api().get(`/api/v1/items/${id}/hashes`).set(bearer(clerk)).expect(200).then((r) => (r.body as { hashes: HashRecordView[] }).hashes);
+      const hashes = (id: string): Promise<HashRecordView[]> =>
+        api()
+          .get(`/api/v1/items/${id}/hashes`)
+          .set(bearer(clerk))
+          .expect(200)
+          .then((r) => (r.body as { hashes: HashRecordView[] }).hashes);
       expect((await hashes(phones[0].id)).map((h) => [h.role, h.algorithm, h.value, h.result, h.transferId])).toEqual([
         ['reference', 'sha256', DEVICE_SHA256, null, null],
         ['verification', 'sha256', DEVICE_SHA256, 'match', transfer.id],
       ]);
-      expect((await hashes(phones[1].id)).filter((h) => h.role === 'verification').map((h) => [h.algorithm, h.result])).toEqual([
+      expect(
+        (await hashes(phones[1].id)).filter((h) => h.role === 'verification').map((h) => [h.algorithm, h.result]),
+      ).toEqual([
         ['md5', 'not_compared'],
         ['sha256', 'mismatch'],
       ]);
-      const compromised = (await api().get(`/api/v1/items?caseId=${caseId}&integrity=compromised`).set(bearer(readOnlyProsecutor)).expect(200)).body.items as ItemView[];
+      const compromised = (
+        await api()
+          .get(`/api/v1/items?caseId=${caseId}&integrity=compromised`)
+          .set(bearer(readOnlyProsecutor))
+          .expect(200)
+      ).body.items as ItemView[];
       expect(compromised.map((i) => i.id)).toEqual([phones[1].id]);
-      const events = ((await api().get(`/api/v1/items/${phones[1].id}/history`).set(bearer(readOnlyProsecutor)).expect(200)).body as { events: HistoryEvent[] }).events;
-      expect(events.at(-1)).toMatchObject({ type: 'transfer.accepted', summary: expect.stringMatching(/HASH MISMATCH/) });
+      const events = (
+        (await api().get(`/api/v1/items/${phones[1].id}/history`).set(bearer(readOnlyProsecutor)).expect(200)).body as {
+          events: HistoryEvent[];
+        }
+      ).events;
+      expect(events.at(-1)).toMatchObject({
+        type: 'transfer.accepted',
+        summary: expect.stringMatching(/HASH MISMATCH/),
+      });
     });
   });
 
   it('re-verification on receipt of two targets of one item, each with its own SHA-256', async () => {
     const [drive] = await seize(app, officer, caseId, [hardDrive()]);
-    for (const [target, value] of [['device', DEVICE_SHA256], ['image.e01', 'd'.repeat(64)]]) {
+    for (const [target, value] of [
+      ['device', DEVICE_SHA256],
+      ['image.e01', 'd'.repeat(64)],
+    ]) {
       await api()
         .post(`/api/v1/items/${drive.id}/hashes`)
         .set(bearer(officer))
-        .send({ target, hashes: [{ algorithm: 'sha256', value }], occurredAt: '2026-11-20T12:00:00+01:00', signature: signature('acquired') })
+        .send({
+          target,
+          hashes: [{ algorithm: 'sha256', value }],
+          occurredAt: '2026-11-20T12:00:00+01:00',
+          signature: signature('acquired'),
+        })
         .expect(201);
     }
     const transfer = await release(app, officer, [drive.id], clerk, 'Storage');
@@ -263,16 +509,26 @@ describe('transfers', () => {
       { target: 'device', algorithm: 'sha256', value: DEVICE_SHA256 },
       { target: 'image.e01', algorithm: 'sha256', value: 'd'.repeat(64) },
     ];
-    await refused(() => acceptRequest(clerk, transfer, [{ itemId: drive.id, sealIntact: true, hashes: [...hashes, hashes[0]] }]), 400, 'validation_failed', ['items[0].hashes[2].algorithm']);
-    await acceptRequest(clerk, transfer, [{ itemId: drive.id, sealIntact: true, hashes }]).expect(200);
-    const verifications = ((await api().get(`/api/v1/items/${drive.id}/hashes`).set(bearer(clerk)).expect(200)).body as { hashes: HashRecordView[] }).hashes.filter(
-      (h) => h.role === 'verification',
+    await refused(
+      () => acceptRequest(clerk, transfer, [{ itemId: drive.id, sealIntact: true, hashes: [...hashes, hashes[0]] }]),
+      400,
+      'validation_failed',
+      ['items[0].hashes[2].algorithm'],
     );
+    await acceptRequest(clerk, transfer, [{ itemId: drive.id, sealIntact: true, hashes }]).expect(200);
+    const verifications = (
+      (await api().get(`/api/v1/items/${drive.id}/hashes`).set(bearer(clerk)).expect(200)).body as {
+        hashes: HashRecordView[];
+      }
+    ).hashes.filter((h) => h.role === 'verification');
     expect(verifications.map((h) => [h.target, h.result])).toEqual([
       ['device', 'match'],
       ['image.e01', 'match'],
     ]);
-    expect(await item(clerk, drive.id)).toMatchObject({ custodian: { username: usernameOf(clerk) }, integrity: 'intact' });
+    expect(await item(clerk, drive.id)).toMatchObject({
+      custodian: { username: usernameOf(clerk) },
+      integrity: 'intact',
+    });
   });
 
   describe('inbox, outbox and visibility', () => {
@@ -283,15 +539,24 @@ describe('transfers', () => {
     beforeAll(async () => {
       sender = await login(app, await createUser(db, spain, { roles: ['officer'] }));
       receiver = await login(app, await createUser(db, spain, { roles: ['clerk'] }));
-      const items = await seize(app, sender, caseId, Array.from({ length: 5 }, (_, n) => exhibit(n)));
+      const items = await seize(
+        app,
+        sender,
+        caseId,
+        Array.from({ length: 5 }, (_, n) => exhibit(n)),
+      );
       transfers = [];
-      for (const held of items) transfers.push(await release(app, sender, [held.id], receiver, `Shelf ${transfers.length}`));
+      for (const held of items)
+        transfers.push(await release(app, sender, [held.id], receiver, `Shelf ${transfers.length}`));
       await api().post(`/api/v1/transfers/${transfers[1].id}/cancel`).set(bearer(sender)).send({}).expect(200);
       await accept(app, receiver, transfers[3]);
     });
 
     const listed = async (session: Session, query: string): Promise<string[]> =>
-      ((await api().get(`/api/v1/transfers?${query}`).set(bearer(session)).expect(200)).body.transfers as TransferView[]).map((t) => t.id);
+      (
+        (await api().get(`/api/v1/transfers?${query}`).set(bearer(session)).expect(200)).body
+          .transfers as TransferView[]
+      ).map((t) => t.id);
     const newestFirst = (picked: number[]): string[] => picked.map((n) => transfers[n].id).reverse();
 
     it('the receiver’s inbox and the sender’s outbox, newest first, filtered by status', async () => {
@@ -302,7 +567,12 @@ describe('transfers', () => {
       expect(await listed(sender, 'direction=outgoing&status=accepted')).toEqual(newestFirst([3]));
       expect(await listed(sender, 'direction=incoming')).toEqual([]);
       expect(await listed(sender, '')).toEqual(newestFirst([0, 1, 2, 3, 4]));
-      await refused(() => api().get('/api/v1/transfers?direction=sideways').set(bearer(sender)), 400, 'validation_failed', ['direction']);
+      await refused(
+        () => api().get('/api/v1/transfers?direction=sideways').set(bearer(sender)),
+        400,
+        'validation_failed',
+        ['direction'],
+      );
     });
 
     it('paginates with limit and cursor: every transfer exactly once', async () => {
@@ -311,7 +581,10 @@ describe('transfers', () => {
       let pages = 0;
       do {
         const query: string = `direction=outgoing&limit=2${cursor === null ? '' : `&cursor=${cursor}`}`;
-        const page = (await api().get(`/api/v1/transfers?${query}`).set(bearer(sender)).expect(200)).body as { transfers: TransferView[]; nextCursor: string | null };
+        const page = (await api().get(`/api/v1/transfers?${query}`).set(bearer(sender)).expect(200)).body as {
+          transfers: TransferView[];
+          nextCursor: string | null;
+        };
         seen.push(...page.transfers.map((t) => t.id));
         cursor = page.nextCursor;
         pages += 1;
@@ -320,7 +593,12 @@ describe('transfers', () => {
       expect(seen).toEqual(newestFirst([0, 1, 2, 3, 4]));
       // Cursors that decode but are not this list's: refused before SQL sees them (they used to answer 500).
       const forged = (key: unknown[]): string => Buffer.from(JSON.stringify(key)).toString('base64url');
-      for (const cursor of ['not-a-cursor', forged(['9999999999999999999', transfers[0].id]), forged(['1', '-'.repeat(36)]), forged([1, transfers[0].id])]) {
+      for (const cursor of [
+        'not-a-cursor',
+        forged(['9999999999999999999', transfers[0].id]),
+        forged(['1', '-'.repeat(36)]),
+        forged([1, transfers[0].id]),
+      ]) {
         await refused(() => api().get(`/api/v1/transfers?cursor=${cursor}`).set(bearer(sender)), 400, 'cursor_invalid');
       }
     });
@@ -330,25 +608,48 @@ describe('transfers', () => {
         expect((await transferOf(reader, transfers[0].id)).id).toBe(transfers[0].id);
       }
       expect(await listed(readOnlyProsecutor, `caseId=${caseId}&direction=outgoing`)).toEqual([]);
-      expect(await listed(readOnlyProsecutor, `caseId=${caseId}`)).toEqual(expect.arrayContaining(transfers.map((t) => t.id)));
-      await refused(() => api().get(`/api/v1/transfers/${transfers[0].id}`).set(bearer(outsider)), 404, 'transfer_not_found');
+      expect(await listed(readOnlyProsecutor, `caseId=${caseId}`)).toEqual(
+        expect.arrayContaining(transfers.map((t) => t.id)),
+      );
+      await refused(
+        () => api().get(`/api/v1/transfers/${transfers[0].id}`).set(bearer(outsider)),
+        404,
+        'transfer_not_found',
+      );
       await refused(() => api().get('/api/v1/transfers/not-a-uuid').set(bearer(sender)), 404, 'transfer_not_found');
-      await refused(() => api().get('/api/v1/transfers/7b0c1f8e-3f5a-4e57-9a43-6d1c4f0e2a11').set(bearer(sender)), 404, 'transfer_not_found');
+      await refused(
+        () => api().get('/api/v1/transfers/7b0c1f8e-3f5a-4e57-9a43-6d1c4f0e2a11').set(bearer(sender)),
+        404,
+        'transfer_not_found',
+      );
       expect(await listed(outsider, `caseId=${caseId}`)).toEqual([]);
-      await refused(() => acceptRequest(outsider, transfers[0], [{ itemId: transfers[0].items[0].id, sealIntact: true }]), 404, 'transfer_not_found');
+      await refused(
+        () => acceptRequest(outsider, transfers[0], [{ itemId: transfers[0].items[0].id, sealIntact: true }]),
+        404,
+        'transfer_not_found',
+      );
     });
   });
 
   it('a pending item cannot be moved, hashed, disposed or released again (409 item_transfer_pending)', async () => {
     const [held] = await seize(app, officer, caseId, [phone()]);
     const transfer = await release(app, officer, [held.id], clerk);
-    await refused(() => api().post(`/api/v1/items/${held.id}/location`).set(bearer(officer)).send({ location: 'Vehicle 3' }), 409, 'item_transfer_pending');
+    await refused(
+      () => api().post(`/api/v1/items/${held.id}/location`).set(bearer(officer)).send({ location: 'Vehicle 3' }),
+      409,
+      'item_transfer_pending',
+    );
     await refused(
       () =>
         api()
           .post(`/api/v1/items/${held.id}/hashes`)
           .set(bearer(officer))
-          .send({ target: 'device', hashes: [{ algorithm: 'sha256', value: DEVICE_SHA256 }], occurredAt: '2026-11-21T10:00:00+01:00', signature: signature('acquired') }),
+          .send({
+            target: 'device',
+            hashes: [{ algorithm: 'sha256', value: DEVICE_SHA256 }],
+            occurredAt: '2026-11-21T10:00:00+01:00',
+            signature: signature('acquired'),
+          }),
       409,
       'item_transfer_pending',
     );
@@ -367,7 +668,11 @@ describe('transfers', () => {
       409,
       'item_transfer_pending',
     );
-    const again = await refused(() => releaseRequest(officer, [held.id], usernameOf(secondClerk)), 409, 'item_transfer_pending');
+    const again = await refused(
+      () => releaseRequest(officer, [held.id], usernameOf(secondClerk)),
+      409,
+      'item_transfer_pending',
+    );
     expect(again.body).toMatchObject({ transferId: transfer.id });
   });
 
@@ -376,13 +681,23 @@ describe('transfers', () => {
     const signer = await login(app, signerUser);
     const [held] = await seize(app, signer, caseId, [phone()]);
     for (let attempt = 1; attempt <= LOCKOUT_THRESHOLD; attempt++) {
-      await refused(() => releaseRequest(signer, [held.id], usernameOf(clerk), { signature: signature('released', `wrong-password-${attempt}`) }), 401, 'signature_password_invalid');
+      await refused(
+        () =>
+          releaseRequest(signer, [held.id], usernameOf(clerk), {
+            signature: signature('released', `wrong-password-${attempt}`),
+          }),
+        401,
+        'signature_password_invalid',
+      );
     }
     const locked = await refused(() => releaseRequest(signer, [held.id], usernameOf(clerk)), 429, 'account_locked');
     expect(locked.body.retryAfterSeconds).toBeGreaterThan(0);
     // Unsigned work and reading go on; logging in again does not.
     await api().get(`/api/v1/items/${held.id}`).set(bearer(signer)).expect(200);
-    await api().post('/api/v1/auth/login').send({ username: signerUser.username, password: FACTORY_PASSWORD }).expect(429);
+    await api()
+      .post('/api/v1/auth/login')
+      .send({ username: signerUser.username, password: FACTORY_PASSWORD })
+      .expect(429);
     // As the receiver, the locked user cannot sign a receipt either.
     const [inbound] = await seize(app, officer, caseId, [phone()]);
     const transfer = await release(app, officer, [inbound.id], signerUser.username);
@@ -392,6 +707,8 @@ describe('transfers', () => {
 
   it('afterwards, the ledger verifies and its replay matches the current-state tables', async () => {
     const { vkey } = (await api().get('/api/v1/ledger/public-key').expect(200)).body as { vkey: string };
-    expect(await verifyLedger(database.appUrl, { trustedKeys: [parseVerifierKey(vkey)], deep: true })).toMatchObject({ ok: true });
+    expect(await verifyLedger(database.appUrl, { trustedKeys: [parseVerifierKey(vkey)], deep: true })).toMatchObject({
+      ok: true,
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+
 import type { DataSource } from 'typeorm';
 
 export interface TestCase {
@@ -7,7 +8,12 @@ export interface TestCase {
   readonly agencyId: string;
 }
 
-export async function createCase(db: DataSource, agencyId: string, createdBy: string, overrides: { caseNumber?: string; title?: string } = {}): Promise<TestCase> {
+export async function createCase(
+  db: DataSource,
+  agencyId: string,
+  createdBy: string,
+  overrides: { caseNumber?: string; title?: string } = {},
+): Promise<TestCase> {
   const caseNumber = overrides.caseNumber ?? `CASE-${randomBytes(4).toString('hex').toUpperCase()}`;
   const rows = await db.query<Array<{ id: string }>>(
     `INSERT INTO case_file (agency_id, case_number, title, legal_authority, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
@@ -25,7 +31,13 @@ export async function shareCase(
 ): Promise<string> {
   const rows = await db.query<Array<{ id: string }>>(
     `INSERT INTO case_share (case_id, grantee_agency_id, grantee_user_id, access, granted_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [caseId, 'agencyId' in grantee ? grantee.agencyId : null, 'userId' in grantee ? grantee.userId : null, access, grantedBy],
+    [
+      caseId,
+      'agencyId' in grantee ? grantee.agencyId : null,
+      'userId' in grantee ? grantee.userId : null,
+      access,
+      grantedBy,
+    ],
   );
   return rows[0].id;
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+
 import { luhnCheckDigit } from '../../src/custody/evidence-fields.js';
 import type { ItemView } from '../../src/custody/item-records.js';
 import type { TransferView } from '../../src/custody/transfers.service.js';
@@ -58,8 +60,16 @@ export function hardDrive(overrides: Record<string, unknown> = {}): Record<strin
   };
 }
 
-export async function seize(app: NestExpressApplication, officer: Session, caseId: string, items: Array<Record<string, unknown>>): Promise<ItemView[]> {
-  const response = await request(app.getHttpServer()).post(`/api/v1/cases/${caseId}/items`).set(bearer(officer)).send({ items });
+export async function seize(
+  app: NestExpressApplication,
+  officer: Session,
+  caseId: string,
+  items: Array<Record<string, unknown>>,
+): Promise<ItemView[]> {
+  const response = await request(app.getHttpServer())
+    .post(`/api/v1/cases/${caseId}/items`)
+    .set(bearer(officer))
+    .send({ items });
   if (response.status !== 201) throw new Error(`seizure failed: ${response.status} ${JSON.stringify(response.body)}`);
   return (response.body as { items: ItemView[] }).items;
 }
@@ -83,29 +93,52 @@ export async function accept(
   app: NestExpressApplication,
   receiver: Session,
   transfer: TransferView,
-  options: { location?: string; statements?: Record<string, { sealIntact?: boolean; sealNote?: string; hashes?: unknown[] }> } = {},
+  options: {
+    location?: string;
+    statements?: Record<string, { sealIntact?: boolean; sealNote?: string; hashes?: unknown[] }>;
+  } = {},
 ): Promise<TransferView> {
   const response = await request(app.getHttpServer())
     .post(`/api/v1/transfers/${transfer.id}/accept`)
     .set(bearer(receiver))
     .send({
-      items: transfer.items.map((item) => ({ itemId: item.id, sealIntact: true, ...(options.statements?.[item.id] ?? {}) })),
+      items: transfer.items.map((item) => ({
+        itemId: item.id,
+        sealIntact: true,
+        ...(options.statements?.[item.id] ?? {}),
+      })),
       ...(options.location === undefined ? {} : { location: options.location }),
       signature: signature('received'),
     });
-  if (response.status !== 200) throw new Error(`acceptance failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 200)
+    throw new Error(`acceptance failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body as TransferView;
 }
 
 /** Records hashes of an item as its custodian (`signature` when the record is a reference). */
-export async function recordHashes(app: NestExpressApplication, session: Session, itemId: string, body: Record<string, unknown>): Promise<{ item: ItemView }> {
-  const response = await request(app.getHttpServer()).post(`/api/v1/items/${itemId}/hashes`).set(bearer(session)).send(body);
-  if (response.status !== 201) throw new Error(`hash record failed: ${response.status} ${JSON.stringify(response.body)}`);
+export async function recordHashes(
+  app: NestExpressApplication,
+  session: Session,
+  itemId: string,
+  body: Record<string, unknown>,
+): Promise<{ item: ItemView }> {
+  const response = await request(app.getHttpServer())
+    .post(`/api/v1/items/${itemId}/hashes`)
+    .set(bearer(session))
+    .send(body);
+  if (response.status !== 201)
+    throw new Error(`hash record failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body as { item: ItemView };
 }
 
 /** An examiner registers the E01 image of a drive they hold, with its acquisition SHA-256 (signed `acquired`). */
-export async function registerImage(app: NestExpressApplication, examiner: Session, caseId: string, parentId: string, imageSha256: string): Promise<ItemView> {
+export async function registerImage(
+  app: NestExpressApplication,
+  examiner: Session,
+  caseId: string,
+  parentId: string,
+  imageSha256: string,
+): Promise<ItemView> {
   const response = await request(app.getHttpServer())
     .post(`/api/v1/cases/${caseId}/items`)
     .set(bearer(examiner))
@@ -117,11 +150,17 @@ export async function registerImage(app: NestExpressApplication, examiner: Sessi
           parentId,
           occurredAt: '2026-11-22T13:30:00-03:00',
           place: 'PFA forensic lab, Buenos Aires',
-          acquisition: { tool: 'Guymager', toolVersion: '0.8.13', target: 'image.e01', hashes: [{ algorithm: 'sha256', value: imageSha256 }] },
+          acquisition: {
+            tool: 'Guymager',
+            toolVersion: '0.8.13',
+            target: 'image.e01',
+            hashes: [{ algorithm: 'sha256', value: imageSha256 }],
+          },
         },
       ],
       signature: signature('acquired'),
     });
-  if (response.status !== 201) throw new Error(`image registration failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 201)
+    throw new Error(`image registration failed: ${response.status} ${JSON.stringify(response.body)}`);
   return (response.body as { items: ItemView[] }).items[0];
 }

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import type { Role } from '../../src/common/request-context.js';
 import { hashPassword } from '../../src/identity/passwords/password-hasher.js';
 
@@ -30,14 +32,21 @@ export interface TestAgency {
   readonly country: string;
 }
 
-export async function createAgency(db: DataSource, overrides: Partial<Omit<TestAgency, 'id'>> = {}): Promise<TestAgency> {
+export async function createAgency(
+  db: DataSource,
+  overrides: Partial<Omit<TestAgency, 'id'>> = {},
+): Promise<TestAgency> {
   const code = overrides.code ?? `ES-T${suffix().toUpperCase()}`;
-  const rows = await db.query<Array<{ id: string }>>('INSERT INTO agency (code, name, country) VALUES ($1, $2, $3) RETURNING id', [
+  const rows = await db.query<Array<{ id: string }>>(
+    'INSERT INTO agency (code, name, country) VALUES ($1, $2, $3) RETURNING id',
+    [code, overrides.name ?? `Agency ${code}`, overrides.country ?? code.slice(0, 2)],
+  );
+  return {
+    id: rows[0].id,
     code,
-    overrides.name ?? `Agency ${code}`,
-    overrides.country ?? code.slice(0, 2),
-  ]);
-  return { id: rows[0].id, code, name: overrides.name ?? `Agency ${code}`, country: overrides.country ?? code.slice(0, 2) };
+    name: overrides.name ?? `Agency ${code}`,
+    country: overrides.country ?? code.slice(0, 2),
+  };
 }
 
 export interface TestUser {
@@ -60,7 +69,11 @@ export interface UserOverrides {
 }
 
 /** Inserts a user directly (as the service role would), with a known password. */
-export async function createUser(db: DataSource, agency: TestAgency | null, overrides: UserOverrides = {}): Promise<TestUser> {
+export async function createUser(
+  db: DataSource,
+  agency: TestAgency | null,
+  overrides: UserOverrides = {},
+): Promise<TestUser> {
   const roles = overrides.roles ?? ['officer'];
   const username = overrides.username ?? `${roles[0]}.${suffix()}`;
   const displayName = overrides.displayName ?? `Agent ${username.split('.').pop()}`;
@@ -88,9 +101,15 @@ export interface Session {
   readonly user: Record<string, unknown>;
 }
 
-export async function login(app: NestExpressApplication, user: { username: string; password: string }): Promise<Session> {
-  const response = await request(app.getHttpServer()).post('/api/v1/auth/login').send({ username: user.username, password: user.password });
-  if (response.status !== 200) throw new Error(`login of ${user.username} failed: ${response.status} ${JSON.stringify(response.body)}`);
+export async function login(
+  app: NestExpressApplication,
+  user: { username: string; password: string },
+): Promise<Session> {
+  const response = await request(app.getHttpServer())
+    .post('/api/v1/auth/login')
+    .send({ username: user.username, password: user.password });
+  if (response.status !== 200)
+    throw new Error(`login of ${user.username} failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body as Session;
 }
 

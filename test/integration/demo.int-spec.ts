@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pino from 'pino';
 import request from 'supertest';
+
 import { ROLES } from '../../src/common/request-context.js';
 import type { AppConfig } from '../../src/config/config.js';
 import { runDemo } from '../../src/demo/demo.command.js';
@@ -33,7 +35,19 @@ function loginsOf(out: string): Login[] {
   });
 }
 
-const COUNTED_TABLES = ['agency', 'user_account', 'case_file', 'case_share', 'item', 'transfer', 'hash_record', 'ledger_entry', 'ledger_checkpoint', 'access_log', 'auth_session'];
+const COUNTED_TABLES = [
+  'agency',
+  'user_account',
+  'case_file',
+  'case_share',
+  'item',
+  'transfer',
+  'hash_record',
+  'ledger_entry',
+  'ledger_checkpoint',
+  'access_log',
+  'auth_session',
+];
 
 /**
  * `custos demo` on a fresh database: the story goes through the real API of an in-process
@@ -46,14 +60,23 @@ describe('custos demo', () => {
 
   const count = async (query: string): Promise<number> => Number((await sql(database.appUrl, query)).rows[0].n);
   const counts = async (): Promise<Record<string, number>> =>
-    Object.fromEntries(await Promise.all(COUNTED_TABLES.map(async (table) => [table, await count(`SELECT count(*) AS n FROM ${table}`)] as const)));
+    Object.fromEntries(
+      await Promise.all(
+        COUNTED_TABLES.map(async (table) => [table, await count(`SELECT count(*) AS n FROM ${table}`)] as const),
+      ),
+    );
 
   async function demo(): Promise<Run> {
     const run = { out: '', err: '' };
-    const code = await runDemo({ ownerUrl: database.ownerUrl, appUrl: database.appUrl }, config, {
-      out: (message) => (run.out += `${message}\n`),
-      err: (message) => (run.err += `${message}\n`),
-    }, { logger: pino({ level: 'silent' }) });
+    const code = await runDemo(
+      { ownerUrl: database.ownerUrl, appUrl: database.appUrl },
+      config,
+      {
+        out: (message) => (run.out += `${message}\n`),
+        err: (message) => (run.err += `${message}\n`),
+      },
+      { logger: pino({ level: 'silent' }) },
+    );
     return { code, ...run };
   }
 
@@ -72,43 +95,83 @@ describe('custos demo', () => {
     expect(first.code).toBe(0);
     const logins = loginsOf(first.out);
     expect(new Set(logins.map((login) => login.role))).toEqual(new Set(ROLES));
-    expect(logins.map((login) => login.agency)).toEqual(expect.arrayContaining(['ES-PN', 'ES-FGE', 'AR-PFA', 'PT-PJ', 'DE-BKA']));
+    expect(logins.map((login) => login.agency)).toEqual(
+      expect.arrayContaining(['ES-PN', 'ES-FGE', 'AR-PFA', 'PT-PJ', 'DE-BKA']),
+    );
     expect(first.out).toMatch(/clerk\.garcia .*waits in the inbox/);
   });
 
   it('fills the database with a multi-country operation', async () => {
-    expect(await count(`SELECT count(*) AS n FROM agency WHERE code IN ('ES-PN', 'ES-FGE', 'AR-PFA', 'PT-PJ', 'DE-BKA')`)).toBe(5);
+    expect(
+      await count(`SELECT count(*) AS n FROM agency WHERE code IN ('ES-PN', 'ES-FGE', 'AR-PFA', 'PT-PJ', 'DE-BKA')`),
+    ).toBe(5);
     expect(await count('SELECT count(*) AS n FROM user_account')).toBe(loginsOf(first.out).length);
     expect(await count('SELECT count(*) AS n FROM case_file')).toBe(2);
-    expect(await count(`SELECT count(*) AS n FROM case_share s JOIN agency a ON a.id = s.grantee_agency_id WHERE a.code = 'AR-PFA' AND s.access = 'contribute'`)).toBe(1);
-    expect(await count(`SELECT count(*) AS n FROM case_share s JOIN agency a ON a.id = s.grantee_agency_id WHERE a.code = 'ES-FGE' AND s.access = 'read'`)).toBe(1);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM case_share s JOIN agency a ON a.id = s.grantee_agency_id WHERE a.code = 'AR-PFA' AND s.access = 'contribute'`,
+      ),
+    ).toBe(1);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM case_share s JOIN agency a ON a.id = s.grantee_agency_id WHERE a.code = 'ES-FGE' AND s.access = 'read'`,
+      ),
+    ).toBe(1);
     expect(await count('SELECT count(*) AS n FROM item')).toBeGreaterThanOrEqual(10);
-    expect(await count(`SELECT count(*) AS n FROM item WHERE kind IN ('forensic_image', 'extraction') AND parent_id IS NOT NULL`)).toBe(2);
-    expect(await count(`SELECT count(*) AS n FROM item WHERE kind = 'sim_card' AND parent_id IS NOT NULL`)).toBeGreaterThanOrEqual(2);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM item WHERE kind IN ('forensic_image', 'extraction') AND parent_id IS NOT NULL`,
+      ),
+    ).toBe(2);
+    expect(
+      await count(`SELECT count(*) AS n FROM item WHERE kind = 'sim_card' AND parent_id IS NOT NULL`),
+    ).toBeGreaterThanOrEqual(2);
     expect(await count(`SELECT count(*) AS n FROM item WHERE integrity = 'compromised'`)).toBeGreaterThanOrEqual(1);
     expect(await count(`SELECT count(*) AS n FROM item WHERE state = 'disposed'`)).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM transfer WHERE status = 'pending'`)).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM transfer_item WHERE seal_intact = false`)).toBe(1);
-    expect(await count(`SELECT count(*) AS n FROM hash_record WHERE role = 'verification' AND result = 'match'`)).toBeGreaterThanOrEqual(1);
-    expect(await count(`SELECT count(*) AS n FROM hash_record WHERE role = 'verification' AND result = 'mismatch'`)).toBe(1);
-    expect(await count(`SELECT count(*) AS n FROM item WHERE location LIKE 'Madrid/HQ/Room 2/Shelf %/Bin %'`)).toBeGreaterThanOrEqual(1);
+    expect(
+      await count(`SELECT count(*) AS n FROM hash_record WHERE role = 'verification' AND result = 'match'`),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      await count(`SELECT count(*) AS n FROM hash_record WHERE role = 'verification' AND result = 'mismatch'`),
+    ).toBe(1);
+    expect(
+      await count(`SELECT count(*) AS n FROM item WHERE location LIKE 'Madrid/HQ/Room 2/Shelf %/Bin %'`),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('signed every transfer, acquisition and disposal', async () => {
-    const { rows } = await sql(database.appUrl, `SELECT type, convert_from(entry, 'UTF8')::jsonb -> 'signatures' AS signatures FROM ledger_entry WHERE type IN ('transfer.released', 'transfer.accepted', 'item.derived', 'item.disposed')`);
+    const { rows } = await sql(
+      database.appUrl,
+      `SELECT type, convert_from(entry, 'UTF8')::jsonb -> 'signatures' AS signatures FROM ledger_entry WHERE type IN ('transfer.released', 'transfer.accepted', 'item.derived', 'item.disposed')`,
+    );
     expect(rows.length).toBeGreaterThanOrEqual(8);
     for (const row of rows as Array<{ type: string; signatures: Array<{ meaning: string }> }>) {
-      const expected = { 'transfer.released': ['released'], 'transfer.accepted': ['received'], 'item.derived': ['acquired'], 'item.disposed': ['disposed', 'witnessed'] }[row.type];
+      const expected = {
+        'transfer.released': ['released'],
+        'transfer.accepted': ['received'],
+        'item.derived': ['acquired'],
+        'item.disposed': ['disposed', 'witnessed'],
+      }[row.type];
       expect(row.signatures.map((signature) => signature.meaning)).toEqual(expected);
     }
   });
 
   it('lets every printed user log in with the printed password', async () => {
-    const app: NestExpressApplication = await createTestApp({ databaseUrl: database.appUrl, env: { LOGIN_RATE_LIMIT_PER_IP: '1000' } });
+    const app: NestExpressApplication = await createTestApp({
+      databaseUrl: database.appUrl,
+      env: { LOGIN_RATE_LIMIT_PER_IP: '1000' },
+    });
     try {
       for (const login of loginsOf(first.out)) {
-        const response = await request(app.getHttpServer()).post('/api/v1/auth/login').send({ username: login.username, password: login.password });
-        expect({ username: login.username, status: response.status }).toEqual({ username: login.username, status: 200 });
+        const response = await request(app.getHttpServer())
+          .post('/api/v1/auth/login')
+          .send({ username: login.username, password: login.password });
+        expect({ username: login.username, status: response.status }).toEqual({
+          username: login.username,
+          status: 200,
+        });
         expect(response.body.user).toMatchObject({ username: login.username, roles: [login.role] });
       }
     } finally {
@@ -127,7 +190,10 @@ describe('custos demo', () => {
 
   it('leaves a ledger that verifies, custody replay included', async () => {
     const signer = parseSignerKey(readFileSync(config.ledgerKeyFile, 'utf8').trim());
-    const result = await verifyLedger(database.appUrl, { trustedKeys: [parseVerifierKey(formatVerifierKey(signer.name, signer.publicKey))], deep: true });
+    const result = await verifyLedger(database.appUrl, {
+      trustedKeys: [parseVerifierKey(formatVerifierKey(signer.name, signer.publicKey))],
+      deep: true,
+    });
     expect(result).toMatchObject({ ok: true, checkpoints: expect.any(Number) as number });
     if (!result.ok) return;
     expect(result.checkpoints).toBeGreaterThanOrEqual(1);

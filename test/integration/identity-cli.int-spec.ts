@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import pg from 'pg';
+
 import { verifyPassword } from '../../src/identity/passwords/password-hasher.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
@@ -53,11 +55,31 @@ describe('custos user create / agency create', () => {
   }
 
   it('creates an agency and a user with a generated one-time password', async () => {
-    const agency = await custos(['agency', 'create', '--code', 'ES-PN', '--name', 'Policía Nacional', '--country', 'ES']);
+    const agency = await custos([
+      'agency',
+      'create',
+      '--code',
+      'ES-PN',
+      '--name',
+      'Policía Nacional',
+      '--country',
+      'ES',
+    ]);
     expect(agency).toMatchObject({ code: 0, stderr: '' });
     expect(agency.stdout).toMatch(/created agency ES-PN \(Policía Nacional, ES\)/);
 
-    const user = await custos(['user', 'create', '--username', 'ana.garcia', '--display-name', 'Ana García', '--agency', 'ES-PN', '--roles', 'officer,clerk']);
+    const user = await custos([
+      'user',
+      'create',
+      '--username',
+      'ana.garcia',
+      '--display-name',
+      'Ana García',
+      '--agency',
+      'ES-PN',
+      '--roles',
+      'officer,clerk',
+    ]);
     expect(user.code).toBe(0);
     const password = /one-time password: (\S+)/.exec(user.stdout)![1];
     const [row] = await query<{ password_hash: string; must_change_password: boolean; roles: string[] }>(
@@ -65,7 +87,9 @@ describe('custos user create / agency create', () => {
     );
     expect(row).toMatchObject({ must_change_password: true, roles: ['officer', 'clerk'] });
     expect(await verifyPassword(row.password_hash, password)).toBe(true);
-    const logged = await query(`SELECT event, details->>'via' AS via FROM access_log WHERE subject_label IN ('ES-PN', 'ana.garcia') ORDER BY id`);
+    const logged = await query(
+      `SELECT event, details->>'via' AS via FROM access_log WHERE subject_label IN ('ES-PN', 'ana.garcia') ORDER BY id`,
+    );
     expect(logged).toEqual([
       { event: 'agency.create', via: 'command line' },
       { event: 'user.create', via: 'command line' },
@@ -73,7 +97,19 @@ describe('custos user create / agency create', () => {
   });
 
   it('takes a password on standard input, and applies the password policy to it', async () => {
-    const chosen = await custos(['user', 'create', '--username', 'root2', '--display-name', 'Second Root', '--platform-admin', '--password-stdin'], 'an operator chosen passphrase\n');
+    const chosen = await custos(
+      [
+        'user',
+        'create',
+        '--username',
+        'root2',
+        '--display-name',
+        'Second Root',
+        '--platform-admin',
+        '--password-stdin',
+      ],
+      'an operator chosen passphrase\n',
+    );
     expect(chosen.code).toBe(0);
     expect(chosen.stdout).not.toContain('one-time password');
     const [row] = await query<{ password_hash: string; must_change_password: boolean; platform_admin: boolean }>(
@@ -82,14 +118,55 @@ describe('custos user create / agency create', () => {
     expect(row).toMatchObject({ must_change_password: false, platform_admin: true });
     expect(await verifyPassword(row.password_hash, 'an operator chosen passphrase')).toBe(true);
 
-    const weak = await custos(['user', 'create', '--username', 'weak.one', '--display-name', 'Weak', '--agency', 'ES-PN', '--roles', 'clerk', '--password-stdin'], 'password\n');
+    const weak = await custos(
+      [
+        'user',
+        'create',
+        '--username',
+        'weak.one',
+        '--display-name',
+        'Weak',
+        '--agency',
+        'ES-PN',
+        '--roles',
+        'clerk',
+        '--password-stdin',
+      ],
+      'password\n',
+    );
     expect(weak.code).toBe(1);
     expect(weak.stderr).toMatch(/at least 12 characters \(password_rejected\)/);
   });
 
   it('refuses unknown agencies and roles with a usage message', async () => {
-    expect((await custos(['user', 'create', '--username', 'x.y', '--display-name', 'X', '--agency', 'FR-GN', '--roles', 'clerk'])).stderr).toMatch(/no agency FR-GN/);
-    const badRole = await custos(['user', 'create', '--username', 'x.y', '--display-name', 'X', '--agency', 'ES-PN', '--roles', 'janitor']);
+    expect(
+      (
+        await custos([
+          'user',
+          'create',
+          '--username',
+          'x.y',
+          '--display-name',
+          'X',
+          '--agency',
+          'FR-GN',
+          '--roles',
+          'clerk',
+        ])
+      ).stderr,
+    ).toMatch(/no agency FR-GN/);
+    const badRole = await custos([
+      'user',
+      'create',
+      '--username',
+      'x.y',
+      '--display-name',
+      'X',
+      '--agency',
+      'ES-PN',
+      '--roles',
+      'janitor',
+    ]);
     expect(badRole.code).toBe(64);
     expect(badRole.stderr).toMatch(/unknown role\(s\) janitor/);
   });

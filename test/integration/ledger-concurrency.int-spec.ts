@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+
 import pg from 'pg';
+
 import { parseVerifierKey, verifyConsistency } from '../../src/ledger/core/index.js';
 import { loadOrCreateLedgerKey } from '../../src/ledger/ledger-key.js';
 import { verifyLedger } from '../../src/ledger/ledger-verifier.js';
@@ -27,7 +29,11 @@ describe('ledger under concurrent appends from several processes', () => {
   it('4 processes × 500 appends → 2,000 gapless entries, one tree, every checkpoint consistent with the next', async () => {
     const keyFile = join(mkdtempSync(join(tmpdir(), 'custos-key-')), 'ledger.key');
     const key = loadOrCreateLedgerKey(keyFile, 'test.custos.invalid/ledger', { warn: () => undefined });
-    await Promise.all([0, 1, 2, 3].map((worker) => run(process.execPath, [WORKER, database.appUrl, keyFile, String(worker), '500', '4'])));
+    await Promise.all(
+      [0, 1, 2, 3].map((worker) =>
+        run(process.execPath, [WORKER, database.appUrl, keyFile, String(worker), '500', '4']),
+      ),
+    );
 
     const client = new pg.Client({ connectionString: database.appUrl });
     await client.connect();
@@ -46,13 +52,17 @@ describe('ledger under concurrent appends from several processes', () => {
       const result = await verifyLedger(database.appUrl, { trustedKeys: [parseVerifierKey(key.verifierKey)] });
       expect(result).toMatchObject({ ok: true, treeSize: 2000 });
 
-      const checkpoints = await client.query<{ tree_size: string; root_hash: Buffer }>('SELECT tree_size, root_hash FROM ledger_checkpoint ORDER BY tree_size');
+      const checkpoints = await client.query<{ tree_size: string; root_hash: Buffer }>(
+        'SELECT tree_size, root_hash FROM ledger_checkpoint ORDER BY tree_size',
+      );
       expect(checkpoints.rows.length).toBeGreaterThanOrEqual(5);
       expect(Number(checkpoints.rows[checkpoints.rows.length - 1].tree_size)).toBe(2000);
       for (let i = 1; i < checkpoints.rows.length; i++) {
         const [a, b] = [checkpoints.rows[i - 1], checkpoints.rows[i]];
         const proof = await consistencyProofFromDatabase(client, Number(a.tree_size), Number(b.tree_size));
-        expect(() => verifyConsistency(Number(a.tree_size), Number(b.tree_size), proof, a.root_hash, b.root_hash)).not.toThrow();
+        expect(() =>
+          verifyConsistency(Number(a.tree_size), Number(b.tree_size), proof, a.root_hash, b.root_hash),
+        ).not.toThrow();
       }
     } finally {
       await client.end();
@@ -68,7 +78,10 @@ async function consistencyProofFromDatabase(client: pg.Client, from: number, to:
       const { rows } =
         level === 0
           ? await client.query<{ hash: Buffer }>('SELECT leaf_hash AS hash FROM ledger_entry WHERE idx = $1', [index])
-          : await client.query<{ hash: Buffer }>('SELECT hash FROM ledger_node WHERE level = $1 AND idx = $2', [level, index]);
+          : await client.query<{ hash: Buffer }>('SELECT hash FROM ledger_node WHERE level = $1 AND idx = $2', [
+              level,
+              index,
+            ]);
       hashes.push(rows[0].hash);
     }
     return hashes;
@@ -105,7 +118,10 @@ describe('verifying a live ledger', () => {
       });
       expect(appendedDuringRun).toBe(true);
       expect(during).toMatchObject({ ok: true, treeSize: 300 });
-      expect(await verifyLedger(database.appUrl, { trustedKeys: [parseVerifierKey(key.verifierKey)] })).toMatchObject({ ok: true, treeSize: 500 });
+      expect(await verifyLedger(database.appUrl, { trustedKeys: [parseVerifierKey(key.verifierKey)] })).toMatchObject({
+        ok: true,
+        treeSize: 500,
+      });
     } finally {
       await client.end();
     }

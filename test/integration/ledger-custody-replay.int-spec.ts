@@ -2,7 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+
 import { DataSource, type EntityManager } from 'typeorm';
+
+import type { AppConfig } from '../../src/config/config.js';
 import {
   CUSTODY_EVENT_TYPES as T,
   type HashRecordedData,
@@ -15,7 +18,6 @@ import {
   type TransferAcceptedData,
   type TransferReleasedData,
 } from '../../src/custody/custody-events.js';
-import type { AppConfig } from '../../src/config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { eventHash, type EntryActor, type EntrySignature, type LedgerEvent } from '../../src/ledger/core/entry.js';
 import { parseVerifierKey } from '../../src/ledger/core/index.js';
@@ -65,7 +67,13 @@ function party(user: TestUser, agency: TestAgency): PartyRef {
 }
 
 function actor(user: TestUser, agency: TestAgency): EntryActor {
-  return { id: user.id, username: user.username, displayName: user.displayName, agency: agency.code, role: user.roles[0] };
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    agency: agency.code,
+    role: user.roles[0],
+  };
 }
 
 /** The event with the signatures of `signers`, each bound to its signed content (docs/design.md §3). */
@@ -121,7 +129,10 @@ async function history(): Promise<History> {
   const { officer, examiner, clerk } = people;
   const kase = await createCase(dataSource, agency.id, officer.id);
   const caseRef = { id: kase.id, number: kase.caseNumber };
-  const record = (event: LedgerEvent, change?: (em: EntityManager, index: number) => Promise<unknown>): Promise<number> =>
+  const record = (
+    event: LedgerEvent,
+    change?: (em: EntityManager, index: number) => Promise<unknown>,
+  ): Promise<number> =>
     ledger.write(async (em) => {
       const { index } = await ledger.append(em, TEST_CONTEXT, event);
       await change?.(em, index);
@@ -152,7 +163,12 @@ async function history(): Promise<History> {
       ),
     );
   };
-  const hash = (by: TestUser, item: ItemRef, role: 'reference' | 'verification', result?: 'match' | 'mismatch'): Promise<number> => {
+  const hash = (
+    by: TestUser,
+    item: ItemRef,
+    role: 'reference' | 'verification',
+    result?: 'match' | 'mismatch',
+  ): Promise<number> => {
     const value = { algorithm: 'sha256', value: (result === 'mismatch' ? 'b' : 'a').repeat(64) };
     const data: HashRecordedData = {
       target: 'device',
@@ -163,11 +179,10 @@ async function history(): Promise<History> {
     };
     const event = itemEvent(T.hashRecorded, by, item, data);
     return record(role === 'reference' ? signed(event, agency, [by, 'acquired']) : event, (em, index) =>
-      em.query(`UPDATE item SET integrity = CASE WHEN $2 THEN 'compromised' ELSE integrity END, last_event_idx = $3 WHERE id = $1`, [
-        item.id,
-        result === 'mismatch',
-        index,
-      ]),
+      em.query(
+        `UPDATE item SET integrity = CASE WHEN $2 THEN 'compromised' ELSE integrity END, last_event_idx = $3 WHERE id = $1`,
+        [item.id, result === 'mismatch', index],
+      ),
     );
   };
 
@@ -189,9 +204,19 @@ async function history(): Promise<History> {
   at.usbSeized = await seize(usb, 'Station locker 5');
   at.phoneReference = await hash(officer, phone, 'reference');
 
-  const release: TransferReleasedData = { from: party(officer, agency), to: party(examiner, agency), items: [phone, sim], purpose: 'Extraction' };
-  at.released = await record(signed(transferEvent(T.released, officer, 't-1', release), agency, [officer, 'released']), (em, index) =>
-    em.query(`UPDATE item SET state = 'transfer_pending', last_event_idx = $2 WHERE id = ANY($1::uuid[])`, [[phone.id, sim.id], index]),
+  const release: TransferReleasedData = {
+    from: party(officer, agency),
+    to: party(examiner, agency),
+    items: [phone, sim],
+    purpose: 'Extraction',
+  };
+  at.released = await record(
+    signed(transferEvent(T.released, officer, 't-1', release), agency, [officer, 'released']),
+    (em, index) =>
+      em.query(`UPDATE item SET state = 'transfer_pending', last_event_idx = $2 WHERE id = ANY($1::uuid[])`, [
+        [phone.id, sim.id],
+        index,
+      ]),
   );
   const accept: TransferAcceptedData = {
     from: party(officer, agency),
@@ -202,14 +227,16 @@ async function history(): Promise<History> {
     ],
     location: 'Lab vault',
   };
-  at.accepted = await record(signed(transferEvent(T.accepted, examiner, 't-1', accept), agency, [examiner, 'received']), async (em, index) => {
-    await em.query(`UPDATE item SET state = 'in_custody', custodian_id = $2, location = 'Lab vault', last_event_idx = $3 WHERE id = ANY($1::uuid[])`, [
-      [phone.id, sim.id],
-      examiner.id,
-      index,
-    ]);
-    await em.query(`UPDATE item SET integrity = 'compromised' WHERE id = $1`, [sim.id]);
-  });
+  at.accepted = await record(
+    signed(transferEvent(T.accepted, examiner, 't-1', accept), agency, [examiner, 'received']),
+    async (em, index) => {
+      await em.query(
+        `UPDATE item SET state = 'in_custody', custodian_id = $2, location = 'Lab vault', last_event_idx = $3 WHERE id = ANY($1::uuid[])`,
+        [[phone.id, sim.id], examiner.id, index],
+      );
+      await em.query(`UPDATE item SET integrity = 'compromised' WHERE id = $1`, [sim.id]);
+    },
+  );
   const move: ItemMovedData = { from: 'Lab vault', to: 'Lab bench 3', reason: 'Extraction' };
   at.phoneMoved = await record(itemEvent(T.moved, examiner, phone, move), (em, index) =>
     em.query(`UPDATE item SET location = 'Lab bench 3', last_event_idx = $2 WHERE id = $1`, [phone.id, index]),
@@ -224,8 +251,13 @@ async function history(): Promise<History> {
     witness: party(clerk, agency),
     occurredAt: '2027-03-01T12:00:00+01:00',
   };
-  at.usbDisposed = await record(signed(itemEvent(T.disposed, officer, usb, disposal), agency, [officer, 'disposed'], [clerk, 'witnessed']), (em, index) =>
-    em.query(`UPDATE item SET state = 'disposed', disposition = 'destroyed', disposed_at = now(), last_event_idx = $2 WHERE id = $1`, [usb.id, index]),
+  at.usbDisposed = await record(
+    signed(itemEvent(T.disposed, officer, usb, disposal), agency, [officer, 'disposed'], [clerk, 'witnessed']),
+    (em, index) =>
+      em.query(
+        `UPDATE item SET state = 'disposed', disposition = 'destroyed', disposed_at = now(), last_event_idx = $2 WHERE id = $1`,
+        [usb.id, index],
+      ),
   );
 
   return {
@@ -248,7 +280,8 @@ async function history(): Promise<History> {
 }
 
 /** What the schema owner can do behind the ledger's back: the custody tables have no append-only trigger. */
-const asOwner = (h: History, text: string, params: unknown[] = []): Promise<unknown> => sql(h.database.ownerUrl, text, params);
+const asOwner = (h: History, text: string, params: unknown[] = []): Promise<unknown> =>
+  sql(h.database.ownerUrl, text, params);
 
 describe('custos ledger verify replays custody against the item table', () => {
   let h: History;
@@ -259,11 +292,32 @@ describe('custos ledger verify replays custody against the item table', () => {
 
   it('passes when the item table is what the custody events make it, in both modes', async () => {
     h = await history();
-    const items = await sql(h.database.appUrl, 'SELECT item_number, custodian_id, state, integrity, location FROM item ORDER BY item_number');
+    const items = await sql(
+      h.database.appUrl,
+      'SELECT item_number, custodian_id, state, integrity, location FROM item ORDER BY item_number',
+    );
     expect(items.rows).toEqual([
-      { item_number: h.phone.number, custodian_id: h.people.examiner.id, state: 'in_custody', integrity: 'compromised', location: 'Lab bench 3' },
-      { item_number: h.sim.number, custodian_id: h.people.examiner.id, state: 'in_custody', integrity: 'compromised', location: 'Lab vault' },
-      { item_number: h.usb.number, custodian_id: h.people.officer.id, state: 'disposed', integrity: 'intact', location: 'Station locker 5' },
+      {
+        item_number: h.phone.number,
+        custodian_id: h.people.examiner.id,
+        state: 'in_custody',
+        integrity: 'compromised',
+        location: 'Lab bench 3',
+      },
+      {
+        item_number: h.sim.number,
+        custodian_id: h.people.examiner.id,
+        state: 'in_custody',
+        integrity: 'compromised',
+        location: 'Lab vault',
+      },
+      {
+        item_number: h.usb.number,
+        custodian_id: h.people.officer.id,
+        state: 'disposed',
+        integrity: 'intact',
+        location: 'Station locker 5',
+      },
     ]);
     expect(await h.verify()).toMatchObject({ ok: true, treeSize: h.at.usbDisposed + 1, items: 3 });
     expect(await h.verify(false)).toMatchObject({ ok: true, items: 3 });
@@ -281,7 +335,9 @@ describe('custos ledger verify replays custody against the item table', () => {
     };
     const ok = await verifyCommand();
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^ledger OK: \d+ entries, root [A-Za-z0-9+/=]{44}, 0 signed checkpoints verified, custody of 3 items matches the ledger, in /m);
+    expect(ok.stdout).toMatch(
+      /^ledger OK: \d+ entries, root [A-Za-z0-9+/=]{44}, 0 signed checkpoints verified, custody of 3 items matches the ledger, in /m,
+    );
 
     await asOwner(h, `UPDATE item SET location = 'Somewhere else' WHERE id = $1`, [h.sim.id]);
     const failed = await verifyCommand();
@@ -313,7 +369,9 @@ describe('custos ledger verify replays custody against the item table', () => {
 
   it('fails when a disposed item is made live again', async () => {
     h = await history();
-    await asOwner(h, `UPDATE item SET state = 'in_custody', disposition = NULL, disposed_at = NULL WHERE id = $1`, [h.usb.id]);
+    await asOwner(h, `UPDATE item SET state = 'in_custody', disposition = NULL, disposed_at = NULL WHERE id = $1`, [
+      h.usb.id,
+    ]);
     expect(await h.verify()).toMatchObject({
       ok: false,
       index: h.at.usbDisposed,
@@ -325,7 +383,11 @@ describe('custos ledger verify replays custody against the item table', () => {
     h = await history();
     await asOwner(h, `UPDATE item SET integrity = 'intact'`);
     // The SIM's last entry (the acceptance) comes before the phone's and the USB drive is intact anyway.
-    expect(await h.verify()).toMatchObject({ ok: false, index: h.at.accepted, reason: expect.stringMatching(new RegExp(`^item ${h.sim.number}: .* integrity`)) });
+    expect(await h.verify()).toMatchObject({
+      ok: false,
+      index: h.at.accepted,
+      reason: expect.stringMatching(new RegExp(`^item ${h.sim.number}: .* integrity`)),
+    });
   });
 
   it('fails when an item row exists that no ledger entry registers', async () => {
@@ -341,7 +403,8 @@ describe('custos ledger verify replays custody against the item table', () => {
     expect(await h.verify()).toEqual({
       ok: false,
       index: null,
-      reason: 'item ES-PN-2026-000099 (7f1d2c3b-0000-4000-8000-0000000000ff) is in the item table but no ledger entry registers it',
+      reason:
+        'item ES-PN-2026-000099 (7f1d2c3b-0000-4000-8000-0000000000ff) is in the item table but no ledger entry registers it',
     });
   });
 
@@ -359,7 +422,12 @@ describe('custos ledger verify replays custody against the item table', () => {
     h = await history();
     const { stranger, examiner } = h.people;
     const agency = { code: 'ES-PN' } as TestAgency;
-    const data: TransferReleasedData = { from: party(stranger, agency), to: party(examiner, agency), items: [h.sim], purpose: 'Forged' };
+    const data: TransferReleasedData = {
+      from: party(stranger, agency),
+      to: party(examiner, agency),
+      items: [h.sim],
+      purpose: 'Forged',
+    };
     const event: LedgerEvent = {
       type: T.released,
       actor: actor(stranger, agency),

@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+
 import { DataSource } from 'typeorm';
+
 import type { AppConfig } from '../../src/config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { CheckpointService } from '../../src/ledger/checkpoint.service.js';
@@ -35,7 +37,10 @@ async function ledgerOf50(): Promise<Ledger> {
   const dataSource = new DataSource(dataSourceOptions({ url: database.appUrl, poolSize: 2 }));
   await dataSource.initialize();
   const ledger = new LedgerService(dataSource);
-  const checkpoints = new CheckpointService(dataSource, ledger, key, { ledgerOrigin: ORIGIN, ledgerCheckpointSeconds: 3600 } as AppConfig);
+  const checkpoints = new CheckpointService(dataSource, ledger, key, {
+    ledgerOrigin: ORIGIN,
+    ledgerCheckpointSeconds: 3600,
+  } as AppConfig);
   const checkpointNotes: string[] = [];
   for (let n = 0; n < 50; n++) {
     await ledger.write((em) => ledger.append(em, TEST_CONTEXT, testEvent(n)));
@@ -80,15 +85,27 @@ describe('custos ledger verify catches tampering that triggers cannot stop', () 
     ledger = await ledgerOf50();
     // Same JSON value, other bytes (a space after the first brace): every hash above it changes too,
     // so the checkpoints catch it in any mode; --deep names the cause.
-    await ledger.tamper(`UPDATE ledger_entry SET entry = convert_to('{ ' || substr(convert_from(entry, 'UTF8'), 2), 'UTF8') WHERE idx = 45`);
+    await ledger.tamper(
+      `UPDATE ledger_entry SET entry = convert_to('{ ' || substr(convert_from(entry, 'UTF8'), 2), 'UTF8') WHERE idx = 45`,
+    );
     await ledger.tamper(`UPDATE ledger_entry SET leaf_hash = sha256('\\x00'::bytea || entry) WHERE idx = 45`);
-    expect(await ledger.verify()).toEqual({ ok: false, index: 45, reason: 'entry 45 is not in canonical (RFC 8785) form' });
+    expect(await ledger.verify()).toEqual({
+      ok: false,
+      index: 45,
+      reason: 'entry 45 is not in canonical (RFC 8785) form',
+    });
   });
 
   it('one byte of one entry changed', async () => {
     ledger = await ledgerOf50();
-    await ledger.tamper(`UPDATE ledger_entry SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'Phone 7', 'Phone 8'), 'UTF8') WHERE idx = 7`);
-    expect(await ledger.verify()).toEqual({ ok: false, index: 7, reason: 'entry 7: its bytes do not hash to its stored leaf hash' });
+    await ledger.tamper(
+      `UPDATE ledger_entry SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'Phone 7', 'Phone 8'), 'UTF8') WHERE idx = 7`,
+    );
+    expect(await ledger.verify()).toEqual({
+      ok: false,
+      index: 7,
+      reason: 'entry 7: its bytes do not hash to its stored leaf hash',
+    });
   });
 
   it('one entry changed with its leaf hash recomputed', async () => {
@@ -98,13 +115,19 @@ describe('custos ledger verify catches tampering that triggers cannot stop', () 
       UPDATE ledger_entry SET leaf_hash = sha256('\\x00'::bytea || entry) WHERE idx = 7`);
     const result = await ledger.verify();
     expect(result).toMatchObject({ ok: false, index: 7 });
-    expect((result as { reason: string }).reason).toMatch(/tree node \(level 1, index 3\) does not match the entries below it/);
+    expect((result as { reason: string }).reason).toMatch(
+      /tree node \(level 1, index 3\) does not match the entries below it/,
+    );
   });
 
   it('an entry deleted', async () => {
     ledger = await ledgerOf50();
     await ledger.tamper('DELETE FROM ledger_entry WHERE idx = 12');
-    expect(await ledger.verify()).toEqual({ ok: false, index: 12, reason: 'entry 12 is missing (next stored index is 13)' });
+    expect(await ledger.verify()).toEqual({
+      ok: false,
+      index: 12,
+      reason: 'entry 12 is missing (next stored index is 13)',
+    });
   });
 
   it('two entries swapped', async () => {
@@ -113,7 +136,11 @@ describe('custos ledger verify catches tampering that triggers cannot stop', () 
       UPDATE ledger_entry SET idx = 1000000 WHERE idx = 3;
       UPDATE ledger_entry SET idx = 3 WHERE idx = 4;
       UPDATE ledger_entry SET idx = 4 WHERE idx = 1000000`);
-    expect(await ledger.verify()).toEqual({ ok: false, index: 3, reason: 'entry stored at index 3 says its index is 4' });
+    expect(await ledger.verify()).toEqual({
+      ok: false,
+      index: 3,
+      reason: 'entry stored at index 3 says its index is 4',
+    });
     // Without --deep the tree itself gives the swap away at the same place.
     expect(await ledger.verify({ deep: false })).toMatchObject({ ok: false, index: 3 });
   });
@@ -127,14 +154,19 @@ describe('custos ledger verify catches tampering that triggers cannot stop', () 
     // Without the state row matching, the database alone already disagrees with itself.
     const inDatabase = await ledger.verify();
     expect(inDatabase).toMatchObject({ ok: false, index: 30 });
-    expect((inDatabase as { reason: string }).reason).toMatch(/the ledger state says 50 entries but 30 consecutive entries are stored/);
+    expect((inDatabase as { reason: string }).reason).toMatch(
+      /the ledger state says 50 entries but 30 consecutive entries are stored/,
+    );
     // A careful attacker fixes the state row too (recomputed from the kept entries)...
     await withClient(ledger.database.adminUrl, async (client) => {
       const { rows } = await client.query('SELECT leaf_hash FROM ledger_entry ORDER BY idx');
       const { CompactRange } = await import('../../src/ledger/core/index.js');
       const range = new CompactRange();
       for (const row of rows) range.append(row.leaf_hash as Buffer);
-      await client.query('UPDATE ledger_state SET tree_size = 30, root_hash = $1, frontier = $2', [range.root(), range.frontier]);
+      await client.query('UPDATE ledger_state SET tree_size = 30, root_hash = $1, frontier = $2', [
+        range.root(),
+        range.frontier,
+      ]);
     });
     // ...and the database is then self-consistent, but the court's checkpoint of size 50 is not in it.
     const external = await ledger.verify({ externalCheckpoints: ledger.checkpointNotes });
@@ -161,27 +193,36 @@ describe('custos ledger verify catches tampering that triggers cannot stop', () 
     await dataSource.initialize();
     const forger = new LedgerService(dataSource);
     for (let n = 0; n < 50; n++) {
-      const event = n === 10 ? testEvent(n, { data: { kind: 'mobile_phone', description: 'Phone 10', seal: 'SEAL-FORGED' } }) : testEvent(n);
+      const event =
+        n === 10
+          ? testEvent(n, { data: { kind: 'mobile_phone', description: 'Phone 10', seal: 'SEAL-FORGED' } })
+          : testEvent(n);
       await forger.write((em) => forger.append(em, TEST_CONTEXT, event));
     }
     await dataSource.destroy();
     const result = await ledger.verify();
     expect(result).toMatchObject({ ok: false, index: 19 });
-    expect((result as { reason: string }).reason).toMatch(/checkpoint at size 20 \(signed\) does not match the tree the entries form/);
+    expect((result as { reason: string }).reason).toMatch(
+      /checkpoint at size 20 \(signed\) does not match the tree the entries form/,
+    );
 
     // Re-signing the checkpoints needs the key; a key of the forger's own is not trusted.
     const forgerKeys = generateNoteKeys(ORIGIN);
     const head = await withClient(ledger.database.adminUrl, (c) => c.query('SELECT root_hash FROM ledger_state'));
-    const forged = signCheckpoint({ origin: ORIGIN, treeSize: 50, rootHash: head.rows[0].root_hash as Buffer }, forgerKeys.signerKey);
+    const forged = signCheckpoint(
+      { origin: ORIGIN, treeSize: 50, rootHash: head.rows[0].root_hash as Buffer },
+      forgerKeys.signerKey,
+    );
     await ledger.tamper('DELETE FROM ledger_checkpoint');
-    await ledger.tamper(`INSERT INTO ledger_checkpoint (tree_size, root_hash, origin, key_name, key_id, note) VALUES (50, $1, $2, $2, 'ffffffff', $3)`, [
-      head.rows[0].root_hash,
-      ORIGIN,
-      forged,
-    ]);
+    await ledger.tamper(
+      `INSERT INTO ledger_checkpoint (tree_size, root_hash, origin, key_name, key_id, note) VALUES (50, $1, $2, $2, 'ffffffff', $3)`,
+      [head.rows[0].root_hash, ORIGIN, forged],
+    );
     const resigned = await ledger.verify();
     expect(resigned).toMatchObject({ ok: false });
-    expect((resigned as { reason: string }).reason).toMatch(/checkpoint at size 50 is not validly signed by a trusted key/);
+    expect((resigned as { reason: string }).reason).toMatch(
+      /checkpoint at size 50 is not validly signed by a trusted key/,
+    );
     // And the checkpoints given to others before the rewrite expose it even with no checkpoint left.
     await ledger.tamper('DELETE FROM ledger_checkpoint');
     expect(await ledger.verify({ externalCheckpoints: ledger.checkpointNotes })).toMatchObject({
@@ -194,15 +235,28 @@ describe('custos ledger verify catches tampering that triggers cannot stop', () 
   it('the command line exits 0 on a sound ledger and 1 naming the first bad index', async () => {
     ledger = await ledgerOf50();
     const cli = resolve(process.cwd(), 'dist/src/cli.js');
-    const env = { ...process.env, DATABASE_URL: ledger.database.appUrl, LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(tmpdir(), 'custos-cli-')) };
+    const env = {
+      ...process.env,
+      DATABASE_URL: ledger.database.appUrl,
+      LOG_LEVEL: 'silent',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'custos-cli-')),
+    };
     const externalFile = join(env.DATA_DIR, 'checkpoint-50.txt');
     writeFileSync(externalFile, ledger.checkpointNotes[1]);
-    const ok = await run(process.execPath, [cli, 'ledger', 'verify', '--deep', '--key', key.verifierKey, '--checkpoint', externalFile], { env });
+    const ok = await run(
+      process.execPath,
+      [cli, 'ledger', 'verify', '--deep', '--key', key.verifierKey, '--checkpoint', externalFile],
+      { env },
+    );
     expect(ok.stdout).toMatch(/^ledger OK: 50 entries, root [A-Za-z0-9+/=]{44}, 2 signed checkpoints verified/m);
 
     await ledger.tamper('DELETE FROM ledger_entry WHERE idx = 33');
-    const failed = await run(process.execPath, [cli, 'ledger', 'verify', '--key', key.verifierKey], { env }).catch((error: unknown) => error);
+    const failed = await run(process.execPath, [cli, 'ledger', 'verify', '--key', key.verifierKey], { env }).catch(
+      (error: unknown) => error,
+    );
     expect(failed).toMatchObject({ code: 1 });
-    expect((failed as { stdout: string }).stdout).toContain('ledger FAILED at index 33: entry 33 is missing (next stored index is 34)');
+    expect((failed as { stdout: string }).stdout).toContain(
+      'ledger FAILED at index 33: entry 33 is missing (next stored index is 34)',
+    );
   });
 });

@@ -1,12 +1,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { DataSource, type EntityManager } from 'typeorm';
+
 import type { AppConfig } from '../../src/config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { CheckpointService } from '../../src/ledger/checkpoint.service.js';
-import { canonicalBytes, leafHash, openCheckpoint, rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/ledger/core/index.js';
 import { eventHash, type LedgerEntry } from '../../src/ledger/core/entry.js';
+import {
+  canonicalBytes,
+  leafHash,
+  openCheckpoint,
+  rootFromLeafHashes,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../src/ledger/core/index.js';
 import { loadOrCreateLedgerKey, type LedgerKey } from '../../src/ledger/ledger-key.js';
 import { LedgerService, type BatchKind } from '../../src/ledger/ledger.service.js';
 import { appendEntries, TEST_CONTEXT, testEvent } from '../utils/ledger-fixtures.js';
@@ -26,8 +35,13 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     dataSource = new DataSource(dataSourceOptions({ url: database.appUrl, poolSize: 4 }));
     await dataSource.initialize();
     ledger = new LedgerService(dataSource);
-    key = loadOrCreateLedgerKey(join(mkdtempSync(join(tmpdir(), 'custos-key-')), 'ledger.key'), ORIGIN, { warn: () => undefined });
-    checkpoints = new CheckpointService(dataSource, ledger, key, { ledgerOrigin: ORIGIN, ledgerCheckpointSeconds: 3600 } as AppConfig);
+    key = loadOrCreateLedgerKey(join(mkdtempSync(join(tmpdir(), 'custos-key-')), 'ledger.key'), ORIGIN, {
+      warn: () => undefined,
+    });
+    checkpoints = new CheckpointService(dataSource, ledger, key, {
+      ledgerOrigin: ORIGIN,
+      ledgerCheckpointSeconds: 3600,
+    } as AppConfig);
   });
 
   afterAll(async () => {
@@ -42,7 +56,9 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
   });
 
   it('refuses to append outside LedgerService.write (no transaction, or one without the durability barrier)', async () => {
-    await expect(ledger.append(dataSource.manager, TEST_CONTEXT, testEvent(0))).rejects.toThrow(/inside LedgerService.write/);
+    await expect(ledger.append(dataSource.manager, TEST_CONTEXT, testEvent(0))).rejects.toThrow(
+      /inside LedgerService.write/,
+    );
     await expect(dataSource.transaction((em) => ledger.append(em, TEST_CONTEXT, testEvent(0)))).rejects.toThrow(
       /inside LedgerService.write/,
     );
@@ -81,7 +97,11 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
   it('appends a batch under one lock, all or nothing', async () => {
     const before = (await ledger.treeHead()).treeSize;
     const batch = await ledger.write((em) =>
-      ledger.appendMany(em, TEST_CONTEXT, Array.from({ length: 200 }, (_, i) => testEvent(1000 + i))),
+      ledger.appendMany(
+        em,
+        TEST_CONTEXT,
+        Array.from({ length: 200 }, (_, i) => testEvent(1000 + i)),
+      ),
     );
     expect(batch.map((a) => a.index)).toEqual(Array.from({ length: 200 }, (_, i) => before + i));
     expect((await ledger.treeHead()).treeSize).toBe(before + 200);
@@ -117,7 +137,9 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
       for (const from of [1, 2, 5, 16, size]) {
         if (from > size) continue;
         const proof = await ledger.consistencyProof(from, size);
-        expect(() => verifyConsistency(from, size, proof, rootFromLeafHashes(leaves.slice(0, from)), root)).not.toThrow();
+        expect(() =>
+          verifyConsistency(from, size, proof, rootFromLeafHashes(leaves.slice(0, from)), root),
+        ).not.toThrow();
       }
     }
     await expect(ledger.inclusionProof(0, treeSize + 1)).rejects.toThrow(/beyond the ledger's current size/);
@@ -131,7 +153,9 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     const opened = openCheckpoint(first.note, [key.verifierKey], { origin: ORIGIN });
     expect(opened.treeSize).toBe(head.treeSize);
     expect(opened.rootHash.equals(head.rootHash)).toBe(true);
-    expect(first.note).toMatch(new RegExp(`^${ORIGIN}\\n${head.treeSize}\\n[A-Za-z0-9+/=]{44}\\n\\n— ${ORIGIN} [A-Za-z0-9+/=]+\\n$`));
+    expect(first.note).toMatch(
+      new RegExp(`^${ORIGIN}\\n${head.treeSize}\\n[A-Za-z0-9+/=]{44}\\n\\n— ${ORIGIN} [A-Za-z0-9+/=]+\\n$`),
+    );
     expect(await checkpoints.checkpointIfGrown()).toBeUndefined();
     expect((await checkpoints.checkpointNow()).note).toBe(first.note);
 
@@ -139,7 +163,9 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     const second = await checkpoints.checkpointIfGrown();
     expect(second?.treeSize).toBe(head.treeSize + 3);
     const proof = await ledger.consistencyProof(first.treeSize, second!.treeSize);
-    expect(() => verifyConsistency(first.treeSize, second!.treeSize, proof, first.rootHash, second!.rootHash)).not.toThrow();
+    expect(() =>
+      verifyConsistency(first.treeSize, second!.treeSize, proof, first.rootHash, second!.rootHash),
+    ).not.toThrow();
     expect((await sql(database.appUrl, 'SELECT count(*)::int AS n FROM ledger_checkpoint')).rows[0].n).toBe(2);
   });
 
@@ -162,7 +188,9 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     const last = (outcomes[3] as PromiseFulfilledResult<Array<{ index: number }>>).value;
     expect([first.index, ...last.map((a) => a.index)]).toEqual([before, before + 1, before + 2]);
     expect((await ledger.treeHead()).treeSize).toBe(before + 3);
-    const subjects = (await ledger.entries(before, before + 3)).map((e) => (JSON.parse(e.bytes.toString('utf8')) as LedgerEntry).subject.number);
+    const subjects = (await ledger.entries(before, before + 3)).map(
+      (e) => (JSON.parse(e.bytes.toString('utf8')) as LedgerEntry).subject.number,
+    );
     expect(subjects).toEqual(['ES-PN-2026-007001', 'ES-PN-2026-007004', 'ES-PN-2026-007005']);
   });
 
@@ -188,11 +216,16 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     };
     const subjectsFrom = async (from: number): Promise<Array<string | undefined>> => {
       const { treeSize } = await ledger.treeHead();
-      return (await ledger.entries(from, treeSize)).map((e) => (JSON.parse(e.bytes.toString('utf8')) as LedgerEntry).subject.number);
+      return (await ledger.entries(from, treeSize)).map(
+        (e) => (JSON.parse(e.bytes.toString('utf8')) as LedgerEntry).subject.number,
+      );
     };
     const batched = (plan: Plan, fallback: (em: EntityManager) => Promise<string>): Promise<string> =>
       ledger.writeBatched(kind, plan, (entries) => `batch #${entries[0].index}`, fallback);
-    const unitOfWork = (n: number) => async (em: EntityManager): Promise<string> => `unit #${(await ledger.append(em, TEST_CONTEXT, testEvent(n))).index}`;
+    const unitOfWork =
+      (n: number) =>
+      async (em: EntityManager): Promise<string> =>
+        `unit #${(await ledger.append(em, TEST_CONTEXT, testEvent(n))).index}`;
 
     beforeEach(() => {
       checked.length = 0;
@@ -212,8 +245,20 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
       expect(written).toEqual([[8002, 8004]]);
       // Order in the ledger: the first group; then the second group's ordinary unit, its batch, and
       // the unit of work of the plan that no longer held.
-      expect(await subjectsFrom(before)).toEqual(['ES-PN-2026-008001', 'ES-PN-2026-008005', 'ES-PN-2026-008002', 'ES-PN-2026-008004', 'ES-PN-2026-009003']);
-      expect(results).toEqual([`unit #${before}`, `batch #${before + 2}`, `unit #${before + 4}`, `batch #${before + 3}`, `unit #${before + 1}`]);
+      expect(await subjectsFrom(before)).toEqual([
+        'ES-PN-2026-008001',
+        'ES-PN-2026-008005',
+        'ES-PN-2026-008002',
+        'ES-PN-2026-008004',
+        'ES-PN-2026-009003',
+      ]);
+      expect(results).toEqual([
+        `unit #${before}`,
+        `batch #${before + 2}`,
+        `unit #${before + 4}`,
+        `batch #${before + 3}`,
+        `unit #${before + 1}`,
+      ]);
     });
 
     it('when writing a batch fails, writes none of it and runs each caller’s unit of work alone, gaplessly', async () => {
@@ -232,7 +277,9 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
         `unit #${before + 2}`,
       ]);
       expect(await subjectsFrom(before)).toEqual(['ES-PN-2026-008101', 'ES-PN-2026-009102', 'ES-PN-2026-009104']);
-      expect((await sql(database.appUrl, 'SELECT count(*)::int AS n FROM ledger_entry')).rows[0].n).toBe((await ledger.treeHead()).treeSize);
+      expect((await sql(database.appUrl, 'SELECT count(*)::int AS n FROM ledger_entry')).rows[0].n).toBe(
+        (await ledger.treeHead()).treeSize,
+      );
     });
   });
 
@@ -244,11 +291,16 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     });
     expect(seen).toEqual(['off']);
     // The setting was local to that transaction.
-    expect((await dataSource.query<Array<{ s: string }>>("SELECT current_setting('synchronous_commit') AS s"))[0].s).toBe('on');
+    expect(
+      (await dataSource.query<Array<{ s: string }>>("SELECT current_setting('synchronous_commit') AS s"))[0].s,
+    ).toBe('on');
   });
 
   it('signs a checkpoint by itself every LEDGER_CHECKPOINT_SECONDS while entries arrive, and none when idle', async () => {
-    const scheduled = new CheckpointService(dataSource, ledger, key, { ledgerOrigin: ORIGIN, ledgerCheckpointSeconds: 1 } as AppConfig);
+    const scheduled = new CheckpointService(dataSource, ledger, key, {
+      ledgerOrigin: ORIGIN,
+      ledgerCheckpointSeconds: 1,
+    } as AppConfig);
     scheduled.onApplicationBootstrap();
     try {
       await appendEntries(dataSource, ledger, 2, 8000);
@@ -275,26 +327,33 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
 
     it.each(tables)('the service role may not UPDATE, DELETE or TRUNCATE %s', async (table) => {
       const column = table === 'ledger_node' ? 'hash' : table === 'ledger_entry' ? 'entry' : 'note';
-      await expect(sql(database.appUrl, `UPDATE ${table} SET ${column} = ${column}`)).rejects.toThrow(/permission denied/);
+      await expect(sql(database.appUrl, `UPDATE ${table} SET ${column} = ${column}`)).rejects.toThrow(
+        /permission denied/,
+      );
       await expect(sql(database.appUrl, `DELETE FROM ${table}`)).rejects.toThrow(/permission denied/);
       await expect(sql(database.appUrl, `TRUNCATE ${table}`)).rejects.toThrow(/permission denied/);
     });
 
-    it.each(tables)('triggers refuse UPDATE, DELETE and TRUNCATE on %s even to the owner and a superuser', async (table) => {
-      for (const url of [database.ownerUrl, database.adminUrl]) {
-        const column = table === 'ledger_node' ? 'hash' : table === 'ledger_entry' ? 'entry' : 'note';
-        await expect(sql(url, `UPDATE ${table} SET ${column} = ${column}`)).rejects.toThrow(/refused: the ledger is append-only/);
-        await expect(sql(url, `DELETE FROM ${table}`)).rejects.toThrow(/refused: the ledger is append-only/);
-        // CASCADE: the strongest form (item_event refers to ledger_entry), refused all the same.
-        await expect(sql(url, `TRUNCATE ${table} CASCADE`)).rejects.toThrow(/refused: the ledger is append-only/);
-      }
-    });
+    it.each(tables)(
+      'triggers refuse UPDATE, DELETE and TRUNCATE on %s even to the owner and a superuser',
+      async (table) => {
+        for (const url of [database.ownerUrl, database.adminUrl]) {
+          const column = table === 'ledger_node' ? 'hash' : table === 'ledger_entry' ? 'entry' : 'note';
+          await expect(sql(url, `UPDATE ${table} SET ${column} = ${column}`)).rejects.toThrow(
+            /refused: the ledger is append-only/,
+          );
+          await expect(sql(url, `DELETE FROM ${table}`)).rejects.toThrow(/refused: the ledger is append-only/);
+          // CASCADE: the strongest form (item_event refers to ledger_entry), refused all the same.
+          await expect(sql(url, `TRUNCATE ${table} CASCADE`)).rejects.toThrow(/refused: the ledger is append-only/);
+        }
+      },
+    );
 
     it('the service role may only advance the tree state, never insert or delete it', async () => {
       await expect(sql(database.appUrl, 'DELETE FROM ledger_state')).rejects.toThrow(/permission denied/);
-      await expect(sql(database.appUrl, `INSERT INTO ledger_state VALUES (2, 0, sha256(''::bytea), '{}', now())`)).rejects.toThrow(
-        /permission denied/,
-      );
+      await expect(
+        sql(database.appUrl, `INSERT INTO ledger_state VALUES (2, 0, sha256(''::bytea), '{}', now())`),
+      ).rejects.toThrow(/permission denied/);
       await expect(sql(database.appUrl, 'UPDATE ledger_state SET id = 2')).rejects.toThrow(/permission denied/);
     });
   });

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/database/data-source.js';
+
 import { migrations } from '../../migrations/index.js';
+import { dataSourceOptions } from '../../src/database/data-source.js';
 import { createTestDatabase, sql as query, type TestDatabase } from '../utils/test-database.js';
 
 describe('migrations and database roles', () => {
@@ -20,9 +21,14 @@ describe('migrations and database roles', () => {
   });
 
   it('lets the service role use the schema but not change it', async () => {
-    const { rows } = await query(database.appUrl, `SELECT current_user AS me, has_schema_privilege('public', 'USAGE') AS usage`);
+    const { rows } = await query(
+      database.appUrl,
+      `SELECT current_user AS me, has_schema_privilege('public', 'USAGE') AS usage`,
+    );
     expect(rows[0]).toEqual({ me: 'custos_test_app', usage: true });
-    await expect(query(database.appUrl, 'CREATE TABLE intruder (id int)')).rejects.toThrow(/permission denied for schema public/);
+    await expect(query(database.appUrl, 'CREATE TABLE intruder (id int)')).rejects.toThrow(
+      /permission denied for schema public/,
+    );
   });
 
   it('does not let the service role read the migration history', async () => {
@@ -31,7 +37,10 @@ describe('migrations and database roles', () => {
 
   it('runs as roles that are neither superuser nor able to create roles or databases', async () => {
     for (const url of [database.appUrl, database.ownerUrl]) {
-      const { rows } = await query(url, 'SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user');
+      const { rows } = await query(
+        url,
+        'SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user',
+      );
       expect(rows[0]).toEqual({ rolsuper: false, rolcreaterole: false, rolcreatedb: false });
     }
   });

@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import fc from 'fast-check';
 import pg from 'pg';
 import request from 'supertest';
+
 import { bodyLimitOf } from '../../src/common/json-body.js';
 import { dataSourceOf } from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
@@ -47,24 +48,35 @@ const trickyText = fc.constantFrom(
   'NaN',
   '00000000-0000-0000-0000-000000000000',
 );
-const loneSurrogates = fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code)), minLength: 1, maxLength: 4 });
+const loneSurrogates = fc.string({
+  unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code)),
+  minLength: 1,
+  maxLength: 4,
+});
 const anyText = fc.oneof(trickyText, fc.string({ unit: 'binary', maxLength: 40 }), loneSurrogates);
 const hostileValue: fc.Arbitrary<Json> = fc.oneof(
   anyText,
-  fc.constantFrom<Json>(null, true, false, 0, -1, 1.5, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, [], {}, [null], { '': '' }),
+  fc.constantFrom<Json>(null, true, false, 0, -1, 1.5, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, [], {}, [null], {
+    '': '',
+  }),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.array(anyText, { maxLength: 3 }),
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
 );
 const pollutionKey = fc.constantFrom('__proto__', 'constructor', 'prototype');
-const anyKey = fc.oneof(pollutionKey, anyText, fc.constantFrom('id', 'agencyId', 'custodianId', 'state', 'ledgerIndex', 'platformAdmin', 'roles'));
+const anyKey = fc.oneof(
+  pollutionKey,
+  anyText,
+  fc.constantFrom('id', 'agencyId', 'custodianId', 'state', 'ledgerIndex', 'platformAdmin', 'roles'),
+);
 
 /** Paths to every value inside a body (objects and arrays), the root included. */
 function pathsOf(value: Json, path: Array<string | number> = []): Array<Array<string | number>> {
   const here = [path];
   if (Array.isArray(value)) return here.concat(...value.map((item, i) => pathsOf(item, [...path, i])));
-  if (value !== null && typeof value === 'object') return here.concat(...Object.entries(value).map(([key, item]) => pathsOf(item, [...path, key])));
+  if (value !== null && typeof value === 'object')
+    return here.concat(...Object.entries(value).map(([key, item]) => pathsOf(item, [...path, key])));
   return here;
 }
 
@@ -99,11 +111,15 @@ function hostileBody(template: Json): fc.Arbitrary<string> {
   return fc.oneof(
     fc.tuple(sub(paths), hostileValue).map(([path, value]) => JSON.stringify(withAt(template, path, () => value))),
     fc.tuple(sub(objectPaths), anyKey, hostileValue).map(([path, key, value]) => {
-      const body = JSON.stringify(withAt(template, path ?? [], (old) => ({ ...(old as Record<string, Json>), [`\u0001${key}`]: value })));
+      const body = JSON.stringify(
+        withAt(template, path ?? [], (old) => ({ ...(old as Record<string, Json>), [`\u0001${key}`]: value })),
+      );
       // Keys are renamed in the text so JSON.stringify keeps `__proto__` as an own key.
       return body.replace(JSON.stringify(`\u0001${key}`), JSON.stringify(key));
     }),
-    sub(paths.filter((path) => path.length > 0)).map((path) => JSON.stringify(withAt(template, path ?? [], () => undefined))),
+    sub(paths.filter((path) => path.length > 0)).map((path) =>
+      JSON.stringify(withAt(template, path ?? [], () => undefined)),
+    ),
     hostileValue.map((value) => JSON.stringify(value)),
     fc.tuple(pollutionKey, fc.integer({ min: 0, max: 6 })).map(([key, depth]) => {
       let nested = `{"${key}":{"polluted":true,"isAdmin":true,"roles":["admin"]}}`;
@@ -116,7 +132,14 @@ function hostileBody(template: Json): fc.Arbitrary<string> {
 
 const hostileQuery = fc.oneof(
   fc.constant(''),
-  fc.constantFrom('?__proto__[polluted]=1', '?constructor[prototype][polluted]=1', '?__proto__.polluted=1', '?a[b][c][d][e][f][g][h]=1', '?limit=-1&limit=2', '?dryRun=false&dryRun=true'),
+  fc.constantFrom(
+    '?__proto__[polluted]=1',
+    '?constructor[prototype][polluted]=1',
+    '?__proto__.polluted=1',
+    '?a[b][c][d][e][f][g][h]=1',
+    '?limit=-1&limit=2',
+    '?dryRun=false&dryRun=true',
+  ),
   fc.tuple(anyKey, anyText).map(([key, value]) => `?${percentEncoded(key)}=${percentEncoded(value)}`),
 );
 
@@ -135,7 +158,8 @@ describe('hostile input on every write route', () => {
   let admin: pg.Pool;
   let routes: WriteRoute[];
 
-  const state = (): Promise<Record<string, unknown>> => footprint({ query: async (text) => (await admin.query(text)).rows as Array<Record<string, unknown>> });
+  const state = (): Promise<Record<string, unknown>> =>
+    footprint({ query: async (text) => (await admin.query(text)).rows as Array<Record<string, unknown>> });
 
   const send = (route: WriteRoute, path: string, text: string | undefined): request.Test => {
     const call = request(app.getHttpServer())[route.method](path);
@@ -148,12 +172,19 @@ describe('hostile input on every write route', () => {
   const expectSafe = async (route: WriteRoute, path: string, text: string | undefined): Promise<number> => {
     const before = await state();
     const response = await send(route, path, text);
-    const seen = { operation: route.operation, status: response.status, code: (response.body as { code?: string }).code };
+    const seen = {
+      operation: route.operation,
+      status: response.status,
+      code: (response.body as { code?: string }).code,
+    };
     expect(seen.status).toBeLessThan(500);
     if (response.status >= 400) {
       expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
       expect(response.text).not.toMatch(/\bat .+\.(js|ts):\d+/);
-      expect({ ...seen, unchanged: true }).toEqual({ ...seen, unchanged: JSON.stringify(await state()) === JSON.stringify(before) });
+      expect({ ...seen, unchanged: true }).toEqual({
+        ...seen,
+        unchanged: JSON.stringify(await state()) === JSON.stringify(before),
+      });
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     return response.status;
@@ -163,7 +194,11 @@ describe('hostile input on every write route', () => {
     database = await createTestDatabase();
     app = await createTestApp({
       databaseUrl: database.appUrl,
-      env: { LOGIN_RATE_LIMIT_PER_IP: '100000', LOGIN_RATE_LIMIT_PER_ACCOUNT: '100000', LOGIN_LOCKOUT_THRESHOLD: '100' },
+      env: {
+        LOGIN_RATE_LIMIT_PER_IP: '100000',
+        LOGIN_RATE_LIMIT_PER_ACCOUNT: '100000',
+        LOGIN_LOCKOUT_THRESHOLD: '100',
+      },
     });
     admin = testPool(database.adminUrl);
     ({ routes } = await buildWorld(app, dataSourceOf(app)));
@@ -183,7 +218,10 @@ describe('hostile input on every write route', () => {
     for (const route of routes) {
       // Many short strings: no single field is too long, the body as a whole is.
       const limit = bodyLimitOf({ method: route.method.toUpperCase(), url: route.path });
-      const text = JSON.stringify({ ...(route.body ?? {}), padding: Array.from({ length: Math.ceil(limit / 8) }, () => 'abcdefgh') });
+      const text = JSON.stringify({
+        ...(route.body ?? {}),
+        padding: Array.from({ length: Math.ceil(limit / 8) }, () => 'abcdefgh'),
+      });
       const status = await expectSafe(route, route.path, text);
       expect({ route: route.operation, status }).toEqual({ route: route.operation, status: 413 });
     }

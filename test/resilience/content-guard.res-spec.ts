@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pg from 'pg';
 import request from 'supertest';
+
 import { MAX_ENCODED_LENGTH } from '../../src/common/json-body.js';
 import { dataSourceOf } from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
@@ -40,11 +41,19 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 function eachStringReplaced(body: Json, replacement: string, path = ''): Array<{ field: string; body: Json }> {
   if (typeof body === 'string') return [{ field: path, body: replacement }];
   if (Array.isArray(body)) {
-    return body.flatMap((item, i) => eachStringReplaced(item, replacement, `${path}[${i}]`).map(({ field, body: replaced }) => ({ field, body: body.map((other, j) => (j === i ? replaced : other)) })));
+    return body.flatMap((item, i) =>
+      eachStringReplaced(item, replacement, `${path}[${i}]`).map(({ field, body: replaced }) => ({
+        field,
+        body: body.map((other, j) => (j === i ? replaced : other)),
+      })),
+    );
   }
   if (body !== null && typeof body === 'object') {
     return Object.entries(body).flatMap(([key, item]) =>
-      eachStringReplaced(item, replacement, path === '' ? key : `${path}.${key}`).map(({ field, body: replaced }) => ({ field, body: { ...body, [key]: replaced } })),
+      eachStringReplaced(item, replacement, path === '' ? key : `${path}.${key}`).map(({ field, body: replaced }) => ({
+        field,
+        body: { ...body, [key]: replaced },
+      })),
     );
   }
   return [];
@@ -56,7 +65,8 @@ describe('no write route accepts evidence content', () => {
   let admin: pg.Pool;
   let routes: WriteRoute[];
 
-  const state = (): Promise<Record<string, unknown>> => footprint({ query: async (text) => (await admin.query(text)).rows as Array<Record<string, unknown>> });
+  const state = (): Promise<Record<string, unknown>> =>
+    footprint({ query: async (text) => (await admin.query(text)).rows as Array<Record<string, unknown>> });
   const call = (route: WriteRoute): request.Test => {
     const test = request(app.getHttpServer())[route.method](route.path);
     if (route.session) void test.set('Authorization', `Bearer ${route.session.accessToken}`);
@@ -65,7 +75,10 @@ describe('no write route accepts evidence content', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    app = await createTestApp({ databaseUrl: database.appUrl, env: { LOGIN_RATE_LIMIT_PER_IP: '100000', LOGIN_RATE_LIMIT_PER_ACCOUNT: '100000' } });
+    app = await createTestApp({
+      databaseUrl: database.appUrl,
+      env: { LOGIN_RATE_LIMIT_PER_IP: '100000', LOGIN_RATE_LIMIT_PER_ACCOUNT: '100000' },
+    });
     admin = testPool(database.adminUrl);
     ({ routes } = await buildWorld(app, dataSourceOf(app)));
   });
@@ -81,8 +94,12 @@ describe('no write route accepts evidence content', () => {
     const answers: string[] = [];
     for (const route of routes) {
       for (const contentType of BINARY_TYPES) {
-        const response = await call(route).set('Content-Type', contentType).send(contentType.startsWith('image/') ? JPEG : 'field=value');
-        answers.push(`${route.operation} ${contentType} → ${response.status} ${(response.body as { code?: string }).code}`);
+        const response = await call(route)
+          .set('Content-Type', contentType)
+          .send(contentType.startsWith('image/') ? JPEG : 'field=value');
+        answers.push(
+          `${route.operation} ${contentType} → ${response.status} ${(response.body as { code?: string }).code}`,
+        );
         expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       }
     }
@@ -105,8 +122,14 @@ describe('no write route accepts evidence content', () => {
           const { code, detail } = response.body as { code?: string; detail?: string };
           // A log's text has its own rules (ADR 0004 amendment 2): a line that is nothing but a data:
           // URI is no log line at all, refused as such.
-          if (`${route.operation} ${field}` === LOG_TEXT && response.status === 422 && code === 'log_not_understood') continue;
-          if (response.status !== 400 || code !== 'content_not_accepted' || !detail?.includes(`The field ${field} `) || response.text.includes(PHOTO.slice(0, 64))) {
+          if (`${route.operation} ${field}` === LOG_TEXT && response.status === 422 && code === 'log_not_understood')
+            continue;
+          if (
+            response.status !== 400 ||
+            code !== 'content_not_accepted' ||
+            !detail?.includes(`The field ${field} `) ||
+            response.text.includes(PHOTO.slice(0, 64))
+          ) {
             wrong.push(`${route.operation} ${field}: ${response.status} ${code} ${detail}`);
           }
         }
@@ -123,7 +146,10 @@ describe('no write route accepts evidence content', () => {
     const hash = (route.body!.text as string).split(' ')[0];
     const before = await state();
     const response = await call(route).send({ ...route.body, text: `${hash}  data:image/jpeg;base64,${PHOTO}\n` });
-    expect({ status: response.status, code: (response.body as { code?: string }).code }).toEqual({ status: 400, code: 'content_not_accepted' });
+    expect({ status: response.status, code: (response.body as { code?: string }).code }).toEqual({
+      status: 400,
+      code: 'content_not_accepted',
+    });
     expect(await state()).toEqual(before);
   });
 });

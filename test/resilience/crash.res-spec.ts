@@ -3,8 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+
 import { jest } from '@jest/globals';
 import pg from 'pg';
+
 import type { ServiceProcess } from '../utils/service-process.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 import {
@@ -18,12 +20,12 @@ import {
   statusCounts,
   stopAllLoads,
   stopService,
+  testPool,
   verificationBody,
   verificationLoad,
   verify,
   type Deployment,
   type Scene,
-  testPool,
 } from './support.js';
 
 jest.setTimeout(120_000);
@@ -102,14 +104,24 @@ describe('crash: kill -9 during a write load', () => {
     expect(new Set(acknowledged.map((a) => a.ledgerIndex)).size).toBe(acknowledged.length);
 
     // The restarted service goes on writing, after the last index, with the same access token.
-    const after = await call(restarted, 'POST', `/api/v1/items/${scene.itemIds[0]}/hashes`, { token, body: verificationBody(scene.itemIds[0], -1) });
+    const after = await call(restarted, 'POST', `/api/v1/items/${scene.itemIds[0]}/hashes`, {
+      token,
+      body: verificationBody(scene.itemIds[0], -1),
+    });
     expect(after.status).toBe(201);
     expect((after.body.records as Array<{ ledgerIndex: number }>)[0].ledgerIndex).toBe(rows[0].size);
 
     // And the operator's command agrees.
     const cli = resolve(process.cwd(), 'dist/src/cli.js');
-    const env = { ...process.env, DATABASE_URL: database.appUrl, LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(deployment.dir, 'cli-')) };
-    const verified = await run(process.execPath, [cli, 'ledger', 'verify', '--deep', '--key', deployment.verifierKey], { env });
+    const env = {
+      ...process.env,
+      DATABASE_URL: database.appUrl,
+      LOG_LEVEL: 'silent',
+      DATA_DIR: mkdtempSync(join(deployment.dir, 'cli-')),
+    };
+    const verified = await run(process.execPath, [cli, 'ledger', 'verify', '--deep', '--key', deployment.verifierKey], {
+      env,
+    });
     expect(verified.stdout).toMatch(new RegExp(`^ledger OK: ${rows[0].size + 1} entries`, 'm'));
   });
 });

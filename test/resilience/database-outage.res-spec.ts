@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { jest } from '@jest/globals';
 import pg from 'pg';
+
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
 import { runMigrations } from '../../src/database/migrate.js';
 import type { ServiceProcess } from '../utils/service-process.js';
@@ -19,10 +21,10 @@ import {
   statusCounts,
   stopAllLoads,
   stopService,
+  testPool,
   verificationLoad,
   verify,
   type Deployment,
-  testPool,
 } from './support.js';
 
 jest.setTimeout(150_000);
@@ -43,7 +45,9 @@ const HUNG_ANSWER_BOUND_MS = 12_000;
 /** What the service logged for the requests it answered 500 (a bug to find: shown in the failure). */
 function serverErrorsOf(log: string): string[] {
   const lines = log.split('\n');
-  const ids = new Set(lines.filter((line) => line.includes('"statusCode":500')).map((line) => /"req":\{"id":"([^"]+)"/.exec(line)?.[1]));
+  const ids = new Set(
+    lines.filter((line) => line.includes('"statusCode":500')).map((line) => /"req":\{"id":"([^"]+)"/.exec(line)?.[1]),
+  );
   return lines
     .filter((line) => line.includes('"context":"ProblemDetails"') && ids.has(/"req":\{"id":"([^"]+)"/.exec(line)?.[1]))
     .slice(0, 4)
@@ -52,7 +56,10 @@ function serverErrorsOf(log: string): string[] {
 
 /** SIGSTOP / SIGCONT to the embedded cluster's postmaster and its children (the backends). */
 function signalCluster(dataDir: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
-  const postmaster = Number.parseInt(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0], 10);
+  const postmaster = Number.parseInt(
+    readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
+    10,
+  );
   const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
     .split('\n')
     .map((line) => Number.parseInt(line.trim(), 10))
@@ -123,7 +130,11 @@ describe('database outage during a write load', () => {
    * restart; then every answer of the load was a 201 or a 503 database_unavailable problem within
    * the bound, nothing acknowledged is missing, nothing is half-written, and the ledger verifies.
    */
-  const expectRecoveryWithNothingLost = async (url: string, run: Awaited<ReturnType<typeof writeLoad>>, answerBoundMs: number): Promise<Record<number, number>> => {
+  const expectRecoveryWithNothingLost = async (
+    url: string,
+    run: Awaited<ReturnType<typeof writeLoad>>,
+    answerBoundMs: number,
+  ): Promise<Record<number, number>> => {
     const backAt = Date.now();
     let readyAgain = await call(url, 'GET', '/health/ready');
     while (readyAgain.status !== 200 && Date.now() - backAt < 20_000) {
@@ -132,16 +143,24 @@ describe('database outage during a write load', () => {
     }
     expect(readyAgain.status).toBe(200);
     const acknowledgedWhenBack = run.acknowledgedSoFar();
-    for (let waited = 0; waited < 20_000 && run.acknowledgedSoFar() < acknowledgedWhenBack + 30; waited += 100) await sleep(100);
+    for (let waited = 0; waited < 20_000 && run.acknowledgedSoFar() < acknowledgedWhenBack + 30; waited += 100)
+      await sleep(100);
     run.stop();
     const { results, acknowledged } = await run.load;
     expect(service!.child.exitCode).toBeNull();
 
     const counts = statusCounts(results);
-    expect({ statuses: Object.keys(counts).sort(), serverErrors: counts[500] ? serverErrorsOf(service!.output()) : [] }).toEqual({ statuses: ['201', '503'], serverErrors: [] });
+    expect({
+      statuses: Object.keys(counts).sort(),
+      serverErrors: counts[500] ? serverErrorsOf(service!.output()) : [],
+    }).toEqual({ statuses: ['201', '503'], serverErrors: [] });
     for (const result of results.filter((r) => r.status === 503)) {
       expect(result.contentType).toMatch(/^application\/problem\+json/);
-      expect(result.body).toMatchObject({ status: 503, code: 'database_unavailable', type: '/problems/database-unavailable' });
+      expect(result.body).toMatchObject({
+        status: 503,
+        code: 'database_unavailable',
+        type: '/problems/database-unavailable',
+      });
       expect(JSON.stringify(result.body)).not.toMatch(/ECONNREFUSED|timeout|at .*\.js:\d+|SELECT|INSERT/i);
     }
     expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(answerBoundMs);
@@ -169,7 +188,10 @@ describe('database outage during a write load', () => {
     expect(ready).toMatchObject({ status: 503, body: { code: 'not_ready' } });
     expect(ready.contentType).toMatch(/^application\/problem\+json/);
     expect((await call(url, 'GET', '/health')).status).toBe(200);
-    const read = await call(url, 'GET', `/api/v1/items/${run.scene.itemIds[0]}`, { token: run.token, timeoutMs: ANSWER_BOUND_MS });
+    const read = await call(url, 'GET', `/api/v1/items/${run.scene.itemIds[0]}`, {
+      token: run.token,
+      timeoutMs: ANSWER_BOUND_MS,
+    });
     expect(read).toMatchObject({ status: 503, body: { code: 'database_unavailable', status: 503 } });
     const login = await call(url, 'POST', '/api/v1/auth/login', {
       body: { username: run.scene.examiner.username, password: run.scene.examiner.password },
@@ -200,7 +222,10 @@ describe('database outage during a write load', () => {
     // While it hangs: a read gets 503 database_unavailable, not a wait without end; liveness stays up.
     await sleep(1_000);
     const started = Date.now();
-    const read = await call(url, 'GET', `/api/v1/items/${run.scene.itemIds[0]}`, { token: run.token, timeoutMs: HUNG_ANSWER_BOUND_MS + 8_000 });
+    const read = await call(url, 'GET', `/api/v1/items/${run.scene.itemIds[0]}`, {
+      token: run.token,
+      timeoutMs: HUNG_ANSWER_BOUND_MS + 8_000,
+    });
     expect(read).toMatchObject({ status: 503, body: { code: 'database_unavailable' } });
     expect(Date.now() - started).toBeLessThan(HUNG_ANSWER_BOUND_MS);
     expect((await call(url, 'GET', '/health')).status).toBe(200);

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { jest } from '@jest/globals';
 import pg from 'pg';
+
 import { signature } from '../factories/custody.factory.js';
 import type { ServiceProcess } from '../utils/service-process.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
@@ -15,11 +17,11 @@ import {
   statusCounts,
   stopAllLoads,
   stopService,
+  testPool,
   verificationLoad,
   verify,
   type Deployment,
   type HttpResult,
-  testPool,
 } from './support.js';
 
 jest.setTimeout(150_000);
@@ -81,7 +83,12 @@ describe('several service processes on one database', () => {
           itemId,
           result: await call(url, 'POST', '/api/v1/transfers', {
             token: officer,
-            body: { itemIds: [itemId], to: scene.examiner.username, purpose: 'Forensic examination', signature: signature('released') },
+            body: {
+              itemIds: [itemId],
+              to: scene.examiner.username,
+              purpose: 'Forensic examination',
+              signature: signature('released'),
+            },
           }),
         })),
       ),
@@ -90,17 +97,24 @@ describe('several service processes on one database', () => {
     for (const itemId of contested) {
       const mine = releases.filter((r) => r.itemId === itemId).map((r) => r.result);
       expect({ itemId, statuses: releaseOutcome(mine) }).toEqual({ itemId, statuses: { 201: 1, 409: PROCESSES - 1 } });
-      expect(mine.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(Array(PROCESSES - 1).fill('item_transfer_pending'));
+      expect(mine.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(
+        Array(PROCESSES - 1).fill('item_transfer_pending'),
+      );
     }
 
     // The examiner accepts each transfer through two processes at once: one acceptance wins.
-    const transfers = releases.filter((r) => r.result.status === 201).map((r) => r.result.body as { id: string; items: Array<{ id: string }> });
+    const transfers = releases
+      .filter((r) => r.result.status === 201)
+      .map((r) => r.result.body as { id: string; items: Array<{ id: string }> });
     const acceptances = await Promise.all(
       transfers.flatMap((transfer) =>
         [urls[1], urls[2]].map((url) =>
           call(url, 'POST', `/api/v1/transfers/${transfer.id}/accept`, {
             token: examiner,
-            body: { items: transfer.items.map((item) => ({ itemId: item.id, sealIntact: true })), signature: signature('received') },
+            body: {
+              items: transfer.items.map((item) => ({ itemId: item.id, sealIntact: true })),
+              signature: signature('received'),
+            },
           }),
         ),
       ),
@@ -117,7 +131,13 @@ describe('several service processes on one database', () => {
     for (const service of services) expect(service.output()).toMatch(/"url":"\/api\/v1\/items\/[^"]+\/hashes"/);
 
     // Custody never split.
-    const { rows: custody } = await pool.query<{ id: string; custodian_id: string; state: string; pending: number; accepted: number }>(
+    const { rows: custody } = await pool.query<{
+      id: string;
+      custodian_id: string;
+      state: string;
+      pending: number;
+      accepted: number;
+    }>(
       `SELECT i.id, i.custodian_id, i.state,
               (SELECT count(*) FROM transfer_item ti WHERE ti.item_id = i.id AND ti.pending)::int AS pending,
               (SELECT count(*) FROM transfer_item ti JOIN transfer t ON t.id = ti.transfer_id WHERE ti.item_id = i.id AND t.status = 'accepted')::int AS accepted
@@ -125,7 +145,9 @@ describe('several service processes on one database', () => {
       [contested],
     );
     expect(custody).toEqual(
-      [...contested].sort().map((id) => ({ id, custodian_id: scene.examiner.id, state: 'in_custody', pending: 0, accepted: 1 })),
+      [...contested]
+        .sort()
+        .map((id) => ({ id, custodian_id: scene.examiner.id, state: 'in_custody', pending: 0, accepted: 1 })),
     );
     const { rows: pendingPerItem } = await pool.query<{ n: number }>(
       `SELECT coalesce(max(n), 0)::int AS n FROM (SELECT count(*) AS n FROM transfer_item WHERE pending GROUP BY item_id) AS per_item`,

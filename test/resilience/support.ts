@@ -3,13 +3,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
+
 import { parseVerifierKey } from '../../src/ledger/core/index.js';
 import { loadOrCreateLedgerKey } from '../../src/ledger/ledger-key.js';
 import { verifyLedger, type VerifyResult } from '../../src/ledger/ledger-verifier.js';
 import { phone, signature } from '../factories/custody.factory.js';
-import { createAgency, createUser, FACTORY_PASSWORD, type TestAgency, type TestUser } from '../factories/identity.factory.js';
+import {
+  createAgency,
+  createUser,
+  FACTORY_PASSWORD,
+  type TestAgency,
+  type TestUser,
+} from '../factories/identity.factory.js';
 import { startServiceProcess, type ServiceProcess } from '../utils/service-process.js';
 
 /**
@@ -37,7 +45,11 @@ export function createDeployment(): Deployment {
 }
 
 /** One service process against `databaseUrl` (already migrated: the app role cannot migrate). */
-export function startService(deployment: Deployment, databaseUrl: string, env: Record<string, string> = {}): ServiceProcess {
+export function startService(
+  deployment: Deployment,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): ServiceProcess {
   return startServiceProcess({
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
@@ -79,7 +91,10 @@ export function testPool(connectionString: string): pg.Pool {
 
 /** The factories take a DataSource; a plain pg pool answers `query` the same way. */
 export function factoryDb(pool: pg.Pool): DataSource {
-  return { query: async (text: string, params?: unknown[]): Promise<unknown[]> => (await pool.query(text, params)).rows as unknown[] } as unknown as DataSource;
+  return {
+    query: async (text: string, params?: unknown[]): Promise<unknown[]> =>
+      (await pool.query(text, params)).rows as unknown[],
+  } as unknown as DataSource;
 }
 
 export interface HttpResult {
@@ -90,7 +105,12 @@ export interface HttpResult {
 }
 
 /** status 0: no answer (connection refused or reset, or the bound below expired). */
-export async function call(url: string, method: string, path: string, options: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<HttpResult> {
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; timeoutMs?: number } = {},
+): Promise<HttpResult> {
   const started = Date.now();
   try {
     const response = await fetch(`${url}${path}`, {
@@ -109,16 +129,29 @@ export async function call(url: string, method: string, path: string, options: {
     } catch {
       body = { raw: text };
     }
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', body, ms: Date.now() - started };
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      body,
+      ms: Date.now() - started,
+    };
   } catch (error) {
     const name = (error as Error).name;
-    return { status: 0, contentType: '', body: { error: name === 'TimeoutError' ? 'timeout' : String((error as Error).message) }, ms: Date.now() - started };
+    return {
+      status: 0,
+      contentType: '',
+      body: { error: name === 'TimeoutError' ? 'timeout' : String((error as Error).message) },
+      ms: Date.now() - started,
+    };
   }
 }
 
 export async function loginOver(url: string, user: TestUser): Promise<string> {
-  const response = await call(url, 'POST', '/api/v1/auth/login', { body: { username: user.username, password: user.password } });
-  if (response.status !== 200) throw new Error(`login of ${user.username} failed: ${response.status} ${JSON.stringify(response.body)}`);
+  const response = await call(url, 'POST', '/api/v1/auth/login', {
+    body: { username: user.username, password: user.password },
+  });
+  if (response.status !== 200)
+    throw new Error(`login of ${user.username} failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.accessToken as string;
 }
 
@@ -139,16 +172,29 @@ export async function buildScene(pool: pg.Pool, url: string, count: number): Pro
   const officer = await createUser(db, agency, { roles: ['officer'] });
   const examiner = await createUser(db, agency, { roles: ['examiner'] });
   const token = await loginOver(url, officer);
-  const kase = await call(url, 'POST', '/api/v1/cases', { token, body: { caseNumber: `RES-${randomBytes(3).toString('hex')}`, title: 'Operación Resiliencia' } });
+  const kase = await call(url, 'POST', '/api/v1/cases', {
+    token,
+    body: { caseNumber: `RES-${randomBytes(3).toString('hex')}`, title: 'Operación Resiliencia' },
+  });
   if (kase.status !== 201) throw new Error(`case: ${kase.status} ${JSON.stringify(kase.body)}`);
   const caseId = kase.body.id as string;
-  const seized = await call(url, 'POST', `/api/v1/cases/${caseId}/items`, { token, body: { items: Array.from({ length: count }, () => phone()) } });
+  const seized = await call(url, 'POST', `/api/v1/cases/${caseId}/items`, {
+    token,
+    body: { items: Array.from({ length: count }, () => phone()) },
+  });
   if (seized.status !== 201) throw new Error(`seizure: ${seized.status} ${JSON.stringify(seized.body)}`);
   const itemIds = (seized.body.items as Array<{ id: string }>).map((item) => item.id);
   for (const itemId of itemIds) {
     const reference = await call(url, 'POST', `/api/v1/items/${itemId}/hashes`, {
       token,
-      body: { target: 'device', hashes: [{ algorithm: 'sha256', value: sha256Hex(itemId) }], tool: 'FTK Imager', toolVersion: '4.7', occurredAt: '2026-11-20T10:00:00+01:00', signature: signature('acquired') },
+      body: {
+        target: 'device',
+        hashes: [{ algorithm: 'sha256', value: sha256Hex(itemId) }],
+        tool: 'FTK Imager',
+        toolVersion: '4.7',
+        occurredAt: '2026-11-20T10:00:00+01:00',
+        signature: signature('acquired'),
+      },
     });
     if (reference.status !== 201) throw new Error(`reference: ${reference.status} ${JSON.stringify(reference.body)}`);
   }
@@ -157,7 +203,13 @@ export async function buildScene(pool: pg.Pool, url: string, count: number): Pro
 
 /** An unsigned write: a verification of the item's `device` reference (a match). */
 export function verificationBody(itemId: string, n: number): Record<string, unknown> {
-  return { target: 'device', hashes: [{ algorithm: 'sha256', value: sha256Hex(itemId) }], tool: 'sha256sum', toolVersion: `load-${n}`, occurredAt: '2026-11-21T10:00:00+01:00' };
+  return {
+    target: 'device',
+    hashes: [{ algorithm: 'sha256', value: sha256Hex(itemId) }],
+    tool: 'sha256sum',
+    toolVersion: `load-${n}`,
+    occurredAt: '2026-11-21T10:00:00+01:00',
+  };
 }
 
 export interface Acknowledged {
@@ -232,8 +284,17 @@ export function stopAllLoads(): void {
  * Every acknowledged verification is in the database: its hash records, at the ledger index the
  * client was given, and that ledger entry is the `hash.recorded` of that item.
  */
-export async function missingAcknowledged(pool: pg.Pool, acknowledged: readonly Acknowledged[]): Promise<Acknowledged[]> {
-  const { rows } = await pool.query<{ id: string; item_id: string; ledger_idx: string; entry_type: string | null; entry_subject: string | null }>(
+export async function missingAcknowledged(
+  pool: pg.Pool,
+  acknowledged: readonly Acknowledged[],
+): Promise<Acknowledged[]> {
+  const { rows } = await pool.query<{
+    id: string;
+    item_id: string;
+    ledger_idx: string;
+    entry_type: string | null;
+    entry_subject: string | null;
+  }>(
     `SELECT h.id, h.item_id, h.ledger_idx, e.type AS entry_type, e.subject_id AS entry_subject
        FROM hash_record h LEFT JOIN ledger_entry e ON e.idx = h.ledger_idx
       WHERE h.id = ANY($1::uuid[])`,
@@ -243,20 +304,32 @@ export async function missingAcknowledged(pool: pg.Pool, acknowledged: readonly 
   return acknowledged.filter((ack) =>
     ack.recordIds.some((id) => {
       const row = found.get(id);
-      return !row || row.item_id !== ack.itemId || Number(row.ledger_idx) !== ack.ledgerIndex || row.entry_type !== 'hash.recorded' || row.entry_subject !== ack.itemId;
+      return (
+        !row ||
+        row.item_id !== ack.itemId ||
+        Number(row.ledger_idx) !== ack.ledgerIndex ||
+        row.entry_type !== 'hash.recorded' ||
+        row.entry_subject !== ack.itemId
+      );
     }),
   );
 }
 
 /** Custody rows without their ledger entry, or `hash.recorded` entries without their rows: a half-written event. */
-export async function halfWritten(pool: pg.Pool): Promise<{ rowsWithoutEntry: number; entriesWithoutRows: number; gaps: number }> {
+export async function halfWritten(
+  pool: pg.Pool,
+): Promise<{ rowsWithoutEntry: number; entriesWithoutRows: number; gaps: number }> {
   const { rows } = await pool.query<{ rows_without_entry: number; entries_without_rows: number; gaps: number }>(
     `SELECT (SELECT count(*) FROM hash_record h WHERE NOT EXISTS (SELECT 1 FROM ledger_entry e WHERE e.idx = h.ledger_idx))::int AS rows_without_entry,
             (SELECT count(*) FROM ledger_entry e WHERE e.type = 'hash.recorded'
                 AND NOT EXISTS (SELECT 1 FROM hash_record h WHERE h.ledger_idx = e.idx))::int AS entries_without_rows,
             (SELECT (SELECT tree_size FROM ledger_state) - count(*) + (coalesce(max(idx), -1) + 1 - count(*)) FROM ledger_entry)::int AS gaps`,
   );
-  return { rowsWithoutEntry: rows[0].rows_without_entry, entriesWithoutRows: rows[0].entries_without_rows, gaps: rows[0].gaps };
+  return {
+    rowsWithoutEntry: rows[0].rows_without_entry,
+    entriesWithoutRows: rows[0].entries_without_rows,
+    gaps: rows[0].gaps,
+  };
 }
 
 export function verify(databaseUrl: string, deployment: Deployment): Promise<VerifyResult> {

@@ -1,9 +1,17 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+
 import { createCase, shareCase } from '../factories/case.factory.js';
-import { phone, release, seize, signature, recordHashes } from '../factories/custody.factory.js';
-import { createAgency, createUser, FACTORY_PASSWORD, login, type Session, type TestUser } from '../factories/identity.factory.js';
+import { phone, recordHashes, release, seize, signature } from '../factories/custody.factory.js';
+import {
+  createAgency,
+  createUser,
+  FACTORY_PASSWORD,
+  login,
+  type Session,
+  type TestUser,
+} from '../factories/identity.factory.js';
 import { sha256Hex } from './support.js';
 
 /**
@@ -47,12 +55,24 @@ export async function buildWorld(app: NestExpressApplication, db: DataSource): P
   const kase = await createCase(db, home.id, users.officer.id);
   const shareId = await shareCase(db, kase.id, { agencyId: partner.id }, 'read', users.officer.id);
   const [held, pending, releasable] = await seize(app, officer, kase.id, [phone(), phone(), phone()]);
-  await recordHashes(app, officer, held.id, { target: 'device', hashes: [{ algorithm: 'sha256', value: sha256Hex(held.id) }], occurredAt: '2026-11-20T10:00:00+01:00', signature: signature('acquired') });
+  await recordHashes(app, officer, held.id, {
+    target: 'device',
+    hashes: [{ algorithm: 'sha256', value: sha256Hex(held.id) }],
+    occurredAt: '2026-11-20T10:00:00+01:00',
+    signature: signature('acquired'),
+  });
   const transfer = await release(app, officer, [pending.id], examiner);
-  const history = await request(app.getHttpServer()).get(`/api/v1/items/${held.id}/history`).set({ Authorization: `Bearer ${officer.accessToken}` });
+  const history = await request(app.getHttpServer())
+    .get(`/api/v1/items/${held.id}/history`)
+    .set({ Authorization: `Bearer ${officer.accessToken}` });
   const registration = (history.body as { events: Array<{ ledgerIndex: number; type: string }> }).events[0];
 
-  const route = (operation: string, path: string, session: Session | undefined, body?: Record<string, unknown>): WriteRoute => ({
+  const route = (
+    operation: string,
+    path: string,
+    session: Session | undefined,
+    body?: Record<string, unknown>,
+  ): WriteRoute => ({
     operation,
     method: operation.split(' ')[0] as WriteRoute['method'],
     path,
@@ -60,23 +80,73 @@ export async function buildWorld(app: NestExpressApplication, db: DataSource): P
     body,
   });
   const routes: WriteRoute[] = [
-    route('post /api/v1/agencies', '/api/v1/agencies', admin, { code: 'PT-PJ', name: 'Polícia Judiciária', country: 'PT' }),
-    route('post /api/v1/users', '/api/v1/users', admin, { username: 'nuno.silva', displayName: 'Nuno Silva', agencyCode: home.code, roles: ['clerk'], password: 'Evidence-Room-Password-42' }),
-    route('patch /api/v1/users/{id}', `/api/v1/users/${managed.id}`, admin, { displayName: 'Marta Ruiz', roles: ['clerk'] }),
-    route('post /api/v1/users/{id}/password', `/api/v1/users/${managed.id}/password`, admin, { password: 'Reset-By-Admin-Password-77' }),
-    route('post /api/v1/auth/login', '/api/v1/auth/login', undefined, { username: users.victim.username, password: FACTORY_PASSWORD }),
+    route('post /api/v1/agencies', '/api/v1/agencies', admin, {
+      code: 'PT-PJ',
+      name: 'Polícia Judiciária',
+      country: 'PT',
+    }),
+    route('post /api/v1/users', '/api/v1/users', admin, {
+      username: 'nuno.silva',
+      displayName: 'Nuno Silva',
+      agencyCode: home.code,
+      roles: ['clerk'],
+      password: 'Evidence-Room-Password-42',
+    }),
+    route('patch /api/v1/users/{id}', `/api/v1/users/${managed.id}`, admin, {
+      displayName: 'Marta Ruiz',
+      roles: ['clerk'],
+    }),
+    route('post /api/v1/users/{id}/password', `/api/v1/users/${managed.id}/password`, admin, {
+      password: 'Reset-By-Admin-Password-77',
+    }),
+    route('post /api/v1/auth/login', '/api/v1/auth/login', undefined, {
+      username: users.victim.username,
+      password: FACTORY_PASSWORD,
+    }),
     route('post /api/v1/auth/refresh', '/api/v1/auth/refresh', undefined, { refreshToken: victim.refreshToken }),
     route('post /api/v1/auth/logout', '/api/v1/auth/logout', victim, undefined),
-    route('post /api/v1/auth/password', '/api/v1/auth/password', victim, { currentPassword: FACTORY_PASSWORD, newPassword: 'A-Brand-New-Long-Password-9' }),
-    route('post /api/v1/cases', '/api/v1/cases', officer, { caseNumber: 'FUZZ-1', title: 'Operación Arena', legalAuthority: ['JI-7 118/2026'] }),
-    route('post /api/v1/cases/{id}/shares', `/api/v1/cases/${kase.id}/shares`, officer, { username: users.auditor.username, access: 'read' }),
-    route('delete /api/v1/cases/{id}/shares/{shareId}', `/api/v1/cases/${kase.id}/shares/${shareId}`, officer, undefined),
-    route('post /api/v1/cases/{id}/close', `/api/v1/cases/${kase.id}/close`, officer, { reason: 'Proceedings concluded' }),
+    route('post /api/v1/auth/password', '/api/v1/auth/password', victim, {
+      currentPassword: FACTORY_PASSWORD,
+      newPassword: 'A-Brand-New-Long-Password-9',
+    }),
+    route('post /api/v1/cases', '/api/v1/cases', officer, {
+      caseNumber: 'FUZZ-1',
+      title: 'Operación Arena',
+      legalAuthority: ['JI-7 118/2026'],
+    }),
+    route('post /api/v1/cases/{id}/shares', `/api/v1/cases/${kase.id}/shares`, officer, {
+      username: users.auditor.username,
+      access: 'read',
+    }),
+    route(
+      'delete /api/v1/cases/{id}/shares/{shareId}',
+      `/api/v1/cases/${kase.id}/shares/${shareId}`,
+      officer,
+      undefined,
+    ),
+    route('post /api/v1/cases/{id}/close', `/api/v1/cases/${kase.id}/close`, officer, {
+      reason: 'Proceedings concluded',
+    }),
     route('post /api/v1/cases/{id}/reopen', `/api/v1/cases/${kase.id}/reopen`, officer, { reason: 'Appeal lodged' }),
     route('post /api/v1/cases/{id}/items', `/api/v1/cases/${kase.id}/items`, officer, { items: [phone()] }),
-    route('post /api/v1/items/{id}/hashes', `/api/v1/items/${held.id}/hashes`, officer, { target: 'device', hashes: [{ algorithm: 'sha256', value: sha256Hex(held.id) }], tool: 'sha256sum', toolVersion: '9.4', occurredAt: '2026-11-21T10:00:00+01:00' }),
-    route('post /api/v1/items/{id}/hashes/import', `/api/v1/items/${held.id}/hashes/import`, officer, { text: `${sha256Hex(held.id)}  /dev/sdb\n`, format: 'checksum-list', target: 'device', occurredAt: '2026-11-21T10:00:00+01:00', dryRun: true }),
-    route('post /api/v1/items/{id}/location', `/api/v1/items/${held.id}/location`, officer, { location: 'Madrid/HQ/Room 2/Shelf B/Bin 4', reason: 'Long-term storage' }),
+    route('post /api/v1/items/{id}/hashes', `/api/v1/items/${held.id}/hashes`, officer, {
+      target: 'device',
+      hashes: [{ algorithm: 'sha256', value: sha256Hex(held.id) }],
+      tool: 'sha256sum',
+      toolVersion: '9.4',
+      occurredAt: '2026-11-21T10:00:00+01:00',
+    }),
+    route('post /api/v1/items/{id}/hashes/import', `/api/v1/items/${held.id}/hashes/import`, officer, {
+      text: `${sha256Hex(held.id)}  /dev/sdb\n`,
+      format: 'checksum-list',
+      target: 'device',
+      occurredAt: '2026-11-21T10:00:00+01:00',
+      dryRun: true,
+    }),
+    route('post /api/v1/items/{id}/location', `/api/v1/items/${held.id}/location`, officer, {
+      location: 'Madrid/HQ/Room 2/Shelf B/Bin 4',
+      reason: 'Long-term storage',
+    }),
     route('post /api/v1/items/{id}/disposition', `/api/v1/items/${releasable.id}/disposition`, officer, {
       disposition: 'destroyed',
       authorityReference: 'JI-7 Madrid, auto 311/2027',
@@ -85,11 +155,30 @@ export async function buildWorld(app: NestExpressApplication, db: DataSource): P
       witness: { username: users.clerk.username, password: FACTORY_PASSWORD },
       signature: signature('disposed'),
     }),
-    route('post /api/v1/items/{id}/corrections', `/api/v1/items/${held.id}/corrections`, officer, { corrects: registration.ledgerIndex, reason: 'Serial misread at the scene', changes: { serial: 'R58R0000B' }, signature: signature('corrected') }),
-    route('post /api/v1/transfers', '/api/v1/transfers', officer, { itemIds: [releasable.id], to: users.examiner.username, purpose: 'Forensic examination', signature: signature('released') }),
-    route('post /api/v1/transfers/{id}/accept', `/api/v1/transfers/${transfer.id}/accept`, examiner, { items: [{ itemId: pending.id, sealIntact: true }], location: 'Lab safe 2', signature: signature('received') }),
-    route('post /api/v1/transfers/{id}/reject', `/api/v1/transfers/${transfer.id}/reject`, examiner, { reason: 'Seal numbers do not match the sheet', signature: signature('rejected') }),
-    route('post /api/v1/transfers/{id}/cancel', `/api/v1/transfers/${transfer.id}/cancel`, officer, { reason: 'Wrong receiver selected' }),
+    route('post /api/v1/items/{id}/corrections', `/api/v1/items/${held.id}/corrections`, officer, {
+      corrects: registration.ledgerIndex,
+      reason: 'Serial misread at the scene',
+      changes: { serial: 'R58R0000B' },
+      signature: signature('corrected'),
+    }),
+    route('post /api/v1/transfers', '/api/v1/transfers', officer, {
+      itemIds: [releasable.id],
+      to: users.examiner.username,
+      purpose: 'Forensic examination',
+      signature: signature('released'),
+    }),
+    route('post /api/v1/transfers/{id}/accept', `/api/v1/transfers/${transfer.id}/accept`, examiner, {
+      items: [{ itemId: pending.id, sealIntact: true }],
+      location: 'Lab safe 2',
+      signature: signature('received'),
+    }),
+    route('post /api/v1/transfers/{id}/reject', `/api/v1/transfers/${transfer.id}/reject`, examiner, {
+      reason: 'Seal numbers do not match the sheet',
+      signature: signature('rejected'),
+    }),
+    route('post /api/v1/transfers/{id}/cancel', `/api/v1/transfers/${transfer.id}/cancel`, officer, {
+      reason: 'Wrong receiver selected',
+    }),
     route('post /api/v1/ledger/checkpoints', '/api/v1/ledger/checkpoints', auditor, undefined),
     route('post /api/v1/ledger/verifications', '/api/v1/ledger/verifications', auditor, undefined),
   ];
@@ -98,9 +187,15 @@ export async function buildWorld(app: NestExpressApplication, db: DataSource): P
 
 /** Write operations the running app documents (OpenAPI), as `method /path/{param}`. */
 export async function documentedWriteOperations(app: NestExpressApplication): Promise<string[]> {
-  const document = (await request(app.getHttpServer()).get('/api/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
+  const document = (await request(app.getHttpServer()).get('/api/docs-json').expect(200)).body as {
+    paths: Record<string, Record<string, unknown>>;
+  };
   return Object.entries(document.paths)
-    .flatMap(([path, operations]) => Object.keys(operations).filter((method) => ['post', 'put', 'patch', 'delete'].includes(method)).map((method) => `${method} ${path}`))
+    .flatMap(([path, operations]) =>
+      Object.keys(operations)
+        .filter((method) => ['post', 'put', 'patch', 'delete'].includes(method))
+        .map((method) => `${method} ${path}`),
+    )
     .sort();
 }
 
@@ -110,9 +205,17 @@ export async function documentedWriteOperations(app: NestExpressApplication): Pr
  * log, login failure counters), which a 4xx is meant to write, and the record of ledger
  * verification runs, which a run started by an earlier 202 writes in the background whenever it ends.
  */
-export const REFUSAL_RECORDS = ['access_log', 'login_lockout', 'login_attempt', 'schema_migrations', 'ledger_verification'];
+export const REFUSAL_RECORDS = [
+  'access_log',
+  'login_lockout',
+  'login_attempt',
+  'schema_migrations',
+  'ledger_verification',
+];
 
-export async function footprint(adminDb: { query: (text: string) => Promise<Array<Record<string, unknown>>> }): Promise<Record<string, unknown>> {
+export async function footprint(adminDb: {
+  query: (text: string) => Promise<Array<Record<string, unknown>>>;
+}): Promise<Record<string, unknown>> {
   const tables = (await adminDb.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`))
     .map((row) => row.tablename as string)
     .filter((table) => !REFUSAL_RECORDS.includes(table));

@@ -4,10 +4,28 @@ import { readFileSync } from 'node:fs';
  * Reads the executable access matrix of docs/access-control.md: every table row between the
  * `access-matrix:begin` and `access-matrix:end` markers becomes one expectation per caller column.
  */
-export const MATRIX_CALLERS = ['officer', 'clerk', 'examiner', 'prosecutor', 'auditor', 'admin', 'platform admin', 'no token'] as const;
+export const MATRIX_CALLERS = [
+  'officer',
+  'clerk',
+  'examiner',
+  'prosecutor',
+  'auditor',
+  'admin',
+  'platform admin',
+  'no token',
+] as const;
 export type MatrixCaller = (typeof MATRIX_CALLERS)[number];
 
-export const MATRIX_RELATIONS = ['—', 'own', 'agency-contribute', 'agency-read', 'user-contribute', 'user-read', 'foreign', 'revoked'] as const;
+export const MATRIX_RELATIONS = [
+  '—',
+  'own',
+  'agency-contribute',
+  'agency-read',
+  'user-contribute',
+  'user-read',
+  'foreign',
+  'revoked',
+] as const;
 export type MatrixRelation = (typeof MATRIX_RELATIONS)[number];
 
 export interface MatrixExpectation {
@@ -59,15 +77,15 @@ export function parseAccessMatrix(markdown: string): MatrixRow[] {
       continue;
     }
     if (row.every((cell) => /^-+$/.test(cell))) continue;
-    if (row.length !== header.length) throw new Error(`matrix row has ${row.length} cells, expected ${header.length}: ${line}`);
+    if (row.length !== header.length)
+      throw new Error(`matrix row has ${row.length} cells, expected ${header.length}: ${line}`);
     const route = /^`(GET|POST|PATCH|PUT|DELETE) (\/\S+)`$/.exec(row[0]);
     if (!route) throw new Error(`matrix route must look like \`GET /api/v1/cases\`: ${row[0]}`);
     const relation = row[1] as MatrixRelation;
     if (!MATRIX_RELATIONS.includes(relation)) throw new Error(`unknown relation "${row[1]}"`);
-    const expected = Object.fromEntries(MATRIX_CALLERS.map((caller, i) => [caller, parseExpectation(row[i + 2])])) as Record<
-      MatrixCaller,
-      MatrixExpectation
-    >;
+    const expected = Object.fromEntries(
+      MATRIX_CALLERS.map((caller, i) => [caller, parseExpectation(row[i + 2])]),
+    ) as Record<MatrixCaller, MatrixExpectation>;
     rows.push({ method: route[1], path: route[2], relation, expected });
   }
   return rows;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+
+import type { PartyRef } from '../../src/custody/custody-events.js';
 import {
-  BUNDLE_FORMAT,
   buildEntry,
+  BUNDLE_FORMAT,
   canonicalBytes,
   eventHash,
   generateNoteKeys,
@@ -16,7 +18,6 @@ import {
   type LedgerEntry,
   type LedgerEvent,
 } from '../../src/ledger/core/index.js';
-import type { PartyRef } from '../../src/custody/custody-events.js';
 
 /**
  * Ledgers and bundles made in memory, signed with a throw-away key: what the service would never
@@ -34,8 +35,19 @@ export function person(displayName: string, role: string, agency = 'ES-PN'): Per
 }
 
 /** The actor member of an entry for a person. */
-export const actor = (who: Person): LedgerEvent['actor'] => ({ id: who.id, username: who.username, displayName: who.displayName, agency: who.agency, role: who.role });
-export const party = (who: Person): PartyRef => ({ id: who.id, username: who.username, displayName: who.displayName, agency: who.agency });
+export const actor = (who: Person): LedgerEvent['actor'] => ({
+  id: who.id,
+  username: who.username,
+  displayName: who.displayName,
+  agency: who.agency,
+  role: who.role,
+});
+export const party = (who: Person): PartyRef => ({
+  id: who.id,
+  username: who.username,
+  displayName: who.displayName,
+  agency: who.agency,
+});
 
 /**
  * Signs an event for each (person, meaning). The binding to the event's canonical content is made
@@ -63,7 +75,12 @@ export class SyntheticLedger {
 
   append(event: LedgerEvent): LedgerEntry {
     const withCase = { ...event, case: event.case ?? this.caseRef };
-    const bound = { ...withCase, signatures: (event.signatures ?? []).map((s) => (s.eventHash === '' ? { ...s, eventHash: eventHash(withCase) } : s)) };
+    const bound = {
+      ...withCase,
+      signatures: (event.signatures ?? []).map((s) =>
+        s.eventHash === '' ? { ...s, eventHash: eventHash(withCase) } : s,
+      ),
+    };
     const entry = buildEntry(bound, this.entries.length, new Date(Date.UTC(2026, 10, 20, 10, this.entries.length)));
     this.entries.push(entry);
     return entry;
@@ -77,14 +94,18 @@ export class SyntheticLedger {
     const leaves = this.entries.map((entry) => leafHash(canonicalBytes(entry)));
     const treeSize = leaves.length;
     const rootHash = rootFromLeafHashes(leaves);
-    const getNode = (level: number, index: number): Buffer => rootFromLeafHashes(leaves.slice(index * 2 ** level, (index + 1) * 2 ** level));
+    const getNode = (level: number, index: number): Buffer =>
+      rootFromLeafHashes(leaves.slice(index * 2 ** level, (index + 1) * 2 ** level));
     return {
       format: BUNDLE_FORMAT,
       origin: SYNTHETIC_ORIGIN,
       vkey: this.keys.verifierKey,
       subject,
       checkpoint: signCheckpoint({ origin: SYNTHETIC_ORIGIN, treeSize, rootHash }, this.keys.signerKey),
-      statement: signBundleStatement({ origin: SYNTHETIC_ORIGIN, treeSize, rootHash, subject, indexes }, this.keys.signerKey),
+      statement: signBundleStatement(
+        { origin: SYNTHETIC_ORIGIN, treeSize, rootHash, subject, indexes },
+        this.keys.signerKey,
+      ),
       entries: indexes.map((index) => ({
         index,
         entry: canonicalBytes(this.entries[index]).toString('utf8'),

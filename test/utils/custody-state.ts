@@ -12,7 +12,9 @@ export async function custodyState(db: DataSource): Promise<Record<string, unkno
     transferItems: await db.query('SELECT * FROM transfer_item ORDER BY transfer_id, item_id'),
     hashes: await db.query('SELECT * FROM hash_record ORDER BY id'),
     itemEvents: await db.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM item_event'),
-    signatures: await db.query(`SELECT count(*)::int AS n FROM access_log WHERE event = 'signature.sign' AND outcome = 'success'`),
+    signatures: await db.query(
+      `SELECT count(*)::int AS n FROM access_log WHERE event = 'signature.sign' AND outcome = 'success'`,
+    ),
   };
 }
 
@@ -31,7 +33,8 @@ export async function expectRefused(
   const response = await attempt();
   expect({ status: response.status, code: (response.body as { code?: string }).code }).toEqual({ status, code });
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  if (fields !== undefined) expect((response.body.errors as Array<{ field: string }>).map((error) => error.field)).toEqual(fields);
+  if (fields !== undefined)
+    expect((response.body.errors as Array<{ field: string }>).map((error) => error.field)).toEqual(fields);
   expect(await custodyState(db)).toEqual(before);
   return response;
 }

@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import pg from 'pg';
+
 import { startEmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
 import { runMigrations } from '../../dist/src/database/migrate.js';
 import { bootstrapRoles } from '../../dist/src/database/roles.js';
@@ -21,7 +23,10 @@ const password = () => randomBytes(18).toString('base64url');
 export default async function globalSetup() {
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'custos-test-')), logger: quiet });
+    const embedded = await startEmbeddedPostgres({
+      dataDir: mkdtempSync(join(tmpdir(), 'custos-test-')),
+      logger: quiet,
+    });
     globalThis.__CUSTOS_EMBEDDED__ = embedded;
     adminUrl = embedded.superuserUrl;
   }

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+
 import pg from 'pg';
 
 /** Stops the embedded cluster (and removes it), or drops this run's databases on the shared server. */
@@ -16,8 +17,11 @@ export default async function globalTeardown() {
   const admin = new pg.Client({ connectionString: environment.adminUrl });
   await admin.connect();
   try {
-    const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${environment.prefix}%`]);
-    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(datname)} WITH (FORCE)`);
+    const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `${environment.prefix}%`,
+    ]);
+    for (const { datname } of rows)
+      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(datname)} WITH (FORCE)`);
   } finally {
     await admin.end();
   }

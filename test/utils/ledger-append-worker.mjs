@@ -3,6 +3,7 @@
 // as the service uses them, each append in its own transaction.
 // argv: <databaseUrl> <keyFile> <worker> <appends> <concurrency>
 import { DataSource } from 'typeorm';
+
 import { dataSourceOptions } from '../../dist/src/database/data-source.js';
 import { CheckpointService } from '../../dist/src/ledger/checkpoint.service.js';
 import { loadOrCreateLedgerKey } from '../../dist/src/ledger/ledger-key.js';
@@ -14,7 +15,10 @@ const dataSource = new DataSource(dataSourceOptions({ url, poolSize: Number(conc
 await dataSource.initialize();
 const ledger = new LedgerService(dataSource);
 const key = loadOrCreateLedgerKey(keyFile, origin, { warn: () => undefined });
-const checkpoints = new CheckpointService(dataSource, ledger, key, { ledgerOrigin: origin, ledgerCheckpointSeconds: 3600 });
+const checkpoints = new CheckpointService(dataSource, ledger, key, {
+  ledgerOrigin: origin,
+  ledgerCheckpointSeconds: 3600,
+});
 const ctx = { actor: null, requestId: `worker-${worker}`, ip: null };
 
 let next = 0;

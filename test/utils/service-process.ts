@@ -14,7 +14,14 @@ export interface ServiceProcess {
 
 export function startServiceProcess(env: Record<string, string>, timeoutMs = 45_000): ServiceProcess {
   const child = spawn(process.execPath, [SERVICE_ENTRY], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_FORMAT: 'json', LOG_LEVEL: 'info', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'info',
+      PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -22,7 +29,10 @@ export function startServiceProcess(env: Record<string, string>, timeoutMs = 45_
     child.once('exit', (code, signal) => done({ code, signal })),
   );
   const listening = new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`service did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`service did not start within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);

@@ -1,9 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pino from 'pino';
+
 import { createApp } from '../../src/app.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
 
@@ -20,7 +22,15 @@ export interface TestAppOptions {
  */
 export function testConfig(env: Record<string, string> = {}): AppConfig {
   const dataDir = mkdtempSync(join(tmpdir(), 'custos-app-'));
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', LOG_FORMAT: 'json', DATA_DIR: dataDir, LEDGER_ORIGIN: 'test.custos.invalid/ledger', LEDGER_CHECKPOINT_SECONDS: '86400', ...env });
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    LOG_FORMAT: 'json',
+    DATA_DIR: dataDir,
+    LEDGER_ORIGIN: 'test.custos.invalid/ledger',
+    LEDGER_CHECKPOINT_SECONDS: '86400',
+    ...env,
+  });
 }
 
 /** The application exactly as main.ts builds it, initialised but not listening (supertest binds it). */

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+
 import pg from 'pg';
+
 import { SERVICE_GROUP_ROLE } from '../../src/database/roles.js';
 
 /**
@@ -64,7 +66,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `${env.prefix}_${randomBytes(4).toString('hex')}`;
   await withClient(env.adminUrl, async (client) => {
     const db = client.escapeIdentifier(name);
-    await client.query(`CREATE DATABASE ${db} TEMPLATE ${client.escapeIdentifier(env.template)} OWNER ${client.escapeIdentifier(env.owner.name)}`);
+    await client.query(
+      `CREATE DATABASE ${db} TEMPLATE ${client.escapeIdentifier(env.template)} OWNER ${client.escapeIdentifier(env.owner.name)}`,
+    );
     // Database-level privileges live in pg_database and are not copied from the template.
     await client.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
     await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${client.escapeIdentifier(SERVICE_GROUP_ROLE)}`);
@@ -79,6 +83,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+  await withClient(adminUrl, (client) =>
+    client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`),
+  );
 }
-

@@ -1,9 +1,12 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+
 import { AccessLogQueryDto } from './access-log-query.dto.js';
 
 async function failingFields(query: Record<string, unknown>): Promise<string[]> {
-  return (await validate(plainToInstance(AccessLogQueryDto, query), { forbidUnknownValues: true })).map((e) => e.property);
+  return (await validate(plainToInstance(AccessLogQueryDto, query), { forbidUnknownValues: true })).map(
+    (e) => e.property,
+  );
 }
 
 describe('AccessLogQueryDto', () => {

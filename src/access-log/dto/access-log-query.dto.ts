@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { ACCESS_LOG_EVENTS, ACCESS_LOG_OUTCOMES } from '../access-log-events.js';
 

@@ -1,12 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
-import { AGENCY_CODE_PATTERN } from '../../identity/agencies/countries.js';
+
 import { PageQueryDto } from '../../common/page-query.dto.js';
-import { USERNAME_PATTERN } from '../../identity/dto/user.dto.js';
 import { Omittable, TextField, TextList } from '../../common/text-field.js';
+import { AGENCY_CODE_PATTERN } from '../../identity/agencies/countries.js';
+import { USERNAME_PATTERN } from '../../identity/dto/user.dto.js';
 
 export class CreateCaseDto {
-  @ApiProperty({ example: 'DIL-2026/0142', description: 'Unique within your agency (case-insensitively); surrounding spaces are trimmed' })
+  @ApiProperty({
+    example: 'DIL-2026/0142',
+    description: 'Unique within your agency (case-insensitively); surrounding spaces are trimmed',
+  })
   @TextField(64)
   caseNumber!: string;
 
@@ -14,7 +18,10 @@ export class CreateCaseDto {
   @TextField(200)
   title!: string;
 
-  @ApiPropertyOptional({ example: ['JI-7 Madrid 118/2026'], description: 'Warrant and order numbers (up to 20, each 1 to 128 characters)' })
+  @ApiPropertyOptional({
+    example: ['JI-7 Madrid 118/2026'],
+    description: 'Warrant and order numbers (up to 20, each 1 to 128 characters)',
+  })
   @Omittable()
   @TextList(20, 128)
   legalAuthority?: string[];
@@ -34,7 +41,10 @@ export class CreateShareDto {
   @Matches(AGENCY_CODE_PATTERN)
   agencyCode?: string;
 
-  @ApiPropertyOptional({ example: 'fiscal.rivas', description: 'Share with this one user of another agency (or give agencyCode)' })
+  @ApiPropertyOptional({
+    example: 'fiscal.rivas',
+    description: 'Share with this one user of another agency (or give agencyCode)',
+  })
   @ValidateIf((share: CreateShareDto) => share.agencyCode === undefined || share.username !== undefined)
   @IsString()
   @Matches(USERNAME_PATTERN)
@@ -46,7 +56,10 @@ export class CreateShareDto {
 }
 
 export class CaseStatusChangeDto {
-  @ApiProperty({ example: 'Judgment final (SAP Madrid 212/2027); evidence retained until disposal is ordered', description: 'Why, for the record (1 to 1,000 characters)' })
+  @ApiProperty({
+    example: 'Judgment final (SAP Madrid 212/2027); evidence retained until disposal is ordered',
+    description: 'Why, for the record (1 to 1,000 characters)',
+  })
   @TextField(1000, { prose: true })
   reason!: string;
 }

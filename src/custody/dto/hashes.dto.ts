@@ -1,16 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length, Matches, ValidateNested } from 'class-validator';
+
+import { Omittable, TextField, Trim } from '../../common/text-field.js';
 import { HASH_ALGORITHMS, IsOffsetDateTime } from '../evidence-fields.js';
 import { SignatureDto } from './signature.dto.js';
-import { Omittable, TextField, Trim } from '../../common/text-field.js';
 
 export class HashValueDto {
   @ApiProperty({ enum: HASH_ALGORITHMS })
   @IsIn(HASH_ALGORITHMS)
   algorithm!: (typeof HASH_ALGORITHMS)[number];
 
-  @ApiProperty({ example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', description: 'Hex, exact length for the algorithm; upper case is accepted and stored lower-case' })
+  @ApiProperty({
+    example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    description: 'Hex, exact length for the algorithm; upper case is accepted and stored lower-case',
+  })
   @Trim()
   @IsString()
   @Length(32, 128)
@@ -21,7 +25,10 @@ export class HashValueDto {
 export const HASH_TARGET_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
 export class RecordHashesDto {
-  @ApiProperty({ example: 'device', description: 'What was hashed: `device` (the whole medium), `image.e01`, `extraction.zip`, …' })
+  @ApiProperty({
+    example: 'device',
+    description: 'What was hashed: `device` (the whole medium), `image.e01`, `extraction.zip`, …',
+  })
   @Trim()
   @Matches(HASH_TARGET_PATTERN, { message: 'target must be lower-case letters, digits, ".", "_" or "-"' })
   target!: string;
@@ -46,7 +53,10 @@ export class RecordHashesDto {
   @IsOffsetDateTime()
   occurredAt!: string;
 
-  @ApiPropertyOptional({ type: SignatureDto, description: 'Required when this is the first record of the target (the reference), signed `acquired`' })
+  @ApiPropertyOptional({
+    type: SignatureDto,
+    description: 'Required when this is the first record of the target (the reference), signed `acquired`',
+  })
   @Omittable()
   @ValidateNested()
   @Type(() => SignatureDto)

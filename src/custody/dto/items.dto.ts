@@ -14,12 +14,24 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+
 import { PageQueryDto } from '../../common/page-query.dto.js';
-import { DISPOSITIONS, INTEGRITY_STATES, ITEM_KINDS, ITEM_STATES, POWER_STATES, type Disposition, type Integrity, type ItemKind, type ItemState, type PowerState } from '../custody-events.js';
+import { Omittable, TextField, Trim } from '../../common/text-field.js';
+import {
+  DISPOSITIONS,
+  INTEGRITY_STATES,
+  ITEM_KINDS,
+  ITEM_STATES,
+  POWER_STATES,
+  type Disposition,
+  type Integrity,
+  type ItemKind,
+  type ItemState,
+  type PowerState,
+} from '../custody-events.js';
 import { IsIccid, IsImei, IsMacAddress, IsOffsetDateTime } from '../evidence-fields.js';
 import { HashValueDto } from './hashes.dto.js';
 import { SignatureDto } from './signature.dto.js';
-import { Omittable, TextField, Trim } from '../../common/text-field.js';
 
 /** Most devices that are seized in one search fit; a bigger search is several requests. */
 export const MAX_SEIZURE_BATCH = 200;
@@ -40,10 +52,15 @@ export class AcquisitionDto {
   @ApiPropertyOptional({ example: 'image.E01', default: 'image', description: 'What the hashes are of' })
   @Omittable()
   @Trim()
-  @Matches(/^[a-z0-9][a-z0-9._-]{0,99}$/, { message: 'target must be lower-case letters, digits, ".", "_" or "-" (e.g. image.E01 → image.e01)' })
+  @Matches(/^[a-z0-9][a-z0-9._-]{0,99}$/, {
+    message: 'target must be lower-case letters, digits, ".", "_" or "-" (e.g. image.E01 → image.e01)',
+  })
   target?: string;
 
-  @ApiProperty({ type: [HashValueDto], description: 'Acquisition hashes: they become the image’s reference (signed `acquired`)' })
+  @ApiProperty({
+    type: [HashValueDto],
+    description: 'Acquisition hashes: they become the image’s reference (signed `acquired`)',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(4)
@@ -73,11 +90,16 @@ export class ItemInputDto {
   @TextField(200, { optional: true })
   serial?: string;
 
-  @ApiPropertyOptional({ example: ['490154203237518'], description: '15 digits each, Luhn-checked; at most 4 (multi-SIM)' })
+  @ApiPropertyOptional({
+    example: ['490154203237518'],
+    description: '15 digits each, Luhn-checked; at most 4 (multi-SIM)',
+  })
   @Omittable()
   @IsArray()
   @ArrayMaxSize(4)
-  @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((v: unknown) => (typeof v === 'string' ? v.trim() : v)) : value))
+  @Transform(({ value }: { value: unknown }) =>
+    Array.isArray(value) ? value.map((v: unknown) => (typeof v === 'string' ? v.trim() : v)) : value,
+  )
   @IsImei({ each: true })
   imeis?: string[];
 
@@ -87,7 +109,10 @@ export class ItemInputDto {
   @IsIccid()
   iccid?: string;
 
-  @ApiPropertyOptional({ example: ['a4:5e:60:c2:19:7f'], description: 'aa:bb:cc:dd:ee:ff, aa-bb-…, or aabb.ccdd.eeff; stored lower-case with colons' })
+  @ApiPropertyOptional({
+    example: ['a4:5e:60:c2:19:7f'],
+    description: 'aa:bb:cc:dd:ee:ff, aa-bb-…, or aabb.ccdd.eeff; stored lower-case with colons',
+  })
   @Omittable()
   @IsArray()
   @ArrayMaxSize(16)
@@ -113,10 +138,15 @@ export class ItemInputDto {
   @ApiPropertyOptional({ example: 'ES-PN-SEAL-0042117', description: 'Number of the tamper-evident bag' })
   @Omittable()
   @Trim()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$/, { message: 'sealNumber must be 1–64 letters, digits, spaces, ".", "/", "_" or "-"' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$/, {
+    message: 'sealNumber must be 1–64 letters, digits, spaces, ".", "/", "_" or "-"',
+  })
   sealNumber?: string;
 
-  @ApiProperty({ example: '2026-11-28T09:14:00+01:00', description: 'When it was seized, with the UTC offset of the place; kept as given' })
+  @ApiProperty({
+    example: '2026-11-28T09:14:00+01:00',
+    description: 'When it was seized, with the UTC offset of the place; kept as given',
+  })
   @IsOffsetDateTime()
   occurredAt!: string;
 
@@ -136,19 +166,26 @@ export class ItemInputDto {
   @TextField(500, { optional: true })
   location?: string;
 
-  @ApiPropertyOptional({ description: 'An item of the same case this one was in or was made from (SIM in a phone; image of a drive)' })
+  @ApiPropertyOptional({
+    description: 'An item of the same case this one was in or was made from (SIM in a phone; image of a drive)',
+  })
   @Omittable()
   @IsUUID()
   parentId?: string;
 
-  @ApiPropertyOptional({ description: 'Index in this batch of an earlier item this one was in (SIM registered with its phone)' })
+  @ApiPropertyOptional({
+    description: 'Index in this batch of an earlier item this one was in (SIM registered with its phone)',
+  })
   @Omittable()
   @IsInt()
   @Min(0)
   @Max(MAX_SEIZURE_BATCH - 1)
   parentIndex?: number;
 
-  @ApiPropertyOptional({ type: AcquisitionDto, description: 'Required for forensic_image and extraction, refused otherwise' })
+  @ApiPropertyOptional({
+    type: AcquisitionDto,
+    description: 'Required for forensic_image and extraction, refused otherwise',
+  })
   @Omittable()
   @ValidateNested()
   @Type(() => AcquisitionDto)
@@ -164,7 +201,10 @@ export class RegisterItemsDto {
   @Type(() => ItemInputDto)
   items!: ItemInputDto[];
 
-  @ApiPropertyOptional({ type: SignatureDto, description: 'Needed when registering derived items: the examiner signs their acquisition hashes (`acquired`)' })
+  @ApiPropertyOptional({
+    type: SignatureDto,
+    description: 'Needed when registering derived items: the examiner signs their acquisition hashes (`acquired`)',
+  })
   @Omittable()
   @ValidateNested()
   @Type(() => SignatureDto)
@@ -179,7 +219,9 @@ export class ItemListQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ description: '`me` (your custody: the clerk’s inbox of things held) or a user id' })
   @Omittable()
-  @Matches(/^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/, { message: 'custodian must be "me" or a user id' })
+  @Matches(/^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/, {
+    message: 'custodian must be "me" or a user id',
+  })
   custodian?: string;
 
   @ApiPropertyOptional({ enum: ITEM_STATES })
@@ -192,7 +234,9 @@ export class ItemListQueryDto extends PageQueryDto {
   @IsIn(INTEGRITY_STATES)
   integrity?: Integrity;
 
-  @ApiPropertyOptional({ description: 'Item number (or its start), serial, seal number, IMEI or ICCID; case-insensitive' })
+  @ApiPropertyOptional({
+    description: 'Item number (or its start), serial, seal number, IMEI or ICCID; case-insensitive',
+  })
   @TextField(200, { optional: true })
   q?: string;
 }
@@ -226,7 +270,11 @@ export class DisposeItemDto {
   @TextField(500)
   authorityReference!: string;
 
-  @ApiPropertyOptional({ example: 'Audiencia Nacional, Juzgado Central 3', description: 'Who received it (required for released_to_authority and returned_to_owner; an opaque reference for an owner)' })
+  @ApiPropertyOptional({
+    example: 'Audiencia Nacional, Juzgado Central 3',
+    description:
+      'Who received it (required for released_to_authority and returned_to_owner; an opaque reference for an owner)',
+  })
   @TextField(500, { optional: true })
   recipient?: string;
 
@@ -251,7 +299,6 @@ export class DisposeItemDto {
   signature!: SignatureDto;
 }
 
-
 export class ItemChangesDto {
   @TextField(2000, { optional: true, prose: true }) description?: string;
   @TextField(200, { optional: true }) make?: string;
@@ -265,7 +312,9 @@ export class ItemChangesDto {
   @Omittable() @IsIn(POWER_STATES) powerState?: PowerState;
   @Omittable()
   @Trim()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$/, { message: 'sealNumber must be 1–64 letters, digits, spaces, ".", "/", "_" or "-"' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$/, {
+    message: 'sealNumber must be 1–64 letters, digits, spaces, ".", "/", "_" or "-"',
+  })
   sealNumber?: string;
   @Omittable() @IsOffsetDateTime() occurredAt?: string;
   @TextField(500, { optional: true }) place?: string;

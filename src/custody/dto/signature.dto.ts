@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, Length } from 'class-validator';
+
 import { SIGNATURE_MEANINGS, type SignatureMeaning } from '../../identity/signing/signature.js';
 
 /**

@@ -1,10 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsUUID, Matches, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsUUID,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+
 import { PageQueryDto } from '../../common/page-query.dto.js';
-import { HashValueDto, HASH_TARGET_PATTERN } from './hashes.dto.js';
-import { SignatureDto } from './signature.dto.js';
 import { Omittable, TextField, Trim } from '../../common/text-field.js';
+import { HASH_TARGET_PATTERN, HashValueDto } from './hashes.dto.js';
+import { SignatureDto } from './signature.dto.js';
 
 export const MAX_TRANSFER_ITEMS = 500;
 
@@ -52,7 +63,10 @@ export class AcceptedItemDto {
   @TextField(2000, { optional: true, prose: true })
   sealNote?: string;
 
-  @ApiPropertyOptional({ type: [AcceptedHashDto], description: 'Re-verification hashes taken on receipt, compared with the references' })
+  @ApiPropertyOptional({
+    type: [AcceptedHashDto],
+    description: 'Re-verification hashes taken on receipt, compared with the references',
+  })
   @Omittable()
   @IsArray()
   @ArrayMaxSize(8)
@@ -103,7 +117,10 @@ export class TransferListQueryDto extends PageQueryDto {
   @IsIn(['pending', 'accepted', 'rejected', 'cancelled'])
   status?: 'pending' | 'accepted' | 'rejected' | 'cancelled';
 
-  @ApiPropertyOptional({ enum: ['incoming', 'outgoing'], description: 'incoming: to you; outgoing: from you; absent: both' })
+  @ApiPropertyOptional({
+    enum: ['incoming', 'outgoing'],
+    description: 'incoming: to you; outgoing: from you; absent: both',
+  })
   @Omittable()
   @IsIn(['incoming', 'outgoing'])
   direction?: 'incoming' | 'outgoing';

@@ -1,4 +1,17 @@
-import { addHash, algorithmByLength, algorithmOf, clip, hashListLog, LogNotUnderstoodError, logLines, notUnderstood, type LogHash, type LogLine, type LogObject, type ParsedLog } from './log-format.js';
+import {
+  addHash,
+  algorithmByLength,
+  algorithmOf,
+  clip,
+  hashListLog,
+  logLines,
+  LogNotUnderstoodError,
+  notUnderstood,
+  type LogHash,
+  type LogLine,
+  type LogObject,
+  type ParsedLog,
+} from './log-format.js';
 
 const FORMAT = 'sha256sum/md5sum';
 /** GNU: `<hex>  name` (text) or `<hex> *name` (binary); a leading `\` marks an escaped name. */
@@ -43,7 +56,10 @@ export function parseChecksumList(text: string): ParsedLog {
       algorithm = algorithmByLength(value);
       name = unescapeGnu(gnu[2], trimmed.startsWith('\\'));
       if (algorithm === undefined) {
-        problems.push({ line: line.number, message: `a ${value.length}-digit value is none of MD5, SHA-1, SHA-256, SHA-512` });
+        problems.push({
+          line: line.number,
+          message: `a ${value.length}-digit value is none of MD5, SHA-1, SHA-256, SHA-512`,
+        });
         continue;
       }
     } else if (bsd !== null) {
@@ -63,14 +79,13 @@ export function parseChecksumList(text: string): ParsedLog {
     byName.set(name, object);
   }
   if (problems.length > 0) {
-    throw new LogNotUnderstoodError(`${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')} (as a ${FORMAT} list)`, problems);
+    throw new LogNotUnderstoodError(
+      `${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')} (as a ${FORMAT} list)`,
+      problems,
+    );
   }
   const objects: LogObject[] = [...byName.values()];
   if (objects.length === 0) throw notUnderstood(FORMAT, 'no checksum lines');
   const algorithms = [...new Set(objects.flatMap((object) => object.hashes.map((hash) => hash.algorithm)))];
-  return hashListLog(
-    'checksum-list',
-    algorithms.map((algorithm) => `${algorithm}sum`).join(', '),
-    objects,
-  );
+  return hashListLog('checksum-list', algorithms.map((algorithm) => `${algorithm}sum`).join(', '), objects);
 }

@@ -1,4 +1,16 @@
-import { addHash, algorithmOf, logLines, notUnderstood, requireHex, requireObjects, requireTime, type LogHash, type LogLine, type LogTime, type ParsedLog } from './log-format.js';
+import {
+  addHash,
+  algorithmOf,
+  logLines,
+  notUnderstood,
+  requireHex,
+  requireObjects,
+  requireTime,
+  type LogHash,
+  type LogLine,
+  type LogTime,
+  type ParsedLog,
+} from './log-format.js';
 
 const FORMAT = 'dc3dd';
 const STARTED = /^dc3dd\s+(\S+)\s+started at\s+(.+)$/i;
@@ -54,7 +66,10 @@ export function parseDc3dd(text: string): ParsedLog {
   const hashes = input.length > 0 ? input : [];
   if (input.length === 0) for (const { hash, line } of checks) addHash(FORMAT, hashes, hash, line);
   const failures = checks.filter((check) => !check.ok);
-  const details = [...failures.map(({ hash, line }) => `line ${line}: [MISMATCH] ${hash.algorithm.toUpperCase()}`), ...(aborted === undefined ? [] : [`line ${aborted}: dc3dd aborted`])];
+  const details = [
+    ...failures.map(({ hash, line }) => `line ${line}: [MISMATCH] ${hash.algorithm.toUpperCase()}`),
+    ...(aborted === undefined ? [] : [`line ${aborted}: dc3dd aborted`]),
+  ];
   return {
     format: 'dc3dd',
     tool: 'dc3dd',

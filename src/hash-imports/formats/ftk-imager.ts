@@ -21,7 +21,11 @@ const CREATED_BY = /^created by\s+accessdata.{0,4}\s*ftk.{0,4}\s*imager\s+(\S+)/
 const CHECKSUM = /^(md5|sha-?1|sha-?256|sha-?512)\s+checksum\s*:\s*([0-9a-f]+)\s*(?::\s*(.*))?$/i;
 
 export function looksLikeFtkImager(lines: readonly LogLine[]): boolean {
-  return lines.some((line) => CREATED_BY.test(line.text.trim())) || (lines.some((line) => /^\s*\[computed hashes\]/i.test(line.text)) && lines.some((line) => CHECKSUM.test(line.text.trim())));
+  return (
+    lines.some((line) => CREATED_BY.test(line.text.trim())) ||
+    (lines.some((line) => /^\s*\[computed hashes\]/i.test(line.text)) &&
+      lines.some((line) => CHECKSUM.test(line.text.trim())))
+  );
 }
 
 /**
@@ -54,7 +58,8 @@ export function parseFtkImager(text: string): ParsedLog {
     if (checksum !== null) {
       const algorithm = algorithmOf(checksum[1])!;
       const hash = { algorithm, value: requireHex(algorithm, checksum[2], line.number) };
-      if (section === 'verification') verification.push({ hash, status: (checksum[3] ?? '').trim().toLowerCase(), line: line.number });
+      if (section === 'verification')
+        verification.push({ hash, status: (checksum[3] ?? '').trim().toLowerCase(), line: line.number });
       else addHash(FORMAT, computed, hash, line.number);
       continue;
     }
@@ -71,7 +76,8 @@ export function parseFtkImager(text: string): ParsedLog {
         if (!meta.has(pair.key)) meta.set(pair.key, pair.value);
     }
   }
-  if (version === null && !lines.some((line) => /ftk.{0,4}\s*imager/i.test(line.text))) throw notUnderstood(FORMAT, 'no "Created By AccessData FTK Imager" line');
+  if (version === null && !lines.some((line) => /ftk.{0,4}\s*imager/i.test(line.text)))
+    throw notUnderstood(FORMAT, 'no "Created By AccessData FTK Imager" line');
   // A logical image has no [Computed Hashes]: its values are those of the verification block.
   const hashes = computed.length > 0 ? computed : [];
   if (computed.length === 0) for (const { hash, line } of verification) addHash(FORMAT, hashes, hash, line);
@@ -90,7 +96,14 @@ export function parseFtkImager(text: string): ParsedLog {
     endedAt: times['acquisition finished'] ?? times['verification finished'] ?? null,
     reportedResult: verification.length === 0 ? 'not_reported' : failures.length === 0 ? 'verified' : 'failed',
     resultDetail:
-      failures.length === 0 ? null : failures.map(({ hash, status, line }) => `line ${line}: ${hash.algorithm.toUpperCase()} ${status === '' ? 'not verified' : status}`).join('; '),
+      failures.length === 0
+        ? null
+        : failures
+            .map(
+              ({ hash, status, line }) =>
+                `line ${line}: ${hash.algorithm.toUpperCase()} ${status === '' ? 'not verified' : status}`,
+            )
+            .join('; '),
     device: deviceOf(meta),
     objects: requireObjects(FORMAT, [{ name: null, hashes, line: 1 }]),
   };
@@ -101,4 +114,3 @@ function deviceOf(meta: ReadonlyMap<string, string>): ParsedLog['device'] {
   const serial = field(meta.get('drive serial number'));
   return model === null && serial === null ? null : { model, serial };
 }
-

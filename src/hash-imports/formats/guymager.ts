@@ -1,4 +1,18 @@
-import { addHash, algorithmOf, field, logLines, notUnderstood, requireHex, requireObjects, requireTime, splitKeyValue, type LogHash, type LogLine, type LogTime, type ParsedLog } from './log-format.js';
+import {
+  addHash,
+  algorithmOf,
+  field,
+  logLines,
+  notUnderstood,
+  requireHex,
+  requireObjects,
+  requireTime,
+  splitKeyValue,
+  type LogHash,
+  type LogLine,
+  type LogTime,
+  type ParsedLog,
+} from './log-format.js';
 
 const FORMAT = 'Guymager';
 const HASH_LINE = /^(md5|sha-?1|sha-?256|sha-?512)\s+hash(\s+verified\s+(source|image))?$/i;
@@ -35,7 +49,11 @@ export function parseGuymager(text: string): ParsedLog {
       continue;
     }
     if (/^image verification ok/i.test(trimmed)) verdict = { ok: true, line: line.number, text: trimmed };
-    else if (/^image verification (failed|error|mismatch)/i.test(trimmed) || /^(?:source|image) verification failed/i.test(trimmed)) verdict = { ok: false, line: line.number, text: trimmed };
+    else if (
+      /^image verification (failed|error|mismatch)/i.test(trimmed) ||
+      /^(?:source|image) verification failed/i.test(trimmed)
+    )
+      verdict = { ok: false, line: line.number, text: trimmed };
     const pair = splitKeyValue(trimmed);
     if (pair === undefined) continue;
     const hashKey = HASH_LINE.exec(pair.key);
@@ -63,12 +81,17 @@ export function parseGuymager(text: string): ParsedLog {
         if (!meta.has(pair.key)) meta.set(pair.key, pair.value);
     }
   }
-  const mismatches = verified.filter(({ hash }) => hashes.some((h) => h.algorithm === hash.algorithm && h.value !== hash.value));
+  const mismatches = verified.filter(({ hash }) =>
+    hashes.some((h) => h.algorithm === hash.algorithm && h.value !== hash.value),
+  );
   const aborted = state !== undefined && !/finished successfully/i.test(state.text);
   const failed = aborted || mismatches.length > 0 || verdict?.ok === false;
   const details = [
     ...(aborted ? [`line ${state!.line}: State: ${state!.text}`] : []),
-    ...mismatches.map(({ hash, of, line }) => `line ${line}: ${hash.algorithm.toUpperCase()} of the ${of} differs from the acquisition hash`),
+    ...mismatches.map(
+      ({ hash, of, line }) =>
+        `line ${line}: ${hash.algorithm.toUpperCase()} of the ${of} differs from the acquisition hash`,
+    ),
     ...(verdict?.ok === false ? [`line ${verdict.line}: ${verdict.text}`] : []),
   ];
   return {

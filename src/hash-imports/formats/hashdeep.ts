@@ -1,4 +1,16 @@
-import { addHash, algorithmOf, hashListLog, hexValue, LogNotUnderstoodError, logLines, notUnderstood, type LogHash, type LogLine, type LogObject, type ParsedLog } from './log-format.js';
+import {
+  addHash,
+  algorithmOf,
+  hashListLog,
+  hexValue,
+  logLines,
+  LogNotUnderstoodError,
+  notUnderstood,
+  type LogHash,
+  type LogLine,
+  type LogObject,
+  type ParsedLog,
+} from './log-format.js';
 
 const FORMAT = 'hashdeep';
 
@@ -22,7 +34,12 @@ export function parseHashdeep(text: string): ParsedLog {
     const trimmed = line.text.trim();
     if (trimmed === '' || /^%%%% HASHDEEP/i.test(trimmed)) continue;
     if (trimmed.startsWith('%%%%')) {
-      columns = trimmed.slice(4).trim().toLowerCase().split(',').map((c) => c.trim());
+      columns = trimmed
+        .slice(4)
+        .trim()
+        .toLowerCase()
+        .split(',')
+        .map((c) => c.trim());
       if (columns[columns.length - 1] !== 'filename' || !columns.some((c) => algorithmOf(c) !== undefined)) {
         throw notUnderstood(FORMAT, 'the column line must list hash algorithms and end with filename', line.number);
       }
@@ -39,15 +56,21 @@ export function parseHashdeep(text: string): ParsedLog {
     const hashes: LogHash[] = [];
     columns.slice(0, -1).forEach((column, index) => {
       const algorithm = algorithmOf(column);
-      if (column === 'size' && !/^\d+$/.test(cells[index])) problems.push({ line: line.number, message: 'the size is not a number' });
+      if (column === 'size' && !/^\d+$/.test(cells[index]))
+        problems.push({ line: line.number, message: 'the size is not a number' });
       if (algorithm === undefined) return;
       const value = hexValue(algorithm, cells[index]);
-      if (value === undefined) problems.push({ line: line.number, message: `not a ${algorithm.toUpperCase()} value in the ${column} column` });
+      if (value === undefined)
+        problems.push({ line: line.number, message: `not a ${algorithm.toUpperCase()} value in the ${column} column` });
       else addHash(FORMAT, hashes, { algorithm, value }, line.number);
     });
     objects.push({ name, hashes, line: line.number });
   }
-  if (problems.length > 0) throw new LogNotUnderstoodError(`${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')} (as a ${FORMAT} file)`, problems);
+  if (problems.length > 0)
+    throw new LogNotUnderstoodError(
+      `${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')} (as a ${FORMAT} file)`,
+      problems,
+    );
   if (objects.length === 0) throw notUnderstood(FORMAT, 'no file lines');
   return hashListLog('hashdeep', 'hashdeep', objects);
 }

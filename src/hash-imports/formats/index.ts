@@ -4,7 +4,14 @@ import { looksLikeFtkImager, parseFtkImager } from './ftk-imager.js';
 import { looksLikeGuymager, parseGuymager } from './guymager.js';
 import { looksLikeHashdeep, parseHashdeep } from './hashdeep.js';
 import { libewfToolOf, parseLibewf } from './libewf.js';
-import { LOG_FORMATS, LogNotUnderstoodError, logLines, type LogFormat, type LogLine, type ParsedLog } from './log-format.js';
+import {
+  LOG_FORMATS,
+  logLines,
+  LogNotUnderstoodError,
+  type LogFormat,
+  type LogLine,
+  type ParsedLog,
+} from './log-format.js';
 import { looksLikeUfed, parseUfed } from './ufed.js';
 
 export * from './log-format.js';
@@ -21,15 +28,37 @@ const FORMATS: readonly FormatEntry[] = [
   { format: 'hashdeep', label: 'hashdeep file', detect: looksLikeHashdeep, parse: parseHashdeep },
   { format: 'guymager', label: 'Guymager .info', detect: looksLikeGuymager, parse: parseGuymager },
   { format: 'ftk-imager', label: 'FTK Imager log', detect: looksLikeFtkImager, parse: parseFtkImager },
-  { format: 'ewfacquire', label: 'libewf ewfacquire output', detect: (lines) => libewfToolOf(lines) === 'ewfacquire', parse: (text) => parseLibewf(text, 'ewfacquire') },
-  { format: 'ewfverify', label: 'libewf ewfverify output', detect: (lines) => libewfToolOf(lines) === 'ewfverify', parse: (text) => parseLibewf(text, 'ewfverify') },
-  { format: 'ewfinfo', label: 'libewf ewfinfo output', detect: (lines) => libewfToolOf(lines) === 'ewfinfo', parse: (text) => parseLibewf(text, 'ewfinfo') },
+  {
+    format: 'ewfacquire',
+    label: 'libewf ewfacquire output',
+    detect: (lines) => libewfToolOf(lines) === 'ewfacquire',
+    parse: (text) => parseLibewf(text, 'ewfacquire'),
+  },
+  {
+    format: 'ewfverify',
+    label: 'libewf ewfverify output',
+    detect: (lines) => libewfToolOf(lines) === 'ewfverify',
+    parse: (text) => parseLibewf(text, 'ewfverify'),
+  },
+  {
+    format: 'ewfinfo',
+    label: 'libewf ewfinfo output',
+    detect: (lines) => libewfToolOf(lines) === 'ewfinfo',
+    parse: (text) => parseLibewf(text, 'ewfinfo'),
+  },
   { format: 'dc3dd', label: 'dc3dd log', detect: looksLikeDc3dd, parse: parseDc3dd },
   { format: 'ufed', label: 'Cellebrite UFED .ufd', detect: looksLikeUfed, parse: parseUfed },
-  { format: 'checksum-list', label: 'sha256sum/md5sum list (GNU or BSD --tag)', detect: looksLikeChecksumList, parse: parseChecksumList },
+  {
+    format: 'checksum-list',
+    label: 'sha256sum/md5sum list (GNU or BSD --tag)',
+    detect: looksLikeChecksumList,
+    parse: parseChecksumList,
+  },
 ];
 
-export const FORMAT_LABELS: Readonly<Record<LogFormat, string>> = Object.fromEntries(FORMATS.map((entry) => [entry.format, entry.label])) as Record<LogFormat, string>;
+export const FORMAT_LABELS: Readonly<Record<LogFormat, string>> = Object.fromEntries(
+  FORMATS.map((entry) => [entry.format, entry.label]),
+) as Record<LogFormat, string>;
 
 /** The format of a log by its markers, or undefined when none is recognised. */
 export function detectLogFormat(text: string): LogFormat | undefined {
@@ -44,7 +73,9 @@ export function detectLogFormat(text: string): LogFormat | undefined {
 export function parseLog(text: string, format?: LogFormat): ParsedLog {
   const chosen = format ?? detectLogFormat(text);
   if (chosen === undefined) {
-    throw new LogNotUnderstoodError(`The log is none of the formats Custos reads (${LOG_FORMATS.join(', ')}): no header or line of any of them was recognised`);
+    throw new LogNotUnderstoodError(
+      `The log is none of the formats Custos reads (${LOG_FORMATS.join(', ')}): no header or line of any of them was recognised`,
+    );
   }
   return FORMATS.find((entry) => entry.format === chosen)!.parse(text);
 }

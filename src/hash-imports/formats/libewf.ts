@@ -1,4 +1,18 @@
-import { addHash, algorithmOf, field, logLines, notUnderstood, requireHex, requireObjects, requireTime, splitKeyValue, type LogHash, type LogLine, type LogTime, type ParsedLog } from './log-format.js';
+import {
+  addHash,
+  algorithmOf,
+  field,
+  logLines,
+  notUnderstood,
+  requireHex,
+  requireObjects,
+  requireTime,
+  splitKeyValue,
+  type LogHash,
+  type LogLine,
+  type LogTime,
+  type ParsedLog,
+} from './log-format.js';
 
 export type LibewfTool = 'ewfacquire' | 'ewfverify' | 'ewfinfo';
 
@@ -15,7 +29,11 @@ export function libewfToolOf(lines: readonly LogLine[]): LibewfTool | undefined 
   // Output captured with -q, or from a log file (-l) without the banner.
   if (lines.some((line) => /^ewfverify:\s*(success|failure)/i.test(line.text.trim()))) return 'ewfverify';
   if (lines.some((line) => /^ewfacquire:\s*(success|failure)/i.test(line.text.trim()))) return 'ewfacquire';
-  if (lines.some((line) => /^digest hash information$/i.test(line.text.trim())) && lines.some((line) => /^acquiry information$/i.test(line.text.trim()))) return 'ewfinfo';
+  if (
+    lines.some((line) => /^digest hash information$/i.test(line.text.trim())) &&
+    lines.some((line) => /^acquiry information$/i.test(line.text.trim()))
+  )
+    return 'ewfinfo';
   return undefined;
 }
 
@@ -32,7 +50,8 @@ export function parseLibewf(text: string, expected?: LibewfTool): ParsedLog {
   const lines = logLines(text);
   const tool = libewfToolOf(lines);
   const name = expected ?? tool ?? 'libewf';
-  if (tool === undefined || (expected !== undefined && tool !== expected)) throw notUnderstood(name, `no "${name}" banner or result line`, 1);
+  if (tool === undefined || (expected !== undefined && tool !== expected))
+    throw notUnderstood(name, `no "${name}" banner or result line`, 1);
   let version: string | null = null;
   const meta = new Map<string, string>();
   const calculated: LogHash[] = [];
@@ -72,7 +91,8 @@ export function parseLibewf(text: string, expected?: LibewfTool): ParsedLog {
     }
     if (section === 'digest hash information') {
       const algorithm = algorithmOf(pair.key);
-      if (algorithm !== undefined && field(pair.value) !== null) addHash(name, digest, { algorithm, value: requireHex(algorithm, pair.value, line.number) }, line.number);
+      if (algorithm !== undefined && field(pair.value) !== null)
+        addHash(name, digest, { algorithm, value: requireHex(algorithm, pair.value, line.number) }, line.number);
       continue;
     }
     switch (pair.key) {
@@ -89,13 +109,19 @@ export function parseLibewf(text: string, expected?: LibewfTool): ParsedLog {
     }
   }
   const hashes = tool === 'ewfinfo' ? digest : calculated;
-  const mismatches = stored.filter(({ hash }) => calculated.some((h) => h.algorithm === hash.algorithm && h.value !== hash.value));
+  const mismatches = stored.filter(({ hash }) =>
+    calculated.some((h) => h.algorithm === hash.algorithm && h.value !== hash.value),
+  );
   const failed = verdict?.ok === false || mismatches.length > 0;
   const details = [
-    ...mismatches.map(({ hash, line }) => `line ${line}: the ${hash.algorithm.toUpperCase()} stored in the image differs from the one calculated over its data`),
+    ...mismatches.map(
+      ({ hash, line }) =>
+        `line ${line}: the ${hash.algorithm.toUpperCase()} stored in the image differs from the one calculated over its data`,
+    ),
     ...(verdict?.ok === false ? [`line ${verdict.line}: ${tool}: FAILURE`] : []),
   ];
-  const started = tool === 'ewfverify' ? times['verify started at'] : (times['acquiry started at'] ?? times['acquisition date']);
+  const started =
+    tool === 'ewfverify' ? times['verify started at'] : (times['acquiry started at'] ?? times['acquisition date']);
   const ended = tool === 'ewfverify' ? times['verify completed at'] : times['acquiry completed at'];
   const model = field(meta.get('model'));
   const serial = field(meta.get('serial') ?? meta.get('serial number'));
@@ -108,7 +134,11 @@ export function parseLibewf(text: string, expected?: LibewfTool): ParsedLog {
     evidenceNumber: field(meta.get('evidence number')),
     startedAt: started ?? null,
     endedAt: ended ?? null,
-    reportedResult: failed ? 'failed' : tool === 'ewfverify' && (verdict?.ok === true || stored.length > 0) ? 'verified' : 'not_reported',
+    reportedResult: failed
+      ? 'failed'
+      : tool === 'ewfverify' && (verdict?.ok === true || stored.length > 0)
+        ? 'verified'
+        : 'not_reported',
     resultDetail: details.length === 0 ? null : details.join('; '),
     device: model === null && serial === null ? null : { model, serial },
     objects: requireObjects(name, [{ name: null, hashes, line: 1 }]),

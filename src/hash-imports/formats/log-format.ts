@@ -3,7 +3,17 @@
  * the parsers run in the service, in the command line and in unit tests alike.
  */
 
-export const LOG_FORMATS = ['ftk-imager', 'guymager', 'ewfacquire', 'ewfverify', 'ewfinfo', 'dc3dd', 'ufed', 'checksum-list', 'hashdeep'] as const;
+export const LOG_FORMATS = [
+  'ftk-imager',
+  'guymager',
+  'ewfacquire',
+  'ewfverify',
+  'ewfinfo',
+  'dc3dd',
+  'ufed',
+  'checksum-list',
+  'hashdeep',
+] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export type LogHashAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha512';
@@ -74,7 +84,9 @@ export function hashListLog(format: LogFormat, tool: string, objects: readonly L
 export class LogNotUnderstoodError extends Error {
   constructor(
     message: string,
-    readonly problems: ReadonlyArray<{ readonly line: number | null; readonly message: string }> = [{ line: null, message }],
+    readonly problems: ReadonlyArray<{ readonly line: number | null; readonly message: string }> = [
+      { line: null, message },
+    ],
   ) {
     super(message);
     this.name = 'LogNotUnderstoodError';
@@ -109,7 +121,12 @@ export function splitKeyValue(text: string, separator: ':' | '=' = ':'): { key: 
 
 /** Algorithm names as tools spell them: MD5, SHA1, SHA-1, SHA256, sha-256, SHA512 … */
 export function algorithmOf(name: string): LogHashAlgorithm | undefined {
-  switch (name.trim().toLowerCase().replace(/[-_\s]/g, '')) {
+  switch (
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/[-_\s]/g, '')
+  ) {
     case 'md5':
       return 'md5';
     case 'sha1':
@@ -131,16 +148,19 @@ export function hexValue(algorithm: LogHashAlgorithm, text: string): string | un
 
 /** The algorithm a bare hex value must be, by its length (sha256sum lines, hashdeep columns). */
 export function algorithmByLength(value: string): LogHashAlgorithm | undefined {
-  return (Object.entries(HEX_LENGTH) as Array<[LogHashAlgorithm, number]>).find(([, length]) => length === value.length)?.[0];
+  return (Object.entries(HEX_LENGTH) as Array<[LogHashAlgorithm, number]>).find(
+    ([, length]) => length === value.length,
+  )?.[0];
 }
 
 /** A hash value that must be valid: a refusal names the line. */
 export function requireHex(algorithm: LogHashAlgorithm, text: string, line: number): string {
   const value = hexValue(algorithm, text);
   if (value === undefined) {
-    throw new LogNotUnderstoodError(`line ${line}: "${clip(text)}" is not a ${algorithm.toUpperCase()} value (${HEX_LENGTH[algorithm]} hex digits)`, [
-      { line, message: `not a ${algorithm.toUpperCase()} value` },
-    ]);
+    throw new LogNotUnderstoodError(
+      `line ${line}: "${clip(text)}" is not a ${algorithm.toUpperCase()} value (${HEX_LENGTH[algorithm]} hex digits)`,
+      [{ line, message: `not a ${algorithm.toUpperCase()} value` }],
+    );
   }
   return value;
 }
@@ -181,14 +201,21 @@ export function parseLogTime(raw: string, line: number): LogTime | undefined {
   let text = raw.trim().replace(/\s+/g, ' ');
   // A trailing remark in parentheses: Guymager's "(ISO format …)", UFED's "(UTC+01:00)". A zone there counts.
   const remark = /\s*\(([^()]*)\)$/.exec(text);
-  if (remark !== null) text = text.slice(0, remark.index) + (offsetOf(remark[1]) === undefined ? '' : ` ${remark[1].replace(/\s+/g, '')}`);
+  if (remark !== null)
+    text = text.slice(0, remark.index) + (offsetOf(remark[1]) === undefined ? '' : ` ${remark[1].replace(/\s+/g, '')}`);
   let year: number, month: number, day: number, hour: number, minute: number, second: number;
   let zone = '';
   let match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(.*)$/i.exec(text);
   if (match !== null) {
-    [year, month, day, hour, minute, second] = [match[1], match[2], match[3], match[4], match[5], match[6] ?? '0'].map(Number);
+    [year, month, day, hour, minute, second] = [match[1], match[2], match[3], match[4], match[5], match[6] ?? '0'].map(
+      Number,
+    );
     zone = match[7];
-  } else if ((match = /^(?:[a-z]{3},? )?([a-z]{3}) (\d{1,2}),? (?:(\d{4}),? )?(\d{1,2}):(\d{2}):(\d{2})((?: \S+)*)$/i.exec(text)) !== null) {
+  } else if (
+    (match = /^(?:[a-z]{3},? )?([a-z]{3}) (\d{1,2}),? (?:(\d{4}),? )?(\d{1,2}):(\d{2}):(\d{2})((?: \S+)*)$/i.exec(
+      text,
+    )) !== null
+  ) {
     month = MONTHS.indexOf(match[1].toLowerCase()) + 1;
     day = Number(match[2]);
     [hour, minute, second] = [match[4], match[5], match[6]].map(Number);
@@ -201,8 +228,12 @@ export function parseLogTime(raw: string, line: number): LogTime | undefined {
     }
     if (yearText === undefined) return undefined;
     year = Number(yearText);
-  } else if ((match = /^(\d{1,2})[/.](\d{1,2})[/.](\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))?\s*(.*)$/.exec(text)) !== null) {
-    [day, month, year, hour, minute, second] = [match[1], match[2], match[3], match[4], match[5], match[6] ?? '0'].map(Number);
+  } else if (
+    (match = /^(\d{1,2})[/.](\d{1,2})[/.](\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))?\s*(.*)$/.exec(text)) !== null
+  ) {
+    [day, month, year, hour, minute, second] = [match[1], match[2], match[3], match[4], match[5], match[6] ?? '0'].map(
+      Number,
+    );
     zone = match[7];
   } else {
     return undefined;
@@ -214,13 +245,20 @@ export function parseLogTime(raw: string, line: number): LogTime | undefined {
     // A zone abbreviation (CET, EST …) is ambiguous across the world: treated as no zone, never guessed.
     if (offset !== undefined) offsetMinutes = offset;
   }
-  return { local: `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(Math.min(second, 59))}`, offsetMinutes, line };
+  return {
+    local: `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(Math.min(second, 59))}`,
+    offsetMinutes,
+    line,
+  };
 }
 
 /** A time the parser must understand: a refusal names the line. */
 export function requireTime(raw: string, line: number, what: string): LogTime {
   const time = parseLogTime(raw, line);
-  if (time === undefined) throw new LogNotUnderstoodError(`line ${line}: the ${what} "${clip(raw)}" is not a date and time`, [{ line, message: `${what} not understood` }]);
+  if (time === undefined)
+    throw new LogNotUnderstoodError(`line ${line}: the ${what} "${clip(raw)}" is not a date and time`, [
+      { line, message: `${what} not understood` },
+    ]);
   return time;
 }
 
@@ -248,5 +286,6 @@ export function requireObjects(format: string, objects: LogObject[]): LogObject[
 export function addHash(format: string, hashes: LogHash[], hash: LogHash, line: number): void {
   const existing = hashes.find((h) => h.algorithm === hash.algorithm);
   if (existing === undefined) hashes.push(hash);
-  else if (existing.value !== hash.value) throw notUnderstood(format, `a second, different ${hash.algorithm.toUpperCase()} value`, line);
+  else if (existing.value !== hash.value)
+    throw notUnderstood(format, `a second, different ${hash.algorithm.toUpperCase()} value`, line);
 }

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { decodeLogBytes } from '../log-text.js';
 import { detectLogFormat, LogNotUnderstoodError, parseLog, parseLogTime, type ParsedLog } from './index.js';
 
 const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'forensic-logs');
 const read = (name: string): string => decodeLogBytes(readFileSync(join(FIXTURES, name))).text;
-const hashesOf = (log: ParsedLog, object = 0): Record<string, string> => Object.fromEntries(log.objects[object].hashes.map((h) => [h.algorithm, h.value]));
+const hashesOf = (log: ParsedLog, object = 0): Record<string, string> =>
+  Object.fromEntries(log.objects[object].hashes.map((h) => [h.algorithm, h.value]));
 
 describe('acquisition log formats', () => {
   it('FTK Imager: computed hashes, case fields, drive, times without zone, verified', () => {
@@ -22,7 +24,10 @@ describe('acquisition log formats', () => {
       startedAt: { local: '2026-03-10T09:14:02', offsetMinutes: null },
       endedAt: { local: '2026-03-10T11:02:47', offsetMinutes: null },
     });
-    expect(hashesOf(log)).toEqual({ md5: '2565d62badbcc227a273f58c6dc5f735', sha1: '2ac5f229a24bbdc06747167c57a0c22ceed5498b' });
+    expect(hashesOf(log)).toEqual({
+      md5: '2565d62badbcc227a273f58c6dc5f735',
+      sha1: '2ac5f229a24bbdc06747167c57a0c22ceed5498b',
+    });
   });
 
   it('FTK Imager in Windows-1252 with CRLF and upper-case hex: decoded, values lower-cased', () => {
@@ -31,7 +36,14 @@ describe('acquisition log formats', () => {
     const decoded = decodeLogBytes(bytes);
     expect(decoded.encoding).toBe('windows-1252');
     const log = parseLog(decoded.text);
-    expect(log).toMatchObject({ format: 'ftk-imager', toolVersion: '4.7.1.2', examiner: 'José Núñez', evidenceNumber: 'EV-20', reportedResult: 'verified', device: { serial: 'WDZ1ABCD' } });
+    expect(log).toMatchObject({
+      format: 'ftk-imager',
+      toolVersion: '4.7.1.2',
+      examiner: 'José Núñez',
+      evidenceNumber: 'EV-20',
+      reportedResult: 'verified',
+      device: { serial: 'WDZ1ABCD' },
+    });
     expect(hashesOf(log)).toEqual({
       md5: '9a2f9b7bdd71216033d110436d55a0a5',
       sha1: 'cf75d731365e8aa0f82db1f8b6642b7c76efbff5',
@@ -41,7 +53,13 @@ describe('acquisition log formats', () => {
 
   it('FTK Imager whose verification failed, with drifting capitalisation: failed, naming the line', () => {
     const log = parseLog(read('ftk-imager-verification-failed.txt'));
-    expect(log).toMatchObject({ format: 'ftk-imager', toolVersion: '3.1.1.8', caseNumber: 'OP-IMPORT-1', evidenceNumber: 'EV-21', reportedResult: 'failed' });
+    expect(log).toMatchObject({
+      format: 'ftk-imager',
+      toolVersion: '3.1.1.8',
+      caseNumber: 'OP-IMPORT-1',
+      evidenceNumber: 'EV-21',
+      reportedResult: 'failed',
+    });
     expect(log.resultDetail).toMatch(/^line 22: MD5 does not match$/);
     expect(log.startedAt?.local).toBe('2026-11-19T16:00:00');
   });
@@ -59,12 +77,19 @@ describe('acquisition log formats', () => {
       startedAt: { local: '2026-03-10T09:14:02', offsetMinutes: null },
       endedAt: { local: '2026-03-10T11:05:12', offsetMinutes: null },
     });
-    expect(hashesOf(log)).toEqual({ md5: '92d06f151d61fc2d4e64dae37577d3d2', sha256: '3379feb6ae9fed3b989470c591c5aa7ec00269580b84f1737c9e63202645e4b2' });
+    expect(hashesOf(log)).toEqual({
+      md5: '92d06f151d61fc2d4e64dae37577d3d2',
+      sha256: '3379feb6ae9fed3b989470c591c5aa7ec00269580b84f1737c9e63202645e4b2',
+    });
   });
 
   it('Guymager whose image verification failed: version from its section, failed with the reasons', () => {
     const log = parseLog(read('guymager-verification-failed.info'));
-    expect(log).toMatchObject({ toolVersion: '0.8.13-1', reportedResult: 'failed', device: { model: 'WDC WD10EZEX-08WN4A0', serial: 'WD-WCC6Y2NX1234' } });
+    expect(log).toMatchObject({
+      toolVersion: '0.8.13-1',
+      reportedResult: 'failed',
+      device: { model: 'WDC WD10EZEX-08WN4A0', serial: 'WD-WCC6Y2NX1234' },
+    });
     expect(log.resultDetail).toContain('SHA256 of the image differs');
     expect(log.resultDetail).toContain('Image verification FAILED');
   });
@@ -88,7 +113,12 @@ describe('acquisition log formats', () => {
 
   it('ewfverify: SUCCESS is verified; FAILURE (CRLF) is failed and names the mismatching algorithm', () => {
     const ok = parseLog(read('ewfverify-EV-23-success.txt'));
-    expect(ok).toMatchObject({ format: 'ewfverify', reportedResult: 'verified', startedAt: { local: '2026-11-20T10:00:00' }, endedAt: { local: '2026-11-20T10:03:02' } });
+    expect(ok).toMatchObject({
+      format: 'ewfverify',
+      reportedResult: 'verified',
+      startedAt: { local: '2026-11-20T10:00:00' },
+      endedAt: { local: '2026-11-20T10:03:02' },
+    });
     const failed = parseLog(read('ewfverify-EV-23-failure.txt'));
     expect(failed).toMatchObject({ format: 'ewfverify', reportedResult: 'failed' });
     expect(failed.resultDetail).toMatch(/MD5 stored in the image differs.*ewfverify: FAILURE/);
@@ -97,8 +127,18 @@ describe('acquisition log formats', () => {
 
   it('ewfinfo: the digest stored in the image and the acquiry information', () => {
     const log = parseLog(read('ewfinfo-EV-23.txt'));
-    expect(log).toMatchObject({ format: 'ewfinfo', examiner: 'M. Rossi', evidenceNumber: 'EV-23', startedAt: { local: '2026-11-19T14:05:11' }, device: { serial: '60A44C3FACC3F0B0A9A1A6E2' } });
-    expect(hashesOf(log)).toEqual(Object.fromEntries(Object.entries(hashesOf(parseLog(read('ewfacquire-EV-23.txt')))).filter(([a]) => a !== 'sha256')));
+    expect(log).toMatchObject({
+      format: 'ewfinfo',
+      examiner: 'M. Rossi',
+      evidenceNumber: 'EV-23',
+      startedAt: { local: '2026-11-19T14:05:11' },
+      device: { serial: '60A44C3FACC3F0B0A9A1A6E2' },
+    });
+    expect(hashesOf(log)).toEqual(
+      Object.fromEntries(
+        Object.entries(hashesOf(parseLog(read('ewfacquire-EV-23.txt')))).filter(([a]) => a !== 'sha256'),
+      ),
+    );
   });
 
   it('dc3dd: input hashes, [ok] verified, times with their offset; [MISMATCH] failed', () => {
@@ -130,7 +170,9 @@ describe('acquisition log formats', () => {
       endedAt: { local: '2026-11-20T12:05:09', offsetMinutes: null },
       reportedResult: 'not_reported',
     });
-    expect(log.objects.map((o) => [o.name, o.hashes.map((h) => h.algorithm)])).toEqual([['Samsung GSM_SM-G991B Galaxy S21 5G.zip', ['md5', 'sha256']]]);
+    expect(log.objects.map((o) => [o.name, o.hashes.map((h) => h.algorithm)])).toEqual([
+      ['Samsung GSM_SM-G991B Galaxy S21 5G.zip', ['md5', 'sha256']],
+    ]);
     const two = parseLog(read('ufed-two-dumps.ufd'));
     expect(two.objects.map((o) => o.name)).toEqual(['blk0_sda.bin', 'blk1_sdb.bin']);
     expect(two.startedAt).toMatchObject({ local: '2026-11-21T15:02:10', offsetMinutes: 60 });
@@ -138,17 +180,32 @@ describe('acquisition log formats', () => {
 
   it('sha256sum, BSD --tag lines and md5sum binary-mode lines', () => {
     const log = parseLog(read('sha256sum-EV-09.txt'));
-    expect(log).toMatchObject({ format: 'checksum-list', tool: 'sha256sum', startedAt: null, reportedResult: 'not_reported' });
-    expect(log.objects).toEqual([{ name: 'EV-09.dd', line: 1, hashes: [{ algorithm: 'sha256', value: '917e7671d54b7c42b3264f75c6842df96ceae5f30fd9a2d49d9ba930bafb7afd' }] }]);
+    expect(log).toMatchObject({
+      format: 'checksum-list',
+      tool: 'sha256sum',
+      startedAt: null,
+      reportedResult: 'not_reported',
+    });
+    expect(log.objects).toEqual([
+      {
+        name: 'EV-09.dd',
+        line: 1,
+        hashes: [{ algorithm: 'sha256', value: '917e7671d54b7c42b3264f75c6842df96ceae5f30fd9a2d49d9ba930bafb7afd' }],
+      },
+    ]);
     const tagged = parseLog(read('sha256sum-bsd-tag.txt'));
-    expect(tagged.objects.map((o) => [o.name, o.hashes.map((h) => h.algorithm)])).toEqual([['EV-26.dd', ['sha256', 'md5']]]);
+    expect(tagged.objects.map((o) => [o.name, o.hashes.map((h) => h.algorithm)])).toEqual([
+      ['EV-26.dd', ['sha256', 'md5']],
+    ]);
     expect(parseLog(read('md5sum-two-files.txt')).objects.map((o) => o.name)).toEqual(['EV-27.E01', 'EV-27.E02']);
   });
 
   it('hashdeep: announced columns, the file name with its path', () => {
     const log = parseLog(read('hashdeep-EV-28.txt'));
     expect(log.format).toBe('hashdeep');
-    expect(log.objects.map((o) => [o.name, o.hashes.map((h) => h.algorithm)])).toEqual([['/cases/OP-IMPORT-1/EV-28.dd', ['md5', 'sha256']]]);
+    expect(log.objects.map((o) => [o.name, o.hashes.map((h) => h.algorithm)])).toEqual([
+      ['/cases/OP-IMPORT-1/EV-28.dd', ['md5', 'sha256']],
+    ]);
   });
 
   it.each([
@@ -175,9 +232,15 @@ describe('acquisition log formats', () => {
 
   it('detects every fixture as its format', () => {
     expect(
-      ['dc3dd-EV-24-ok.log', 'ewfacquire-EV-23.txt', 'ewfinfo-EV-23.txt', 'ewfverify-EV-23-success.txt', 'ufed-two-dumps.ufd', 'hashdeep-EV-28.txt', 'md5sum-two-files.txt'].map((name) =>
-        detectLogFormat(read(name)),
-      ),
+      [
+        'dc3dd-EV-24-ok.log',
+        'ewfacquire-EV-23.txt',
+        'ewfinfo-EV-23.txt',
+        'ewfverify-EV-23-success.txt',
+        'ufed-two-dumps.ufd',
+        'hashdeep-EV-28.txt',
+        'md5sum-two-files.txt',
+      ].map((name) => detectLogFormat(read(name))),
     ).toEqual(['dc3dd', 'ewfacquire', 'ewfinfo', 'ewfverify', 'ufed', 'hashdeep', 'checksum-list']);
   });
 

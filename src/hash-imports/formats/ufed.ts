@@ -1,12 +1,34 @@
-import { addHash, algorithmOf, field, logLines, notUnderstood, requireHex, requireTime, type LogHash, type LogLine, type LogObject, type LogTime, type ParsedLog } from './log-format.js';
+import {
+  addHash,
+  algorithmOf,
+  field,
+  logLines,
+  notUnderstood,
+  requireHex,
+  requireTime,
+  type LogHash,
+  type LogLine,
+  type LogObject,
+  type LogTime,
+  type ParsedLog,
+} from './log-format.js';
 
 const FORMAT = 'Cellebrite UFED';
 const SECTION = /^\[([^\]]+)\]$/;
 
 export function looksLikeUfed(lines: readonly LogLine[]): boolean {
-  const sections = new Set(lines.map((line) => SECTION.exec(line.text.trim())?.[1].trim().toLowerCase()).filter((name) => name !== undefined));
+  const sections = new Set(
+    lines.map((line) => SECTION.exec(line.text.trim())?.[1].trim().toLowerCase()).filter((name) => name !== undefined),
+  );
   const hashSection = [...sections].some((name) => algorithmOf(name) !== undefined);
-  return hashSection && (sections.has('general') || sections.has('deviceinfo') || sections.has('dumps') || sections.has('crime case') || sections.has('caseinfo'));
+  return (
+    hashSection &&
+    (sections.has('general') ||
+      sections.has('deviceinfo') ||
+      sections.has('dumps') ||
+      sections.has('crime case') ||
+      sections.has('caseinfo'))
+  );
 }
 
 /**
@@ -17,7 +39,8 @@ export function looksLikeUfed(lines: readonly LogLine[]): boolean {
  */
 export function parseUfed(text: string): ParsedLog {
   const lines = logLines(text);
-  if (!looksLikeUfed(lines)) throw notUnderstood(FORMAT, 'no [SHA256]/[MD5] section beside [General] or [DeviceInfo]', 1);
+  if (!looksLikeUfed(lines))
+    throw notUnderstood(FORMAT, 'no [SHA256]/[MD5] section beside [General] or [DeviceInfo]', 1);
   const values = new Map<string, Map<string, string>>();
   const dumps = new Map<string, { hashes: LogHash[]; line: number }>();
   let section = '';
@@ -30,7 +53,8 @@ export function parseUfed(text: string): ParsedLog {
       continue;
     }
     const at = trimmed.indexOf('=');
-    if (at <= 0) throw notUnderstood(FORMAT, `"${trimmed.slice(0, 40)}" is neither a [section] nor a key=value line`, line.number);
+    if (at <= 0)
+      throw notUnderstood(FORMAT, `"${trimmed.slice(0, 40)}" is neither a [section] nor a key=value line`, line.number);
     const key = trimmed.slice(0, at).trim();
     const value = trimmed.slice(at + 1).trim();
     const algorithm = algorithmOf(section);

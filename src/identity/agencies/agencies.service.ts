@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+
 import { AccessLogService } from '../../access-log/access-log.service.js';
 import { decodeCursor, encodeCursor } from '../../common/cursor.js';
 import type { RequestContext } from '../../common/request-context.js';
+import { insertOrConflict } from '../../common/unique-violation.js';
 import { isPlatformAdmin } from '../identity-actor.js';
 import { AdminScopeError, ConflictError, InvalidRequestError } from '../identity.errors.js';
 import type { AgencyView, Queryable } from '../users/user-records.js';
 import { AGENCY_CODE_PATTERN, COUNTRY_CODES } from './countries.js';
-import { insertOrConflict } from '../../common/unique-violation.js';
 
 export interface NewAgency {
   readonly code: string;
@@ -38,26 +39,32 @@ const agencyDetails = (row: AgencyRow): AgencyDetails => ({
 
 /** Shared by the API and `custos agency create`: validation and the row itself. */
 export async function insertAgency(em: EntityManager, input: NewAgency): Promise<AgencyDetails> {
-  if (!AGENCY_CODE_PATTERN.test(input.code)) throw new InvalidRequestError('agency_code_invalid', 'code must look like ES-PN', 'code');
+  if (!AGENCY_CODE_PATTERN.test(input.code))
+    throw new InvalidRequestError('agency_code_invalid', 'code must look like ES-PN', 'code');
   if (!COUNTRY_CODES.has(input.country)) {
-    throw new InvalidRequestError('country_invalid', `${input.country} is not an ISO 3166-1 alpha-2 country code`, 'country');
+    throw new InvalidRequestError(
+      'country_invalid',
+      `${input.country} is not an ISO 3166-1 alpha-2 country code`,
+      'country',
+    );
   }
   const existing = await em.query<unknown[]>('SELECT 1 FROM agency WHERE code = $1', [input.code]);
   if (existing.length > 0) throw new ConflictError('agency_code_taken', `An agency ${input.code} already exists`);
   const rows = await insertOrConflict(
     () =>
-      em.query<AgencyRow[]>('INSERT INTO agency (code, name, country) VALUES ($1, $2, $3) RETURNING id, code, name, country, created_at', [
-        input.code,
-        input.name.trim(),
-        input.country,
-      ]),
+      em.query<AgencyRow[]>(
+        'INSERT INTO agency (code, name, country) VALUES ($1, $2, $3) RETURNING id, code, name, country, created_at',
+        [input.code, input.name.trim(), input.country],
+      ),
     () => new ConflictError('agency_code_taken', `An agency ${input.code} already exists`),
   );
   return agencyDetails(rows[0]);
 }
 
 export async function findAgencyByCode(db: Queryable, code: string): Promise<AgencyDetails | undefined> {
-  const rows = await db.query<AgencyRow[]>('SELECT id, code, name, country, created_at FROM agency WHERE code = $1', [code]);
+  const rows = await db.query<AgencyRow[]>('SELECT id, code, name, country, created_at FROM agency WHERE code = $1', [
+    code,
+  ]);
   return rows[0] === undefined ? undefined : agencyDetails(rows[0]);
 }
 
@@ -71,14 +78,23 @@ export class AgenciesService {
   /** Platform administrators only: an agency administrator manages the users of their own agency. */
   async create(ctx: RequestContext, input: NewAgency): Promise<AgencyDetails> {
     if (!isPlatformAdmin(ctx)) {
-      await this.accessLog.recordRefusal(ctx, { event: 'agency.create', outcome: 'denied', details: { code: input.code } });
+      await this.accessLog.recordRefusal(ctx, {
+        event: 'agency.create',
+        outcome: 'denied',
+        details: { code: input.code },
+      });
       throw new AdminScopeError('Agencies are created by platform administrators');
     }
     return this.dataSource.transaction(async (em) => {
       const agency = await insertAgency(em, input);
       await this.accessLog.record(
         ctx,
-        { event: 'agency.create', outcome: 'success', subject: { type: 'agency', id: agency.id, label: agency.code, agencyId: agency.id }, details: { ...input } },
+        {
+          event: 'agency.create',
+          outcome: 'success',
+          subject: { type: 'agency', id: agency.id, label: agency.code, agencyId: agency.id },
+          details: { ...input },
+        },
         em,
       );
       return agency;
@@ -86,13 +102,19 @@ export class AgenciesService {
   }
 
   /** Every authenticated user may list agencies: sharing a case names one. */
-  async list(_ctx: RequestContext, page: { limit: number; cursor?: string }): Promise<{ agencies: AgencyDetails[]; nextCursor: string | null }> {
+  async list(
+    _ctx: RequestContext,
+    page: { limit: number; cursor?: string },
+  ): Promise<{ agencies: AgencyDetails[]; nextCursor: string | null }> {
     const after = page.cursor === undefined ? '' : decodeCursor(page.cursor, ['string'] as const)[0];
     const rows = await this.dataSource.query<AgencyRow[]>(
       'SELECT id, code, name, country, created_at FROM agency WHERE code > $1 ORDER BY code LIMIT $2',
       [after, page.limit + 1],
     );
     const agencies = rows.slice(0, page.limit).map(agencyDetails);
-    return { agencies, nextCursor: rows.length > page.limit ? encodeCursor([agencies[agencies.length - 1].code]) : null };
+    return {
+      agencies,
+      nextCursor: rows.length > page.limit ? encodeCursor([agencies[agencies.length - 1].code]) : null,
+    };
   }
 }

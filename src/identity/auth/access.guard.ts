@@ -1,15 +1,21 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import type { DataSource } from 'typeorm';
+
 import { AccessLogService } from '../../access-log/access-log.service.js';
-import { prepared, queryPrepared } from '../../database/prepared.js';
 import type { RequestContext, Role } from '../../common/request-context.js';
 import { requestIdOf } from '../../common/request-id.js';
+import { prepared, queryPrepared } from '../../database/prepared.js';
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, IS_PUBLIC, REQUIRED_ROLES, type ContextCarrier } from '../auth.decorators.js';
 import type { IdentityActor } from '../identity-actor.js';
-import { AuthenticationRequiredError, PasswordChangeRequiredError, RoleForbiddenError, TokenInvalidError } from '../identity.errors.js';
+import {
+  AuthenticationRequiredError,
+  PasswordChangeRequiredError,
+  RoleForbiddenError,
+  TokenInvalidError,
+} from '../identity.errors.js';
 import { AccessTokenError, bearerToken, type AccessTokenClaims } from '../tokens/access-token.js';
 import { authenticateAccessToken } from './passport-strategies.js';
 
@@ -81,7 +87,13 @@ export class AccessGuard implements CanActivate {
 
     const rows = await queryPrepared<SessionActorRow[]>(this.dataSource, SESSION_ACTOR, [claims.sid]);
     const row = rows[0];
-    if (row === undefined || row.user_id !== claims.sub || !row.session_live || !row.active || row.auth_version !== claims.ver) {
+    if (
+      row === undefined ||
+      row.user_id !== claims.sub ||
+      !row.session_live ||
+      !row.active ||
+      row.auth_version !== claims.ver
+    ) {
       await this.accessLog.recordRefusal(anonymous, {
         event: 'auth.token_rejected',
         outcome: 'denied',
@@ -104,7 +116,10 @@ export class AccessGuard implements CanActivate {
     const ctx: RequestContext = { ...anonymous, actor };
     request.custosContext = ctx;
 
-    if (actor.mustChangePassword && !this.reflector.getAllAndOverride<boolean>(ALLOWED_BEFORE_PASSWORD_CHANGE, targets)) {
+    if (
+      actor.mustChangePassword &&
+      !this.reflector.getAllAndOverride<boolean>(ALLOWED_BEFORE_PASSWORD_CHANGE, targets)
+    ) {
       await this.accessLog.recordRefusal(ctx, {
         event: 'auth.access_denied',
         outcome: 'denied',

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import type { Request } from 'express';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+
 import type { RequestContext } from '../../common/request-context.js';
 import { AllowedBeforePasswordChange, Ctx, Public } from '../auth.decorators.js';
 import { ChangePasswordDto, LoginDto, RefreshDto } from '../dto/auth.dto.js';
@@ -63,7 +64,8 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'Change your own password (needs the current one); ends your other sessions',
-    description: 'Problems: 401 current_password_invalid, 400 password_rejected (reason: too_short, common, …), 429 account_locked.',
+    description:
+      'Problems: 401 current_password_invalid, 400 password_rejected (reason: too_short, common, …), 429 account_locked.',
   })
   changePassword(@Ctx() ctx: RequestContext, @Body() body: ChangePasswordDto): Promise<UserView> {
     return this.auth.changePassword(ctx, body.currentPassword, body.newPassword);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+
 import { AccessLogService } from '../../access-log/access-log.service.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
@@ -15,7 +16,14 @@ import {
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../passwords/password-hasher.js';
 import { passwordProblem } from '../passwords/password-policy.js';
 import { refreshTokenDigest, TokenService } from '../tokens/token.service.js';
-import { findUserById, findUserByUsername, revokeSessionsOf, userView, type UserRow, type UserView } from '../users/user-records.js';
+import {
+  findUserById,
+  findUserByUsername,
+  revokeSessionsOf,
+  userView,
+  type UserRow,
+  type UserView,
+} from '../users/user-records.js';
 import { LoginLockoutService } from './login-lockout.service.js';
 
 export interface SessionTokens {
@@ -85,7 +93,10 @@ export class AuthService {
     await this.lockout.recordSuccess(username);
     const tokens = await this.dataSource.transaction(async (em) => {
       if (needsRehash(user.password_hash)) {
-        await em.query('UPDATE user_account SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(password)]);
+        await em.query('UPDATE user_account SET password_hash = $2 WHERE id = $1', [
+          user.id,
+          await hashPassword(password),
+        ]);
       }
       await em.query('UPDATE user_account SET last_login_at = now() WHERE id = $1', [user.id]);
       const session = await em.query<Array<{ id: string; expires_at: Date }>>(
@@ -95,7 +106,13 @@ export class AuthService {
       );
       await this.accessLog.record(
         ctx,
-        { event: 'auth.login', outcome: 'success', actor: claimed, subject: subjectOf(user), details: { sessionId: session[0].id } },
+        {
+          event: 'auth.login',
+          outcome: 'success',
+          actor: claimed,
+          subject: subjectOf(user),
+          details: { sessionId: session[0].id },
+        },
         em,
       );
       const fresh = (await findUserById(em, user.id))!;
@@ -119,7 +136,10 @@ export class AuthService {
         event: 'auth.lockout',
         outcome: 'denied',
         actor,
-        subject: actor.id === null ? undefined : { type: 'user', id: actor.id, label: actor.username ?? undefined, agencyId: actor.agencyId },
+        subject:
+          actor.id === null
+            ? undefined
+            : { type: 'user', id: actor.id, label: actor.username ?? undefined, agencyId: actor.agencyId },
         details: { failureCount, lockedForSeconds: this.config.auth.lockoutSeconds, after: event },
       });
     }
@@ -154,12 +174,22 @@ export class AuthService {
       );
       const session = sessions[0];
       const user = await findUserById(em, session.user_id);
-      if (session.revoked_at !== null || session.expires_at.getTime() <= Date.now() || user === undefined || !user.active) {
+      if (
+        session.revoked_at !== null ||
+        session.expires_at.getTime() <= Date.now() ||
+        user === undefined ||
+        !user.active
+      ) {
         return { kind: 'invalid', user, reason: session.revoked_at !== null ? 'session_revoked' : 'session_expired' };
       }
       await this.accessLog.record(
         ctx,
-        { event: 'auth.refresh', outcome: 'success', actor: { id: user.id, username: user.username, agencyId: user.agency_id }, details: { sessionId: session.session_id } },
+        {
+          event: 'auth.refresh',
+          outcome: 'success',
+          actor: { id: user.id, username: user.username, agencyId: user.agency_id },
+          details: { sessionId: session.session_id },
+        },
         em,
       );
       return { kind: 'rotated', tokens: await this.issue(em, user, session.session_id, session.expires_at) };
@@ -171,7 +201,11 @@ export class AuthService {
         await this.accessLog.recordRefusal(ctx, {
           event: 'auth.refresh_reuse',
           outcome: 'denied',
-          actor: { id: outcome.user?.id ?? null, username: outcome.user?.username ?? null, agencyId: outcome.user?.agency_id ?? null },
+          actor: {
+            id: outcome.user?.id ?? null,
+            username: outcome.user?.username ?? null,
+            agencyId: outcome.user?.agency_id ?? null,
+          },
           subject: outcome.user ? subjectOf(outcome.user) : undefined,
           details: { sessionId: outcome.sessionId, sessionRevoked: true },
         });
@@ -180,14 +214,23 @@ export class AuthService {
         await this.accessLog.recordRefusal(ctx, {
           event: 'auth.refresh',
           outcome: 'failure',
-          actor: { id: outcome.user?.id ?? null, username: outcome.user?.username ?? null, agencyId: outcome.user?.agency_id ?? null },
+          actor: {
+            id: outcome.user?.id ?? null,
+            username: outcome.user?.username ?? null,
+            agencyId: outcome.user?.agency_id ?? null,
+          },
           details: { reason: outcome.reason },
         });
         throw new RefreshTokenInvalidError();
     }
   }
 
-  private async issue(em: EntityManager, user: UserRow, sessionId: string, sessionExpiresAt: Date): Promise<SessionTokens> {
+  private async issue(
+    em: EntityManager,
+    user: UserRow,
+    sessionId: string,
+    sessionExpiresAt: Date,
+  ): Promise<SessionTokens> {
     const refresh = this.tokens.newRefreshToken();
     await em.query('INSERT INTO refresh_token (session_id, token_hash) VALUES ($1, $2)', [sessionId, refresh.digest]);
     return {
@@ -207,7 +250,11 @@ export class AuthService {
         `UPDATE auth_session SET revoked_at = now(), revoked_reason = 'logout' WHERE id = $1 AND revoked_at IS NULL`,
         [actor.sessionId],
       );
-      await this.accessLog.record(ctx, { event: 'auth.logout', outcome: 'success', details: { sessionId: actor.sessionId } }, em);
+      await this.accessLog.record(
+        ctx,
+        { event: 'auth.logout', outcome: 'success', details: { sessionId: actor.sessionId } },
+        em,
+      );
     });
   }
 
@@ -222,7 +269,11 @@ export class AuthService {
     const claimed = { id: user.id, username: user.username, agencyId: user.agency_id };
     const lockedFor = await this.lockout.lockedFor(user.username);
     if (lockedFor > 0) {
-      await this.accessLog.recordRefusal(ctx, { event: 'auth.password_change', outcome: 'denied', details: { reason: 'account_locked' } });
+      await this.accessLog.recordRefusal(ctx, {
+        event: 'auth.password_change',
+        outcome: 'denied',
+        details: { reason: 'account_locked' },
+      });
       throw new AccountLockedError(lockedFor);
     }
     if (!(await verifyPassword(user.password_hash, currentPassword))) {
@@ -230,9 +281,16 @@ export class AuthService {
       throw new CurrentPasswordInvalidError();
     }
     await this.lockout.recordSuccess(user.username);
-    const problem = newPassword === currentPassword ? 'unchanged' : passwordProblem(newPassword, { username: user.username, displayName: user.display_name });
+    const problem =
+      newPassword === currentPassword
+        ? 'unchanged'
+        : passwordProblem(newPassword, { username: user.username, displayName: user.display_name });
     if (problem !== undefined) {
-      await this.accessLog.recordRefusal(ctx, { event: 'auth.password_change', outcome: 'failure', details: { reason: problem } });
+      await this.accessLog.recordRefusal(ctx, {
+        event: 'auth.password_change',
+        outcome: 'failure',
+        details: { reason: problem },
+      });
       throw new PasswordRejectedError(problem);
     }
     const hash = await hashPassword(newPassword);
@@ -245,7 +303,12 @@ export class AuthService {
       await revokeSessionsOf(em, user.id, 'password_changed', actor.sessionId);
       await this.accessLog.record(
         ctx,
-        { event: 'auth.password_change', outcome: 'success', subject: subjectOf(user), details: { wasRequired: user.must_change_password } },
+        {
+          event: 'auth.password_change',
+          outcome: 'success',
+          subject: subjectOf(user),
+          details: { wasRequired: user.must_change_password },
+        },
         em,
       );
     });

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 
 /** The lockout key of an account name, whether or not such an account exists. */

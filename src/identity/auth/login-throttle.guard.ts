@@ -1,7 +1,8 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import type { DataSource } from 'typeorm';
+
 import { AccessLogService } from '../../access-log/access-log.service.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { contextOfRequest } from '../auth.decorators.js';
@@ -34,7 +35,8 @@ export class LoginThrottleGuard implements CanActivate {
     const body = request.body as { username?: unknown } | undefined;
     const username = typeof body?.username === 'string' ? body.username : null;
     const ip = this.byIp.hit(request.ip ?? 'unknown');
-    const perAccount = username === null ? { allowed: true, retryAfterSeconds: 0 } : this.byAccount.hit(usernameKey(username));
+    const perAccount =
+      username === null ? { allowed: true, retryAfterSeconds: 0 } : this.byAccount.hit(usernameKey(username));
     if (ip.allowed && perAccount.allowed) return true;
     const limitedBy = ip.allowed ? 'account' : 'ip';
     // Named after the account tried, so that its agency's auditors see attempts on their accounts.
@@ -42,9 +44,15 @@ export class LoginThrottleGuard implements CanActivate {
     await this.accessLog.recordRefusal(contextOfRequest(request), {
       event: 'auth.login_throttled',
       outcome: 'denied',
-      actor: { id: account?.id ?? null, username: account?.username ?? username?.slice(0, 200) ?? null, agencyId: account?.agency_id ?? null },
+      actor: {
+        id: account?.id ?? null,
+        username: account?.username ?? username?.slice(0, 200) ?? null,
+        agencyId: account?.agency_id ?? null,
+      },
       details: { limitedBy },
     });
-    throw new LoginRateLimitedError(Math.max(ip.allowed ? 0 : ip.retryAfterSeconds, perAccount.allowed ? 0 : perAccount.retryAfterSeconds));
+    throw new LoginRateLimitedError(
+      Math.max(ip.allowed ? 0 : ip.retryAfterSeconds, perAccount.allowed ? 0 : perAccount.retryAfterSeconds),
+    );
   }
 }

@@ -1,14 +1,21 @@
 import { createSecretKey } from 'node:crypto';
+
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import jwt from 'jsonwebtoken';
 import passport from 'passport';
-import { Strategy as JwtStrategy, ExtractJwt } from 'passport-jwt';
+import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { Strategy as LocalStrategy } from 'passport-local';
+
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { contextOfRequest } from '../auth.decorators.js';
-import { ACCESS_TOKEN_ALGORITHM, AccessTokenError, accessClaimsFrom, type AccessTokenClaims } from '../tokens/access-token.js';
+import {
+  ACCESS_TOKEN_ALGORITHM,
+  accessClaimsFrom,
+  AccessTokenError,
+  type AccessTokenClaims,
+} from '../tokens/access-token.js';
 import { TOKEN_KEY } from '../tokens/token.service.js';
 import { AuthService, type SessionTokens } from './auth.service.js';
 
@@ -60,11 +67,15 @@ export class CredentialsStrategy extends PassportStrategy(LocalStrategy, LOCAL_S
 function authenticate<T>(strategy: string, request: Request, onFailure: (info: unknown) => Error): Promise<T> {
   const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
   return new Promise<T>((resolve, reject) => {
-    const middleware = passport.authenticate(strategy, { session: false }, (error: unknown, result: T | false, info: unknown) => {
-      if (error) reject(asError(error));
-      else if (result) resolve(result);
-      else reject(onFailure(info));
-    }) as (req: Request, res: unknown, next: (error?: unknown) => void) => void;
+    const middleware = passport.authenticate(
+      strategy,
+      { session: false },
+      (error: unknown, result: T | false, info: unknown) => {
+        if (error) reject(asError(error));
+        else if (result) resolve(result);
+        else reject(onFailure(info));
+      },
+    ) as (req: Request, res: unknown, next: (error?: unknown) => void) => void;
     middleware(request, {}, (error) => reject(asError(error)));
   });
 }
@@ -80,5 +91,9 @@ export function authenticateAccessToken(request: Request): Promise<AccessTokenCl
 
 /** Logs in with passport-local; AuthService.login's problems (401, 429) pass through unchanged. */
 export function authenticateCredentials(request: Request): Promise<SessionTokens> {
-  return authenticate<SessionTokens>(LOCAL_STRATEGY, request, () => new Error('passport-local found no credentials in a validated body'));
+  return authenticate<SessionTokens>(
+    LOCAL_STRATEGY,
+    request,
+    () => new Error('passport-local found no credentials in a validated body'),
+  );
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
+
 import { TextField } from '../../common/text-field.js';
 import { AGENCY_CODE_PATTERN } from '../agencies/countries.js';
 

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, MaxLength } from 'class-validator';
+
 import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy.js';
 
 export class LoginDto {

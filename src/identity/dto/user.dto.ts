@@ -1,15 +1,32 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsTimeZone, Matches, MaxLength, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsTimeZone,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
+
+import { PageQueryDto } from '../../common/page-query.dto.js';
 import { ROLES, type Role } from '../../common/request-context.js';
+import { TextField } from '../../common/text-field.js';
 import { AGENCY_CODE_PATTERN } from '../agencies/countries.js';
 import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy.js';
-import { TextField } from '../../common/text-field.js';
-import { PageQueryDto } from '../../common/page-query.dto.js';
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'ana.garcia', description: 'Letters, digits, dot, dash, underscore; 3–64 characters; stored lower-case' })
+  @ApiProperty({
+    example: 'ana.garcia',
+    description: 'Letters, digits, dot, dash, underscore; 3–64 characters; stored lower-case',
+  })
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9._-]{2,63}$/i, { message: 'username must be 3–64 letters, digits, ".", "-" or "_"' })
   username!: string;
@@ -18,7 +35,10 @@ export class CreateUserDto {
   @TextField(200)
   displayName!: string;
 
-  @ApiPropertyOptional({ example: 'ES-PN', description: 'Default: your agency. Platform administrators name any agency.' })
+  @ApiPropertyOptional({
+    example: 'ES-PN',
+    description: 'Default: your agency. Platform administrators name any agency.',
+  })
   @IsOptional()
   @IsString()
   @Matches(AGENCY_CODE_PATTERN)
@@ -39,14 +59,18 @@ export class CreateUserDto {
 
   @ApiPropertyOptional({
     format: 'password',
-    description: 'Initial password (the user must replace it at first login). Omitted: one is generated and returned once.',
+    description:
+      'Initial password (the user must replace it at first login). Omitted: one is generated and returned once.',
   })
   @IsOptional()
   @IsString()
   @MaxLength(PASSWORD_MAX_LENGTH * 4)
   password?: string;
 
-  @ApiPropertyOptional({ example: 'Europe/Madrid', description: 'IANA time zone the user’s forensic tools write local times in (log imports, docs/hash-import.md)' })
+  @ApiPropertyOptional({
+    example: 'Europe/Madrid',
+    description: 'IANA time zone the user’s forensic tools write local times in (log imports, docs/hash-import.md)',
+  })
   @IsOptional()
   @IsString()
   @IsTimeZone()
@@ -80,7 +104,8 @@ export class UpdateUserDto {
     type: String,
     nullable: true,
     example: 'America/Argentina/Buenos_Aires',
-    description: 'IANA time zone the user’s forensic tools write local times in; null: none (log imports then need one per import)',
+    description:
+      'IANA time zone the user’s forensic tools write local times in; null: none (log imports then need one per import)',
   })
   @ValidateIf((_dto: object, value: unknown) => value !== undefined && value !== null)
   @IsString()
@@ -90,7 +115,10 @@ export class UpdateUserDto {
 }
 
 export class ResetPasswordDto {
-  @ApiProperty({ format: 'password', description: 'A temporary password; the user must choose their own at next login' })
+  @ApiProperty({
+    format: 'password',
+    description: 'A temporary password; the user must choose their own at next login',
+  })
   @IsString()
   @MaxLength(PASSWORD_MAX_LENGTH * 4)
   password!: string;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+
 import argon2 from 'argon2';
 
 /**

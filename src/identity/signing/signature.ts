@@ -1,7 +1,16 @@
 import type { Role } from '../../common/request-context.js';
 
 /** What a signer declares by signing (docs/design.md §3, 21 CFR 11.50). Later features may add meanings. */
-export const SIGNATURE_MEANINGS = ['released', 'received', 'rejected', 'acquired', 'verified', 'disposed', 'corrected', 'witnessed'] as const;
+export const SIGNATURE_MEANINGS = [
+  'released',
+  'received',
+  'rejected',
+  'acquired',
+  'verified',
+  'disposed',
+  'corrected',
+  'witnessed',
+] as const;
 export type SignatureMeaning = (typeof SIGNATURE_MEANINGS)[number];
 
 /** The custody roles that sign; an administrator signs nothing for anyone (docs/design.md §1). */
@@ -25,6 +34,12 @@ export interface SignatureRecord {
 
 /** A signer whose password was checked for one meaning and role: signs event hashes without I/O. */
 export interface Signer {
-  readonly signer: { readonly id: string; readonly username: string; readonly displayName: string; readonly agency: string; readonly agencyId: string };
+  readonly signer: {
+    readonly id: string;
+    readonly username: string;
+    readonly displayName: string;
+    readonly agency: string;
+    readonly agencyId: string;
+  };
   sign(canonicalEventHash: string): SignatureRecord;
 }

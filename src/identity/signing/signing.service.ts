@@ -1,14 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+
 import { AccessLogService } from '../../access-log/access-log.service.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { AuthService } from '../auth/auth.service.js';
 import { LoginLockoutService } from '../auth/login-lockout.service.js';
-import { AccountLockedError, AuthenticationRequiredError, InvalidRequestError, SignatureNotAllowedError, SignaturePasswordInvalidError } from '../identity.errors.js';
+import {
+  AccountLockedError,
+  AuthenticationRequiredError,
+  InvalidRequestError,
+  SignatureNotAllowedError,
+  SignaturePasswordInvalidError,
+} from '../identity.errors.js';
 import { verifyPassword } from '../passwords/password-hasher.js';
 import { findUserById } from '../users/user-records.js';
-import { SIGNATURE_MEANINGS, type SignatureMeaning, type SignatureRecord, type Signer, type SigningRole } from './signature.js';
+import {
+  SIGNATURE_MEANINGS,
+  type SignatureMeaning,
+  type SignatureRecord,
+  type Signer,
+  type SigningRole,
+} from './signature.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -35,7 +48,10 @@ export class SigningService {
     options: { role: SigningRole },
   ): Promise<SignatureRecord> {
     if (!SHA256_HEX.test(canonicalEventHash)) {
-      throw new InvalidRequestError('signature_event_hash_invalid', 'A signature binds a lower-case hex SHA-256 of the event');
+      throw new InvalidRequestError(
+        'signature_event_hash_invalid',
+        'A signature binds a lower-case hex SHA-256 of the event',
+      );
     }
     const signer = await this.authenticate(ctx, password, meaning, options);
     const record = signer.sign(canonicalEventHash);
@@ -50,23 +66,40 @@ export class SigningService {
    * signature (`recordSignature`) in its own transaction — so the ledger is never held during a
    * password check, and a signature exists only if the event it signs does.
    */
-  async authenticate(ctx: RequestContext, password: string, meaning: SignatureMeaning, options: { role: SigningRole }): Promise<Signer> {
+  async authenticate(
+    ctx: RequestContext,
+    password: string,
+    meaning: SignatureMeaning,
+    options: { role: SigningRole },
+  ): Promise<Signer> {
     if (ctx.actor === null) throw new AuthenticationRequiredError();
     if (!(SIGNATURE_MEANINGS as readonly string[]).includes(meaning)) {
-      throw new InvalidRequestError('signature_meaning_invalid', `The meaning must be one of ${SIGNATURE_MEANINGS.join(', ')}`, 'signature.meaning');
+      throw new InvalidRequestError(
+        'signature_meaning_invalid',
+        `The meaning must be one of ${SIGNATURE_MEANINGS.join(', ')}`,
+        'signature.meaning',
+      );
     }
     const user = await findUserById(this.dataSource, ctx.actor.id);
     if (user === undefined || !user.active) throw new AuthenticationRequiredError();
     const actor = { id: user.id, username: user.username, agencyId: user.agency_id };
     const refuse = async (reason: string, error: Error): Promise<never> => {
-      await this.accessLog.recordRefusal(ctx, { event: 'signature.sign', outcome: 'denied', actor, details: { reason, meaning } });
+      await this.accessLog.recordRefusal(ctx, {
+        event: 'signature.sign',
+        outcome: 'denied',
+        actor,
+        details: { reason, meaning },
+      });
       throw error;
     };
     if ((options.role as string) === 'admin' || user.roles.includes('admin') || user.agency_code === null) {
       return refuse('admin', new SignatureNotAllowedError('signature_not_allowed', 'Administrators sign nothing'));
     }
     if (!user.roles.includes(options.role)) {
-      return refuse('role', new SignatureNotAllowedError('signature_role_missing', `Signing as ${options.role} needs that role`));
+      return refuse(
+        'role',
+        new SignatureNotAllowedError('signature_role_missing', `Signing as ${options.role} needs that role`),
+      );
     }
     if (user.must_change_password) {
       // A reset password was chosen by an administrator: it must not sign as the user (docs/design.md §3).
@@ -84,9 +117,16 @@ export class SigningService {
     await this.lockout.recordSuccess(user.username);
     const agency = user.agency_code;
     return {
-      signer: { id: user.id, username: user.username, displayName: user.display_name, agency, agencyId: user.agency_id! },
+      signer: {
+        id: user.id,
+        username: user.username,
+        displayName: user.display_name,
+        agency,
+        agencyId: user.agency_id!,
+      },
       sign: (canonicalEventHash: string): SignatureRecord => {
-        if (!SHA256_HEX.test(canonicalEventHash)) throw new Error('A signature binds a lower-case hex SHA-256 of the event');
+        if (!SHA256_HEX.test(canonicalEventHash))
+          throw new Error('A signature binds a lower-case hex SHA-256 of the event');
         return {
           signerId: user.id,
           username: user.username,
@@ -102,7 +142,12 @@ export class SigningService {
   }
 
   /** The access-log row of a signature, written in the transaction that stores the signed event. */
-  async recordSignature(em: EntityManager, ctx: RequestContext, signer: Signer, record: SignatureRecord): Promise<void> {
+  async recordSignature(
+    em: EntityManager,
+    ctx: RequestContext,
+    signer: Signer,
+    record: SignatureRecord,
+  ): Promise<void> {
     await this.accessLog.record(
       ctx,
       {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+
 import jwt from 'jsonwebtoken';
 
 /**
@@ -32,7 +33,10 @@ export interface AccessTokenClaims {
 export type AccessTokenFailure = 'token_invalid' | 'token_expired';
 
 export class AccessTokenError extends Error {
-  constructor(readonly failure: AccessTokenFailure, reason: string) {
+  constructor(
+    readonly failure: AccessTokenFailure,
+    reason: string,
+  ) {
     super(reason);
     this.name = 'AccessTokenError';
   }
@@ -40,7 +44,10 @@ export class AccessTokenError extends Error {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function signAccessToken(settings: AccessTokenSettings, subject: { userId: string; sessionId: string; authVersion: number }): string {
+export function signAccessToken(
+  settings: AccessTokenSettings,
+  subject: { userId: string; sessionId: string; authVersion: number },
+): string {
   return jwt.sign({ sid: subject.sessionId, ver: subject.authVersion, typ: 'access' }, settings.key, {
     algorithm: ACCESS_TOKEN_ALGORITHM,
     expiresIn: settings.ttlSeconds,
@@ -69,7 +76,8 @@ export function verifyAccessToken(settings: AccessTokenSettings, token: string):
 
 /** The claims of a signature-checked access token, or AccessTokenError when their shape is wrong. */
 export function accessClaimsFrom(payload: unknown): AccessTokenClaims {
-  if (typeof payload !== 'object' || payload === null) throw new AccessTokenError('token_invalid', 'payload is not an object');
+  if (typeof payload !== 'object' || payload === null)
+    throw new AccessTokenError('token_invalid', 'payload is not an object');
   const { sub, sid, ver, typ, iat, exp, jti } = payload as Record<string, unknown>;
   if (
     typ !== 'access' ||

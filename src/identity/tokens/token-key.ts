@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+
 import type { AppConfig } from '../../config/config.js';
 
 /** HS256 needs a key at least as long as the hash: 256 bits (RFC 7518 §3.2). */

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+
 import { Inject, Injectable } from '@nestjs/common';
+
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { signAccessToken, type AccessTokenSettings } from './access-token.js';
 

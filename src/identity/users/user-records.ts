@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+
 import type { Role } from '../../common/request-context.js';
 
 export type Queryable = Pick<EntityManager | DataSource, 'query'>;
@@ -62,7 +63,9 @@ export async function findUserByUsername(db: Queryable, username: string): Promi
   return rows[0];
 }
 
-export function agencyViewOf(row: Pick<UserRow, 'agency_id' | 'agency_code' | 'agency_name' | 'agency_country'>): AgencyView | null {
+export function agencyViewOf(
+  row: Pick<UserRow, 'agency_id' | 'agency_code' | 'agency_name' | 'agency_country'>,
+): AgencyView | null {
   return row.agency_id === null
     ? null
     : { id: row.agency_id, code: row.agency_code!, name: row.agency_name!, country: row.agency_country!.trim() };

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { UuidParam } from '../../common/uuid-param.pipe.js';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+
 import type { RequestContext } from '../../common/request-context.js';
+import { UuidParam } from '../../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../auth.decorators.js';
 import { CreateUserDto, ResetPasswordDto, UpdateUserDto, UserListQueryDto } from '../dto/user.dto.js';
 import type { UserView } from './user-records.js';
@@ -19,7 +20,8 @@ export class UsersController {
   @Post()
   @ApiOperation({
     summary: 'Create a user of your agency (platform administrators: of any agency)',
-    description: 'The user must choose their own password at first login. Without `password`, one is generated and returned once as initialPassword.',
+    description:
+      'The user must choose their own password at first login. Without `password`, one is generated and returned once as initialPassword.',
   })
   create(@Ctx() ctx: RequestContext, @Body() body: CreateUserDto): Promise<CreatedUser> {
     return this.users.create(ctx, body);
@@ -27,7 +29,10 @@ export class UsersController {
 
   @Get()
   @ApiOperation({ summary: 'Users of your agency, by username' })
-  list(@Ctx() ctx: RequestContext, @Query() query: UserListQueryDto): Promise<{ users: UserView[]; nextCursor: string | null }> {
+  list(
+    @Ctx() ctx: RequestContext,
+    @Query() query: UserListQueryDto,
+  ): Promise<{ users: UserView[]; nextCursor: string | null }> {
     return this.users.list(ctx, { agencyCode: query.agencyCode, limit: query.limit ?? 100, cursor: query.cursor });
   }
 
@@ -37,18 +42,18 @@ export class UsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Rename, change roles or time zone, disable or enable; a role change or disable ends the user’s sessions' })
-  update(
-    @Ctx() ctx: RequestContext,
-    @Param('id', USER_ID) id: string,
-    @Body() body: UpdateUserDto,
-  ): Promise<UserView> {
+  @ApiOperation({
+    summary: 'Rename, change roles or time zone, disable or enable; a role change or disable ends the user’s sessions',
+  })
+  update(@Ctx() ctx: RequestContext, @Param('id', USER_ID) id: string, @Body() body: UpdateUserDto): Promise<UserView> {
     return this.users.update(ctx, id, body);
   }
 
   @Post(':id/password')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Reset a user’s password to a temporary one; they must choose their own before acting or signing' })
+  @ApiOperation({
+    summary: 'Reset a user’s password to a temporary one; they must choose their own before acting or signing',
+  })
   resetPassword(
     @Ctx() ctx: RequestContext,
     @Param('id', USER_ID) id: string,

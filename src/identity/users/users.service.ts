@@ -1,18 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+
 import { AccessLogService, type AccessLogSubject } from '../../access-log/access-log.service.js';
 import { decodeCursor, encodeCursor } from '../../common/cursor.js';
 import type { RequestContext, Role } from '../../common/request-context.js';
+import { insertOrConflict } from '../../common/unique-violation.js';
 import { findAgencyByCode } from '../agencies/agencies.service.js';
-import { identityActor, isPlatformAdmin } from '../identity-actor.js';
-import { AdminScopeError, AgencyNotFoundError, ConflictError, InvalidRequestError, PasswordRejectedError, UserNotFoundError } from '../identity.errors.js';
 import { LoginLockoutService } from '../auth/login-lockout.service.js';
+import { USERNAME_PATTERN } from '../dto/user.dto.js';
+import { identityActor, isPlatformAdmin } from '../identity-actor.js';
+import {
+  AdminScopeError,
+  AgencyNotFoundError,
+  ConflictError,
+  InvalidRequestError,
+  PasswordRejectedError,
+  UserNotFoundError,
+} from '../identity.errors.js';
 import { generatePassword, hashPassword } from '../passwords/password-hasher.js';
 import { passwordProblem } from '../passwords/password-policy.js';
-import { USERNAME_PATTERN } from '../dto/user.dto.js';
 import { findUserById, revokeSessionsOf, USER_SELECT, userView, type UserRow, type UserView } from './user-records.js';
-import { insertOrConflict } from '../../common/unique-violation.js';
 
 export interface NewUser {
   readonly username: string;
@@ -31,7 +39,8 @@ export function rolesProblem(roles: readonly Role[], platformAdmin: boolean): st
   if (roles.length === 0) return 'at least one role is needed';
   if (new Set(roles).size !== roles.length) return 'roles must not repeat';
   if (roles.includes('admin') && roles.length > 1) return 'admin cannot be combined with custody roles';
-  if (platformAdmin && !(roles.length === 1 && roles[0] === 'admin')) return 'a platform administrator has the admin role only';
+  if (platformAdmin && !(roles.length === 1 && roles[0] === 'admin'))
+    return 'a platform administrator has the admin role only';
   return undefined;
 }
 
@@ -39,12 +48,20 @@ export function rolesProblem(roles: readonly Role[], platformAdmin: boolean): st
 export async function insertUser(em: EntityManager, input: NewUser): Promise<UserRow> {
   const username = input.username.toLowerCase();
   if (!USERNAME_PATTERN.test(username)) {
-    throw new InvalidRequestError('username_invalid', 'username must be 3–64 lower-case letters, digits, ".", "-" or "_"', 'username');
+    throw new InvalidRequestError(
+      'username_invalid',
+      'username must be 3–64 lower-case letters, digits, ".", "-" or "_"',
+      'username',
+    );
   }
   const problem = rolesProblem(input.roles, input.platformAdmin);
   if (problem !== undefined) throw new InvalidRequestError('roles_invalid', problem, 'roles');
   if (input.agencyId === null && !input.platformAdmin) {
-    throw new InvalidRequestError('agency_required', 'Every user but a platform administrator belongs to an agency', 'agencyCode');
+    throw new InvalidRequestError(
+      'agency_required',
+      'Every user but a platform administrator belongs to an agency',
+      'agencyCode',
+    );
   }
   const passwordIssue = passwordProblem(input.password, { username, displayName: input.displayName });
   if (passwordIssue !== undefined) throw new PasswordRejectedError(passwordIssue);
@@ -56,14 +73,28 @@ export async function insertUser(em: EntityManager, input: NewUser): Promise<Use
       em.query<Array<{ id: string }>>(
         `INSERT INTO user_account (username, display_name, agency_id, roles, platform_admin, password_hash, must_change_password, time_zone)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-        [username, input.displayName.trim(), input.agencyId, input.roles, input.platformAdmin, passwordHash, input.mustChangePassword, input.timeZone ?? null],
+        [
+          username,
+          input.displayName.trim(),
+          input.agencyId,
+          input.roles,
+          input.platformAdmin,
+          passwordHash,
+          input.mustChangePassword,
+          input.timeZone ?? null,
+        ],
       ),
     () => new ConflictError('username_taken', `The username ${username} is taken`),
   );
   return (await findUserById(em, inserted[0].id))!;
 }
 
-export const userSubject = (user: UserRow): AccessLogSubject => ({ type: 'user', id: user.id, label: user.username, agencyId: user.agency_id });
+export const userSubject = (user: UserRow): AccessLogSubject => ({
+  type: 'user',
+  id: user.id,
+  label: user.username,
+  agencyId: user.agency_id,
+});
 
 export interface CreatedUser extends UserView {
   /** Only when the password was generated: shown this once, never stored in clear. */
@@ -85,7 +116,15 @@ export class UsersService {
 
   async create(
     ctx: RequestContext,
-    input: { username: string; displayName: string; agencyCode?: string; roles: Role[]; platformAdmin?: boolean; password?: string; timeZone?: string },
+    input: {
+      username: string;
+      displayName: string;
+      agencyCode?: string;
+      roles: Role[];
+      platformAdmin?: boolean;
+      password?: string;
+      timeZone?: string;
+    },
   ): Promise<CreatedUser> {
     const actor = identityActor(ctx)!;
     const platform = isPlatformAdmin(ctx);
@@ -124,7 +163,12 @@ export class UsersService {
       });
       await this.accessLog.record(
         ctx,
-        { event: 'user.create', outcome: 'success', subject: userSubject(user), details: { roles: user.roles, platformAdmin } },
+        {
+          event: 'user.create',
+          outcome: 'success',
+          subject: userSubject(user),
+          details: { roles: user.roles, platformAdmin },
+        },
         em,
       );
       return { ...userView(user), ...(input.password === undefined ? { initialPassword: password } : {}) };
@@ -163,15 +207,25 @@ export class UsersService {
   }
 
   /** Agency administrators see their agency's users, platform administrators everyone. */
-  private async userInScope(db: DataSource | EntityManager, ctx: RequestContext, id: string, lock = false): Promise<UserRow> {
+  private async userInScope(
+    db: DataSource | EntityManager,
+    ctx: RequestContext,
+    id: string,
+    lock = false,
+  ): Promise<UserRow> {
     const user = await findUserById(db, id, lock);
     const actor = identityActor(ctx)!;
-    const visible = user !== undefined && (isPlatformAdmin(ctx) || (user.agency_id === actor.agencyId && !user.platform_admin));
+    const visible =
+      user !== undefined && (isPlatformAdmin(ctx) || (user.agency_id === actor.agencyId && !user.platform_admin));
     if (!visible) throw new UserNotFoundError();
     return user;
   }
 
-  async update(ctx: RequestContext, id: string, change: { displayName?: string; roles?: Role[]; active?: boolean; timeZone?: string | null }): Promise<UserView> {
+  async update(
+    ctx: RequestContext,
+    id: string,
+    change: { displayName?: string; roles?: Role[]; active?: boolean; timeZone?: string | null },
+  ): Promise<UserView> {
     const actor = identityActor(ctx)!;
     if (id === actor.id && (change.roles !== undefined || change.active !== undefined)) {
       throw new AdminScopeError('You cannot change your own roles or disable yourself', 'admin_self_change_forbidden');
@@ -179,7 +233,8 @@ export class UsersService {
     return this.dataSource.transaction(async (em) => {
       const user = await this.userInScope(em, ctx, id, true);
       const subject = userSubject(user);
-      const rolesChanged = change.roles !== undefined && [...change.roles].sort().join() !== [...user.roles].sort().join();
+      const rolesChanged =
+        change.roles !== undefined && [...change.roles].sort().join() !== [...user.roles].sort().join();
       const activeChanged = change.active !== undefined && change.active !== user.active;
       const nameChanged = change.displayName !== undefined && change.displayName.trim() !== user.display_name;
       const zoneChanged = change.timeZone !== undefined && change.timeZone !== user.time_zone;
@@ -210,11 +265,19 @@ export class UsersService {
       }
       if (rolesChanged) {
         await revokeSessionsOf(em, id, 'roles_changed');
-        await this.accessLog.record(ctx, { event: 'user.roles_change', outcome: 'success', subject, details: { from: user.roles, to: change.roles } }, em);
+        await this.accessLog.record(
+          ctx,
+          { event: 'user.roles_change', outcome: 'success', subject, details: { from: user.roles, to: change.roles } },
+          em,
+        );
       }
       if (activeChanged) {
         if (!change.active) await revokeSessionsOf(em, id, 'user_disabled');
-        await this.accessLog.record(ctx, { event: change.active ? 'user.enable' : 'user.disable', outcome: 'success', subject }, em);
+        await this.accessLog.record(
+          ctx,
+          { event: change.active ? 'user.enable' : 'user.disable', outcome: 'success', subject },
+          em,
+        );
       }
       return userView((await findUserById(em, id))!);
     });
@@ -227,7 +290,10 @@ export class UsersService {
   async resetPassword(ctx: RequestContext, id: string, password: string): Promise<UserView> {
     const actor = identityActor(ctx)!;
     if (id === actor.id) {
-      throw new AdminScopeError('Change your own password with POST /api/v1/auth/password', 'admin_self_change_forbidden');
+      throw new AdminScopeError(
+        'Change your own password with POST /api/v1/auth/password',
+        'admin_self_change_forbidden',
+      );
     }
     const target = await this.userInScope(this.dataSource, ctx, id);
     const problem = passwordProblem(password, { username: target.username, displayName: target.display_name });
@@ -242,7 +308,11 @@ export class UsersService {
         [id, hash],
       );
       await revokeSessionsOf(em, id, 'password_reset');
-      await this.accessLog.record(ctx, { event: 'user.password_reset', outcome: 'success', subject: userSubject(user) }, em);
+      await this.accessLog.record(
+        ctx,
+        { event: 'user.password_reset', outcome: 'success', subject: userSubject(user) },
+        em,
+      );
       return (await findUserById(em, id))!;
     });
     await this.lockout.recordSuccess(updated.username);

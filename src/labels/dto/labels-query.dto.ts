@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsOptional, IsUUID } from 'class-validator';
+
 import { MAX_LABELS } from '../labels.service.js';
 
 /** `?items=<id>,<id>` (or `items` repeated): which items of the case; absent means all of them. */
@@ -13,7 +14,9 @@ export class LabelsQueryDto {
   @IsOptional()
   @Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' || Array.isArray(value)
-      ? ([] as unknown[]).concat(value).flatMap((part) => (typeof part === 'string' ? part.split(',').map((id) => id.trim().toLowerCase()) : [part]))
+      ? ([] as unknown[])
+          .concat(value)
+          .flatMap((part) => (typeof part === 'string' ? part.split(',').map((id) => id.trim().toLowerCase()) : [part]))
       : value,
   )
   @IsArray()

@@ -13,11 +13,21 @@
  */
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
+
 import { CheckpointError, parseCheckpoint } from './checkpoint.js';
 import { entryProblem, type LedgerEntry } from './entry.js';
-import { CanonicalizationError, canonicalBytes, parseCanonical } from './jcs.js';
+import { canonicalBytes, CanonicalizationError, parseCanonical } from './jcs.js';
 import { HASH_SIZE, leafHash, ProofError, rootFromConsistencyProof, rootFromInclusionProof } from './merkle.js';
-import { decodeBase64Strict, formatVerifierKey, NoteError, openNote, parseVerifierKey, signNote, type NoteVerifier, type SignerKey } from './signed-note.js';
+import {
+  decodeBase64Strict,
+  formatVerifierKey,
+  NoteError,
+  openNote,
+  parseVerifierKey,
+  signNote,
+  type NoteVerifier,
+  type SignerKey,
+} from './signed-note.js';
 
 export const BUNDLE_FORMAT = 'custos-bundle/1';
 
@@ -93,12 +103,21 @@ const ENTRIES_LABEL = 'entries';
 /** The statement's note text (six lines, each ending in a newline). */
 export function formatBundleStatement(statement: BundleStatement): string {
   const { origin, treeSize, rootHash, subject, indexes } = statement;
-  if (origin.length === 0 || CONTROL.test(origin)) throw new BundleError('the origin cannot be written on a statement line');
-  if (!UUID.test(subject.id)) throw new BundleError(`subject id ${JSON.stringify(subject.id)} is not a lower-case UUID`);
-  if (subject.number.length === 0 || CONTROL.test(subject.number)) throw new BundleError('the subject number cannot be written on a statement line');
-  if (rootHash.length !== HASH_SIZE) throw new BundleError(`the root hash is ${rootHash.length} bytes, not ${HASH_SIZE}`);
+  if (origin.length === 0 || CONTROL.test(origin))
+    throw new BundleError('the origin cannot be written on a statement line');
+  if (!UUID.test(subject.id))
+    throw new BundleError(`subject id ${JSON.stringify(subject.id)} is not a lower-case UUID`);
+  if (subject.number.length === 0 || CONTROL.test(subject.number))
+    throw new BundleError('the subject number cannot be written on a statement line');
+  if (rootHash.length !== HASH_SIZE)
+    throw new BundleError(`the root hash is ${rootHash.length} bytes, not ${HASH_SIZE}`);
   for (let i = 0; i < indexes.length; i++) {
-    if (!Number.isSafeInteger(indexes[i]) || indexes[i] < 0 || indexes[i] >= treeSize || (i > 0 && indexes[i] <= indexes[i - 1])) {
+    if (
+      !Number.isSafeInteger(indexes[i]) ||
+      indexes[i] < 0 ||
+      indexes[i] >= treeSize ||
+      (i > 0 && indexes[i] <= indexes[i - 1])
+    ) {
       throw new BundleError('statement indexes must be ascending ledger indexes below the tree size');
     }
   }
@@ -135,10 +154,12 @@ export function bundleSha256(bundle: CustodyBundle): string {
 type Json = Record<string, unknown>;
 
 function object(value: unknown, where: string, required: readonly string[], optional: readonly string[] = []): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BundleError(`${where} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new BundleError(`${where} is not a JSON object`);
   const record = value as Json;
   for (const name of Object.keys(record)) {
-    if (!required.includes(name) && !optional.includes(name)) throw new BundleError(`${where} has an unknown member "${name}"`);
+    if (!required.includes(name) && !optional.includes(name))
+      throw new BundleError(`${where} has an unknown member "${name}"`);
   }
   for (const name of required) if (!(name in record)) throw new BundleError(`${where} lacks its "${name}" member`);
   return record;
@@ -146,34 +167,51 @@ function object(value: unknown, where: string, required: readonly string[], opti
 
 function string(record: Json, name: string, where: string): string {
   const value = record[name];
-  if (typeof value !== 'string' || value.length === 0) throw new BundleError(`${where}.${name} is not a non-empty string`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new BundleError(`${where}.${name} is not a non-empty string`);
   return value;
 }
 
 function strings(record: Json, name: string, where: string): string[] {
   const value = record[name];
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw new BundleError(`${where}.${name} is not an array of strings`);
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
+    throw new BundleError(`${where}.${name} is not an array of strings`);
   return value as string[];
 }
 
 /** Checks the bundle's JSON shape (format 1, no unknown member anywhere) and returns it typed. */
 export function parseBundleShape(input: unknown): CustodyBundle {
-  if (typeof input === 'object' && input !== null && !Array.isArray(input) && 'format' in input && (input as Json).format !== BUNDLE_FORMAT) {
-    throw new BundleError(`unknown bundle format ${JSON.stringify((input as Json).format)}: this verifier reads ${BUNDLE_FORMAT}`);
+  if (
+    typeof input === 'object' &&
+    input !== null &&
+    !Array.isArray(input) &&
+    'format' in input &&
+    (input as Json).format !== BUNDLE_FORMAT
+  ) {
+    throw new BundleError(
+      `unknown bundle format ${JSON.stringify((input as Json).format)}: this verifier reads ${BUNDLE_FORMAT}`,
+    );
   }
-  const bundle = object(input, 'the bundle', ['format', 'origin', 'vkey', 'subject', 'checkpoint', 'statement', 'entries'], ['consistency']);
+  const bundle = object(
+    input,
+    'the bundle',
+    ['format', 'origin', 'vkey', 'subject', 'checkpoint', 'statement', 'entries'],
+    ['consistency'],
+  );
   const subject = object(bundle.subject, 'bundle.subject', ['type', 'id', 'number']);
   if (!BUNDLE_SUBJECT_TYPES.includes(subject.type as BundleSubjectType)) {
     throw new BundleError(`bundle.subject.type must be "item" or "case", not ${JSON.stringify(subject.type)}`);
   }
-  if (typeof subject.id !== 'string' || !UUID.test(subject.id)) throw new BundleError('bundle.subject.id is not a lower-case UUID');
+  if (typeof subject.id !== 'string' || !UUID.test(subject.id))
+    throw new BundleError('bundle.subject.id is not a lower-case UUID');
   string(subject, 'number', 'bundle.subject');
   for (const name of ['origin', 'vkey', 'checkpoint', 'statement']) string(bundle, name, 'bundle');
   if (!Array.isArray(bundle.entries)) throw new BundleError('bundle.entries is not an array');
   bundle.entries.forEach((value: unknown, position) => {
     const where = `bundle.entries[${position}]`;
     const entry = object(value, where, ['index', 'entry', 'inclusionProof']);
-    if (!Number.isSafeInteger(entry.index) || (entry.index as number) < 0) throw new BundleError(`${where}.index is not a ledger index`);
+    if (!Number.isSafeInteger(entry.index) || (entry.index as number) < 0)
+      throw new BundleError(`${where}.index is not a ledger index`);
     string(entry, 'entry', where);
     strings(entry, 'inclusionProof', where);
   });
@@ -256,7 +294,12 @@ function fail(reason: string, index: number | null = null): never {
   throw new BundleError(reason, index);
 }
 
-function openCheckpointNote(note: string, key: NoteVerifier, origin: string, what: string): TreeHeadSummary & { origin: string } {
+function openCheckpointNote(
+  note: string,
+  key: NoteVerifier,
+  origin: string,
+  what: string,
+): TreeHeadSummary & { origin: string } {
   const text = openSigned(note, key, what);
   let parsed;
   try {
@@ -265,7 +308,8 @@ function openCheckpointNote(note: string, key: NoteVerifier, origin: string, wha
     if (error instanceof CheckpointError) fail(`${what} is not a checkpoint: ${error.message}`);
     throw error;
   }
-  if (parsed.origin !== origin) fail(`${what} is of origin ${JSON.stringify(parsed.origin)}, not the bundle's ${JSON.stringify(origin)}`);
+  if (parsed.origin !== origin)
+    fail(`${what} is of origin ${JSON.stringify(parsed.origin)}, not the bundle's ${JSON.stringify(origin)}`);
   return { origin: parsed.origin, treeSize: parsed.treeSize, rootHash: parsed.rootHash };
 }
 
@@ -285,11 +329,15 @@ function bundleKey(bundle: CustodyBundle): NoteVerifier & { publicKey: Buffer } 
   } catch (error) {
     return fail(`bundle.vkey is not a valid verifier key: ${(error as Error).message}`);
   }
-  if (formatVerifierKey(key.name, key.publicKey) !== bundle.vkey) fail(`bundle.vkey is not written in its canonical form (${formatVerifierKey(key.name, key.publicKey)})`);
+  if (formatVerifierKey(key.name, key.publicKey) !== bundle.vkey)
+    fail(`bundle.vkey is not written in its canonical form (${formatVerifierKey(key.name, key.publicKey)})`);
   return key;
 }
 
-function trustedVerifier(bundle: CustodyBundle, trustedKey: string | undefined): { key: NoteVerifier & { publicKey: Buffer }; pinned: boolean } {
+function trustedVerifier(
+  bundle: CustodyBundle,
+  trustedKey: string | undefined,
+): { key: NoteVerifier & { publicKey: Buffer }; pinned: boolean } {
   if (trustedKey === undefined) return { key: bundleKey(bundle), pinned: false };
   try {
     return { key: parseVerifierKey(trustedKey), pinned: true };
@@ -302,16 +350,21 @@ function checkStatement(text: string, expected: BundleStatement): void {
   const lines = text.slice(0, -1).split('\n');
   if (lines.length !== 6) fail(`the statement has ${lines.length} lines, a ${BUNDLE_FORMAT} statement has 6`);
   const [format, origin, size, root, subject, entries] = lines;
-  if (format !== BUNDLE_FORMAT) fail(`the statement is not a ${BUNDLE_FORMAT} statement (its first line is ${JSON.stringify(format)})`);
-  if (origin !== expected.origin) fail(`the statement is of origin ${JSON.stringify(origin)}, not the bundle's ${JSON.stringify(expected.origin)}`);
+  if (format !== BUNDLE_FORMAT)
+    fail(`the statement is not a ${BUNDLE_FORMAT} statement (its first line is ${JSON.stringify(format)})`);
+  if (origin !== expected.origin)
+    fail(`the statement is of origin ${JSON.stringify(origin)}, not the bundle's ${JSON.stringify(expected.origin)}`);
   const rootBase64 = Buffer.from(expected.rootHash).toString('base64');
   if (size !== String(expected.treeSize) || root !== rootBase64) {
-    fail(`the statement is about the tree of size ${size} with root ${root}, the checkpoint about size ${expected.treeSize} with root ${rootBase64}`);
+    fail(
+      `the statement is about the tree of size ${size} with root ${root}, the checkpoint about size ${expected.treeSize} with root ${rootBase64}`,
+    );
   }
   const subjectLine = `${expected.subject.type} ${expected.subject.id} ${expected.subject.number}`;
   if (subject !== subjectLine) fail(`the statement is about "${subject}", the bundle's subject is "${subjectLine}"`);
   const words = entries.split(' ');
-  if (words[0] !== ENTRIES_LABEL || words.slice(1).some((word) => !/^(0|[1-9][0-9]*)$/.test(word))) fail('the statement\'s entries line is malformed');
+  if (words[0] !== ENTRIES_LABEL || words.slice(1).some((word) => !/^(0|[1-9][0-9]*)$/.test(word)))
+    fail("the statement's entries line is malformed");
   const listed = words.slice(1).map(Number);
   const inBundle = new Set(expected.indexes);
   const missing = listed.find((index) => !inBundle.has(index));
@@ -324,7 +377,8 @@ function checkStatement(text: string, expected: BundleStatement): void {
   }
   const listedSet = new Set(listed);
   const extra = expected.indexes.find((index) => !listedSet.has(index));
-  if (extra !== undefined) fail(`entry ${extra} is in the bundle but not in the signed statement of the entries of ${what}`, extra);
+  if (extra !== undefined)
+    fail(`entry ${extra} is in the bundle but not in the signed statement of the entries of ${what}`, extra);
   // Same sets; the statement is written ascending and so are the bundle's entries (checked before).
   if (formatBundleStatement(expected) !== text) fail('the statement is not exactly the statement of this bundle');
 }
@@ -342,9 +396,16 @@ function parseEntry(bytes: Buffer, index: number): LedgerEntry {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return malformed('not a JSON object');
   if (typeof entry.type !== 'string') malformed('no type');
   const subject = entry.subject as Json | null;
-  if (typeof subject !== 'object' || subject === null || typeof subject.type !== 'string' || typeof subject.id !== 'string') malformed('no subject');
+  if (
+    typeof subject !== 'object' ||
+    subject === null ||
+    typeof subject.type !== 'string' ||
+    typeof subject.id !== 'string'
+  )
+    malformed('no subject');
   if (typeof entry.data !== 'object' || entry.data === null || Array.isArray(entry.data)) malformed('no data object');
-  if (entry.actor !== null && (typeof entry.actor !== 'object' || typeof (entry.actor as Json).id !== 'string')) malformed('an actor without id');
+  if (entry.actor !== null && (typeof entry.actor !== 'object' || typeof (entry.actor as Json).id !== 'string'))
+    malformed('an actor without id');
   const problem = entryProblem(entry as unknown as LedgerEntry, index);
   if (problem !== undefined) fail(problem, index);
   return entry as unknown as LedgerEntry;
@@ -361,7 +422,10 @@ export function proveBundle(input: unknown, options: ProveBundleOptions = {}): P
   const bundle = parseBundleShape(input);
   const { key, pinned } = trustedVerifier(bundle, options.trustedKey);
   const checkpoint = openCheckpointNote(bundle.checkpoint, key, bundle.origin, 'the checkpoint');
-  if (key.name !== bundle.origin) fail(`the key is named ${JSON.stringify(key.name)}, but a Custos ledger's key is named after its origin ${JSON.stringify(bundle.origin)}`);
+  if (key.name !== bundle.origin)
+    fail(
+      `the key is named ${JSON.stringify(key.name)}, but a Custos ledger's key is named after its origin ${JSON.stringify(bundle.origin)}`,
+    );
   if (pinned) {
     const own = bundleKey(bundle);
     if (own.name !== key.name || own.keyId !== key.keyId || !own.publicKey.equals(key.publicKey)) {
@@ -375,11 +439,18 @@ export function proveBundle(input: unknown, options: ProveBundleOptions = {}): P
   let previous = -1;
   for (const { index, entry: text, inclusionProof } of bundle.entries) {
     if (index <= previous) {
-      fail(index === previous ? `entry ${index} appears twice` : `the entries are not in ledger order: entry ${index} follows entry ${previous}`, index);
+      fail(
+        index === previous
+          ? `entry ${index} appears twice`
+          : `the entries are not in ledger order: entry ${index} follows entry ${previous}`,
+        index,
+      );
     }
     previous = index;
-    if (index >= checkpoint.treeSize) fail(`entry ${index} is beyond the checkpoint's tree of ${checkpoint.treeSize} entries`, index);
-    if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) fail(`entry ${index} is not valid Unicode text`, index);
+    if (index >= checkpoint.treeSize)
+      fail(`entry ${index} is beyond the checkpoint's tree of ${checkpoint.treeSize} entries`, index);
+    if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed())
+      fail(`entry ${index} is not valid Unicode text`, index);
     const bytes = Buffer.from(text, 'utf8');
     const leaf = leafHash(bytes);
     const proof = proofHashes(inclusionProof, `entry ${index}: inclusion proof`, index);
@@ -390,7 +461,11 @@ export function proveBundle(input: unknown, options: ProveBundleOptions = {}): P
       if (error instanceof ProofError) fail(`entry ${index}: ${error.message}`, index);
       throw error;
     }
-    if (!root.equals(checkpoint.rootHash)) fail(`entry ${index}: inclusion proof does not lead to the checkpoint root (the entry or its proof was altered)`, index);
+    if (!root.equals(checkpoint.rootHash))
+      fail(
+        `entry ${index}: inclusion proof does not lead to the checkpoint root (the entry or its proof was altered)`,
+        index,
+      );
     entries.push({ index, leafHash: leaf, entry: parseEntry(bytes, index) });
   }
 
@@ -404,14 +479,24 @@ export function proveBundle(input: unknown, options: ProveBundleOptions = {}): P
 
   let consistency: TreeHeadSummary | null = null;
   if (bundle.consistency !== undefined) {
-    const earlier = openCheckpointNote(bundle.consistency.checkpoint, key, bundle.origin, 'the earlier checkpoint (consistency)');
+    const earlier = openCheckpointNote(
+      bundle.consistency.checkpoint,
+      key,
+      bundle.origin,
+      'the earlier checkpoint (consistency)',
+    );
     const proof = proofHashes(bundle.consistency.proof, 'the consistency proof', null);
     const range = `from tree size ${earlier.treeSize} to ${checkpoint.treeSize}`;
-    if (earlier.treeSize === 0) fail('the earlier checkpoint is of the empty tree: a consistency proof from it proves nothing');
-    if (earlier.treeSize > checkpoint.treeSize) fail(`the earlier checkpoint (tree size ${earlier.treeSize}) is larger than the bundle's (${checkpoint.treeSize})`);
+    if (earlier.treeSize === 0)
+      fail('the earlier checkpoint is of the empty tree: a consistency proof from it proves nothing');
+    if (earlier.treeSize > checkpoint.treeSize)
+      fail(
+        `the earlier checkpoint (tree size ${earlier.treeSize}) is larger than the bundle's (${checkpoint.treeSize})`,
+      );
     try {
       const root = rootFromConsistencyProof(earlier.treeSize, checkpoint.treeSize, proof, earlier.rootHash);
-      if (!root.equals(checkpoint.rootHash)) fail(`the consistency proof ${range} does not lead to the checkpoint root`);
+      if (!root.equals(checkpoint.rootHash))
+        fail(`the consistency proof ${range} does not lead to the checkpoint root`);
     } catch (error) {
       if (error instanceof ProofError) fail(`the consistency proof ${range} does not verify: ${error.message}`);
       throw error;
@@ -424,11 +509,18 @@ export function proveBundle(input: unknown, options: ProveBundleOptions = {}): P
     const same = (other: TreeHeadSummary): boolean => other.treeSize === mine.treeSize;
     const against = same(checkpoint) ? checkpoint : consistency !== null && same(consistency) ? consistency : undefined;
     if (against === undefined) {
-      if (mine.treeSize > checkpoint.treeSize) fail(`the checkpoint you hold (tree size ${mine.treeSize}) is newer than the bundle's (${checkpoint.treeSize}): fetch the bundle again`);
-      fail(`the bundle proves nothing about the checkpoint you hold (tree size ${mine.treeSize}): fetch it with ?since=${mine.treeSize}`);
+      if (mine.treeSize > checkpoint.treeSize)
+        fail(
+          `the checkpoint you hold (tree size ${mine.treeSize}) is newer than the bundle's (${checkpoint.treeSize}): fetch the bundle again`,
+        );
+      fail(
+        `the bundle proves nothing about the checkpoint you hold (tree size ${mine.treeSize}): fetch it with ?since=${mine.treeSize}`,
+      );
     }
     if (!against.rootHash.equals(mine.rootHash)) {
-      fail(`the checkpoint you hold (tree size ${mine.treeSize}) has another root than the one the bundle proves: the ledger was rewritten (or forked)`);
+      fail(
+        `the checkpoint you hold (tree size ${mine.treeSize}) has another root than the one the bundle proves: the ledger was rewritten (or forked)`,
+      );
     }
     return { treeSize: mine.treeSize, rootHash: mine.rootHash };
   });

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+
 import { CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint.js';
 import { emptyRoot } from './merkle.js';
 import { generateNoteKeys, NoteError, parseSignerKey, parseVerifierKey, signNote } from './signed-note.js';
@@ -74,7 +75,9 @@ describe('signed checkpoints', () => {
   const note = signCheckpoint({ origin: ORIGIN, treeSize: 8, rootHash: ROOT_8 }, keys.signerKey);
 
   it('signs as a signed note whose key name is the origin', () => {
-    expect(note).toMatch(new RegExp(`^${ORIGIN}\\n8\\n${ROOT_8.toString('base64').replace(/[+/]/g, '\\$&')}\\n\\n— ${ORIGIN} \\S+\\n$`));
+    expect(note).toMatch(
+      new RegExp(`^${ORIGIN}\\n8\\n${ROOT_8.toString('base64').replace(/[+/]/g, '\\$&')}\\n\\n— ${ORIGIN} \\S+\\n$`),
+    );
   });
 
   it('opens with the verifier key (string or parsed, alone or in a list) and checks the origin', () => {
@@ -86,13 +89,17 @@ describe('signed checkpoints', () => {
       expect(opened.extensions).toEqual([]);
       expect(opened.signatures.map((s) => s.name)).toEqual([ORIGIN]);
     }
-    expect(code(() => openCheckpoint(note, keys.verifierKey, { origin: 'other.example/ledger' }))).toBe('ORIGIN_MISMATCH');
+    expect(code(() => openCheckpoint(note, keys.verifierKey, { origin: 'other.example/ledger' }))).toBe(
+      'ORIGIN_MISMATCH',
+    );
   });
 
   it('rejects a changed tree size or root, and an untrusted key', () => {
     expect(code(() => openCheckpoint(note.replace('\n8\n', '\n9\n'), keys.verifierKey))).toBe('INVALID_SIGNATURE');
     const otherRoot = emptyRoot().toString('base64');
-    expect(code(() => openCheckpoint(note.replace(ROOT_8.toString('base64'), otherRoot), keys.verifierKey))).toBe('INVALID_SIGNATURE');
+    expect(code(() => openCheckpoint(note.replace(ROOT_8.toString('base64'), otherRoot), keys.verifierKey))).toBe(
+      'INVALID_SIGNATURE',
+    );
     expect(code(() => openCheckpoint(note, generateNoteKeys(ORIGIN).verifierKey))).toBe('NO_KNOWN_SIGNATURE');
   });
 
@@ -108,7 +115,10 @@ describe('signed checkpoints', () => {
 
   it('accepts witness cosignatures by other keys next to the log signature', () => {
     const witness = generateNoteKeys('witness.example/w1');
-    const cosigned = signCheckpoint({ origin: ORIGIN, treeSize: 8, rootHash: ROOT_8 }, [keys.signerKey, witness.signerKey]);
+    const cosigned = signCheckpoint({ origin: ORIGIN, treeSize: 8, rootHash: ROOT_8 }, [
+      keys.signerKey,
+      witness.signerKey,
+    ]);
     expect(openCheckpoint(cosigned, keys.verifierKey).treeSize).toBe(8);
   });
 });

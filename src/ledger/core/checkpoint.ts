@@ -7,8 +7,16 @@
  * offline with nothing but the note and the public key string.
  */
 import { Buffer } from 'node:buffer';
+
 import { HASH_SIZE } from './merkle.js';
-import { decodeBase64Strict, openNote, signNote, type NoteSignature, type SignerKey, type VerifierKey } from './signed-note.js';
+import {
+  decodeBase64Strict,
+  openNote,
+  signNote,
+  type NoteSignature,
+  type SignerKey,
+  type VerifierKey,
+} from './signed-note.js';
 
 export type CheckpointErrorCode =
   /** The note text is not a well-formed checkpoint body. */
@@ -50,7 +58,8 @@ export interface OpenedCheckpoint extends Checkpoint {
   readonly signatures: readonly NoteSignature[];
 }
 
-const malformed = (why: string): CheckpointError => new CheckpointError('MALFORMED_CHECKPOINT', `malformed checkpoint: ${why}`);
+const malformed = (why: string): CheckpointError =>
+  new CheckpointError('MALFORMED_CHECKPOINT', `malformed checkpoint: ${why}`);
 
 function checkLine(line: string, what: string): void {
   if (line.length === 0) throw malformed(`the ${what} is empty`);
@@ -62,7 +71,8 @@ function checkLine(line: string, what: string): void {
 export function formatCheckpoint(checkpoint: CheckpointInput): string {
   const { origin, treeSize, rootHash, extensions = [] } = checkpoint;
   checkLine(origin, 'origin');
-  if (!Number.isSafeInteger(treeSize) || treeSize < 0) throw malformed(`tree size ${String(treeSize)} is not a non-negative safe integer`);
+  if (!Number.isSafeInteger(treeSize) || treeSize < 0)
+    throw malformed(`tree size ${String(treeSize)} is not a non-negative safe integer`);
   if (rootHash.length !== HASH_SIZE) throw malformed(`the root hash is ${rootHash.length} bytes, not ${HASH_SIZE}`);
   extensions.forEach((line) => checkLine(line, 'extension line'));
   const lines = [origin, String(treeSize), Buffer.from(rootHash).toString('base64'), ...extensions];
@@ -77,7 +87,8 @@ export function parseCheckpoint(text: string): Checkpoint {
   const [origin, sizeLine, rootLine, ...extensions] = lines;
   checkLine(origin, 'origin');
   // ASCII decimal without sign or leading zeros ("0" only for the empty tree).
-  if (!/^(0|[1-9][0-9]*)$/.test(sizeLine)) throw malformed(`tree size ${JSON.stringify(sizeLine)} is not a canonical decimal`);
+  if (!/^(0|[1-9][0-9]*)$/.test(sizeLine))
+    throw malformed(`tree size ${JSON.stringify(sizeLine)} is not a canonical decimal`);
   const treeSize = Number(sizeLine);
   if (!Number.isSafeInteger(treeSize)) throw malformed(`tree size ${sizeLine} is beyond 2^53 - 1`);
   const rootHash = decodeBase64Strict(rootLine);

@@ -10,6 +10,7 @@
  * Dependency-free (node:crypto only), like the rest of this folder.
  */
 import { createHash } from 'node:crypto';
+
 import { canonicalBytes } from './jcs.js';
 
 export const ENTRY_VERSION = 1;
@@ -79,7 +80,9 @@ export function signedContent(event: LedgerEvent | LedgerEntry): Record<string, 
 
 /** Hex SHA-256 of the canonical signed content: what each signature's `eventHash` must equal. */
 export function eventHash(event: LedgerEvent | LedgerEntry): string {
-  return createHash('sha256').update(canonicalBytes(signedContent(event))).digest('hex');
+  return createHash('sha256')
+    .update(canonicalBytes(signedContent(event)))
+    .digest('hex');
 }
 
 export function buildEntry(event: LedgerEvent, index: number, recordedAt: Date): LedgerEntry {
@@ -101,7 +104,8 @@ export function buildEntry(event: LedgerEvent, index: number, recordedAt: Date):
 /** Why an entry's own content is not acceptable (index, version, signature binding), or undefined. */
 export function entryProblem(entry: LedgerEntry, expectedIndex: number): string | undefined {
   if (entry.v !== ENTRY_VERSION) return `entry ${expectedIndex} has unknown version ${String(entry.v)}`;
-  if (entry.index !== expectedIndex) return `entry stored at index ${expectedIndex} says its index is ${String(entry.index)}`;
+  if (entry.index !== expectedIndex)
+    return `entry stored at index ${expectedIndex} says its index is ${String(entry.index)}`;
   // Parsed JSON may lack the array its type promises.
   const raw: unknown = entry.signatures;
   if (!Array.isArray(raw)) return `entry ${expectedIndex} has no signatures array`;

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+
 import { canonicalBytes, CanonicalizationError, canonicalize, parseCanonical } from './jcs.js';
 
 function reason(fn: () => unknown): string {
@@ -93,7 +94,9 @@ describe('RFC 8785 examples', () => {
   });
 
   it.each(['7fffffffffffffff', '7ff0000000000000', 'fff0000000000000'])('refuses the non-finite %s', (bits) => {
-    expect(reason(() => canonicalize({ n: Buffer.from(bits, 'hex').readDoubleBE(0) }))).toMatch(/^\$\.n: .* is not a JSON number$/);
+    expect(reason(() => canonicalize({ n: Buffer.from(bits, 'hex').readDoubleBE(0) }))).toMatch(
+      /^\$\.n: .* is not a JSON number$/,
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+
 import {
   appendLeaf,
   assembleProof,
@@ -19,7 +20,6 @@ import {
   isValidInclusion,
   leafHash,
   nodeHash,
-  type NodeId,
   ProofError,
   rootFromConsistencyProof,
   rootFromFrontier,
@@ -27,6 +27,7 @@ import {
   rootFromLeafHashes,
   verifyConsistency,
   verifyInclusion,
+  type NodeId,
 } from './merkle.js';
 
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
@@ -34,7 +35,16 @@ const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 const sha256Hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 // The RFC 6962 reference tree used by transparency-dev/merkle (and certificate-transparency-go).
-const LEAF_DATA = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(hex);
+const LEAF_DATA = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map(hex);
 const ROOTS = [
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
   'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
@@ -70,7 +80,8 @@ class NodeStore {
     return hash;
   };
 
-  getMany = (ids: readonly NodeId[]): Promise<Buffer[]> => Promise.resolve(ids.map((id) => this.get(id.level, id.index)));
+  getMany = (ids: readonly NodeId[]): Promise<Buffer[]> =>
+    Promise.resolve(ids.map((id) => this.get(id.level, id.index)));
 }
 
 function storeOf(leaves: readonly Buffer[]): NodeStore {
@@ -98,14 +109,18 @@ function flipBit(proof: readonly Buffer[], element: number, bit: number): Buffer
 describe('hashing', () => {
   it('hashes leaves and nodes with the RFC 6962 domain-separation prefixes', () => {
     expect(emptyRoot().toString('hex')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-    expect(leafHash(Buffer.alloc(0)).toString('hex')).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
+    expect(leafHash(Buffer.alloc(0)).toString('hex')).toBe(
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    );
     expect(nodeHash(LEAF_HASHES[0], LEAF_HASHES[1])).toEqual(ROOTS[1]);
   });
 
   it('hashes large entries and entries after large ones the same way as small ones', () => {
     const big = Buffer.alloc(200_000, 7);
     expect(leafHash(big)).toEqual(hex(sha256Hex(Buffer.concat([Buffer.from([0]), big]))));
-    expect(leafHash(big.subarray(0, 5000))).toEqual(hex(sha256Hex(Buffer.concat([Buffer.from([0]), big.subarray(0, 5000)]))));
+    expect(leafHash(big.subarray(0, 5000))).toEqual(
+      hex(sha256Hex(Buffer.concat([Buffer.from([0]), big.subarray(0, 5000)]))),
+    );
     expect(leafHash(Buffer.from('a'))).toEqual(hex(sha256Hex(Buffer.from('\x00a', 'latin1'))));
   });
 
@@ -147,27 +162,85 @@ describe('reference tree of 8 leaves', () => {
 
   // Inclusion vectors from transparency-dev/merkle proof/verify_test.go (leaf is 1-based there).
   const inclusionVectors: Array<[number, number, string[]]> = [
-    [0, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
-    [5, 8, ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
+    [
+      0,
+      8,
+      [
+        '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+        '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+        '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+      ],
+    ],
+    [
+      5,
+      8,
+      [
+        'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+        'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+        'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+      ],
+    ],
     [2, 3, ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125']],
-    [1, 5, ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
+    [
+      1,
+      5,
+      [
+        '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+        '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+        'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      ],
+    ],
     [0, 1, []],
   ];
 
-  it.each(inclusionVectors)('generates and verifies the inclusion proof of leaf %i in size %i', (index, size, expected) => {
-    const store = storeOf(LEAF_HASHES.slice(0, size));
-    const proof = inclusionProof(index, size, store.get);
-    expect(proof.map((h) => h.toString('hex'))).toEqual(expected);
-    expect(() => verifyInclusion(LEAF_HASHES[index], index, size, proof, ROOTS[size - 1])).not.toThrow();
-    expect(rootFromInclusionProof(LEAF_HASHES[index], index, size, proof)).toEqual(ROOTS[size - 1]);
-  });
+  it.each(inclusionVectors)(
+    'generates and verifies the inclusion proof of leaf %i in size %i',
+    (index, size, expected) => {
+      const store = storeOf(LEAF_HASHES.slice(0, size));
+      const proof = inclusionProof(index, size, store.get);
+      expect(proof.map((h) => h.toString('hex'))).toEqual(expected);
+      expect(() => verifyInclusion(LEAF_HASHES[index], index, size, proof, ROOTS[size - 1])).not.toThrow();
+      expect(rootFromInclusionProof(LEAF_HASHES[index], index, size, proof)).toEqual(ROOTS[size - 1]);
+    },
+  );
 
   const consistencyVectors: Array<[number, number, string[]]> = [
     [1, 1, []],
-    [1, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
-    [6, 8, ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
-    [2, 5, ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
-    [6, 7, ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
+    [
+      1,
+      8,
+      [
+        '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+        '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+        '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+      ],
+    ],
+    [
+      6,
+      8,
+      [
+        '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+        'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+        'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+      ],
+    ],
+    [
+      2,
+      5,
+      [
+        '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+        'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      ],
+    ],
+    [
+      6,
+      7,
+      [
+        '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+        'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
+        'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+      ],
+    ],
   ];
 
   it.each(consistencyVectors)('generates and verifies the consistency proof from %i to %i', (m, n, expected) => {
@@ -184,7 +257,9 @@ describe('reference tree of 8 leaves', () => {
     expect(errorCode(() => verifyInclusion(LEAF_HASHES[5], 8, 8, proof, ROOTS[7]))).toBe('INDEX_OUT_OF_RANGE');
     expect(errorCode(() => verifyInclusion(LEAF_HASHES[5], 5, 8, proof.slice(1), ROOTS[7]))).toBe('WRONG_PROOF_SIZE');
     expect(errorCode(() => verifyInclusion(LEAF_HASHES[5], 5, 8, proof, ROOTS[6]))).toBe('ROOT_MISMATCH');
-    expect(errorCode(() => verifyInclusion(Buffer.from('WrongLeaf'), 5, 8, proof, ROOTS[7]))).toBe('INVALID_HASH_LENGTH');
+    expect(errorCode(() => verifyInclusion(Buffer.from('WrongLeaf'), 5, 8, proof, ROOTS[7]))).toBe(
+      'INVALID_HASH_LENGTH',
+    );
     expect(errorCode(() => verifyInclusion(LEAF_HASHES[5], -1, 8, proof, ROOTS[7]))).toBe('INVALID_ARGUMENT');
     expect(errorCode(() => verifyInclusion(LEAF_HASHES[5], 1.5, 8, proof, ROOTS[7]))).toBe('INVALID_ARGUMENT');
     const cproof = consistencyProof(6, 8, store.get);
@@ -300,7 +375,20 @@ describe('every tree up to 70 leaves (brute force)', () => {
   /** Sizes near n, and across the power-of-two boundaries around it (all sizes would be O(n³)). */
   const otherSizes = (n: number): number[] => {
     const below = 2 ** Math.floor(Math.log2(n));
-    const candidates = [n - 3, n - 2, n - 1, n + 1, n + 2, n + 3, n * 2, Math.floor(n / 2), below, below - 1, below * 2, below * 2 + 1];
+    const candidates = [
+      n - 3,
+      n - 2,
+      n - 1,
+      n + 1,
+      n + 2,
+      n + 3,
+      n * 2,
+      Math.floor(n / 2),
+      below,
+      below - 1,
+      below * 2,
+      below * 2 + 1,
+    ];
     return [...new Set(candidates)].filter((m) => m >= 1 && m <= MAX && m !== n);
   };
 
@@ -309,7 +397,8 @@ describe('every tree up to 70 leaves (brute force)', () => {
     const wrong: number[] = [];
     for (let n = 1; n <= MAX; n++) {
       const frontier = frontierNodeIds(n).map((id) => store.get(id.level, id.index));
-      if (!roots[n].equals(rootFromLeafHashes(leaves.slice(0, n))) || !rootFromFrontier(frontier).equals(roots[n])) wrong.push(n);
+      if (!roots[n].equals(rootFromLeafHashes(leaves.slice(0, n))) || !rootFromFrontier(frontier).equals(roots[n]))
+        wrong.push(n);
     }
     expect(wrong).toEqual([]);
   });
@@ -325,7 +414,10 @@ describe('every tree up to 70 leaves (brute force)', () => {
         verifyInclusion(leaves[i], i, n, proof, roots[n]); // throws if the proof is bad
         const at = `leaf ${i} of ${n}`;
         for (let e = 0; e < proof.length; e++) {
-          accept(`${at}, hash ${e} flipped`, isValidInclusion(leaves[i], i, n, flipBit(proof, e, (i * 31 + n * 7 + e) % 256), roots[n]));
+          accept(
+            `${at}, hash ${e} flipped`,
+            isValidInclusion(leaves[i], i, n, flipBit(proof, e, (i * 31 + n * 7 + e) % 256), roots[n]),
+          );
         }
         for (let j = 0; j < n; j++) {
           if (j !== i) accept(`${at} as index ${j}`, isValidInclusion(leaves[i], j, n, proof, roots[n]));
@@ -336,7 +428,8 @@ describe('every tree up to 70 leaves (brute force)', () => {
         }
         // transparency-dev's probes: size doubled or halved, root unchanged.
         for (const m of [n * 2, Math.floor(n / 2)]) {
-          if (m > i && m !== n) accept(`${at} claimed at size ${m}`, isValidInclusion(leaves[i], i, m, proof, roots[n]));
+          if (m > i && m !== n)
+            accept(`${at} claimed at size ${m}`, isValidInclusion(leaves[i], i, m, proof, roots[n]));
         }
         accept(`${at} with another leaf`, isValidInclusion(leaves[(i + 1) % MAX], i, n, proof, roots[n]));
         if (proof.length > 0) {
@@ -354,10 +447,12 @@ describe('every tree up to 70 leaves (brute force)', () => {
     const cproof = consistencyProof(37, 70, store.get);
     for (let bit = 0; bit < 256; bit++) {
       for (let e = 0; e < proof.length; e++) {
-        if (isValidInclusion(leaves[37], 37, 70, flipBit(proof, e, bit), roots[70])) accepted.push(`inclusion ${e}:${bit}`);
+        if (isValidInclusion(leaves[37], 37, 70, flipBit(proof, e, bit), roots[70]))
+          accepted.push(`inclusion ${e}:${bit}`);
       }
       for (let e = 0; e < cproof.length; e++) {
-        if (isValidConsistency(37, 70, flipBit(cproof, e, bit), roots[37], roots[70])) accepted.push(`consistency ${e}:${bit}`);
+        if (isValidConsistency(37, 70, flipBit(cproof, e, bit), roots[37], roots[70]))
+          accepted.push(`consistency ${e}:${bit}`);
       }
     }
     expect(accepted).toEqual([]);
@@ -379,7 +474,10 @@ describe('every tree up to 70 leaves (brute force)', () => {
           continue;
         }
         for (let e = 0; e < proof.length; e++) {
-          accept(`${at} hash ${e} flipped`, isValidConsistency(m, n, flipBit(proof, e, (m * 13 + n + e * 5) % 256), roots[m], roots[n]));
+          accept(
+            `${at} hash ${e} flipped`,
+            isValidConsistency(m, n, flipBit(proof, e, (m * 13 + n + e * 5) % 256), roots[m], roots[n]),
+          );
         }
         accept(`${at} root1 flipped`, isValidConsistency(m, n, proof, flipBit([roots[m]], 0, n % 256)[0], roots[n]));
         accept(`${at} root2 flipped`, isValidConsistency(m, n, proof, roots[m], flipBit([roots[n]], 0, m % 256)[0]));
@@ -405,12 +503,24 @@ describe('every tree up to 70 leaves (brute force)', () => {
       calls++;
       return store.getMany(ids);
     };
-    for (const [i, n] of [[0, 1], [5, 8], [37, 70], [69, 70], [64, 65]]) {
+    for (const [i, n] of [
+      [0, 1],
+      [5, 8],
+      [37, 70],
+      [69, 70],
+      [64, 65],
+    ]) {
       calls = 0;
       expect(await inclusionProofAsync(i, n, getNodes)).toEqual(inclusionProof(i, n, store.get));
       expect(calls).toBe(n === 1 ? 0 : 1);
     }
-    for (const [m, n] of [[1, 1], [6, 8], [37, 70], [64, 70], [63, 64]]) {
+    for (const [m, n] of [
+      [1, 1],
+      [6, 8],
+      [37, 70],
+      [64, 70],
+      [63, 64],
+    ]) {
       calls = 0;
       expect(await consistencyProofAsync(m, n, getNodes)).toEqual(consistencyProof(m, n, store.get));
       expect(calls).toBe(m === n ? 0 : 1);

@@ -96,7 +96,10 @@ export function leafHash(entryBytes: Uint8Array): Buffer {
 /** RFC 6962 interior node hash: SHA-256(0x01 ‖ left ‖ right); both children must be 32 bytes. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {
-    throw new ProofError('INVALID_HASH_LENGTH', `child hashes must be ${HASH_SIZE} bytes, got ${left.length} and ${right.length}`);
+    throw new ProofError(
+      'INVALID_HASH_LENGTH',
+      `child hashes must be ${HASH_SIZE} bytes, got ${left.length} and ${right.length}`,
+    );
   }
   nodeInput.set(left, 1);
   nodeInput.set(right, 1 + HASH_SIZE);
@@ -427,7 +430,10 @@ export type GetNodes = (ids: readonly NodeId[]) => Promise<readonly Uint8Array[]
 /** Inclusion proof of leaf `index` in the tree of `treeSize`, bottom-up, from a synchronous store. */
 export function inclusionProof(index: number, treeSize: number, getNode: GetNode): Buffer[] {
   const proofPlan = inclusionProofPlan(index, treeSize);
-  return assembleProof(proofPlan, proofPlan.nodes.map((n) => getNode(n.level, n.index)));
+  return assembleProof(
+    proofPlan,
+    proofPlan.nodes.map((n) => getNode(n.level, n.index)),
+  );
 }
 
 /** Inclusion proof with one batched fetch of the nodes it needs. */
@@ -440,7 +446,10 @@ export async function inclusionProofAsync(index: number, treeSize: number, getNo
 /** Consistency proof between tree sizes m ≤ n, from a synchronous store. */
 export function consistencyProof(m: number, n: number, getNode: GetNode): Buffer[] {
   const proofPlan = consistencyProofPlan(m, n);
-  return assembleProof(proofPlan, proofPlan.nodes.map((node) => getNode(node.level, node.index)));
+  return assembleProof(
+    proofPlan,
+    proofPlan.nodes.map((node) => getNode(node.level, node.index)),
+  );
 }
 
 /** Consistency proof with one batched fetch of the nodes it needs. */

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+
 import {
   decodeBase64Strict,
   ed25519KeyId,
@@ -128,7 +129,11 @@ describe('opening notes', () => {
     ['no space after the em dash', (n) => n.replace('\u2014 ', '\u2014'), 'MALFORMED_SIGNATURE'],
     ['no signature after the name', (n) => n.replace(/PeterNeumann .*\n$/, 'PeterNeumann\n'), 'MALFORMED_SIGNATURE'],
     ['an empty signature', (n) => n.replace(/PeterNeumann .*\n$/, 'PeterNeumann \n'), 'MALFORMED_SIGNATURE'],
-    ['a signature of 4 bytes', (n) => n.replace(/PeterNeumann .*\n$/, 'PeterNeumann x08gow==\n'), 'MALFORMED_SIGNATURE'],
+    [
+      'a signature of 4 bytes',
+      (n) => n.replace(/PeterNeumann .*\n$/, 'PeterNeumann x08gow==\n'),
+      'MALFORMED_SIGNATURE',
+    ],
     ['unpadded base64', (n) => n.replace(/=\n$/, '\n'), 'MALFORMED_SIGNATURE'],
     ['base64 with a space', (n) => n.replace('x08go', 'x08 go'), 'MALFORMED_SIGNATURE'],
     ['base64url characters', (n) => n.replace('x08go/', 'x08go_'), 'MALFORMED_SIGNATURE'],
@@ -139,7 +144,11 @@ describe('opening notes', () => {
   });
 
   it('rejects invalid UTF-8', () => {
-    const bytes = Buffer.concat([Buffer.from(go.note, 'utf8').subarray(0, 10), Buffer.from([0xff]), Buffer.from(go.note, 'utf8').subarray(10)]);
+    const bytes = Buffer.concat([
+      Buffer.from(go.note, 'utf8').subarray(0, 10),
+      Buffer.from([0xff]),
+      Buffer.from(go.note, 'utf8').subarray(10),
+    ]);
     expect(code(() => openNote(bytes, [go.vkey]))).toBe('MALFORMED_NOTE');
   });
 

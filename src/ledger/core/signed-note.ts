@@ -103,14 +103,18 @@ export function isValidKeyName(name: string): boolean {
 
 function checkKeyName(name: string): void {
   if (!isValidKeyName(name)) {
-    throw new NoteError('INVALID_KEY_NAME', `invalid key name ${JSON.stringify(name)}: it must be non-empty without spaces or '+'`);
+    throw new NoteError(
+      'INVALID_KEY_NAME',
+      `invalid key name ${JSON.stringify(name)}: it must be non-empty without spaces or '+'`,
+    );
   }
 }
 
 /** Key ID = first 4 bytes, big-endian, of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ 32-byte Ed25519 public key). */
 export function ed25519KeyId(name: string, publicKey: Uint8Array): number {
   checkKeyName(name);
-  if (publicKey.length !== 32) throw new NoteError('MALFORMED_KEY', `an Ed25519 public key is 32 bytes, got ${publicKey.length}`);
+  if (publicKey.length !== 32)
+    throw new NoteError('MALFORMED_KEY', `an Ed25519 public key is 32 bytes, got ${publicKey.length}`);
   return crypto
     .createHash('sha256')
     .update(name, 'utf8')
@@ -146,9 +150,14 @@ function privateKeyFromSeed(seed: Uint8Array): crypto.KeyObject {
 }
 
 function publicKeyFromBytes(publicKey: Uint8Array): crypto.KeyObject {
-  if (publicKey.length !== 32) throw new NoteError('MALFORMED_KEY', `an Ed25519 public key is 32 bytes, got ${publicKey.length}`);
+  if (publicKey.length !== 32)
+    throw new NoteError('MALFORMED_KEY', `an Ed25519 public key is 32 bytes, got ${publicKey.length}`);
   try {
-    return crypto.createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    return crypto.createPublicKey({
+      key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
   } catch (error) {
     throw new NoteError('MALFORMED_KEY', `not an Ed25519 public key: ${(error as Error).message}`);
   }
@@ -222,15 +231,25 @@ function splitPlus(text: string, count: number): string[] | undefined {
   return parts;
 }
 
-function parseKeyParts(name: string, keyIdHex: string, keyBase64: string, what: string): { keyId: number; key: Buffer } {
+function parseKeyParts(
+  name: string,
+  keyIdHex: string,
+  keyBase64: string,
+  what: string,
+): { keyId: number; key: Buffer } {
   checkKeyName(name);
-  if (!/^[0-9a-fA-F]{8}$/.test(keyIdHex)) throw new NoteError('MALFORMED_KEY', `${what}: the key ID must be 8 hex digits`);
+  if (!/^[0-9a-fA-F]{8}$/.test(keyIdHex))
+    throw new NoteError('MALFORMED_KEY', `${what}: the key ID must be 8 hex digits`);
   const data = decodeBase64Strict(keyBase64);
   if (!data || data.length === 0) throw new NoteError('MALFORMED_KEY', `${what}: the key is not base64`);
   if (data[0] !== ED25519_SIGNATURE_TYPE) {
-    throw new NoteError('MALFORMED_KEY', `${what}: unsupported signature type 0x${data[0].toString(16).padStart(2, '0')} (only Ed25519, 0x01)`);
+    throw new NoteError(
+      'MALFORMED_KEY',
+      `${what}: unsupported signature type 0x${data[0].toString(16).padStart(2, '0')} (only Ed25519, 0x01)`,
+    );
   }
-  if (data.length !== 33) throw new NoteError('MALFORMED_KEY', `${what}: an Ed25519 key is 32 bytes, got ${data.length - 1}`);
+  if (data.length !== 33)
+    throw new NoteError('MALFORMED_KEY', `${what}: an Ed25519 key is 32 bytes, got ${data.length - 1}`);
   return { keyId: Number.parseInt(keyIdHex, 16), key: data.subarray(1) };
 }
 
@@ -242,7 +261,10 @@ export function parseVerifierKey(verifierKey: string): NoteVerifier & { readonly
   const { keyId, key } = parseKeyParts(name, keyIdHex, keyBase64, 'verifier key');
   const verifier = ed25519Verifier(name, key);
   if (verifier.keyId !== keyId) {
-    throw new NoteError('KEY_ID_MISMATCH', `verifier key ${name}: key ID ${keyIdHex} does not match the key (${hex8(verifier.keyId)})`);
+    throw new NoteError(
+      'KEY_ID_MISMATCH',
+      `verifier key ${name}: key ID ${keyIdHex} does not match the key (${hex8(verifier.keyId)})`,
+    );
   }
   return verifier;
 }
@@ -257,7 +279,10 @@ export function parseSignerKey(signerKey: string): NoteSigner & { readonly publi
   const { keyId, key } = parseKeyParts(name, keyIdHex, keyBase64, 'signer key');
   const signer = ed25519Signer(name, key);
   if (signer.keyId !== keyId) {
-    throw new NoteError('KEY_ID_MISMATCH', `signer key ${name}: key ID ${keyIdHex} does not match the key (${hex8(signer.keyId)})`);
+    throw new NoteError(
+      'KEY_ID_MISMATCH',
+      `signer key ${name}: key ID ${keyIdHex} does not match the key (${hex8(signer.keyId)})`,
+    );
   }
   return signer;
 }
@@ -286,7 +311,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function textProblem(text: string): string | undefined {
   if (!isWellFormed(text)) return 'it is not valid Unicode (lone surrogate)';
   const control = CONTROL_EXCEPT_NEWLINE.exec(text);
-  if (control) return `it contains the control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')} (CR, tab …)`;
+  if (control)
+    return `it contains the control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')} (CR, tab …)`;
   return undefined;
 }
 
@@ -306,7 +332,8 @@ export function signNote(text: string, signers: readonly SignerKey[]): string {
     const signer = asSigner(key);
     checkKeyName(signer.name);
     const id = `${signer.name}\n${signer.keyId}`;
-    if (seen.has(id)) throw new NoteError('DUPLICATE_SIGNATURE', `signer ${signer.name}+${hex8(signer.keyId)} given twice`);
+    if (seen.has(id))
+      throw new NoteError('DUPLICATE_SIGNATURE', `signer ${signer.name}+${hex8(signer.keyId)} given twice`);
     seen.add(id);
     const keyIdBytes = Buffer.alloc(4);
     keyIdBytes.writeUInt32BE(signer.keyId >>> 0, 0);
@@ -351,7 +378,10 @@ export function openNote(note: string | Uint8Array, verifiers: readonly Verifier
   }
   const lines = block.slice(0, -1).split('\n');
   if (lines.length > MAX_NOTE_SIGNATURES) {
-    throw new NoteError('TOO_MANY_SIGNATURES', `the note has ${lines.length} signatures; at most ${MAX_NOTE_SIGNATURES} are accepted`);
+    throw new NoteError(
+      'TOO_MANY_SIGNATURES',
+      `the note has ${lines.length} signatures; at most ${MAX_NOTE_SIGNATURES} are accepted`,
+    );
   }
 
   const message = Buffer.from(text, 'utf8');
@@ -386,7 +416,8 @@ export function openNote(note: string | Uint8Array, verifiers: readonly Verifier
 }
 
 function parseSignatureLine(line: string): NoteSignature {
-  const malformed = (why: string): NoteError => new NoteError('MALFORMED_SIGNATURE', `malformed signature line (${why}): ${line}`);
+  const malformed = (why: string): NoteError =>
+    new NoteError('MALFORMED_SIGNATURE', `malformed signature line (${why}): ${line}`);
   if (!line.startsWith(SIGNATURE_PREFIX)) throw malformed('it must start with an em dash and a space');
   const rest = line.slice(SIGNATURE_PREFIX.length);
   const space = rest.indexOf(' ');

@@ -1,10 +1,19 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiProblem, api, plainWords } from '../api';
-import { localNow, localOffset, localTime, withLocalOffset } from '../evidence';
-import type { Agency, LedgerVerification, LedgerVerificationRunning, LedgerVerifications, Problem, Role, User } from '../types';
-import { Field, FormActions, Loading, Notice, ProblemBanner } from '../ui';
+
 // The server's own list (a dependency-free module): the filter offers exactly the events the API accepts.
 import { ACCESS_LOG_EVENTS, type AccessLogEvent } from '../../access-log/access-log-events';
+import { api, ApiProblem, plainWords } from '../api';
+import { localNow, localOffset, localTime, withLocalOffset } from '../evidence';
+import type {
+  Agency,
+  LedgerVerification,
+  LedgerVerificationRunning,
+  LedgerVerifications,
+  Problem,
+  Role,
+  User,
+} from '../types';
+import { Field, FormActions, Loading, Notice, ProblemBanner } from '../ui';
 
 interface Checkpoint {
   readonly origin: string;
@@ -23,7 +32,11 @@ interface AccessLogEntry {
   readonly subject: { readonly type: string; readonly label: string | null } | null;
 }
 
-type ManagedUser = User & { readonly active: boolean; readonly lastLoginAt: string | null; readonly timeZone: string | null };
+type ManagedUser = User & {
+  readonly active: boolean;
+  readonly lastLoginAt: string | null;
+  readonly timeZone: string | null;
+};
 
 const ROLES: readonly Role[] = ['officer', 'clerk', 'examiner', 'prosecutor', 'auditor', 'admin'];
 
@@ -53,7 +66,11 @@ function useLoad<T>(path: string): { data: T | null; error: string | null; reloa
   useEffect(() => setData(null), [path]);
   useEffect(() => {
     setError(null);
-    api.get<T>(path).then(setData, (failure: unknown) => setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load'));
+    api
+      .get<T>(path)
+      .then(setData, (failure: unknown) =>
+        setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load'),
+      );
   }, [path, tick]);
   return { data, error, reload: useCallback(() => setTick((n) => n + 1), []) };
 }
@@ -104,7 +121,11 @@ function LedgerStatus({ canSign }: { canSign: boolean }): ReactNode {
           <button type="button" onClick={() => void signNow()}>
             Sign a checkpoint now
           </button>
-          <button type="button" disabled={verification.running !== null || verification.starting} onClick={() => void verification.start()}>
+          <button
+            type="button"
+            disabled={verification.running !== null || verification.starting}
+            onClick={() => void verification.start()}
+          >
             Verify the whole ledger now
           </button>
         </div>
@@ -188,7 +209,11 @@ function VerificationFacts({ state }: { state: VerificationState }): ReactNode {
           <dt>Verification running</dt>
           <dd>
             running since {running.startedAt === null ? 'a moment ago' : localTime(running.startedAt)}
-            {running.source === 'cli' ? ', from the command line' : running.requestedBy ? `, by ${running.requestedBy.displayName}` : ''}
+            {running.source === 'cli'
+              ? ', from the command line'
+              : running.requestedBy
+                ? `, by ${running.requestedBy.displayName}`
+                : ''}
           </dd>
         </>
       )}
@@ -209,8 +234,8 @@ function VerificationSummary({ run }: { run: LedgerVerification }): ReactNode {
         </strong>
       )}
       {run.outcome === 'error' && <span>could not run: {run.reason}</span>}
-      {run.source === 'cli' ? ', from the command line' : `, by ${run.requestedBy?.displayName ?? 'an unknown user'}`}, took {run.seconds.toFixed(1)} s
-      {old && <span className="badge bad">⚠ over a week old</span>}
+      {run.source === 'cli' ? ', from the command line' : `, by ${run.requestedBy?.displayName ?? 'an unknown user'}`},
+      took {run.seconds.toFixed(1)} s{old && <span className="badge bad">⚠ over a week old</span>}
     </>
   );
 }
@@ -230,7 +255,13 @@ function Users({ user }: { user: User }): ReactNode {
   const [error, setError] = useState<string | null>(null);
 
   const setActive = async (target: ManagedUser, active: boolean): Promise<void> => {
-    if (!active && !window.confirm(`Disable ${target.displayName}? Their sessions end at once and they cannot sign in until enabled again.`)) return;
+    if (
+      !active &&
+      !window.confirm(
+        `Disable ${target.displayName}? Their sessions end at once and they cannot sign in until enabled again.`,
+      )
+    )
+      return;
     setError(null);
     try {
       await api.patch<ManagedUser>(`/users/${target.id}`, { active });
@@ -266,7 +297,8 @@ function Users({ user }: { user: User }): ReactNode {
                 Created <strong>{created.username}</strong>.{' '}
                 {password ? (
                   <>
-                    Temporary password, shown once — give it to them in person: <span className="secret">{password}</span>. They choose their own at first sign-in.
+                    Temporary password, shown once — give it to them in person:{' '}
+                    <span className="secret">{password}</span>. They choose their own at first sign-in.
                   </>
                 ) : (
                   'They must replace the password you chose at first sign-in.'
@@ -284,8 +316,8 @@ function Users({ user }: { user: User }): ReactNode {
           onDone={(password) => {
             setNotice(
               <>
-                New temporary password of <strong>{resetting.username}</strong>, shown once: <span className="secret">{password}</span>. Their sessions ended; they choose their own at next
-                sign-in.
+                New temporary password of <strong>{resetting.username}</strong>, shown once:{' '}
+                <span className="secret">{password}</span>. Their sessions ended; they choose their own at next sign-in.
               </>,
             );
             setResetting(null);
@@ -315,15 +347,35 @@ function Users({ user }: { user: User }): ReactNode {
                 <td>{row.displayName}</td>
                 <td>{row.agency?.code ?? 'platform'}</td>
                 <td>{row.roles.join(', ')}</td>
-                <td>{row.active ? row.mustChangePassword ? <span className="badge state-transfer_pending">must change password</span> : <span className="badge ok">active</span> : <span className="badge">disabled</span>}</td>
+                <td>
+                  {row.active ? (
+                    row.mustChangePassword ? (
+                      <span className="badge state-transfer_pending">must change password</span>
+                    ) : (
+                      <span className="badge ok">active</span>
+                    )
+                  ) : (
+                    <span className="badge">disabled</span>
+                  )}
+                </td>
                 <td>{localTime(row.lastLoginAt)}</td>
                 <td>
                   {row.id !== user.id && (
                     <span className="inline-actions">
-                      <button type="button" className="quiet" onClick={() => setResetting(row)} aria-label={`Reset the password of ${row.username}`}>
+                      <button
+                        type="button"
+                        className="quiet"
+                        onClick={() => setResetting(row)}
+                        aria-label={`Reset the password of ${row.username}`}
+                      >
                         Reset password
                       </button>
-                      <button type="button" className="quiet" onClick={() => void setActive(row, !row.active)} aria-label={`${row.active ? 'Disable' : 'Enable'} ${row.username}`}>
+                      <button
+                        type="button"
+                        className="quiet"
+                        onClick={() => void setActive(row, !row.active)}
+                        aria-label={`${row.active ? 'Disable' : 'Enable'} ${row.username}`}
+                      >
                         {row.active ? 'Disable' : 'Enable'}
                       </button>
                     </span>
@@ -338,7 +390,15 @@ function Users({ user }: { user: User }): ReactNode {
   );
 }
 
-function CreateUserForm({ user, onCreated, onCancel }: { user: User; onCreated: (created: ManagedUser, password: string | null) => void; onCancel: () => void }): ReactNode {
+function CreateUserForm({
+  user,
+  onCreated,
+  onCancel,
+}: {
+  user: User;
+  onCreated: (created: ManagedUser, password: string | null) => void;
+  onCancel: () => void;
+}): ReactNode {
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [roles, setRoles] = useState<Role[]>(['officer']);
@@ -347,9 +407,14 @@ function CreateUserForm({ user, onCreated, onCancel }: { user: User; onCreated: 
   const [agencies, setAgencies] = useState<Agency[]>([]);
   const [problem, setProblem] = useState<Problem | null>(null);
   useEffect(() => {
-    if (user.platformAdmin) api.get<{ agencies: Agency[] }>('/agencies?limit=200').then((page) => setAgencies(page.agencies), () => setAgencies([]));
+    if (user.platformAdmin)
+      api.get<{ agencies: Agency[] }>('/agencies?limit=200').then(
+        (page) => setAgencies(page.agencies),
+        () => setAgencies([]),
+      );
   }, [user.platformAdmin]);
-  const toggle = (role: Role): void => setRoles((current) => (current.includes(role) ? current.filter((r) => r !== role) : [...current, role]));
+  const toggle = (role: Role): void =>
+    setRoles((current) => (current.includes(role) ? current.filter((r) => r !== role) : [...current, role]));
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     setProblem(null);
@@ -369,14 +434,37 @@ function CreateUserForm({ user, onCreated, onCancel }: { user: User; onCreated: 
   return (
     <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="new-user-title">
       <h3 id="new-user-title">New user</h3>
-      <p className="muted">A temporary password is generated and shown once; the person chooses their own at first sign-in.</p>
+      <p className="muted">
+        A temporary password is generated and shown once; the person chooses their own at first sign-in.
+      </p>
       <ProblemBanner problem={problem} fields={['username', 'displayName', 'roles', 'agencyCode', 'timeZone']} />
       <div className="grid">
-        <Field label="Username" name="username" problem={problem} hint="3–64 letters, digits, “.”, “-” or “_”, e.g. ana.garcia">
-          {(attributes) => <input {...attributes} required autoFocus autoComplete="off" value={username} onChange={(event) => setUsername(event.target.value)} />}
+        <Field
+          label="Username"
+          name="username"
+          problem={problem}
+          hint="3–64 letters, digits, “.”, “-” or “_”, e.g. ana.garcia"
+        >
+          {(attributes) => (
+            <input
+              {...attributes}
+              required
+              autoFocus
+              autoComplete="off"
+              value={username}
+              onChange={(event) => setUsername(event.target.value)}
+            />
+          )}
         </Field>
         <Field label="Full name (printed on signatures)" name="displayName" problem={problem}>
-          {(attributes) => <input {...attributes} required value={displayName} onChange={(event) => setDisplayName(event.target.value)} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              required
+              value={displayName}
+              onChange={(event) => setDisplayName(event.target.value)}
+            />
+          )}
         </Field>
         {user.platformAdmin && (
           <Field label="Agency" name="agencyCode" problem={problem}>
@@ -391,12 +479,32 @@ function CreateUserForm({ user, onCreated, onCancel }: { user: User; onCreated: 
             )}
           </Field>
         )}
-        <Field label="Time zone of their tools (optional)" name="timeZone" problem={problem} hint="IANA name, e.g. Europe/Madrid: used to read local times in imported acquisition logs">
-          {(attributes) => <input {...attributes} list="time-zones" value={timeZone} onChange={(event) => setTimeZone(event.target.value)} />}
+        <Field
+          label="Time zone of their tools (optional)"
+          name="timeZone"
+          problem={problem}
+          hint="IANA name, e.g. Europe/Madrid: used to read local times in imported acquisition logs"
+        >
+          {(attributes) => (
+            <input
+              {...attributes}
+              list="time-zones"
+              value={timeZone}
+              onChange={(event) => setTimeZone(event.target.value)}
+            />
+          )}
         </Field>
       </div>
       <datalist id="time-zones">
-        {['Europe/Madrid', 'Europe/Lisbon', 'Europe/London', 'America/Argentina/Buenos_Aires', 'America/Mexico_City', 'America/Bogota', 'UTC'].map((zone) => (
+        {[
+          'Europe/Madrid',
+          'Europe/Lisbon',
+          'Europe/London',
+          'America/Argentina/Buenos_Aires',
+          'America/Mexico_City',
+          'America/Bogota',
+          'UTC',
+        ].map((zone) => (
           <option key={zone} value={zone} />
         ))}
       </datalist>
@@ -424,7 +532,15 @@ function FieldMessages({ problem, field }: { problem: Problem | null; field: str
   );
 }
 
-function ResetPasswordForm({ target, onDone, onCancel }: { target: ManagedUser; onDone: (password: string) => void; onCancel: () => void }): ReactNode {
+function ResetPasswordForm({
+  target,
+  onDone,
+  onCancel,
+}: {
+  target: ManagedUser;
+  onDone: (password: string) => void;
+  onCancel: () => void;
+}): ReactNode {
   const [password, setPassword] = useState(temporaryPassword);
   const [problem, setProblem] = useState<Problem | null>(null);
   const submit = async (event: FormEvent): Promise<void> => {
@@ -442,11 +558,29 @@ function ResetPasswordForm({ target, onDone, onCancel }: { target: ManagedUser; 
       <h3 id="reset-title">
         Reset the password of {target.displayName} ({target.username})
       </h3>
-      <p className="muted">Their sessions end now; they must choose their own password at next sign-in, before acting or signing.</p>
+      <p className="muted">
+        Their sessions end now; they must choose their own password at next sign-in, before acting or signing.
+      </p>
       <ProblemBanner problem={problem} fields={['newPassword', 'password']} />
       <div className="grid">
-        <Field label="Temporary password" name="newPassword" problem={problem} hint="Generated for you; change it if you must">
-          {(attributes) => <input {...attributes} className="mono" required autoFocus autoComplete="off" spellCheck={false} value={password} onChange={(event) => setPassword(event.target.value)} />}
+        <Field
+          label="Temporary password"
+          name="newPassword"
+          problem={problem}
+          hint="Generated for you; change it if you must"
+        >
+          {(attributes) => (
+            <input
+              {...attributes}
+              className="mono"
+              required
+              autoFocus
+              autoComplete="off"
+              spellCheck={false}
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+            />
+          )}
         </Field>
       </div>
       <FormActions submit="Set temporary password" onCancel={onCancel}>
@@ -469,7 +603,11 @@ function Agencies({ user }: { user: User }): ReactNode {
     event.preventDefault();
     setProblem(null);
     try {
-      const created = await api.post<Agency>('/agencies', { code: code.trim().toUpperCase(), name: name.trim(), country: country.trim().toUpperCase() });
+      const created = await api.post<Agency>('/agencies', {
+        code: code.trim().toUpperCase(),
+        name: name.trim(),
+        country: country.trim().toUpperCase(),
+      });
       setNotice(`Agency ${created.code} created: create its first administrator under Users.`);
       setCode('');
       setName('');
@@ -510,13 +648,31 @@ function Agencies({ user }: { user: User }): ReactNode {
           <ProblemBanner problem={problem} fields={['code', 'name', 'country']} />
           <div className="grid">
             <Field label="Code" name="code" problem={problem} hint="Country letters, then its parts: ES-PN, AR-PFA">
-              {(attributes) => <input {...attributes} required className="mono" value={code} onChange={(event) => setCode(event.target.value)} />}
+              {(attributes) => (
+                <input
+                  {...attributes}
+                  required
+                  className="mono"
+                  value={code}
+                  onChange={(event) => setCode(event.target.value)}
+                />
+              )}
             </Field>
             <Field label="Name" name="name" problem={problem}>
-              {(attributes) => <input {...attributes} required value={name} onChange={(event) => setName(event.target.value)} />}
+              {(attributes) => (
+                <input {...attributes} required value={name} onChange={(event) => setName(event.target.value)} />
+              )}
             </Field>
             <Field label="Country" name="country" problem={problem} hint="Two letters (ISO 3166), e.g. ES">
-              {(attributes) => <input {...attributes} required maxLength={2} value={country} onChange={(event) => setCountry(event.target.value)} />}
+              {(attributes) => (
+                <input
+                  {...attributes}
+                  required
+                  maxLength={2}
+                  value={country}
+                  onChange={(event) => setCountry(event.target.value)}
+                />
+              )}
             </Field>
           </div>
           <div className="actions">
@@ -574,7 +730,10 @@ function AccessLog(): ReactNode {
     setApplied(
       Object.entries(filter)
         .filter(([, value]) => value.trim() !== '')
-        .map(([name, value]) => `&${name}=${encodeURIComponent(name === 'from' || name === 'to' ? withLocalOffset(value) : value.trim().toLowerCase())}`)
+        .map(
+          ([name, value]) =>
+            `&${name}=${encodeURIComponent(name === 'from' || name === 'to' ? withLocalOffset(value) : value.trim().toLowerCase())}`,
+        )
         .join(''),
     );
   };
@@ -594,7 +753,8 @@ function AccessLog(): ReactNode {
           </select>
         </label>
         <label>
-          Username <input value={filter.username} onChange={(event) => setFilter({ ...filter, username: event.target.value })} />
+          Username{' '}
+          <input value={filter.username} onChange={(event) => setFilter({ ...filter, username: event.target.value })} />
         </label>
         <label>
           Outcome{' '}
@@ -606,10 +766,20 @@ function AccessLog(): ReactNode {
           </select>
         </label>
         <label>
-          From <input type="datetime-local" value={filter.from} onChange={(event) => setFilter({ ...filter, from: event.target.value })} />
+          From{' '}
+          <input
+            type="datetime-local"
+            value={filter.from}
+            onChange={(event) => setFilter({ ...filter, from: event.target.value })}
+          />
         </label>
         <label>
-          To <input type="datetime-local" value={filter.to} onChange={(event) => setFilter({ ...filter, to: event.target.value })} />
+          To{' '}
+          <input
+            type="datetime-local"
+            value={filter.to}
+            onChange={(event) => setFilter({ ...filter, to: event.target.value })}
+          />
         </label>
         <button type="submit">Filter</button>
         <small className="hint">From and To are your local time (UTC{localOffset(localNow())})</small>

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiProblem, api, plainWords } from '../api';
+
+import { api, ApiProblem, plainWords } from '../api';
 import { localTime } from '../evidence';
 import type { Agency, CaseView, Problem, ShareView } from '../types';
 import { Field, FormActions, Notice, ProblemBanner } from '../ui';
@@ -44,7 +45,10 @@ export function SharesPanel({ kase, canManage }: { kase: CaseView; canManage: bo
     setProblem(null);
     setNotice(null);
     try {
-      const created = await api.post<ShareView>(`/cases/${kase.id}/shares`, grantee === 'agency' ? { agencyCode, access } : { username: username.trim().toLowerCase(), access });
+      const created = await api.post<ShareView>(
+        `/cases/${kase.id}/shares`,
+        grantee === 'agency' ? { agencyCode, access } : { username: username.trim().toLowerCase(), access },
+      );
       setNotice(`Shared with ${granteeName(created)} (${accessWords(created.access)}).`);
       setUsername('');
       void load();
@@ -97,11 +101,22 @@ export function SharesPanel({ kase, canManage }: { kase: CaseView; canManage: bo
                 <td>
                   {localTime(entry.grantedAt)} by {entry.grantedBy}
                 </td>
-                <td>{entry.status === 'active' ? <span className="badge ok">active</span> : <span className="badge">revoked {localTime(entry.revokedAt)}</span>}</td>
+                <td>
+                  {entry.status === 'active' ? (
+                    <span className="badge ok">active</span>
+                  ) : (
+                    <span className="badge">revoked {localTime(entry.revokedAt)}</span>
+                  )}
+                </td>
                 {canManage && (
                   <td>
                     {entry.status === 'active' && (
-                      <button type="button" className="quiet" onClick={() => void revoke(entry)} aria-label={`Revoke the share with ${granteeName(entry)}`}>
+                      <button
+                        type="button"
+                        className="quiet"
+                        onClick={() => void revoke(entry)}
+                        aria-label={`Revoke the share with ${granteeName(entry)}`}
+                      >
                         Revoke
                       </button>
                     )}
@@ -116,14 +131,19 @@ export function SharesPanel({ kase, canManage }: { kase: CaseView; canManage: bo
         <form onSubmit={(event) => void share(event)} aria-label="Share the case">
           <h3>Share this case</h3>
           <p className="muted">
-            Read-only lets them see everything and download the reports; contributor also lets them receive items, hash them and hand them on. {active.length} active share
+            Read-only lets them see everything and download the reports; contributor also lets them receive items, hash
+            them and hand them on. {active.length} active share
             {active.length === 1 ? '' : 's'}.
           </p>
           <ProblemBanner problem={problem} fields={['agencyCode', 'username', 'access']} />
           <div className="grid">
             <Field label="Share with">
               {(attributes) => (
-                <select {...attributes} value={grantee} onChange={(event) => setGrantee(event.target.value as 'agency' | 'user')}>
+                <select
+                  {...attributes}
+                  value={grantee}
+                  onChange={(event) => setGrantee(event.target.value as 'agency' | 'user')}
+                >
                   <option value="agency">every user of an agency</option>
                   <option value="user">one person of another agency</option>
                 </select>
@@ -132,7 +152,12 @@ export function SharesPanel({ kase, canManage }: { kase: CaseView; canManage: bo
             {grantee === 'agency' ? (
               <Field label="Agency" name="agencyCode" problem={problem}>
                 {(attributes) => (
-                  <select {...attributes} required value={agencyCode} onChange={(event) => setAgencyCode(event.target.value)}>
+                  <select
+                    {...attributes}
+                    required
+                    value={agencyCode}
+                    onChange={(event) => setAgencyCode(event.target.value)}
+                  >
                     <option value="">— choose —</option>
                     {agencies.map((agency) => (
                       <option key={agency.id} value={agency.code}>
@@ -144,12 +169,24 @@ export function SharesPanel({ kase, canManage }: { kase: CaseView; canManage: bo
               </Field>
             ) : (
               <Field label="Their username" name="username" problem={problem} hint="e.g. a prosecutor: fiscal.rivas">
-                {(attributes) => <input {...attributes} required autoComplete="off" value={username} onChange={(event) => setUsername(event.target.value)} />}
+                {(attributes) => (
+                  <input
+                    {...attributes}
+                    required
+                    autoComplete="off"
+                    value={username}
+                    onChange={(event) => setUsername(event.target.value)}
+                  />
+                )}
               </Field>
             )}
             <Field label="Access" name="access" problem={problem}>
               {(attributes) => (
-                <select {...attributes} value={access} onChange={(event) => setAccess(event.target.value as 'read' | 'contribute')}>
+                <select
+                  {...attributes}
+                  value={access}
+                  onChange={(event) => setAccess(event.target.value as 'read' | 'contribute')}
+                >
                   <option value="read">read only</option>
                   <option value="contribute">contributor (custody)</option>
                 </select>
@@ -168,7 +205,15 @@ export function SharesPanel({ kase, canManage }: { kase: CaseView; canManage: bo
 }
 
 /** Close (no new items; custody goes on) or reopen, with the reason on the record. */
-export function CaseStatusPanel({ kase, onChanged, onCancel }: { kase: CaseView; onChanged: (changed: CaseView) => void; onCancel: () => void }): ReactNode {
+export function CaseStatusPanel({
+  kase,
+  onChanged,
+  onCancel,
+}: {
+  kase: CaseView;
+  onChanged: (changed: CaseView) => void;
+  onCancel: () => void;
+}): ReactNode {
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
   const closing = kase.status === 'open';
@@ -191,10 +236,30 @@ export function CaseStatusPanel({ kase, onChanged, onCancel }: { kase: CaseView;
           : 'Reopening lets officers register new seizures in it again.'}
       </p>
       <ProblemBanner problem={problem} fields={['reason']} />
-      <Field label={closing ? 'Why is it closed?' : 'Why is it reopened?'} name="reason" problem={problem} hint="For the record: it is kept in the ledger and shown in reports." wide>
-        {(attributes) => <textarea {...attributes} required autoFocus rows={3} maxLength={1000} value={reason} onChange={(event) => setReason(event.target.value)} />}
+      <Field
+        label={closing ? 'Why is it closed?' : 'Why is it reopened?'}
+        name="reason"
+        problem={problem}
+        hint="For the record: it is kept in the ledger and shown in reports."
+        wide
+      >
+        {(attributes) => (
+          <textarea
+            {...attributes}
+            required
+            autoFocus
+            rows={3}
+            maxLength={1000}
+            value={reason}
+            onChange={(event) => setReason(event.target.value)}
+          />
+        )}
       </Field>
-      <FormActions submit={closing ? 'Close the case' : 'Reopen the case'} tone={closing ? 'danger' : 'primary'} onCancel={onCancel} />
+      <FormActions
+        submit={closing ? 'Close the case' : 'Reopen the case'}
+        tone={closing ? 'danger' : 'primary'}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

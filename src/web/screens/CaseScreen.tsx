@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
+
+import { api, ApiProblem, plainWords } from '../api';
 import { AppLink } from '../App';
-import { ApiProblem, api, plainWords } from '../api';
 import { count, localTime } from '../evidence';
 import { navigate } from '../router';
 import type { CaseView, ItemView, TransferView, User } from '../types';
@@ -71,7 +72,8 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
   const labelIds = chosen.length > 0 ? chosen : items;
   /** Read-only access offers only what it can do (downloads): labels are for those who bag evidence, hand-over for custodians. */
   const contributes = kase.access === 'contribute';
-  const canLabel = contributes && user.roles.some((role) => role === 'officer' || role === 'clerk' || role === 'examiner');
+  const canLabel =
+    contributes && user.roles.some((role) => role === 'officer' || role === 'clerk' || role === 'examiner');
   const canHandOver = contributes && items.some(mine);
 
   return (
@@ -86,7 +88,8 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
             {closed ? <span className="badge case-closed">Closed</span> : <span className="badge case-open">Open</span>}
           </h1>
           <p className="subtitle">
-            {kase.title} · {kase.agency.name} ({kase.agency.code}) · {kase.access === 'contribute' ? 'you contribute' : 'read only'}
+            {kase.title} · {kase.agency.name} ({kase.agency.code}) ·{' '}
+            {kase.access === 'contribute' ? 'you contribute' : 'read only'}
             {kase.shared ? ' · shared with you' : ''}
           </p>
           {kase.legalAuthority.length > 0 && <p className="muted">Authority: {kase.legalAuthority.join('; ')}</p>}
@@ -114,7 +117,8 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
           <strong>This case is closed</strong>
           {kase.closedAt ? ` since ${localTime(kase.closedAt)}` : ''}
           {kase.closeReason ? ` (${kase.closeReason})` : ''}: no new seizure or image can be registered in it
-          {owner ? ' until you reopen it' : ''}. Custody of its items goes on — they can still be handed over, verified, moved and disposed of.
+          {owner ? ' until you reopen it' : ''}. Custody of its items goes on — they can still be handed over, verified,
+          moved and disposed of.
         </div>
       )}
       {changingStatus && (
@@ -124,7 +128,11 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
           onChanged={(changed) => {
             setChangingStatus(false);
             setCase(changed);
-            setNotice(changed.status === 'closed' ? `Case ${changed.caseNumber} closed.` : `Case ${changed.caseNumber} reopened: new seizures can be registered.`);
+            setNotice(
+              changed.status === 'closed'
+                ? `Case ${changed.caseNumber} closed.`
+                : `Case ${changed.caseNumber} reopened: new seizures can be registered.`,
+            );
           }}
         />
       )}
@@ -132,11 +140,14 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
       <div className="glance" aria-label="Integrity at a glance">
         {compromised.length > 0 ? (
           <div className="banner error" role="alert">
-            <strong>⚠ Integrity problem:</strong> {compromised.length} item{compromised.length === 1 ? ' is' : 's are'} compromised (broken seal or hash
-            mismatch): {compromised.map((item) => item.itemNumber).join(', ')}. Open an item to see what was recorded.
+            <strong>⚠ Integrity problem:</strong> {compromised.length} item{compromised.length === 1 ? ' is' : 's are'}{' '}
+            compromised (broken seal or hash mismatch): {compromised.map((item) => item.itemNumber).join(', ')}. Open an
+            item to see what was recorded.
           </div>
         ) : (
-          <div className="banner ok">✓ No integrity problem recorded: every seal arrived intact and every verification matched.</div>
+          <div className="banner ok">
+            ✓ No integrity problem recorded: every seal arrived intact and every verification matched.
+          </div>
         )}
         <dl className="stats">
           <div>
@@ -163,7 +174,16 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
 
       <div className="toolbar" role="toolbar" aria-label="Case documents">
         {canLabel && (
-          <button type="button" onClick={() => void download(`/cases/${kase.id}/labels.pdf${chosen.length > 0 ? `?items=${chosen.map((item) => item.id).join(',')}` : ''}`, 'labels.pdf')} disabled={items.length === 0}>
+          <button
+            type="button"
+            onClick={() =>
+              void download(
+                `/cases/${kase.id}/labels.pdf${chosen.length > 0 ? `?items=${chosen.map((item) => item.id).join(',')}` : ''}`,
+                'labels.pdf',
+              )
+            }
+            disabled={items.length === 0}
+          >
             Print labels ({labelIds.length})
           </button>
         )}
@@ -180,7 +200,12 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
           Custody CSV
         </button>
         {canHandOver && (
-          <button type="button" className="primary" disabled={chosen.length === 0 || !chosen.every(mine)} onClick={() => setHandingOver(true)}>
+          <button
+            type="button"
+            className="primary"
+            disabled={chosen.length === 0 || !chosen.every(mine)}
+            onClick={() => setHandingOver(true)}
+          >
             Hand over selected ({chosen.length})
           </button>
         )}
@@ -190,19 +215,32 @@ export function CaseScreen({ user, caseId }: { user: User; caseId: string }): Re
         <TransferPanel
           user={user}
           items={chosen}
-          people={[...items.map((item) => item.custodian), ...transfers.flatMap((transfer) => [transfer.from, transfer.to])]}
+          people={[
+            ...items.map((item) => item.custodian),
+            ...transfers.flatMap((transfer) => [transfer.from, transfer.to]),
+          ]}
           onCancel={() => setHandingOver(false)}
           onDone={(transfer) => {
             setHandingOver(false);
             setSelected(new Set());
-            setNotice(`Released ${count(transfer.itemCount, 'item')} to ${transfer.to.displayName}: waiting for their signature.`);
+            setNotice(
+              `Released ${count(transfer.itemCount, 'item')} to ${transfer.to.displayName}: waiting for their signature.`,
+            );
             void load();
           }}
         />
       )}
 
       <ItemTable
-        caption={canHandOver ? (canLabel ? 'Items — select items to print their labels or hand them over' : 'Items — select items to hand them over') : canLabel ? 'Items — select items to print their labels' : 'Items'}
+        caption={
+          canHandOver
+            ? canLabel
+              ? 'Items — select items to print their labels or hand them over'
+              : 'Items — select items to hand them over'
+            : canLabel
+              ? 'Items — select items to print their labels'
+              : 'Items'
+        }
         items={items}
         selected={selected}
         onToggle={canLabel || canHandOver ? toggle : undefined}

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+
+import { api, ApiProblem, plainWords } from '../api';
 import { AppLink } from '../App';
-import { ApiProblem, api, plainWords } from '../api';
 import { localTime } from '../evidence';
 import { navigate } from '../router';
 import type { CaseListEntry, CaseView, Problem, User } from '../types';
@@ -15,7 +16,8 @@ export function CasesScreen({ user }: { user: User }): ReactNode {
   useEffect(() => {
     api.get<{ cases: CaseListEntry[] }>('/cases?limit=200').then(
       (page) => setCases(page.cases),
-      (failure: unknown) => setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load the cases'),
+      (failure: unknown) =>
+        setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load the cases'),
     );
   }, []);
 
@@ -36,7 +38,9 @@ export function CasesScreen({ user }: { user: User }): ReactNode {
       {cases === null && !error && <Loading />}
       {cases !== null && (
         <>
-          {(own.length > 0 || shared.length === 0) && <CaseTable caption={`Cases of ${user.agency?.name ?? 'your agency'}`} cases={own} />}
+          {(own.length > 0 || shared.length === 0) && (
+            <CaseTable caption={`Cases of ${user.agency?.name ?? 'your agency'}`} cases={own} />
+          )}
           {shared.length > 0 && <CaseTable caption="Shared with you by other agencies" cases={shared} />}
         </>
       )}
@@ -77,7 +81,13 @@ function CaseTable({ caption, cases }: { caption: string; cases: readonly CaseLi
             <td>{kase.title}</td>
             <td>{kase.agency.code}</td>
             <td>{kase.access === 'contribute' ? 'Contributor' : 'Read only'}</td>
-            <td>{kase.status === 'open' ? <span className="badge case-open">Open</span> : <span className="badge case-closed">Closed</span>}</td>
+            <td>
+              {kase.status === 'open' ? (
+                <span className="badge case-open">Open</span>
+              ) : (
+                <span className="badge case-closed">Closed</span>
+              )}
+            </td>
             <td>
               {kase.items.total}
               {kase.items.compromised > 0 && (
@@ -109,7 +119,11 @@ function NewCase({ onCancel }: { onCancel: () => void }): ReactNode {
       .map((line) => line.trim())
       .filter(Boolean);
     try {
-      const created = await api.post<CaseView>('/cases', { caseNumber: caseNumber.trim(), title: title.trim(), ...(legalAuthority.length > 0 ? { legalAuthority } : {}) });
+      const created = await api.post<CaseView>('/cases', {
+        caseNumber: caseNumber.trim(),
+        title: title.trim(),
+        ...(legalAuthority.length > 0 ? { legalAuthority } : {}),
+      });
       navigate(`/cases/${created.id}`);
     } catch (error) {
       if (error instanceof ApiProblem) setProblem(error.problem);
@@ -122,13 +136,30 @@ function NewCase({ onCancel }: { onCancel: () => void }): ReactNode {
       <ProblemBanner problem={problem} fields={['caseNumber', 'title', 'legalAuthority']} />
       <div className="grid">
         <Field label="Case number" name="caseNumber" problem={problem} hint="Unique in your agency, e.g. DIL-2026/0142">
-          {(attributes) => <input {...attributes} required autoFocus value={caseNumber} onChange={(event) => setCaseNumber(event.target.value)} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              required
+              autoFocus
+              value={caseNumber}
+              onChange={(event) => setCaseNumber(event.target.value)}
+            />
+          )}
         </Field>
         <Field label="Title or operation name" name="title" problem={problem}>
-          {(attributes) => <input {...attributes} required value={title} onChange={(event) => setTitle(event.target.value)} />}
+          {(attributes) => (
+            <input {...attributes} required value={title} onChange={(event) => setTitle(event.target.value)} />
+          )}
         </Field>
         <Field label="Warrants and orders" name="legalAuthority" problem={problem} hint="One per line" wide>
-          {(attributes) => <textarea {...attributes} rows={2} value={authority} onChange={(event) => setAuthority(event.target.value)} />}
+          {(attributes) => (
+            <textarea
+              {...attributes}
+              rows={2}
+              value={authority}
+              onChange={(event) => setAuthority(event.target.value)}
+            />
+          )}
         </Field>
       </div>
       <FormActions submit="Open case" onCancel={onCancel} />

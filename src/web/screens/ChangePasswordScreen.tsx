@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { ApiProblem, api, logout, updateUser } from '../api';
+
+import { api, ApiProblem, logout, updateUser } from '../api';
 import { navigate } from '../router';
 import type { Problem, User } from '../types';
 import { Field, Notice, ProblemBanner } from '../ui';
@@ -35,18 +36,36 @@ export function ChangePasswordScreen({ user, forced }: { user: User; forced: boo
       <h1 id="password-title">{forced ? 'Choose your own password' : 'Change your password'}</h1>
       {forced && (
         <p>
-          Welcome, {user.displayName}. Your password was set by an administrator: choose one only you know before you continue. Nobody else can
-          sign for you with it.
+          Welcome, {user.displayName}. Your password was set by an administrator: choose one only you know before you
+          continue. Nobody else can sign for you with it.
         </p>
       )}
       {done && <Notice>Your password was changed. Your other sessions were ended.</Notice>}
       <ProblemBanner problem={problem} fields={['currentPassword', 'newPassword']} />
-      <Field label="Current password" name="currentPassword" problem={problem} hint={forced ? 'The temporary password you just signed in with' : undefined}>
+      <Field
+        label="Current password"
+        name="currentPassword"
+        problem={problem}
+        hint={forced ? 'The temporary password you just signed in with' : undefined}
+      >
         {(attributes) => (
-          <input {...attributes} type="password" autoComplete="current-password" required autoFocus value={currentPassword} onChange={(event) => setCurrent(event.target.value)} />
+          <input
+            {...attributes}
+            type="password"
+            autoComplete="current-password"
+            required
+            autoFocus
+            value={currentPassword}
+            onChange={(event) => setCurrent(event.target.value)}
+          />
         )}
       </Field>
-      <Field label="New password" name="newPassword" problem={problem} hint="At least 12 characters; not a common password and not your username.">
+      <Field
+        label="New password"
+        name="newPassword"
+        problem={problem}
+        hint="At least 12 characters; not a common password and not your username."
+      >
         {(attributes) => (
           <input
             {...attributes}
@@ -64,7 +83,16 @@ export function ChangePasswordScreen({ user, forced }: { user: User; forced: boo
         )}
       </Field>
       <Field label="New password again" messages={mismatch ? ['The two new passwords differ.'] : []}>
-        {(attributes) => <input {...attributes} type="password" autoComplete="new-password" required value={repeat} onChange={(event) => setRepeat(event.target.value)} />}
+        {(attributes) => (
+          <input
+            {...attributes}
+            type="password"
+            autoComplete="new-password"
+            required
+            value={repeat}
+            onChange={(event) => setRepeat(event.target.value)}
+          />
+        )}
       </Field>
       <div className="actions">
         <button type="submit" className="primary">

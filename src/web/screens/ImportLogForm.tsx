@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { ApiProblem, api } from '../api';
+
+import { api, ApiProblem } from '../api';
 import { humanize, localTime, withLocalOffset } from '../evidence';
 import type { ItemView, Problem, User } from '../types';
 import { Field, FormActions, HashResult, ProblemBanner, SignatureFields } from '../ui';
@@ -21,7 +22,17 @@ interface ImportPreview {
  * sees exactly what would be recorded (a dry run), confirms any warning, and signs. The log itself
  * is not kept, only its SHA-256 and what was read from it.
  */
-export function ImportLogForm({ user, item, onDone, onCancel }: { user: User; item: ItemView; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
+export function ImportLogForm({
+  user,
+  item,
+  onDone,
+  onCancel,
+}: {
+  user: User;
+  item: ItemView;
+  onDone: (message: string) => void;
+  onCancel: () => void;
+}): ReactNode {
   const [text, setText] = useState('');
   const [target, setTarget] = useState('');
   const [occurredAt, setOccurredAt] = useState('');
@@ -44,7 +55,10 @@ export function ImportLogForm({ user, item, onDone, onCancel }: { user: User; it
     setPreview(null);
     setConfirmed([]);
     try {
-      setPreview((await api.post<{ import: ImportPreview }>(`/items/${item.id}/hashes/import`, { ...body(), dryRun: true })).import);
+      setPreview(
+        (await api.post<{ import: ImportPreview }>(`/items/${item.id}/hashes/import`, { ...body(), dryRun: true }))
+          .import,
+      );
     } catch (error) {
       if (error instanceof ApiProblem) setProblem(error.problem);
     }
@@ -58,9 +72,15 @@ export function ImportLogForm({ user, item, onDone, onCancel }: { user: User; it
       await api.post(`/items/${item.id}/hashes/import`, {
         ...body(),
         confirm: confirmed,
-        ...(password !== '' || reference ? { signature: { password, meaning: reference ? 'acquired' : 'verified' } } : {}),
+        ...(password !== '' || reference
+          ? { signature: { password, meaning: reference ? 'acquired' : 'verified' } }
+          : {}),
       });
-      onDone(reference ? `Reference hashes of “${preview.target}” imported from the ${preview.formatLabel} and signed.` : `Verification of “${preview.target}” imported from the ${preview.formatLabel}.`);
+      onDone(
+        reference
+          ? `Reference hashes of “${preview.target}” imported from the ${preview.formatLabel} and signed.`
+          : `Verification of “${preview.target}” imported from the ${preview.formatLabel}.`,
+      );
     } catch (error) {
       if (error instanceof ApiProblem) setProblem(error.problem);
       setPassword('');
@@ -72,8 +92,8 @@ export function ImportLogForm({ user, item, onDone, onCancel }: { user: User; it
     <form className="card" onSubmit={(event) => void check(event)} aria-labelledby="import-title">
       <h2 id="import-title">Import hashes of {item.itemNumber} from a log</h2>
       <p className="muted">
-        Paste the text of the acquisition tool’s log (FTK Imager, Guymager, ewfacquire/ewfverify, dc3dd, UFED, sha256sum, hashdeep). Only what is read from it and
-        its SHA-256 are kept, never the log.
+        Paste the text of the acquisition tool’s log (FTK Imager, Guymager, ewfacquire/ewfverify, dc3dd, UFED,
+        sha256sum, hashdeep). Only what is read from it and its SHA-256 are kept, never the log.
       </p>
       <ProblemBanner problem={problem} fields={['text', 'target', 'timeZone', 'occurredAt', 'signature']} />
       <Field label="Log text" name="text" problem={problem} wide>
@@ -93,25 +113,51 @@ export function ImportLogForm({ user, item, onDone, onCancel }: { user: User; it
           />
         )}
       </Field>
-      <Field label="What was hashed (target), if the log lists several files" name="target" problem={problem} hint="default: device, or the one file listed">
+      <Field
+        label="What was hashed (target), if the log lists several files"
+        name="target"
+        problem={problem}
+        hint="default: device, or the one file listed"
+      >
         {(attributes) => <input {...attributes} value={target} onChange={(event) => setTarget(event.target.value)} />}
       </Field>
-      <Field label="Time zone of the log’s clock, if it prints none" name="timeZone" problem={problem} hint="IANA name, e.g. Europe/Madrid; the import says it was assumed">
-        {(attributes) => <input {...attributes} value={timeZone} onChange={(event) => setTimeZone(event.target.value)} />}
+      <Field
+        label="Time zone of the log’s clock, if it prints none"
+        name="timeZone"
+        problem={problem}
+        hint="IANA name, e.g. Europe/Madrid; the import says it was assumed"
+      >
+        {(attributes) => (
+          <input {...attributes} value={timeZone} onChange={(event) => setTimeZone(event.target.value)} />
+        )}
       </Field>
-      <Field label="Computed at, if the log prints no time" name="occurredAt" problem={problem} hint="sha256sum and hashdeep lists print none">
-        {(attributes) => <input {...attributes} type="datetime-local" value={occurredAt} onChange={(event) => setOccurredAt(event.target.value)} />}
+      <Field
+        label="Computed at, if the log prints no time"
+        name="occurredAt"
+        problem={problem}
+        hint="sha256sum and hashdeep lists print none"
+      >
+        {(attributes) => (
+          <input
+            {...attributes}
+            type="datetime-local"
+            value={occurredAt}
+            onChange={(event) => setOccurredAt(event.target.value)}
+          />
+        )}
       </Field>
       <FormActions submit="Read the log" tone={null} onCancel={onCancel} />
       {preview !== null && (
         <section aria-label="What would be recorded">
           <h3>
-            {preview.formatLabel}: {preview.role === 'reference' ? 'the reference' : 'a verification'} of “{preview.target}”
+            {preview.formatLabel}: {preview.role === 'reference' ? 'the reference' : 'a verification'} of “
+            {preview.target}”
           </h3>
           <p className="muted">
             Computed {localTime(preview.occurredAt)} with {preview.source.tool}
             {preview.source.toolVersion ? ` ${preview.source.toolVersion}` : ''}
-            {preview.examiner ? `, by ${preview.examiner} as the log says` : ''}; the tool reported: {humanize(preview.source.reportedResult)}.
+            {preview.examiner ? `, by ${preview.examiner} as the log says` : ''}; the tool reported:{' '}
+            {humanize(preview.source.reportedResult)}.
           </p>
           <table>
             <thead>
@@ -126,7 +172,13 @@ export function ImportLogForm({ user, item, onDone, onCancel }: { user: User; it
                 <tr key={value.algorithm}>
                   <td>{value.algorithm}</td>
                   <td className="mono">{value.value}</td>
-                  <td>{value.result === undefined ? <span className="badge">reference</span> : <HashResult result={value.result} />}</td>
+                  <td>
+                    {value.result === undefined ? (
+                      <span className="badge">reference</span>
+                    ) : (
+                      <HashResult result={value.result} />
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -136,7 +188,11 @@ export function ImportLogForm({ user, item, onDone, onCancel }: { user: User; it
               <input
                 type="checkbox"
                 checked={confirmed.includes(warning.code)}
-                onChange={(event) => setConfirmed((all) => (event.target.checked ? [...all, warning.code] : all.filter((code) => code !== warning.code)))}
+                onChange={(event) =>
+                  setConfirmed((all) =>
+                    event.target.checked ? [...all, warning.code] : all.filter((code) => code !== warning.code),
+                  )
+                }
               />{' '}
               {warning.message} — I have checked this and confirm it.
             </label>
@@ -144,7 +200,11 @@ export function ImportLogForm({ user, item, onDone, onCancel }: { user: User; it
           <SignatureFields
             who={user.displayName}
             meaning={preview.role === 'reference' ? 'acquired' : 'verified'}
-            statement={preview.role === 'reference' ? 'These values, read from the tool’s log, are the evidence’s reference.' : 'These values, read from the tool’s log, verify the evidence.'}
+            statement={
+              preview.role === 'reference'
+                ? 'These values, read from the tool’s log, are the evidence’s reference.'
+                : 'These values, read from the tool’s log, verify the evidence.'
+            }
             password={password}
             onPassword={setPassword}
             problem={problem}

@@ -1,9 +1,9 @@
 import { Fragment, useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+
+import { api, ApiProblem, plainWords } from '../api';
 import { AppLink, INBOX_CHANGED } from '../App';
-import { ApiProblem, api, plainWords } from '../api';
 import { checkHashValue, count, humanize, localTime } from '../evidence';
-import type { Problem, TransferView, User } from '../types';
-import { HASH_ALGORITHMS } from '../types';
+import { HASH_ALGORITHMS, type Problem, type TransferView, type User } from '../types';
 import { Field, FormActions, Loading, Notice, ProblemBanner, SignatureFields } from '../ui';
 
 /** Transfers waiting for my signature (incoming) and the ones I sent that are not yet accepted. */
@@ -55,7 +55,8 @@ export function InboxScreen({ user }: { user: User }): ReactNode {
             <article key={transfer.id} className="card transfer" aria-labelledby={`transfer-${transfer.id}`}>
               <header className="transfer-head">
                 <h3 id={`transfer-${transfer.id}`}>
-                  {transfer.itemCount} item{transfer.itemCount === 1 ? '' : 's'} from {transfer.from.displayName} ({transfer.from.agency}) — case{' '}
+                  {transfer.itemCount} item{transfer.itemCount === 1 ? '' : 's'} from {transfer.from.displayName} (
+                  {transfer.from.agency}) — case{' '}
                   <AppLink to={`/cases/${transfer.case.id}`}>{transfer.case.caseNumber}</AppLink>
                 </h3>
                 <p className="muted">
@@ -126,15 +127,28 @@ interface ItemCheck {
 }
 
 /** Receipt: every item's seal checked, optional re-hash, then accept (`received`) or reject (`rejected`). */
-function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfer: TransferView; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
-  const [checks, setChecks] = useState<ItemCheck[]>(() => transfer.items.map(() => ({ sealIntact: true, sealNote: '', algorithm: 'sha256', value: '', target: 'device' })));
+function ReceiveForm({
+  user,
+  transfer,
+  onDone,
+  onCancel,
+}: {
+  user: User;
+  transfer: TransferView;
+  onDone: (message: string) => void;
+  onCancel: () => void;
+}): ReactNode {
+  const [checks, setChecks] = useState<ItemCheck[]>(() =>
+    transfer.items.map(() => ({ sealIntact: true, sealNote: '', algorithm: 'sha256', value: '', target: 'device' })),
+  );
   const [location, setLocation] = useState('');
   const [password, setPassword] = useState('');
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
-  const update = (n: number, change: Partial<ItemCheck>): void => setChecks((all) => all.map((check, m) => (m === n ? { ...check, ...change } : check)));
+  const update = (n: number, change: Partial<ItemCheck>): void =>
+    setChecks((all) => all.map((check, m) => (m === n ? { ...check, ...change } : check)));
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -142,7 +156,10 @@ function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfe
     setProblem(null);
     try {
       if (rejecting) {
-        await api.post(`/transfers/${transfer.id}/reject`, { reason: reason.trim(), signature: { password, meaning: 'rejected' } });
+        await api.post(`/transfers/${transfer.id}/reject`, {
+          reason: reason.trim(),
+          signature: { password, meaning: 'rejected' },
+        });
         onDone(`Rejected: the items stay with ${transfer.from.displayName}.`);
       } else {
         await api.post(`/transfers/${transfer.id}/accept`, {
@@ -150,13 +167,21 @@ function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfe
             itemId: item.id,
             sealIntact: checks[n].sealIntact,
             ...(checks[n].sealNote.trim() ? { sealNote: checks[n].sealNote.trim() } : {}),
-            ...(checks[n].value.trim() ? { hashes: [{ target: checks[n].target.trim(), algorithm: checks[n].algorithm, value: checks[n].value.trim() }] } : {}),
+            ...(checks[n].value.trim()
+              ? {
+                  hashes: [
+                    { target: checks[n].target.trim(), algorithm: checks[n].algorithm, value: checks[n].value.trim() },
+                  ],
+                }
+              : {}),
           })),
           ...(location.trim() ? { location: location.trim() } : {}),
           signature: { password, meaning: 'received' },
         });
         const broken = checks.filter((check) => !check.sealIntact).length;
-        onDone(`Received ${count(transfer.itemCount, 'item')}: they are now in your custody.${broken > 0 ? ` ${count(broken, 'broken seal')} recorded.` : ''}`);
+        onDone(
+          `Received ${count(transfer.itemCount, 'item')}: they are now in your custody.${broken > 0 ? ` ${count(broken, 'broken seal')} recorded.` : ''}`,
+        );
       }
     } catch (error) {
       if (error instanceof ApiProblem) setProblem(error.problem);
@@ -172,10 +197,23 @@ function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfe
       <fieldset className="choice">
         <legend>Your decision</legend>
         <label>
-          <input type="radio" name={`decision-${transfer.id}`} checked={!rejecting} onChange={() => setRejecting(false)} autoFocus /> Accept the items into my custody
+          <input
+            type="radio"
+            name={`decision-${transfer.id}`}
+            checked={!rejecting}
+            onChange={() => setRejecting(false)}
+            autoFocus
+          />{' '}
+          Accept the items into my custody
         </label>
         <label>
-          <input type="radio" name={`decision-${transfer.id}`} checked={rejecting} onChange={() => setRejecting(true)} /> Reject the transfer (items stay with the sender)
+          <input
+            type="radio"
+            name={`decision-${transfer.id}`}
+            checked={rejecting}
+            onChange={() => setRejecting(true)}
+          />{' '}
+          Reject the transfer (items stay with the sender)
         </label>
       </fieldset>
       {!rejecting && (
@@ -201,31 +239,86 @@ function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfe
                   <td className="mono">{item.sealNumber ?? '—'}</td>
                   <td>
                     <label className="inline">
-                      <input type="checkbox" checked={checks[n].sealIntact} onChange={(event) => update(n, { sealIntact: event.target.checked })} /> Seal intact on{' '}
-                      {item.itemNumber}
+                      <input
+                        type="checkbox"
+                        checked={checks[n].sealIntact}
+                        onChange={(event) => update(n, { sealIntact: event.target.checked })}
+                      />{' '}
+                      Seal intact on {item.itemNumber}
                     </label>
                     {!checks[n].sealIntact && (
-                      <Field label={`What is wrong with the seal of ${item.itemNumber}`} name={`items[${n}].sealNote`} problem={problem}>
-                        {(attributes) => <input {...attributes} required value={checks[n].sealNote} onChange={(event) => update(n, { sealNote: event.target.value })} />}
+                      <Field
+                        label={`What is wrong with the seal of ${item.itemNumber}`}
+                        name={`items[${n}].sealNote`}
+                        problem={problem}
+                      >
+                        {(attributes) => (
+                          <input
+                            {...attributes}
+                            required
+                            value={checks[n].sealNote}
+                            onChange={(event) => update(n, { sealNote: event.target.value })}
+                          />
+                        )}
                       </Field>
                     )}
                   </td>
                   <td>
                     <div className="hash-inline">
-                      <Field label={<>Target<span className="visually-hidden"> of {item.itemNumber}</span></>} name={`items[${n}].hashes`} problem={problem}>
-                        {(attributes) => <input {...attributes} className="short" value={checks[n].target} onChange={(event) => update(n, { target: event.target.value })} />}
-                      </Field>
-                      <Field label={<>Algorithm<span className="visually-hidden"> of {item.itemNumber}</span></>}>
+                      <Field
+                        label={
+                          <>
+                            Target<span className="visually-hidden"> of {item.itemNumber}</span>
+                          </>
+                        }
+                        name={`items[${n}].hashes`}
+                        problem={problem}
+                      >
                         {(attributes) => (
-                          <select {...attributes} value={checks[n].algorithm} onChange={(event) => update(n, { algorithm: event.target.value })}>
+                          <input
+                            {...attributes}
+                            className="short"
+                            value={checks[n].target}
+                            onChange={(event) => update(n, { target: event.target.value })}
+                          />
+                        )}
+                      </Field>
+                      <Field
+                        label={
+                          <>
+                            Algorithm<span className="visually-hidden"> of {item.itemNumber}</span>
+                          </>
+                        }
+                      >
+                        {(attributes) => (
+                          <select
+                            {...attributes}
+                            value={checks[n].algorithm}
+                            onChange={(event) => update(n, { algorithm: event.target.value })}
+                          >
                             {HASH_ALGORITHMS.map((algorithm) => (
                               <option key={algorithm}>{algorithm}</option>
                             ))}
                           </select>
                         )}
                       </Field>
-                      <Field label={<>Hash value<span className="visually-hidden"> of {item.itemNumber}</span></>} check={checkHashValue(checks[n].algorithm, checks[n].value)}>
-                        {(attributes) => <input {...attributes} className="mono" spellCheck={false} value={checks[n].value} onChange={(event) => update(n, { value: event.target.value })} />}
+                      <Field
+                        label={
+                          <>
+                            Hash value<span className="visually-hidden"> of {item.itemNumber}</span>
+                          </>
+                        }
+                        check={checkHashValue(checks[n].algorithm, checks[n].value)}
+                      >
+                        {(attributes) => (
+                          <input
+                            {...attributes}
+                            className="mono"
+                            spellCheck={false}
+                            value={checks[n].value}
+                            onChange={(event) => update(n, { value: event.target.value })}
+                          />
+                        )}
                       </Field>
                     </div>
                   </td>
@@ -234,24 +327,38 @@ function ReceiveForm({ user, transfer, onDone, onCancel }: { user: User; transfe
             </tbody>
           </table>
           <Field label="Where you keep them now" name="location" problem={problem} hint="e.g. Lab intake, safe 2">
-            {(attributes) => <input {...attributes} value={location} onChange={(event) => setLocation(event.target.value)} />}
+            {(attributes) => (
+              <input {...attributes} value={location} onChange={(event) => setLocation(event.target.value)} />
+            )}
           </Field>
         </>
       )}
       {rejecting && (
         <Field label="Why you reject" name="reason" problem={problem}>
-          {(attributes) => <input {...attributes} required value={reason} onChange={(event) => setReason(event.target.value)} />}
+          {(attributes) => (
+            <input {...attributes} required value={reason} onChange={(event) => setReason(event.target.value)} />
+          )}
         </Field>
       )}
       <SignatureFields
         who={user.displayName}
         meaning={rejecting ? 'rejected' : 'received'}
-        statement={rejecting ? 'I refuse these items for the reason stated.' : 'I received these items in the condition recorded above.'}
+        statement={
+          rejecting
+            ? 'I refuse these items for the reason stated.'
+            : 'I received these items in the condition recorded above.'
+        }
         password={password}
         onPassword={setPassword}
         problem={problem}
       />
-      <FormActions submit={rejecting ? 'Sign and reject' : 'Sign and accept'} tone={rejecting ? 'danger' : 'primary'} disabled={busy} cancel="Not now" onCancel={onCancel} />
+      <FormActions
+        submit={rejecting ? 'Sign and reject' : 'Sign and accept'}
+        tone={rejecting ? 'danger' : 'primary'}
+        disabled={busy}
+        cancel="Not now"
+        onCancel={onCancel}
+      />
     </form>
   );
 }

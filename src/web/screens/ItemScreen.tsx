@@ -1,10 +1,20 @@
-import { Suspense, lazy, useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+
+import { api, ApiProblem, plainWords } from '../api';
 import { AppLink } from '../App';
-import { ApiProblem, api, plainWords } from '../api';
 import { checkHashValue, humanize, localNow, localTime, localTimeHint, placeTime, withLocalOffset } from '../evidence';
-import type { HashRecord, HistoryEvent, ItemView, Problem, User } from '../types';
-import { HASH_ALGORITHMS } from '../types';
-import { Field, FormActions, HashResult, IntegrityBadge, Loading, Notice, ProblemBanner, SignatureFields, StateBadge } from '../ui';
+import { HASH_ALGORITHMS, type HashRecord, type HistoryEvent, type ItemView, type Problem, type User } from '../types';
+import {
+  Field,
+  FormActions,
+  HashResult,
+  IntegrityBadge,
+  Loading,
+  Notice,
+  ProblemBanner,
+  SignatureFields,
+  StateBadge,
+} from '../ui';
 import { TransferPanel } from './TransferPanel';
 
 // Few examiners import acquisition logs: that form (with its preview) loads on first use.
@@ -56,8 +66,11 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
   const canHash = holder && (user.roles.includes('examiner') || user.roles.includes('officer'));
   const canDispose = holder && (user.roles.includes('clerk') || user.roles.includes('officer'));
   /** The API decides who may correct (custodian or a contributor of the case); the button shows for the roles it allows. */
-  const canCorrect = ['officer', 'clerk', 'examiner'].some((role) => user.roles.includes(role as User['roles'][number])) && events.some(correctable);
-  const canDerive = holder && user.roles.includes('examiner') && item.kind !== 'forensic_image' && item.kind !== 'extraction';
+  const canCorrect =
+    ['officer', 'clerk', 'examiner'].some((role) => user.roles.includes(role as User['roles'][number])) &&
+    events.some(correctable);
+  const canDerive =
+    holder && user.roles.includes('examiner') && item.kind !== 'forensic_image' && item.kind !== 'extraction';
 
   return (
     <section>
@@ -67,18 +80,20 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
       <div className="page-head">
         <div>
           <h1>
-            <span className="mono">{item.itemNumber}</span> <IntegrityBadge integrity={item.integrity} /> <StateBadge state={item.state} />
+            <span className="mono">{item.itemNumber}</span> <IntegrityBadge integrity={item.integrity} />{' '}
+            <StateBadge state={item.state} />
           </h1>
           <p className="subtitle">
             {humanize(item.kind)}
-            {item.make || item.model ? ` — ${[item.make, item.model].filter(Boolean).join(' ')}` : ''} · {item.description}
+            {item.make || item.model ? ` — ${[item.make, item.model].filter(Boolean).join(' ')}` : ''} ·{' '}
+            {item.description}
           </p>
         </div>
       </div>
       {item.integrity === 'compromised' && (
         <div className="banner error" role="alert">
-          ⚠ This item’s integrity is <strong>compromised</strong>: a seal arrived broken or a hash did not match its reference. The timeline below shows
-          where.
+          ⚠ This item’s integrity is <strong>compromised</strong>: a seal arrived broken or a hash did not match its
+          reference. The timeline below shows where.
         </div>
       )}
       {notice && <Notice>{notice}</Notice>}
@@ -169,12 +184,17 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
         <button type="button" onClick={() => void download(`/items/${item.id}/bundle`, 'custody-bundle.json')}>
           Verifiable bundle
         </button>
-        <button type="button" onClick={() => void download(`/cases/${item.case.id}/labels.pdf?items=${item.id}`, 'label.pdf')}>
+        <button
+          type="button"
+          onClick={() => void download(`/cases/${item.case.id}/labels.pdf?items=${item.id}`, 'label.pdf')}
+        >
           Print label
         </button>
       </div>
 
-      {panel === 'hashes' && <HashForm user={user} item={item} hashes={hashes} onCancel={() => setPanel(null)} onDone={done} />}
+      {panel === 'hashes' && (
+        <HashForm user={user} item={item} hashes={hashes} onCancel={() => setPanel(null)} onDone={done} />
+      )}
       {panel === 'import' && (
         <Suspense fallback={<Loading />}>
           <ImportLogForm user={user} item={item} onCancel={() => setPanel(null)} onDone={done} />
@@ -182,16 +202,29 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
       )}
       {panel === 'move' && <MoveForm item={item} onCancel={() => setPanel(null)} onDone={done} />}
       {panel === 'dispose' && <DisposeForm user={user} item={item} onCancel={() => setPanel(null)} onDone={done} />}
-      {panel === 'correct' && <CorrectionForm user={user} item={item} events={events.filter(correctable)} onCancel={() => setPanel(null)} onDone={done} />}
+      {panel === 'correct' && (
+        <CorrectionForm
+          user={user}
+          item={item}
+          events={events.filter(correctable)}
+          onCancel={() => setPanel(null)}
+          onDone={done}
+        />
+      )}
       {panel === 'derive' && <DeriveForm user={user} item={item} onCancel={() => setPanel(null)} onDone={done} />}
       {panel === 'transfer' && (
-        <TransferPanel user={user} items={[item]} onCancel={() => setPanel(null)} onDone={(transfer) => done(`Released to ${transfer.to.displayName}: waiting for their signature.`)} />
+        <TransferPanel
+          user={user}
+          items={[item]}
+          onCancel={() => setPanel(null)}
+          onDone={(transfer) => done(`Released to ${transfer.to.displayName}: waiting for their signature.`)}
+        />
       )}
 
       <h2>Custody timeline</h2>
       <p className="muted">
-        Oldest first. Each entry is numbered in the tamper-evident ledger (<em>ledger #</em>): court reports and bundles cite these
-        numbers, and a correction names the entry it corrects.
+        Oldest first. Each entry is numbered in the tamper-evident ledger (<em>ledger #</em>): court reports and bundles
+        cite these numbers, and a correction names the entry it corrects.
       </p>
       <ol className="timeline">
         {events.map((event) => (
@@ -307,7 +340,8 @@ function TimelineEntry({ event, sealNumber }: { event: HistoryEvent; sealNumber:
               <ul className="plain">
                 {event.hashes.map((hash) => (
                   <li key={`${hash.target}-${hash.algorithm}`}>
-                    {hash.target} {hash.algorithm} ({hash.role}) <span className="mono hash">{hash.value}</span> {hash.result !== null && <HashResult result={hash.result} />}
+                    {hash.target} {hash.algorithm} ({hash.role}) <span className="mono hash">{hash.value}</span>{' '}
+                    {hash.result !== null && <HashResult result={hash.result} />}
                   </li>
                 ))}
               </ul>
@@ -321,7 +355,8 @@ function TimelineEntry({ event, sealNumber }: { event: HistoryEvent; sealNumber:
               <ul className="plain signatures">
                 {event.signatures.map((signature) => (
                   <li key={`${signature.username}-${signature.meaning}`}>
-                    ✍ <strong>{signature.printedName}</strong> ({signature.agency ?? '—'}, {signature.role}) — <em>{signature.meaning}</em> — {localTime(signature.signedAt)}
+                    ✍ <strong>{signature.printedName}</strong> ({signature.agency ?? '—'}, {signature.role}) —{' '}
+                    <em>{signature.meaning}</em> — {localTime(signature.signedAt)}
                   </li>
                 ))}
               </ul>
@@ -331,7 +366,10 @@ function TimelineEntry({ event, sealNumber }: { event: HistoryEvent; sealNumber:
         {event.correctedBy.length > 0 && (
           <>
             <dt>Corrected</dt>
-            <dd>by ledger #{event.correctedBy.map((correction) => `${correction.index} (${correction.reason})`).join(', ')}</dd>
+            <dd>
+              by ledger #
+              {event.correctedBy.map((correction) => `${correction.index} (${correction.reason})`).join(', ')}
+            </dd>
           </>
         )}
       </dl>
@@ -339,7 +377,19 @@ function TimelineEntry({ event, sealNumber }: { event: HistoryEvent; sealNumber:
   );
 }
 
-function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: ItemView; hashes: readonly HashRecord[]; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
+function HashForm({
+  user,
+  item,
+  hashes,
+  onDone,
+  onCancel,
+}: {
+  user: User;
+  item: ItemView;
+  hashes: readonly HashRecord[];
+  onDone: (message: string) => void;
+  onCancel: () => void;
+}): ReactNode {
   const [target, setTarget] = useState('device');
   const [values, setValues] = useState<Array<{ algorithm: string; value: string }>>([
     { algorithm: 'sha256', value: '' },
@@ -355,7 +405,9 @@ function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     setProblem(null);
-    const given = values.filter((entry) => entry.value.trim() !== '').map((entry) => ({ algorithm: entry.algorithm, value: entry.value.trim() }));
+    const given = values
+      .filter((entry) => entry.value.trim() !== '')
+      .map((entry) => ({ algorithm: entry.algorithm, value: entry.value.trim() }));
     try {
       await api.post(`/items/${item.id}/hashes`, {
         target: target.trim(),
@@ -363,9 +415,13 @@ function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: 
         ...(tool.trim() ? { tool: tool.trim() } : {}),
         ...(toolVersion.trim() ? { toolVersion: toolVersion.trim() } : {}),
         occurredAt: withLocalOffset(occurredAt),
-        ...(password !== '' || isReference ? { signature: { password, meaning: isReference ? 'acquired' : 'verified' } } : {}),
+        ...(password !== '' || isReference
+          ? { signature: { password, meaning: isReference ? 'acquired' : 'verified' } }
+          : {}),
       });
-      onDone(isReference ? `Reference hashes of “${target}” recorded and signed.` : `Verification of “${target}” recorded.`);
+      onDone(
+        isReference ? `Reference hashes of “${target}” recorded and signed.` : `Verification of “${target}” recorded.`,
+      );
     } catch (error) {
       if (error instanceof ApiProblem) setProblem(error.problem);
       setPassword('');
@@ -380,34 +436,80 @@ function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: 
           ? `No reference exists for “${target}” yet: these values become its reference and must be signed “acquired”.`
           : `“${target}” has a reference: these values are compared with it (match or mismatch).`}
       </p>
-      <ProblemBanner problem={problem} fields={['target', 'hashes', 'tool', 'toolVersion', 'occurredAt', 'signature']} />
+      <ProblemBanner
+        problem={problem}
+        fields={['target', 'hashes', 'tool', 'toolVersion', 'occurredAt', 'signature']}
+      />
       <div className="grid">
-        <Field label="What was hashed (target)" name="target" problem={problem} hint="device, image.e01, extraction.zip…">
-          {(attributes) => <input {...attributes} required autoFocus value={target} onChange={(event) => setTarget(event.target.value)} />}
+        <Field
+          label="What was hashed (target)"
+          name="target"
+          problem={problem}
+          hint="device, image.e01, extraction.zip…"
+        >
+          {(attributes) => (
+            <input
+              {...attributes}
+              required
+              autoFocus
+              value={target}
+              onChange={(event) => setTarget(event.target.value)}
+            />
+          )}
         </Field>
         <Field label="Tool" name="tool" problem={problem}>
           {(attributes) => <input {...attributes} value={tool} onChange={(event) => setTool(event.target.value)} />}
         </Field>
         <Field label="Tool version" name="toolVersion" problem={problem}>
-          {(attributes) => <input {...attributes} value={toolVersion} onChange={(event) => setToolVersion(event.target.value)} />}
+          {(attributes) => (
+            <input {...attributes} value={toolVersion} onChange={(event) => setToolVersion(event.target.value)} />
+          )}
         </Field>
         <Field label="Computed at" name="occurredAt" problem={problem} hint={localTimeHint(occurredAt)}>
-          {(attributes) => <input {...attributes} type="datetime-local" required value={occurredAt} onChange={(event) => setOccurredAt(event.target.value)} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              type="datetime-local"
+              required
+              value={occurredAt}
+              onChange={(event) => setOccurredAt(event.target.value)}
+            />
+          )}
         </Field>
         {values.map((entry, n) => (
           <div key={n} className="pair wide">
             <Field label={`Algorithm ${n + 1}`}>
               {(attributes) => (
-                <select {...attributes} value={entry.algorithm} onChange={(event) => setValues((all) => all.map((e, m) => (m === n ? { ...e, algorithm: event.target.value } : e)))}>
+                <select
+                  {...attributes}
+                  value={entry.algorithm}
+                  onChange={(event) =>
+                    setValues((all) => all.map((e, m) => (m === n ? { ...e, algorithm: event.target.value } : e)))
+                  }
+                >
                   {HASH_ALGORITHMS.map((algorithm) => (
                     <option key={algorithm}>{algorithm}</option>
                   ))}
                 </select>
               )}
             </Field>
-            <Field label={`Value ${n + 1} (hex)`} name={`hashes[${n}]`} problem={problem} check={checkHashValue(entry.algorithm, entry.value)} wide>
+            <Field
+              label={`Value ${n + 1} (hex)`}
+              name={`hashes[${n}]`}
+              problem={problem}
+              check={checkHashValue(entry.algorithm, entry.value)}
+              wide
+            >
               {(attributes) => (
-                <input {...attributes} className="mono" spellCheck={false} value={entry.value} onChange={(event) => setValues((all) => all.map((e, m) => (m === n ? { ...e, value: event.target.value } : e)))} />
+                <input
+                  {...attributes}
+                  className="mono"
+                  spellCheck={false}
+                  value={entry.value}
+                  onChange={(event) =>
+                    setValues((all) => all.map((e, m) => (m === n ? { ...e, value: event.target.value } : e)))
+                  }
+                />
               )}
             </Field>
           </div>
@@ -416,7 +518,11 @@ function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: 
       <SignatureFields
         who={user.displayName}
         meaning={isReference ? 'acquired' : 'verified'}
-        statement={isReference ? 'I computed these values from the evidence and they are its reference.' : 'I computed these values to verify the evidence.'}
+        statement={
+          isReference
+            ? 'I computed these values from the evidence and they are its reference.'
+            : 'I computed these values to verify the evidence.'
+        }
         password={password}
         onPassword={setPassword}
         problem={problem}
@@ -427,7 +533,15 @@ function HashForm({ user, item, hashes, onDone, onCancel }: { user: User; item: 
   );
 }
 
-function MoveForm({ item, onDone, onCancel }: { item: ItemView; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
+function MoveForm({
+  item,
+  onDone,
+  onCancel,
+}: {
+  item: ItemView;
+  onDone: (message: string) => void;
+  onCancel: () => void;
+}): ReactNode {
   const [location, setLocation] = useState('');
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -435,7 +549,10 @@ function MoveForm({ item, onDone, onCancel }: { item: ItemView; onDone: (message
     event.preventDefault();
     setProblem(null);
     try {
-      await api.post(`/items/${item.id}/location`, { location: location.trim(), ...(reason.trim() ? { reason: reason.trim() } : {}) });
+      await api.post(`/items/${item.id}/location`, {
+        location: location.trim(),
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+      });
       onDone(`Moved to ${location.trim()}.`);
     } catch (error) {
       if (error instanceof ApiProblem) setProblem(error.problem);
@@ -447,7 +564,15 @@ function MoveForm({ item, onDone, onCancel }: { item: ItemView; onDone: (message
       <ProblemBanner problem={problem} fields={['location', 'reason']} />
       <div className="grid">
         <Field label="New location" name="location" problem={problem} hint="e.g. Madrid/HQ/Room 2/Shelf B/Bin 4">
-          {(attributes) => <input {...attributes} required autoFocus value={location} onChange={(event) => setLocation(event.target.value)} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              required
+              autoFocus
+              value={location}
+              onChange={(event) => setLocation(event.target.value)}
+            />
+          )}
         </Field>
         <Field label="Reason" name="reason" problem={problem}>
           {(attributes) => <input {...attributes} value={reason} onChange={(event) => setReason(event.target.value)} />}
@@ -465,7 +590,17 @@ const DISPOSITIONS = [
 ] as const;
 
 /** Disposal: terminal, signed `disposed` by the custodian and `witnessed` by a witness on the same screen. */
-function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemView; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
+function DisposeForm({
+  user,
+  item,
+  onDone,
+  onCancel,
+}: {
+  user: User;
+  item: ItemView;
+  onDone: (message: string) => void;
+  onCancel: () => void;
+}): ReactNode {
   // No default: what happens to the evidence is always a choice, never a pre-selected option.
   const [disposition, setDisposition] = useState<string>('');
   const [authorityReference, setAuthority] = useState('');
@@ -499,12 +634,23 @@ function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemV
   return (
     <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="dispose-title">
       <h2 id="dispose-title">Dispose of {item.itemNumber}</h2>
-      <p className="muted">This is final: after it, the item can only be corrected, never moved or handed over again.</p>
-      <ProblemBanner problem={problem} fields={['disposition', 'authorityReference', 'recipient', 'notes', 'occurredAt', 'witness', 'signature']} />
+      <p className="muted">
+        This is final: after it, the item can only be corrected, never moved or handed over again.
+      </p>
+      <ProblemBanner
+        problem={problem}
+        fields={['disposition', 'authorityReference', 'recipient', 'notes', 'occurredAt', 'witness', 'signature']}
+      />
       <div className="grid">
         <Field label="Disposition" name="disposition" problem={problem}>
           {(attributes) => (
-            <select {...attributes} required autoFocus value={disposition} onChange={(event) => setDisposition(event.target.value)}>
+            <select
+              {...attributes}
+              required
+              autoFocus
+              value={disposition}
+              onChange={(event) => setDisposition(event.target.value)}
+            >
               <option value="" disabled>
                 — choose —
               </option>
@@ -516,14 +662,41 @@ function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemV
             </select>
           )}
         </Field>
-        <Field label="Authorising order" name="authorityReference" problem={problem} hint="e.g. JI-7 Madrid, auto 311/2027">
-          {(attributes) => <input {...attributes} required value={authorityReference} onChange={(event) => setAuthority(event.target.value)} />}
+        <Field
+          label="Authorising order"
+          name="authorityReference"
+          problem={problem}
+          hint="e.g. JI-7 Madrid, auto 311/2027"
+        >
+          {(attributes) => (
+            <input
+              {...attributes}
+              required
+              value={authorityReference}
+              onChange={(event) => setAuthority(event.target.value)}
+            />
+          )}
         </Field>
-        <Field label="Recipient" name="recipient" problem={problem} hint="Needed when returned or released; a reference for an owner">
-          {(attributes) => <input {...attributes} value={recipient} onChange={(event) => setRecipient(event.target.value)} />}
+        <Field
+          label="Recipient"
+          name="recipient"
+          problem={problem}
+          hint="Needed when returned or released; a reference for an owner"
+        >
+          {(attributes) => (
+            <input {...attributes} value={recipient} onChange={(event) => setRecipient(event.target.value)} />
+          )}
         </Field>
         <Field label="When" name="occurredAt" problem={problem} hint={localTimeHint(occurredAt)}>
-          {(attributes) => <input {...attributes} type="datetime-local" required value={occurredAt} onChange={(event) => setOccurredAt(event.target.value)} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              type="datetime-local"
+              required
+              value={occurredAt}
+              onChange={(event) => setOccurredAt(event.target.value)}
+            />
+          )}
         </Field>
         <Field label="Notes" name="notes" problem={problem} wide>
           {(attributes) => <input {...attributes} value={notes} onChange={(event) => setNotes(event.target.value)} />}
@@ -532,25 +705,60 @@ function DisposeForm({ user, item, onDone, onCancel }: { user: User; item: ItemV
       <fieldset className="signature">
         <legend>Witness</legend>
         <p className="statement">
-          The witness types their own username and password here: they sign with the meaning <strong className="meaning">witnessed</strong>.
+          The witness types their own username and password here: they sign with the meaning{' '}
+          <strong className="meaning">witnessed</strong>.
         </p>
         <div className="grid">
           <Field label="Witness username" name="witness.username" problem={problem}>
-            {(attributes) => <input {...attributes} required autoComplete="off" value={witness} onChange={(event) => setWitness(event.target.value)} />}
+            {(attributes) => (
+              <input
+                {...attributes}
+                required
+                autoComplete="off"
+                value={witness}
+                onChange={(event) => setWitness(event.target.value)}
+              />
+            )}
           </Field>
           <Field label="Witness password" name="witness.password" problem={problem}>
-            {(attributes) => <input {...attributes} type="password" autoComplete="off" required value={witnessPassword} onChange={(event) => setWitnessPassword(event.target.value)} />}
+            {(attributes) => (
+              <input
+                {...attributes}
+                type="password"
+                autoComplete="off"
+                required
+                value={witnessPassword}
+                onChange={(event) => setWitnessPassword(event.target.value)}
+              />
+            )}
           </Field>
         </div>
       </fieldset>
-      <SignatureFields who={user.displayName} meaning="disposed" statement="I disposed of this item as stated, under the order given." password={password} onPassword={setPassword} problem={problem} />
+      <SignatureFields
+        who={user.displayName}
+        meaning="disposed"
+        statement="I disposed of this item as stated, under the order given."
+        password={password}
+        onPassword={setPassword}
+        problem={problem}
+      />
       <FormActions submit="Sign and dispose" tone="danger" onCancel={onCancel} />
     </form>
   );
 }
 
 /** A forensic image or extraction made from an item the examiner holds; its acquisition hash becomes its reference. */
-function DeriveForm({ user, item, onDone, onCancel }: { user: User; item: ItemView; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
+function DeriveForm({
+  user,
+  item,
+  onDone,
+  onCancel,
+}: {
+  user: User;
+  item: ItemView;
+  onDone: (message: string) => void;
+  onCancel: () => void;
+}): ReactNode {
   const [kind, setKind] = useState<'forensic_image' | 'extraction'>('forensic_image');
   const [description, setDescription] = useState(`Image of ${item.itemNumber}`);
   const [tool, setTool] = useState('');
@@ -599,45 +807,106 @@ function DeriveForm({ user, item, onDone, onCancel }: { user: User; item: ItemVi
       <div className="grid">
         <Field label="Kind" name={`${at}.kind`} problem={problem}>
           {(attributes) => (
-            <select {...attributes} autoFocus value={kind} onChange={(event) => setKind(event.target.value as 'forensic_image' | 'extraction')}>
+            <select
+              {...attributes}
+              autoFocus
+              value={kind}
+              onChange={(event) => setKind(event.target.value as 'forensic_image' | 'extraction')}
+            >
               <option value="forensic_image">Forensic image</option>
               <option value="extraction">Extraction</option>
             </select>
           )}
         </Field>
         <Field label="Description" name={`${at}.description`} problem={problem} wide>
-          {(attributes) => <input {...attributes} required value={description} onChange={(event) => setDescription(event.target.value)} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              required
+              value={description}
+              onChange={(event) => setDescription(event.target.value)}
+            />
+          )}
         </Field>
         <Field label="Acquired at" name={`${at}.occurredAt`} problem={problem} hint={localTimeHint(occurredAt)}>
-          {(attributes) => <input {...attributes} type="datetime-local" required value={occurredAt} onChange={(event) => setOccurredAt(event.target.value)} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              type="datetime-local"
+              required
+              value={occurredAt}
+              onChange={(event) => setOccurredAt(event.target.value)}
+            />
+          )}
         </Field>
         <Field label="Tool" name={`${at}.acquisition.tool`} problem={problem} hint="e.g. Guymager, FTK Imager">
-          {(attributes) => <input {...attributes} required value={tool} onChange={(event) => setTool(event.target.value)} />}
+          {(attributes) => (
+            <input {...attributes} required value={tool} onChange={(event) => setTool(event.target.value)} />
+          )}
         </Field>
         <Field label="Tool version" name={`${at}.acquisition.toolVersion`} problem={problem}>
-          {(attributes) => <input {...attributes} required value={toolVersion} onChange={(event) => setToolVersion(event.target.value)} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              required
+              value={toolVersion}
+              onChange={(event) => setToolVersion(event.target.value)}
+            />
+          )}
         </Field>
-        <Field label="File (target)" name={`${at}.acquisition.target`} problem={problem} hint="lower case, e.g. image.e01">
-          {(attributes) => <input {...attributes} required value={target} onChange={(event) => setTarget(event.target.value)} />}
+        <Field
+          label="File (target)"
+          name={`${at}.acquisition.target`}
+          problem={problem}
+          hint="lower case, e.g. image.e01"
+        >
+          {(attributes) => (
+            <input {...attributes} required value={target} onChange={(event) => setTarget(event.target.value)} />
+          )}
         </Field>
         <Field label="Place" name={`${at}.place`} problem={problem}>
-          {(attributes) => <input {...attributes} required value={place} onChange={(event) => setPlace(event.target.value)} />}
+          {(attributes) => (
+            <input {...attributes} required value={place} onChange={(event) => setPlace(event.target.value)} />
+          )}
         </Field>
         <Field label="Method" name={`${at}.acquisition.method`} problem={problem} wide>
           {(attributes) => <input {...attributes} value={method} onChange={(event) => setMethod(event.target.value)} />}
         </Field>
-        <Field label="SHA-256 of the file" name={`${at}.acquisition.hashes`} problem={problem} check={checkHashValue('sha256', sha256)} wide>
-          {(attributes) => <input {...attributes} className="mono" spellCheck={false} required value={sha256} onChange={(event) => setSha256(event.target.value)} />}
+        <Field
+          label="SHA-256 of the file"
+          name={`${at}.acquisition.hashes`}
+          problem={problem}
+          check={checkHashValue('sha256', sha256)}
+          wide
+        >
+          {(attributes) => (
+            <input
+              {...attributes}
+              className="mono"
+              spellCheck={false}
+              required
+              value={sha256}
+              onChange={(event) => setSha256(event.target.value)}
+            />
+          )}
         </Field>
       </div>
-      <SignatureFields who={user.displayName} meaning="acquired" statement="I made this image and computed its hash, which becomes its reference." password={password} onPassword={setPassword} problem={problem} />
+      <SignatureFields
+        who={user.displayName}
+        meaning="acquired"
+        statement="I made this image and computed its hash, which becomes its reference."
+        password={password}
+        onPassword={setPassword}
+        problem={problem}
+      />
       <FormActions submit="Sign and register" onCancel={onCancel} />
     </form>
   );
 }
 
 /** Entries a correction may name: what was registered (seizure, image) and storage moves (docs/custody.md). */
-const correctable = (event: HistoryEvent): boolean => event.type === 'item.seized' || event.type === 'item.derived' || event.type === 'item.moved';
+const correctable = (event: HistoryEvent): boolean =>
+  event.type === 'item.seized' || event.type === 'item.derived' || event.type === 'item.moved';
 
 const REGISTRATION_FIELDS = [
   ['description', 'Description'],
@@ -656,7 +925,13 @@ type RegistrationField = (typeof REGISTRATION_FIELDS)[number][0];
  * A correction: nothing is edited; a new entry signed `corrected` names the entry it corrects, why,
  * and the corrected values. Only the values changed here are sent.
  */
-function CorrectionForm(props: { user: User; item: ItemView; events: readonly HistoryEvent[]; onDone: (message: string) => void; onCancel: () => void }): ReactNode {
+function CorrectionForm(props: {
+  user: User;
+  item: ItemView;
+  events: readonly HistoryEvent[];
+  onDone: (message: string) => void;
+  onCancel: () => void;
+}): ReactNode {
   const { user, item, events } = props;
   const [corrects, setCorrects] = useState<number>(events[0].ledgerIndex);
   const target = events.find((event) => event.ledgerIndex === corrects) ?? events[0];
@@ -693,8 +968,15 @@ function CorrectionForm(props: { user: User; item: ItemView; events: readonly Hi
     setProblem(null);
     const changed = changes();
     try {
-      await api.post(`/items/${item.id}/corrections`, { corrects, reason: reason.trim(), changes: changed, signature: { password, meaning: 'corrected' } });
-      props.onDone(`Correction of ledger #${corrects} recorded and signed: ${Object.keys(changed).join(', ') || 'nothing'} corrected.`);
+      await api.post(`/items/${item.id}/corrections`, {
+        corrects,
+        reason: reason.trim(),
+        changes: changed,
+        signature: { password, meaning: 'corrected' },
+      });
+      props.onDone(
+        `Correction of ledger #${corrects} recorded and signed: ${Object.keys(changed).join(', ') || 'nothing'} corrected.`,
+      );
     } catch (error) {
       if (error instanceof ApiProblem) setProblem(error.problem);
       setPassword('');
@@ -704,14 +986,20 @@ function CorrectionForm(props: { user: User; item: ItemView; events: readonly Hi
     <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="correct-title">
       <h2 id="correct-title">Correct a record of {item.itemNumber}</h2>
       <p className="muted">
-        Nothing is erased: the original entry stays in the timeline, marked as corrected, and your signed correction says what it should have said and why. Custody
-        itself (who held it, seals, hash values) is never corrected — record a new event instead.
+        Nothing is erased: the original entry stays in the timeline, marked as corrected, and your signed correction
+        says what it should have said and why. Custody itself (who held it, seals, hash values) is never corrected —
+        record a new event instead.
       </p>
       <ProblemBanner problem={problem} fields={['corrects', 'reason', 'changes', 'signature']} />
       <div className="grid">
         <Field label="Record to correct" name="corrects" problem={problem} wide>
           {(attributes) => (
-            <select {...attributes} autoFocus value={corrects} onChange={(event) => setCorrects(Number(event.target.value))}>
+            <select
+              {...attributes}
+              autoFocus
+              value={corrects}
+              onChange={(event) => setCorrects(Number(event.target.value))}
+            >
               {events.map((event) => (
                 <option key={event.ledgerIndex} value={event.ledgerIndex}>
                   #{event.ledgerIndex} — {event.summary}
@@ -722,11 +1010,20 @@ function CorrectionForm(props: { user: User; item: ItemView; events: readonly Hi
         </Field>
         {isMove ? (
           <Field label="Location it should have said" name="changes.location" problem={problem} wide>
-            {(attributes) => <input {...attributes} required value={location} onChange={(event) => setLocation(event.target.value)} />}
+            {(attributes) => (
+              <input {...attributes} required value={location} onChange={(event) => setLocation(event.target.value)} />
+            )}
           </Field>
         ) : (
           REGISTRATION_FIELDS.map(([field, label]) => (
-            <Field key={field} label={label} name={`changes.${field}`} problem={problem} wide={field === 'description'} hint={field === 'occurredAt' ? 'As recorded, e.g. 2026-11-20T09:14:00+01:00' : undefined}>
+            <Field
+              key={field}
+              label={label}
+              name={`changes.${field}`}
+              problem={problem}
+              wide={field === 'description'}
+              hint={field === 'occurredAt' ? 'As recorded, e.g. 2026-11-20T09:14:00+01:00' : undefined}
+            >
               {(attributes) => (
                 <input
                   {...attributes}
@@ -740,10 +1037,19 @@ function CorrectionForm(props: { user: User; item: ItemView; events: readonly Hi
           ))
         )}
         <Field label="Why (for the record)" name="reason" problem={problem} wide>
-          {(attributes) => <input {...attributes} required value={reason} onChange={(event) => setReason(event.target.value)} />}
+          {(attributes) => (
+            <input {...attributes} required value={reason} onChange={(event) => setReason(event.target.value)} />
+          )}
         </Field>
       </div>
-      <SignatureFields who={user.displayName} meaning="corrected" statement="the corrected values are what the record should have said, for the reason given." password={password} onPassword={setPassword} problem={problem} />
+      <SignatureFields
+        who={user.displayName}
+        meaning="corrected"
+        statement="the corrected values are what the record should have said, for the reason given."
+        password={password}
+        onPassword={setPassword}
+        problem={problem}
+      />
       <div className="actions">
         <button type="submit" className="primary">
           Sign and correct

@@ -1,6 +1,7 @@
 import { Fragment, useEffect, useState, type ReactNode } from 'react';
+
+import { api, ApiProblem, plainWords } from '../api';
 import { AppLink } from '../App';
-import { ApiProblem, api, plainWords } from '../api';
 import { humanize } from '../evidence';
 import type { ItemView } from '../types';
 import { IntegrityBadge, Loading, StateBadge } from '../ui';
@@ -13,7 +14,8 @@ export function ItemsScreen({ title, query, empty }: { title: string; query: str
     setItems(null);
     api.get<{ items: ItemView[] }>(`/items?${query}&limit=200`).then(
       (page) => setItems(page.items),
-      (failure: unknown) => setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load the items'),
+      (failure: unknown) =>
+        setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load the items'),
     );
   }, [query]);
   return (

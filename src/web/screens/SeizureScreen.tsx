@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+
+import { api, ApiProblem, fieldMessages } from '../api';
 import { AppLink } from '../App';
-import { ApiProblem, api, fieldMessages } from '../api';
 import { checkIccid, checkImeis, humanize, localNow, localOffset, splitImeis, withLocalOffset } from '../evidence';
-import type { CaseView, ItemView, Problem, User } from '../types';
-import { ITEM_KINDS, POWER_STATES } from '../types';
+import { ITEM_KINDS, POWER_STATES, type CaseView, type ItemView, type Problem, type User } from '../types';
 import { Field, Loading, Notice, ProblemBanner } from '../ui';
 
 interface Device {
@@ -78,13 +78,15 @@ export function SeizureScreen({ user, caseId }: { user: User; caseId: string }):
     }
   }, [devices]);
 
-  const update = (key: number, change: Partial<Device>): void => setDevices((all) => all.map((device) => (device.key === key ? { ...device, ...change } : device)));
+  const update = (key: number, change: Partial<Device>): void =>
+    setDevices((all) => all.map((device) => (device.key === key ? { ...device, ...change } : device)));
   const add = (): void => {
     const device = emptyDevice(devices[devices.length - 1]?.kind);
     focusKey.current = device.key;
     setDevices((all) => [...all, device]);
   };
-  const remove = (key: number): void => setDevices((all) => (all.length === 1 ? all : all.filter((device) => device.key !== key)));
+  const remove = (key: number): void =>
+    setDevices((all) => (all.length === 1 ? all : all.filter((device) => device.key !== key)));
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -125,11 +127,18 @@ export function SeizureScreen({ user, caseId }: { user: User; caseId: string }):
   };
 
   if (kase === null) return <Loading />;
-  if (saved !== null) return <Saved kase={kase} items={saved} onMore={() => (setSaved(null), setDevices([emptyDevice()]))} />;
+  if (saved !== null)
+    return <Saved kase={kase} items={saved} onMore={() => (setSaved(null), setDevices([emptyDevice()]))} />;
 
   /** A shared field's messages: the API reports them per item (`items[2].place`). */
-  const sharedMessages = (name: string): string[] => [...new Set(devices.flatMap((_device, n) => fieldMessages(problem, `items[${n}].${name}`)))];
-  const fields = [...SHARED.flatMap((name) => devices.map((_d, n) => `items[${n}].${name}`)), ...devices.map((_d, n) => `items[${n}]`), 'items'];
+  const sharedMessages = (name: string): string[] => [
+    ...new Set(devices.flatMap((_device, n) => fieldMessages(problem, `items[${n}].${name}`))),
+  ];
+  const fields = [
+    ...SHARED.flatMap((name) => devices.map((_d, n) => `items[${n}].${name}`)),
+    ...devices.map((_d, n) => `items[${n}]`),
+    'items',
+  ];
 
   return (
     <section>
@@ -154,26 +163,67 @@ export function SeizureScreen({ user, caseId }: { user: User; caseId: string }):
         <fieldset className="card">
           <legend id="seizure-where">Where and when (same for every device)</legend>
           <div className="grid">
-            <Field label="Seized at" messages={sharedMessages('occurredAt')} hint={`Your local time (UTC${localOffset(occurredAt)}); defaults to now`}>
-              {(attributes) => <input {...attributes} type="datetime-local" required value={occurredAt} onChange={(event) => setOccurredAt(event.target.value)} />}
+            <Field
+              label="Seized at"
+              messages={sharedMessages('occurredAt')}
+              hint={`Your local time (UTC${localOffset(occurredAt)}); defaults to now`}
+            >
+              {(attributes) => (
+                <input
+                  {...attributes}
+                  type="datetime-local"
+                  required
+                  value={occurredAt}
+                  onChange={(event) => setOccurredAt(event.target.value)}
+                />
+              )}
             </Field>
             <Field label="Place" messages={sharedMessages('place')} hint="Address and room">
-              {(attributes) => <input {...attributes} required autoFocus value={place} onChange={(event) => setPlace(event.target.value)} />}
+              {(attributes) => (
+                <input
+                  {...attributes}
+                  required
+                  autoFocus
+                  value={place}
+                  onChange={(event) => setPlace(event.target.value)}
+                />
+              )}
             </Field>
             <Field label="Legal authority" messages={sharedMessages('legalAuthority')} hint="Warrant or order">
-              {(attributes) => <input {...attributes} value={legalAuthority} onChange={(event) => setLegalAuthority(event.target.value)} />}
+              {(attributes) => (
+                <input
+                  {...attributes}
+                  value={legalAuthority}
+                  onChange={(event) => setLegalAuthority(event.target.value)}
+                />
+              )}
             </Field>
-            <Field label="Seized from (reference, never a name)" messages={sharedMessages('seizedFrom')} hint="e.g. Exhibit schedule line 7">
-              {(attributes) => <input {...attributes} value={seizedFrom} onChange={(event) => setSeizedFrom(event.target.value)} />}
+            <Field
+              label="Seized from (reference, never a name)"
+              messages={sharedMessages('seizedFrom')}
+              hint="e.g. Exhibit schedule line 7"
+            >
+              {(attributes) => (
+                <input {...attributes} value={seizedFrom} onChange={(event) => setSeizedFrom(event.target.value)} />
+              )}
             </Field>
             <Field label="Kept at" messages={sharedMessages('location')} hint="e.g. Vehicle 3, evidence locker">
-              {(attributes) => <input {...attributes} value={location} onChange={(event) => setLocation(event.target.value)} />}
+              {(attributes) => (
+                <input {...attributes} value={location} onChange={(event) => setLocation(event.target.value)} />
+              )}
             </Field>
           </div>
         </fieldset>
 
         {devices.map((device, n) => (
-          <DeviceFields key={device.key} n={n} device={device} problem={problem} onChange={(change) => update(device.key, change)} onRemove={devices.length > 1 ? () => remove(device.key) : undefined} />
+          <DeviceFields
+            key={device.key}
+            n={n}
+            device={device}
+            problem={problem}
+            onChange={(change) => update(device.key, change)}
+            onRemove={devices.length > 1 ? () => remove(device.key) : undefined}
+          />
         ))}
 
         <div className="actions">
@@ -189,7 +239,19 @@ export function SeizureScreen({ user, caseId }: { user: User; caseId: string }):
   );
 }
 
-function DeviceFields({ n, device, problem, onChange, onRemove }: { n: number; device: Device; problem: Problem | null; onChange: (change: Partial<Device>) => void; onRemove?: () => void }): ReactNode {
+function DeviceFields({
+  n,
+  device,
+  problem,
+  onChange,
+  onRemove,
+}: {
+  n: number;
+  device: Device;
+  problem: Problem | null;
+  onChange: (change: Partial<Device>) => void;
+  onRemove?: () => void;
+}): ReactNode {
   const path = `items[${n}]`;
   return (
     <fieldset className="card device" aria-labelledby={`device-${device.key}-legend`}>
@@ -207,33 +269,89 @@ function DeviceFields({ n, device, problem, onChange, onRemove }: { n: number; d
           )}
         </Field>
         <Field label="Description" name={`${path}.description`} problem={problem} hint="Colour, marks, case" wide>
-          {(attributes) => <input {...attributes} required value={device.description} onChange={(event) => onChange({ description: event.target.value })} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              required
+              value={device.description}
+              onChange={(event) => onChange({ description: event.target.value })}
+            />
+          )}
         </Field>
         <Field label="Make" name={`${path}.make`} problem={problem}>
-          {(attributes) => <input {...attributes} value={device.make} onChange={(event) => onChange({ make: event.target.value })} />}
+          {(attributes) => (
+            <input {...attributes} value={device.make} onChange={(event) => onChange({ make: event.target.value })} />
+          )}
         </Field>
         <Field label="Model" name={`${path}.model`} problem={problem}>
-          {(attributes) => <input {...attributes} value={device.model} onChange={(event) => onChange({ model: event.target.value })} />}
+          {(attributes) => (
+            <input {...attributes} value={device.model} onChange={(event) => onChange({ model: event.target.value })} />
+          )}
         </Field>
         <Field label="Serial number" name={`${path}.serial`} problem={problem}>
-          {(attributes) => <input {...attributes} value={device.serial} onChange={(event) => onChange({ serial: event.target.value })} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              value={device.serial}
+              onChange={(event) => onChange({ serial: event.target.value })}
+            />
+          )}
         </Field>
         {(IMEI_KINDS.includes(device.kind) || device.imeis !== '') && (
-          <Field label="IMEI(s)" name={`${path}.imeis`} problem={problem} check={checkImeis(device.imeis)} hint="15 digits; dual SIM: separate with a space (*#06# shows them)">
-            {(attributes) => <input {...attributes} inputMode="numeric" autoComplete="off" value={device.imeis} onChange={(event) => onChange({ imeis: event.target.value })} />}
+          <Field
+            label="IMEI(s)"
+            name={`${path}.imeis`}
+            problem={problem}
+            check={checkImeis(device.imeis)}
+            hint="15 digits; dual SIM: separate with a space (*#06# shows them)"
+          >
+            {(attributes) => (
+              <input
+                {...attributes}
+                inputMode="numeric"
+                autoComplete="off"
+                value={device.imeis}
+                onChange={(event) => onChange({ imeis: event.target.value })}
+              />
+            )}
           </Field>
         )}
         {(ICCID_KINDS.includes(device.kind) || device.iccid !== '') && (
-          <Field label="ICCID (SIM)" name={`${path}.iccid`} problem={problem} check={checkIccid(device.iccid)} hint="19–20 digits starting 89">
-            {(attributes) => <input {...attributes} inputMode="numeric" autoComplete="off" value={device.iccid} onChange={(event) => onChange({ iccid: event.target.value })} />}
+          <Field
+            label="ICCID (SIM)"
+            name={`${path}.iccid`}
+            problem={problem}
+            check={checkIccid(device.iccid)}
+            hint="19–20 digits starting 89"
+          >
+            {(attributes) => (
+              <input
+                {...attributes}
+                inputMode="numeric"
+                autoComplete="off"
+                value={device.iccid}
+                onChange={(event) => onChange({ iccid: event.target.value })}
+              />
+            )}
           </Field>
         )}
         <Field label="Seal (bag) number" name={`${path}.sealNumber`} problem={problem}>
-          {(attributes) => <input {...attributes} autoComplete="off" value={device.sealNumber} onChange={(event) => onChange({ sealNumber: event.target.value })} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              autoComplete="off"
+              value={device.sealNumber}
+              onChange={(event) => onChange({ sealNumber: event.target.value })}
+            />
+          )}
         </Field>
         <Field label="Power at seizure" name={`${path}.powerState`} problem={problem}>
           {(attributes) => (
-            <select {...attributes} value={device.powerState} onChange={(event) => onChange({ powerState: event.target.value })}>
+            <select
+              {...attributes}
+              value={device.powerState}
+              onChange={(event) => onChange({ powerState: event.target.value })}
+            >
               {POWER_STATES.map((state) => (
                 <option key={state} value={state}>
                   {humanize(state)}
@@ -243,7 +361,13 @@ function DeviceFields({ n, device, problem, onChange, onRemove }: { n: number; d
           )}
         </Field>
         <Field label="Condition" name={`${path}.condition`} problem={problem}>
-          {(attributes) => <input {...attributes} value={device.condition} onChange={(event) => onChange({ condition: event.target.value })} />}
+          {(attributes) => (
+            <input
+              {...attributes}
+              value={device.condition}
+              onChange={(event) => onChange({ condition: event.target.value })}
+            />
+          )}
         </Field>
       </div>
       {onRemove && (
@@ -268,7 +392,8 @@ function Saved({ kase, items, onMore }: { kase: CaseView; items: ItemView[]; onM
     <section>
       <h1>Seizure registered</h1>
       <Notice>
-        {items.length} item{items.length === 1 ? '' : 's'} registered in case {kase.caseNumber}, in your custody. Write or stick the numbers on the bags.
+        {items.length} item{items.length === 1 ? '' : 's'} registered in case {kase.caseNumber}, in your custody. Write
+        or stick the numbers on the bags.
       </Notice>
       {error && <div className="banner error">{error}</div>}
       <ul className="numbers">

@@ -1,12 +1,14 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiProblem, api } from '../api';
+
+import { api, ApiProblem } from '../api';
 import type { ItemView, Party, Problem, TransferView, User } from '../types';
 import { Field, FormActions, ProblemBanner, SignatureFields } from '../ui';
 
 /** Everyone in `lists` but me, once each, by name: the people a receiver is usually chosen from. */
 function receivers(user: User, ...lists: ReadonlyArray<readonly Party[]>): Party[] {
   const byUsername = new Map<string, Party>();
-  for (const person of lists.flat()) if (person.username !== user.username && !byUsername.has(person.username)) byUsername.set(person.username, person);
+  for (const person of lists.flat())
+    if (person.username !== user.username && !byUsername.has(person.username)) byUsername.set(person.username, person);
   return [...byUsername.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
 }
 
@@ -80,17 +82,31 @@ export function TransferPanel({
         >
           {(attributes) => (
             <>
-              <input {...attributes} required autoFocus autoComplete="off" list="transfer-receivers" value={to} onChange={(event) => setTo(event.target.value)} />
+              <input
+                {...attributes}
+                required
+                autoFocus
+                autoComplete="off"
+                list="transfer-receivers"
+                value={to}
+                onChange={(event) => setTo(event.target.value)}
+              />
               <datalist id="transfer-receivers">
                 {suggestions.map((person) => (
-                  <option key={person.username} value={person.username} label={`${person.displayName}${person.agency ? ` (${person.agency})` : ''}`} />
+                  <option
+                    key={person.username}
+                    value={person.username}
+                    label={`${person.displayName}${person.agency ? ` (${person.agency})` : ''}`}
+                  />
                 ))}
               </datalist>
             </>
           )}
         </Field>
         <Field label="Purpose" name="purpose" problem={problem} hint="e.g. Forensic acquisition at the lab">
-          {(attributes) => <input {...attributes} required value={purpose} onChange={(event) => setPurpose(event.target.value)} />}
+          {(attributes) => (
+            <input {...attributes} required value={purpose} onChange={(event) => setPurpose(event.target.value)} />
+          )}
         </Field>
       </div>
       <SignatureFields
