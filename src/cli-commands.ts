@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DomainError } from './common/domain-error.js';
 import { createRootLogger } from './common/logging.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
+import { DATA_USAGE, runDataCommand } from './database/embedded-clusters.command.js';
 import { revertLastMigration, runMigrations } from './database/migrate.js';
 import { DEMO_USAGE, runDemo } from './demo/demo.command.js';
 import { HASH_IMPORT_USAGE, runHashImport } from './hash-imports/hash-import.command.js';
@@ -33,7 +34,7 @@ commands:
   verify-report <report.pdf> [--url <service base url>] [--token <bearer token>] [--json]
                       ask the service whether it issued exactly this court report file (by its
                       SHA-256, registered in the ledger at issue); exit 0 issued, 1 not issued.
-${IDENTITY_USAGE}${HASH_IMPORT_USAGE}${DEMO_USAGE}  help                this text
+${IDENTITY_USAGE}${HASH_IMPORT_USAGE}${DEMO_USAGE}${DATA_USAGE}  help                this text
 `;
 
 async function withDatabase<T>(
@@ -60,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
     out: (message: string) => process.stdout.write(`${message}\n`),
     err: (message: string) => process.stderr.write(`${message}\n`),
   };
+  if (command === 'data') return runDataCommand(argv.slice(1), io);
   switch (`${command ?? 'help'} ${subcommand ?? ''}`.trim()) {
     case 'migration run':
       await withDatabase(async ({ ownerUrl }) => {

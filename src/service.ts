@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import { createApp } from './app.js';
 import type { AppConfig } from './config/config.js';
+import { orphanWarning } from './database/embedded-clusters.js';
 import { attachToRunningCluster, startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
 
@@ -36,6 +37,16 @@ export async function connectDatabase(
   return { appUrl: embedded.appUrl, ownerUrl: embedded.ownerUrl, embedded };
 }
 
+/** Clusters left behind by deleted DATA_DIRs take disk space until someone removes them (ADR 0008). */
+function warnAboutOrphanedClusters(logger: Logger): void {
+  try {
+    const warning = orphanWarning();
+    if (warning !== undefined) logger.warn(warning);
+  } catch (error) {
+    logger.debug({ err: error }, 'could not look for orphaned embedded clusters');
+  }
+}
+
 export interface RunningService {
   app: NestExpressApplication;
   url: string;
@@ -45,6 +56,7 @@ export interface RunningService {
 
 export async function startService(config: AppConfig, logger: Logger): Promise<RunningService> {
   const database = await connectDatabase(config, logger);
+  if (database.embedded) warnAboutOrphanedClusters(logger);
   let app: NestExpressApplication | undefined;
   try {
     if (config.runMigrations) {

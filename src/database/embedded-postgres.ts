@@ -3,7 +3,9 @@ import {
   chmodSync,
   existsSync,
   lstatSync,
+  mkdtempSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   rmSync,
   statSync,
@@ -17,13 +19,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
 import { acquireDataDirLock, isProcessAlive, type DataDirLock } from './data-dir-lock.js';
-import {
-  ensureSharedDir,
-  openForTraversal,
-  PostgresCluster,
-  SHARED_ROOT,
-  untraversableAncestors,
-} from './postgres-cluster.js';
+import { isRelocated, recordOwner, RELOCATED_ROOT } from './embedded-clusters.js';
+import { ensureSharedDir, openForTraversal, PostgresCluster, untraversableAncestors } from './postgres-cluster.js';
 import { bootstrapRoles, type RoleCredentials } from './roles.js';
 
 export interface StartupLogger {
@@ -125,18 +122,32 @@ async function stopOrphanedPostmaster(clusterDir: string, logger: StartupLogger)
  * opened to traversal only (0711: nothing can be listed). When an ancestor is closed to others (a
  * checkout under /root, a private temp dir), the cluster is kept under /var/lib/custos instead and
  * DATA_DIR/postgres is a symbolic link to it, rather than loosening the permissions of directories
- * that are not ours.
+ * that are not ours. A relocated cluster records its DATA_DIR (embedded-clusters.ts), and its
+ * directory name is never reused: a new DATA_DIR at the path of a deleted one gets a cluster of its
+ * own instead of the orphan the deleted one left behind.
  */
-function locateCluster(dataDir: string, logger: StartupLogger): string {
+export function locateCluster(dataDir: string, logger: StartupLogger): string {
   const clusterDir = join(dataDir, 'postgres');
   if (process.getuid?.() !== 0) return clusterDir;
   openForTraversal(dataDir);
-  if (existsSync(clusterDir) && lstatSync(clusterDir).isSymbolicLink()) return realpathSync(clusterDir);
+  if (lstatSync(clusterDir, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    const target = readlinkSync(clusterDir);
+    if (!existsSync(clusterDir)) {
+      throw new Error(
+        `${clusterDir} links to ${target}, which no longer exists (removed as an orphan?). ` +
+          'Restore DATA_DIR from a backup (`custos restore`), or remove the link to start an empty database.',
+      );
+    }
+    const relocated = realpathSync(clusterDir);
+    // Clusters relocated before owners were recorded get their record at their next start.
+    if (isRelocated(relocated) && existsSync(join(relocated, 'PG_VERSION'))) recordOwner(relocated, dataDir);
+    return relocated;
+  }
   const blocked = untraversableAncestors(dataDir);
   if (existsSync(clusterDir) || blocked.length === 0) return clusterDir;
   const id = createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16);
-  const relocated = join(SHARED_ROOT, 'embedded-clusters', id);
-  ensureSharedDir(join(SHARED_ROOT, 'embedded-clusters'));
+  ensureSharedDir(RELOCATED_ROOT);
+  const relocated = mkdtempSync(join(RELOCATED_ROOT, `${id}-`));
   symlinkSync(relocated, clusterDir);
   logger.warn(
     `the postgres OS user cannot traverse ${blocked.join(', ')}; keeping the embedded cluster in ${relocated} ` +
@@ -180,6 +191,7 @@ export interface EmbeddedPostgresOptions {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
   const { dataDir, logger } = options;
   const lock: DataDirLock = acquireDataDirLock(dataDir);
+  let started: PostgresCluster | undefined;
   try {
     const clusterDir = locateCluster(dataDir, logger);
     const credentials = loadOrCreateCredentials(join(dataDir, 'postgres-credentials.json'), logger);
@@ -194,9 +206,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (!cluster.isInitialised()) {
       logger.info(`initialising embedded PostgreSQL in ${clusterDir}`);
       await cluster.initialise();
+      // After initdb, which wants an empty directory.
+      if (isRelocated(clusterDir)) recordOwner(clusterDir, dataDir);
     }
     const start = (): Promise<void> => cluster.start();
     await start();
+    started = cluster;
     const superuserUrl = url('postgres', credentials.superuserPassword, port, 'postgres');
     const roles: RoleCredentials = {
       owner: { name: EMBEDDED_ROLES.owner, password: credentials.ownerPassword },
@@ -242,6 +257,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       },
     };
   } catch (error) {
+    // A cluster that started but could not be set up (its passwords do not match the credentials
+    // file, say) must not outlive the failed start.
+    await started?.stop().catch(() => undefined);
     lock.release();
     throw error;
   }

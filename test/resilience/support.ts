@@ -70,7 +70,10 @@ export function startService(
 export async function stopService(service: ServiceProcess | undefined): Promise<void> {
   if (!service || service.child.exitCode !== null || service.child.signalCode !== null) return;
   service.child.kill('SIGTERM');
-  const stopped = await Promise.race([service.exited.then(() => true), sleep(15_000).then(() => false)]);
+  const stopped = await Promise.race([
+    service.exited.then(() => true),
+    sleep(15_000, undefined, { ref: false }).then(() => false),
+  ]);
   if (!stopped) {
     service.child.kill('SIGKILL');
     await service.exited;
