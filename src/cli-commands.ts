@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 import type { Logger } from 'pino';
 
+import { BACKUP_USAGE, runBackup, runRestore } from './backup/backup.command.js';
 import { DomainError } from './common/domain-error.js';
 import { createRootLogger } from './common/logging.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
@@ -34,17 +35,26 @@ commands:
   verify-report <report.pdf> [--url <service base url>] [--token <bearer token>] [--json]
                       ask the service whether it issued exactly this court report file (by its
                       SHA-256, registered in the ledger at issue); exit 0 issued, 1 not issued.
-${IDENTITY_USAGE}${HASH_IMPORT_USAGE}${DEMO_USAGE}${DATA_USAGE}  help                this text
+${IDENTITY_USAGE}${HASH_IMPORT_USAGE}${DEMO_USAGE}${BACKUP_USAGE}${DATA_USAGE}  help                this text
 `;
 
-async function withDatabase<T>(
-  work: (urls: { ownerUrl: string; appUrl: string }, config: AppConfig, logger: Logger) => Promise<T>,
-): Promise<T> {
-  const config = loadConfig({
+function cliConfig(): AppConfig {
+  return loadConfig({
     ...process.env,
     LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
+}
+
+/** The start-up logger of the embedded cluster, as the command line's logger. */
+function startupLogger(logger: Logger): { info(m: string): void; warn(m: string): void; debug(m: string): void } {
+  return { info: (m) => logger.info(m), warn: (m) => logger.warn(m), debug: (m) => logger.debug(m) };
+}
+
+async function withDatabase<T>(
+  work: (urls: { ownerUrl: string; appUrl: string }, config: AppConfig, logger: Logger) => Promise<T>,
+): Promise<T> {
+  const config = cliConfig();
   const logger = createRootLogger(config);
   const database = await connectDatabase(config, logger, { attach: true });
   try {
@@ -61,6 +71,12 @@ async function main(argv: string[]): Promise<number> {
     out: (message: string) => process.stdout.write(`${message}\n`),
     err: (message: string) => process.stderr.write(`${message}\n`),
   };
+  // Commands whose second word is an argument, not a subcommand.
+  if (command === 'backup' || command === 'restore') {
+    const config = cliConfig();
+    const logger = startupLogger(createRootLogger(config));
+    return (command === 'backup' ? runBackup : runRestore)(argv.slice(1), config, logger, io);
+  }
   if (command === 'data') return runDataCommand(argv.slice(1), io);
   switch (`${command ?? 'help'} ${subcommand ?? ''}`.trim()) {
     case 'migration run':

@@ -162,9 +162,12 @@ function url(user: string, password: string, port: number, database: string): st
 
 /**
  * The connections of the cluster a running Custos process holds in DATA_DIR, for the command line
- * (`custos ledger verify` while the service runs); undefined when no live process holds it.
+ * (`custos ledger verify` or `custos backup` while the service runs); undefined when no live
+ * process holds it.
  */
-export function attachToRunningCluster(dataDir: string): { ownerUrl: string; appUrl: string } | undefined {
+export function attachToRunningCluster(
+  dataDir: string,
+): { ownerUrl: string; appUrl: string; superuserUrl: string; clusterDir: string } | undefined {
   const pidFile = join(dataDir, 'custos.pid');
   const portFile = join(dataDir, 'postgres.port');
   if (!existsSync(pidFile) || !existsSync(portFile)) return undefined;
@@ -174,6 +177,42 @@ export function attachToRunningCluster(dataDir: string): { ownerUrl: string; app
   return {
     ownerUrl: url(EMBEDDED_ROLES.owner, credentials.ownerPassword, port, EMBEDDED_DATABASE),
     appUrl: url(EMBEDDED_ROLES.app, credentials.appPassword, port, EMBEDDED_DATABASE),
+    superuserUrl: url('postgres', credentials.superuserPassword, port, 'postgres'),
+    clusterDir: realpathSync(join(dataDir, 'postgres')),
+  };
+}
+
+/** Superuser access to DATA_DIR's cluster for a command that copies its files (`custos backup`). */
+export interface ClusterAccess {
+  readonly superuserUrl: string;
+  /** The cluster's own directory (a relocated cluster's real path). */
+  readonly clusterDir: string;
+  /** Whether a running service holds the cluster (otherwise this command started it). */
+  readonly attached: boolean;
+  /** Stops the cluster if this command started it. */
+  release(): Promise<void>;
+}
+
+/**
+ * The cluster of a running service, or else the cluster started by this process (holding DATA_DIR
+ * like a service would). Never initialises one: a DATA_DIR without a database is an error here.
+ */
+export async function openEmbeddedCluster(
+  dataDir: string,
+  logger: StartupLogger,
+  port?: number,
+): Promise<ClusterAccess> {
+  const running = attachToRunningCluster(dataDir);
+  if (running) return { ...running, attached: true, release: () => Promise.resolve() };
+  if (!existsSync(join(dataDir, 'postgres', 'PG_VERSION'))) {
+    throw new Error(`${dataDir} holds no embedded database (no ${join(dataDir, 'postgres', 'PG_VERSION')})`);
+  }
+  const embedded = await startEmbeddedPostgres({ dataDir, port, logger });
+  return {
+    superuserUrl: embedded.superuserUrl,
+    clusterDir: embedded.clusterDir,
+    attached: false,
+    release: () => embedded.stop(),
   };
 }
 

@@ -5,7 +5,10 @@ import {
   chownSync,
   cpSync,
   existsSync,
+  lchownSync,
+  lstatSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -138,6 +141,25 @@ export class PostgresCluster {
     return { ...(this.osUser ?? {}), env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' } };
   }
 
+  /** `postgres --version` of the binaries, e.g. "18.1". */
+  async binariesVersion(): Promise<string> {
+    const output = await this.run(this.binaries.postgres, ['--version']);
+    const match = /\(PostgreSQL\) (\d+(?:\.\d+)*)/.exec(output);
+    if (!match) throw new Error(`unexpected output of postgres --version: ${output.trim()}`);
+    return match[1];
+  }
+
+  /** Gives the cluster's files to the OS user PostgreSQL runs as (after a restore wrote them as root). */
+  adoptFiles(): void {
+    const owner = this.osUser;
+    if (!owner) return;
+    const adopt = (path: string): void => {
+      lchownSync(path, owner.uid, owner.gid);
+      if (lstatSync(path).isDirectory()) for (const entry of readdirSync(path)) adopt(join(path, entry));
+    };
+    adopt(this.options.directory);
+  }
+
   isInitialised(): boolean {
     return existsSync(join(this.options.directory, 'PG_VERSION'));
   }
@@ -165,7 +187,7 @@ export class PostgresCluster {
     }
   }
 
-  private run(command: string, args: string[]): Promise<void> {
+  private run(command: string, args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
       const child = spawn(command, args, { ...this.spawnOptions(), stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
@@ -173,7 +195,9 @@ export class PostgresCluster {
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
       child.once('error', reject);
       child.once('exit', (code) =>
-        code === 0 ? resolve() : reject(new Error(`${command} failed (exit ${code}): ${output.trim().slice(-2000)}`)),
+        code === 0
+          ? resolve(output)
+          : reject(new Error(`${command} failed (exit ${code}): ${output.trim().slice(-2000)}`)),
       );
     });
   }

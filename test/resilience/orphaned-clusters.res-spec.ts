@@ -78,7 +78,11 @@ asRoot('relocated clusters whose DATA_DIR is gone', () => {
 
     // The service's start says so.
     const second = join(root, 'second');
-    service = startServiceProcess({ DATA_DIR: second, LEDGER_ORIGIN: 'test.custos.invalid/orphans', NODE_ENV: 'test' });
+    // initdb and every migration first: on a busy machine that takes longer than the usual 45 s.
+    service = startServiceProcess(
+      { DATA_DIR: second, LEDGER_ORIGIN: 'test.custos.invalid/orphans', NODE_ENV: 'test' },
+      180_000,
+    );
     await service.listening;
     const inUse = realpathSync(join(second, 'postgres'));
     clusters.push(inUse);
