@@ -12,6 +12,7 @@ import { ItemSearchStatistics1795945748744 } from './1795945748744-ItemSearchSta
 import { LedgerVerification1795946700000 } from './1795946700000-LedgerVerification.js';
 import { UserTimeZoneChange1795946800000 } from './1795946800000-UserTimeZoneChange.js';
 import { LedgerStateAdvancesOnly1795947100000 } from './1795947100000-LedgerStateAdvancesOnly.js';
+import { LedgerMonitor1795947200000 } from './1795947200000-LedgerMonitor.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -30,4 +31,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   LedgerVerification1795946700000,
   UserTimeZoneChange1795946800000,
   LedgerStateAdvancesOnly1795947100000,
+  LedgerMonitor1795947200000,
 ];
