@@ -26,6 +26,7 @@ import {
   statingEntryOf,
   type LatestEntryColumns,
   type ReferenceRow,
+  type StoredEntry,
 } from './custody-state-check.js';
 import {
   CustodyConflictError,
@@ -219,10 +220,10 @@ export class CustodyRecords {
     rows: ReadonlyArray<ItemRow & LatestEntryColumns>,
   ): Promise<void> {
     for (const row of rows) {
-      const latest = latestEntryOf(row);
+      const latest = this.inGroup(em, latestEntryOf(row));
       try {
         const stating = needsStatingEntry(latest, row.latest_type)
-          ? statingEntryOf(await queryPrepared(em, STATING_ENTRY, [row.id]))
+          ? this.inGroup(em, statingEntryOf(await queryPrepared(em, STATING_ENTRY, [row.id])))
           : undefined;
         checkItemAgainstLedger(row, latest, stating);
       } catch (error) {
@@ -232,9 +233,27 @@ export class CustodyRecords {
     }
   }
 
+  /**
+   * An entry another unit of this write's group appended is not in the table yet (the group inserts
+   * its entries when it commits): its bytes and leaf hash are the group's own.
+   */
+  private inGroup(em: Queryable, stored: StoredEntry | null): StoredEntry | null {
+    if (stored === null || stored.bytes !== null) return stored;
+    const appended = this.ledger.appendedInGroup(em as EntityManager, stored.index);
+    return appended === undefined
+      ? stored
+      : { index: stored.index, bytes: appended.bytes, leafHash: appended.leafHash };
+  }
+
   /** Reference hashes a verification is compared with, each checked against the entry that recorded it. */
-  checkReferences(ctx: RequestContext, rows: readonly ReferenceRow[]): void {
-    for (const row of rows) {
+  checkReferences(ctx: RequestContext, rows: readonly ReferenceRow[], em?: Queryable): void {
+    for (const stored of rows) {
+      const entry =
+        em === undefined
+          ? undefined
+          : this.inGroup(em, { index: Number(stored.ledger_idx), bytes: stored.entry, leafHash: stored.leaf_hash });
+      const row =
+        entry === undefined || entry === null ? stored : { ...stored, entry: entry.bytes, leaf_hash: entry.leafHash };
       try {
         checkReferenceAgainstLedger(row);
       } catch (error) {

@@ -384,7 +384,9 @@ export class HashesService {
     // The ordinary unit of work: everything checked again on the locked item.
     const unit = async (em: EntityManager): Promise<{ itemId: string; index: number }> => {
       const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });
-      const references = (await referencesOf(em, [item.id], check)).filter((ref) => ref.target === input.target);
+      const references = (
+        await referencesOf(em, [item.id], (rows) => this.records.checkReferences(ctx, rows, em))
+      ).filter((ref) => ref.target === input.target);
       if (isReference !== (references.length === 0)) {
         throw new CustodyConflictError(
           'hash_reference_recorded',

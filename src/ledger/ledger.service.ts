@@ -397,6 +397,18 @@ export class LedgerService {
     return appended;
   }
 
+  /**
+   * An entry the group of `em`'s unit appended but has not inserted yet (units see their group's
+   * ledger rows only at commit): for checks that read an entry another unit of the group just wrote.
+   */
+  appendedInGroup(em: { queryRunner?: EntityManager['queryRunner'] }, index: number): AppendedEntry | undefined {
+    const data: Record<string, unknown> | undefined = em.queryRunner?.data;
+    const group = data?.[GROUP_KEY] as GroupState | undefined;
+    if (group === undefined || group.entries.length === 0) return undefined;
+    const entry = group.entries[index - group.entries[0].index];
+    return entry?.index === index ? entry : undefined;
+  }
+
   async treeHead(em: EntityManager = this.dataSource.manager): Promise<TreeHead> {
     const [row] = await em.query<Array<{ tree_size: string; root_hash: Buffer }>>(
       'SELECT tree_size, root_hash FROM ledger_state WHERE id = 1',
