@@ -220,17 +220,30 @@ export class CustodyRecords {
     rows: ReadonlyArray<ItemRow & LatestEntryColumns>,
   ): Promise<void> {
     for (const row of rows) {
-      const latest = this.inGroup(em, latestEntryOf(row));
       try {
-        const stating = needsStatingEntry(latest, row.latest_type)
-          ? this.inGroup(em, statingEntryOf(await queryPrepared(em, STATING_ENTRY, [row.id])))
-          : undefined;
-        checkItemAgainstLedger(row, latest, stating);
+        await this.checkRow(em, row);
       } catch (error) {
-        if (error instanceof CustodyStateProblem) throw this.integrityFailure(ctx, 'item_state', error);
-        throw error;
+        if (!(error instanceof CustodyStateProblem)) throw error;
+        // A statement that waited for a row lock sees the row as now but the rest as when it began:
+        // before raising the alarm, read the (locked, so unchanged) row and its history once more.
+        const [again] = await queryPrepared<Array<ItemRow & LatestEntryColumns>>(em, ITEM_CHECKED, [row.id]);
+        try {
+          if (again === undefined) throw error;
+          await this.checkRow(em, again);
+        } catch (confirmed) {
+          if (confirmed instanceof CustodyStateProblem) throw this.integrityFailure(ctx, 'item_state', confirmed);
+          throw confirmed;
+        }
       }
     }
+  }
+
+  private async checkRow(em: Queryable, row: ItemRow & LatestEntryColumns): Promise<void> {
+    const latest = this.inGroup(em, latestEntryOf(row));
+    const stating = needsStatingEntry(latest, row.latest_type)
+      ? this.inGroup(em, statingEntryOf(await queryPrepared(em, STATING_ENTRY, [row.id])))
+      : undefined;
+    checkItemAgainstLedger(row, latest, stating);
   }
 
   /**

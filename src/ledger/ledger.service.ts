@@ -106,6 +106,14 @@ const INSERT_GROUP = prepared(
    )
    UPDATE ledger_state SET tree_size = $12, root_hash = $13, frontier = $14, updated_at = $15 WHERE id = 1`,
 );
+/**
+ * The tail again, in a statement of its own: LOCK_STATE's subquery reads the snapshot its statement
+ * took before waiting for the lock, so after a wait it cannot see the entry the previous holder
+ * committed. Asked only when LOCK_STATE did not see the tail.
+ */
+const TAIL_OK = prepared(
+  `SELECT sha256('\\x00'::bytea || e.entry) = e.leaf_hash AS tail_ok FROM ledger_entry e WHERE e.idx = $1::bigint`,
+);
 const GROUP_KEY = 'custosLedgerGroup';
 /**
  * Callers per group. Each unit that writes runs in a subtransaction (its savepoint), and PostgreSQL
@@ -209,7 +217,7 @@ export class LedgerService {
       await runner.startTransaction();
       // Lock the tree for the group; commit asynchronously (the barrier below makes it durable).
       const [row] = await queryPrepared<StateRow[]>(runner.manager, LOCK_STATE, []);
-      this.refuseOnBrokenLedger(row);
+      await this.refuseOnBrokenLedger(runner.manager, row);
       const group: GroupState = {
         open: true,
         size: Number(row.tree_size),
@@ -322,12 +330,16 @@ export class LedgerService {
    * Custody writes stop while the ledger's own structure is broken (a gap, a missing tail, a leaf
    * that does not hash): appending to it would bury the break under entries and checkpoints.
    */
-  private refuseOnBrokenLedger(row: StateRow): void {
+  private async refuseOnBrokenLedger(em: EntityManager, row: StateRow): Promise<void> {
     const size = Number(row.tree_size);
-    if (size > 0 && row.tail_ok !== true) {
-      const last = size - 1;
+    const last = size - 1;
+    const tailOk =
+      size === 0 || row.tail_ok === true
+        ? true
+        : ((await queryPrepared<Array<{ tail_ok: boolean }>>(em, TAIL_OK, [last]))[0]?.tail_ok ?? null);
+    if (tailOk !== true) {
       this.watcher?.brokenTail(
-        row.tail_ok === null
+        tailOk === null
           ? { kind: 'tail', index: last, reason: `the ledger state says ${size} entries but entry ${last} is missing` }
           : { kind: 'leaf', index: last, reason: `entry ${last}: its bytes do not hash to its stored leaf hash` },
       );
