@@ -11,6 +11,8 @@ import { CaseStatus1795944940827 } from './1795944940827-CaseStatus.js';
 import { ItemSearchStatistics1795945748744 } from './1795945748744-ItemSearchStatistics.js';
 import { LedgerVerification1795946700000 } from './1795946700000-LedgerVerification.js';
 import { UserTimeZoneChange1795946800000 } from './1795946800000-UserTimeZoneChange.js';
+import { LedgerStateAdvancesOnly1795947100000 } from './1795947100000-LedgerStateAdvancesOnly.js';
+import { LedgerMonitor1795947200000 } from './1795947200000-LedgerMonitor.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -28,4 +30,6 @@ export const migrations: Array<new () => MigrationInterface> = [
   ItemSearchStatistics1795945748744,
   LedgerVerification1795946700000,
   UserTimeZoneChange1795946800000,
+  LedgerStateAdvancesOnly1795947100000,
+  LedgerMonitor1795947200000,
 ];

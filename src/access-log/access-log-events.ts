@@ -33,6 +33,7 @@ export const ACCESS_LOG_EVENTS = [
   'bundle.read',
   'report.read',
   'ledger.verify',
+  'ledger.integrity_alarm',
 ] as const;
 
 export type AccessLogEvent = (typeof ACCESS_LOG_EVENTS)[number];

@@ -84,6 +84,8 @@ describe('loadConfig', () => {
       ledgerOrigin: 'ledger.policia.example.es/custos',
       ledgerKeyFile: '/etc/custos/ledger.key',
       ledgerCheckpointSeconds: 30,
+      ledgerMonitorSeconds: 5,
+      ledgerMonitorSweepEntries: 4096,
       clockSkewSeconds: 120,
       auth: {
         jwtSecretFile: '/etc/custos/jwt-secret',

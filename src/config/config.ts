@@ -30,6 +30,9 @@ export interface AppConfig {
   /** Ed25519 signer key file (C2SP note format); generated in DATA_DIR when absent. */
   readonly ledgerKeyFile: string;
   readonly ledgerCheckpointSeconds: number;
+  /** The ledger monitor (ADR 0028): how often it verifies new entries, and how many older ones it re-checks each time. */
+  readonly ledgerMonitorSeconds: number;
+  readonly ledgerMonitorSweepEntries: number;
   /** Identity and access (docs/identity.md, ADRs 0010–0013). */
   readonly auth: AuthConfig;
   /** How far in the future an event's `occurredAt` may lie (field devices' clocks drift). */
@@ -178,6 +181,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ledgerOrigin: read.keyName('LEDGER_ORIGIN', `${hostname().toLowerCase()}/custos`),
     ledgerKeyFile: resolve(cwd, read.string('LEDGER_KEY_FILE', join(dataDir, 'ledger-signing.key'))),
     ledgerCheckpointSeconds: read.integer('LEDGER_CHECKPOINT_SECONDS', 10, 1, 86_400),
+    ledgerMonitorSeconds: read.integer('LEDGER_MONITOR_SECONDS', 5, 1, 86_400),
+    ledgerMonitorSweepEntries: read.integer('LEDGER_MONITOR_SWEEP_ENTRIES', 4096, 0, 1_000_000),
     clockSkewSeconds: read.integer('CLOCK_SKEW_SECONDS', 300, 0, 86_400),
     auth: {
       jwtSecretFile: resolve(cwd, read.string('JWT_SECRET_FILE', join(dataDir, 'jwt-secret'))),

@@ -255,9 +255,15 @@ describe('CustodyReplay', () => {
       expect({ ...replay.items.get(phone.id) }).toEqual({
         id: phone.id,
         number: phone.number,
+        registeredIndex: seized,
+        // Only with a fingerprint function (ledger verify's), and only once corrected.
+        fingerprint: '',
+        corrections: null,
         custodianId: 'examiner',
         state: 'in_custody',
         integrity: 'intact',
+        disposition: null,
+        disposedAt: null,
         location: 'Lab vault',
         locationIndex: accepted,
         pendingTransfer: null,

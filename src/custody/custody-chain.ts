@@ -36,9 +36,26 @@ export interface CustodyEntry {
 export interface ItemCustody {
   readonly id: string;
   readonly number: string;
+  /** Ledger index of the registration (`item.seized`, `item.derived`). */
+  readonly registeredIndex: number;
+  /** What `CustodyReplayOptions.fingerprint` made of the registration entry; '' without it. */
+  readonly fingerprint: string;
+  /**
+   * Corrections of the registration, oldest first (only for items that have any): a field's value
+   * now is the `to` of its last correction.
+   */
+  corrections: Array<{
+    readonly index: number;
+    readonly field: string;
+    readonly from: unknown;
+    readonly to: unknown;
+  }> | null;
   custodianId: string;
   state: ItemState;
   integrity: Integrity;
+  /** Set by the disposal: how, and when it happened (RFC 3339 with its offset, as recorded). */
+  disposition: string | null;
+  disposedAt: string | null;
   location: string | null;
   /** Ledger index of the entry that set `location`, so a correction of it updates the location. */
   locationIndex: number;
@@ -126,6 +143,11 @@ export interface CustodyReplayOptions {
    * not in it. When true, such items are skipped instead of being an error.
    */
   readonly partial?: boolean;
+  /**
+   * A compact digest of what a registration entry records (kept per item instead of the
+   * description itself, so `ledger verify` can compare every registered field with flat memory).
+   */
+  readonly fingerprint?: (entry: CustodyEntry) => string;
 }
 
 export class CustodyReplay {
@@ -246,9 +268,14 @@ export class CustodyReplay {
     const item: TrackedItem = {
       id: entry.subject.id,
       number: entry.subject.number ?? entry.subject.id,
+      registeredIndex: entry.index,
+      fingerprint: this.options.fingerprint?.(entry) ?? '',
+      corrections: null,
       custodianId: this.person(data.custodian.id),
       state: 'in_custody',
       integrity: 'intact',
+      disposition: null,
+      disposedAt: null,
       location: data.location,
       locationIndex: entry.index,
       pendingTransfer: null,
@@ -291,6 +318,8 @@ export class CustodyReplay {
       throw new CustodyChainError(entry.index, 'the custodian cannot witness their own disposal');
     requireSignature(entry, data.witness.id, 'witnessed');
     item.state = 'disposed';
+    item.disposition = data.disposition;
+    item.disposedAt = data.occurredAt;
     this.note(entry, [item]);
   }
 
@@ -310,8 +339,14 @@ export class CustodyReplay {
         `correction of entry ${corrects.index}, which is not an entry of ${item.number}`,
       );
     }
-    const location = (entry.data as ItemCorrectedData).changes.find((change) => change.field === 'location');
+    const { changes } = entry.data as ItemCorrectedData;
+    const location = changes.find((change) => change.field === 'location');
     if (location !== undefined && corrects.index === item.locationIndex) item.location = location.to as string | null;
+    if (corrects.index === item.registeredIndex) {
+      item.corrections ??= [];
+      for (const change of changes)
+        item.corrections.push({ index: entry.index, field: change.field, from: change.from, to: change.to });
+    }
     this.note(entry, [item]);
   }
 

@@ -13,7 +13,21 @@ import { SigningService } from '../identity/signing/signing.service.js';
 import type { Queryable } from '../identity/users/user-records.js';
 import { eventHash, type EntryActor, type LedgerEvent } from '../ledger/core/entry.js';
 import { entryActor } from '../ledger/entry-actor.js';
+import { LedgerMonitorService, type IntegrityKind } from '../ledger/ledger-monitor.service.js';
+import { LedgerIntegrityError } from '../ledger/ledger.errors.js';
 import { LedgerService, type AppendedEntry } from '../ledger/ledger.service.js';
+import {
+  checkItemAgainstLedger,
+  checkReferenceAgainstLedger,
+  CustodyStateProblem,
+  latestEntryOf,
+  needsStatingEntry,
+  STATING_ENTRY_SQL,
+  statingEntryOf,
+  type LatestEntryColumns,
+  type ReferenceRow,
+  type StoredEntry,
+} from './custody-state-check.js';
 import {
   CustodyConflictError,
   CustodyForbiddenError,
@@ -22,7 +36,7 @@ import {
 } from './custody.errors.js';
 import type { SignatureDto } from './dto/signature.dto.js';
 import { isNotInFuture, parseOffsetDateTime } from './evidence-fields.js';
-import { formatOffsetDateTime, ITEM_SELECT, type ItemRow } from './item-records.js';
+import { formatOffsetDateTime, ITEM_SELECT, ITEM_SELECT_CHECKED, type ItemRow } from './item-records.js';
 
 /**
  * Nothing in a custody record happened before 1900: an earlier date is a typo (0026 for 2026), and
@@ -47,9 +61,13 @@ export interface ItemLink {
 // One item by a scalar id: PostgreSQL settles on a generic plan for it after five executions (with
 // an array parameter it never does, and plans the seven-way join afresh every time).
 const ITEM = prepared(`${ITEM_SELECT} WHERE i.id = $1::uuid`);
-const ITEM_LOCKED = prepared(`${ITEM_SELECT} WHERE i.id = $1::uuid FOR UPDATE OF i`);
 const ITEMS = prepared(`${ITEM_SELECT} WHERE i.id = ANY($1::uuid[]) ORDER BY i.id`);
-const ITEMS_LOCKED = prepared(`${ITEM_SELECT} WHERE i.id = ANY($1::uuid[]) ORDER BY i.id FOR UPDATE OF i`);
+// What a custody write acts on: the rows with their latest entries, checked against them (checkAgainstLedger).
+const ITEM_CHECKED = prepared(`${ITEM_SELECT_CHECKED} WHERE i.id = $1::uuid`);
+const ITEM_LOCKED = prepared(`${ITEM_SELECT_CHECKED} WHERE i.id = $1::uuid FOR UPDATE OF i`);
+const ITEMS_CHECKED = prepared(`${ITEM_SELECT_CHECKED} WHERE i.id = ANY($1::uuid[]) ORDER BY i.id`);
+const ITEMS_LOCKED = prepared(`${ITEM_SELECT_CHECKED} WHERE i.id = ANY($1::uuid[]) ORDER BY i.id FOR UPDATE OF i`);
+const STATING_ENTRY = prepared(STATING_ENTRY_SQL);
 /** An item's ledger entry, indexed under the item, and the item stamped with its latest entry: one round trip. */
 const LINK = prepared(
   `WITH links AS (
@@ -71,6 +89,7 @@ export class CustodyRecords {
     private readonly caseAccess: CaseAccessService,
     private readonly signing: SigningService,
     readonly ledger: LedgerService,
+    private readonly monitor: LedgerMonitorService,
   ) {}
 
   /** The role an actor holds custody under (the first custody role they have). */
@@ -154,25 +173,121 @@ export class CustodyRecords {
     return { ...event, signatures };
   }
 
-  /** Items by id, locked when asked, with the caller's access to their case(s); 404 for any not visible. */
+  /**
+   * Items by id, locked when asked, with the caller's access to their case(s); 404 for any not
+   * visible. A locked read is a custody write's: each row is checked against its latest ledger
+   * entry first (`verify`, on by default then), and a row that disagrees refuses the write.
+   */
   async requireItems(
     em: Queryable,
     ctx: RequestContext,
     ids: readonly string[],
     need: CaseAccess,
-    options: { lock?: boolean } = {},
+    options: { lock?: boolean; verify?: boolean } = {},
   ): Promise<{ items: ItemRow[]; cases: Map<string, AccessibleCase> }> {
-    const rows =
-      ids.length === 1
-        ? await queryPrepared<ItemRow[]>(em, options.lock ? ITEM_LOCKED : ITEM, [ids[0]])
-        : await queryPrepared<ItemRow[]>(em, options.lock ? ITEMS_LOCKED : ITEMS, [ids]);
+    const verify = options.verify ?? options.lock ?? false;
+    const one = ids.length === 1;
+    const statement = options.lock
+      ? one
+        ? ITEM_LOCKED
+        : ITEMS_LOCKED
+      : verify
+        ? one
+          ? ITEM_CHECKED
+          : ITEMS_CHECKED
+        : one
+          ? ITEM
+          : ITEMS;
+    const rows = await queryPrepared<Array<ItemRow & Partial<LatestEntryColumns>>>(em, statement, [one ? ids[0] : ids]);
     if (rows.length !== new Set(ids).size) throw new ItemNotFoundError();
     const cases = new Map<string, AccessibleCase>();
     for (const caseId of new Set(rows.map((row) => row.case_id))) {
       cases.set(caseId, await this.requireCase(em, ctx, caseId, need));
     }
+    if (verify) await this.checkAgainstLedger(em, ctx, rows as Array<ItemRow & LatestEntryColumns>);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return { items: ids.map((id) => byId.get(id)!), cases };
+  }
+
+  /**
+   * Before a custody write acts on items: each row against its latest ledger entry (index, leaf
+   * hash, what it says of custody). A row that disagrees — forged behind the ledger — refuses the
+   * write (503 ledger_integrity_failure, before anything is changed) and raises the integrity alarm.
+   */
+  async checkAgainstLedger(
+    em: Queryable,
+    ctx: RequestContext,
+    rows: ReadonlyArray<ItemRow & LatestEntryColumns>,
+  ): Promise<void> {
+    for (const row of rows) {
+      try {
+        await this.checkRow(em, row);
+      } catch (error) {
+        if (!(error instanceof CustodyStateProblem)) throw error;
+        // A statement that waited for a row lock sees the row as now but the rest as when it began:
+        // before raising the alarm, read the (locked, so unchanged) row and its history once more.
+        const [again] = await queryPrepared<Array<ItemRow & LatestEntryColumns>>(em, ITEM_CHECKED, [row.id]);
+        try {
+          if (again === undefined) throw error;
+          await this.checkRow(em, again);
+        } catch (confirmed) {
+          if (confirmed instanceof CustodyStateProblem) throw this.integrityFailure(ctx, 'item_state', confirmed);
+          throw confirmed;
+        }
+      }
+    }
+  }
+
+  private async checkRow(em: Queryable, row: ItemRow & LatestEntryColumns): Promise<void> {
+    const latest = this.inGroup(em, latestEntryOf(row));
+    const stating = needsStatingEntry(latest, row.latest_type)
+      ? this.inGroup(em, statingEntryOf(await queryPrepared(em, STATING_ENTRY, [row.id])))
+      : undefined;
+    checkItemAgainstLedger(row, latest, stating);
+  }
+
+  /**
+   * An entry another unit of this write's group appended is not in the table yet (the group inserts
+   * its entries when it commits): its bytes and leaf hash are the group's own.
+   */
+  private inGroup(em: Queryable, stored: StoredEntry | null): StoredEntry | null {
+    if (stored === null || stored.bytes !== null) return stored;
+    const appended = this.ledger.appendedInGroup(em as EntityManager, stored.index);
+    return appended === undefined
+      ? stored
+      : { index: stored.index, bytes: appended.bytes, leafHash: appended.leafHash };
+  }
+
+  /** Reference hashes a verification is compared with, each checked against the entry that recorded it. */
+  checkReferences(ctx: RequestContext, rows: readonly ReferenceRow[], em?: Queryable): void {
+    for (const stored of rows) {
+      const entry =
+        em === undefined
+          ? undefined
+          : this.inGroup(em, { index: Number(stored.ledger_idx), bytes: stored.entry, leafHash: stored.leaf_hash });
+      const row =
+        entry === undefined || entry === null ? stored : { ...stored, entry: entry.bytes, leaf_hash: entry.leafHash };
+      try {
+        checkReferenceAgainstLedger(row);
+      } catch (error) {
+        if (error instanceof CustodyStateProblem) throw this.integrityFailure(ctx, 'reference', error);
+        throw error;
+      }
+    }
+  }
+
+  private integrityFailure(
+    ctx: RequestContext,
+    kind: IntegrityKind,
+    problem: CustodyStateProblem,
+  ): LedgerIntegrityError {
+    // Raised outside the write's transaction, which is rolled back with nothing changed.
+    void this.monitor
+      .alarm({ kind, index: problem.index, reason: problem.message, source: 'custody write' }, ctx)
+      .catch(() => undefined);
+    return new LedgerIntegrityError(
+      'What this change would act on does not match the ledger: nothing was changed. Operators have been alerted.',
+    );
   }
 
   async requireItem(
@@ -180,7 +295,7 @@ export class CustodyRecords {
     ctx: RequestContext,
     id: string,
     need: CaseAccess,
-    options: { lock?: boolean } = {},
+    options: { lock?: boolean; verify?: boolean } = {},
   ): Promise<{ item: ItemRow; kase: AccessibleCase }> {
     const { items, cases } = await this.requireItems(em, ctx, [id], need, options);
     return { item: items[0], kase: cases.get(items[0].case_id)! };

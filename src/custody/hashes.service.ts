@@ -17,6 +17,7 @@ import {
   type HashResult,
 } from './custody-events.js';
 import { CustodyRecords, type EventTime } from './custody-records.service.js';
+import type { ReferenceRow } from './custody-state-check.js';
 import { CustodyConflictError, CustodyInvalidError } from './custody.errors.js';
 import type { HashValueDto, RecordHashesDto } from './dto/hashes.dto.js';
 import type { SignatureDto } from './dto/signature.dto.js';
@@ -74,11 +75,16 @@ const HASH_SELECT = `
     JOIN user_account u ON u.id = h.recorded_by
     LEFT JOIN agency a ON a.id = u.agency_id`;
 
+// With the entry each was recorded in: a verification is compared with references checked against it.
 const REFERENCES_OF_ITEM = prepared(
-  `SELECT id, item_id, target, algorithm, value, ledger_idx FROM hash_record WHERE item_id = $1::uuid AND role = 'reference'`,
+  `SELECT h.id, h.item_id, h.target, h.algorithm, h.value, h.ledger_idx, le.entry, le.leaf_hash
+     FROM hash_record h LEFT JOIN ledger_entry le ON le.idx = h.ledger_idx
+    WHERE h.item_id = $1::uuid AND h.role = 'reference'`,
 );
 const REFERENCES = prepared(
-  `SELECT id, item_id, target, algorithm, value, ledger_idx FROM hash_record WHERE item_id = ANY($1::uuid[]) AND role = 'reference'`,
+  `SELECT h.id, h.item_id, h.target, h.algorithm, h.value, h.ledger_idx, le.entry, le.leaf_hash
+     FROM hash_record h LEFT JOIN ledger_entry le ON le.idx = h.ledger_idx
+    WHERE h.item_id = ANY($1::uuid[]) AND h.role = 'reference'`,
 );
 const INSERT_HASHES = prepared(
   `INSERT INTO hash_record (item_id, target, algorithm, value, role, result, reference_id, tool, tool_version, occurred_at, occurred_offset,
@@ -182,11 +188,21 @@ export function compareWithReference(
   });
 }
 
-/** The reference hashes of the given items (all targets). */
-export async function referencesOf(db: Queryable, itemIds: readonly string[]): Promise<ReferenceHash[]> {
-  const rows = await queryPrepared<
-    Array<{ id: string; item_id: string; target: string; algorithm: string; value: string; ledger_idx: string }>
-  >(db, itemIds.length === 1 ? REFERENCES_OF_ITEM : REFERENCES, [itemIds.length === 1 ? itemIds[0] : itemIds]);
+/**
+ * The reference hashes of the given items (all targets). `check` sees them with the ledger entry
+ * each was recorded in (CustodyRecords.checkReferences) before anything is compared with them.
+ */
+export async function referencesOf(
+  db: Queryable,
+  itemIds: readonly string[],
+  check: (rows: ReadonlyArray<ReferenceRow>) => void,
+): Promise<ReferenceHash[]> {
+  const rows = await queryPrepared<Array<ReferenceRow & { id: string }>>(
+    db,
+    itemIds.length === 1 ? REFERENCES_OF_ITEM : REFERENCES,
+    [itemIds.length === 1 ? itemIds[0] : itemIds],
+  );
+  check(rows);
   return rows.map((row) => ({
     id: row.id,
     itemId: row.item_id,
@@ -248,12 +264,19 @@ interface VerificationPlan {
   readonly itemId: string;
   /** The item's `last_event_idx` when planned. */
   readonly version: string;
+  /** Its custodian and state then, which agreed with the ledger: a row changed behind it does not hold. */
+  readonly custodianId: string;
+  readonly state: string;
   readonly change: HashChange;
 }
 
-/** The items of a batch, locked in id order (as every unit of work locks them), with their versions. */
+/**
+ * The items of a batch, locked in id order (as every unit of work locks them), with their versions
+ * and the custody the plans were made (and checked against the ledger) on.
+ */
 const LOCK_ITEM_VERSIONS = prepared(
-  `SELECT id, last_event_idx::text AS version FROM item WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+  `SELECT id, last_event_idx::text AS version, custodian_id::text AS custodian_id, state
+     FROM item WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
 );
 const MARK_COMPROMISED = prepared(`UPDATE item SET integrity = 'compromised' WHERE id = ANY($1::uuid[])`);
 
@@ -274,11 +297,21 @@ export class HashesService {
    */
   private readonly verifications: BatchKind<VerificationPlan> = {
     check: async (em, plans) => {
-      const rows = await queryPrepared<Array<{ id: string; version: string }>>(em, LOCK_ITEM_VERSIONS, [
-        [...new Set(plans.map((plan) => plan.itemId))],
-      ]);
-      const versions = new Map(rows.map((row) => [row.id, row.version]));
-      return plans.map((plan) => versions.get(plan.itemId) === plan.version);
+      const rows = await queryPrepared<Array<{ id: string; version: string; custodian_id: string; state: string }>>(
+        em,
+        LOCK_ITEM_VERSIONS,
+        [[...new Set(plans.map((plan) => plan.itemId))]],
+      );
+      const now = new Map(rows.map((row) => [row.id, row]));
+      return plans.map((plan) => {
+        const row = now.get(plan.itemId);
+        return (
+          row !== undefined &&
+          row.version === plan.version &&
+          row.custodian_id === plan.custodianId &&
+          row.state === plan.state
+        );
+      });
     },
     events: (plan) => [plan.change.event],
     write: async (em, written) => {
@@ -331,13 +364,16 @@ export class HashesService {
   ): Promise<{ item: ItemView; records: HashRecordView[] }> {
     // Whether this is the reference decides the signature, and the password is checked before the
     // unit of work; the unit checks again (a concurrent reference makes this one a conflict).
+    // Checked against the ledger already: an unsigned verification is planned on this row (below).
     const { item: before, kase: caseBefore } = await this.records.requireItem(
       this.dataSource,
       ctx,
       itemId,
       'contribute',
+      { verify: true },
     );
-    const referencesBefore = (await referencesOf(this.dataSource, [before.id])).filter(
+    const check = (rows: readonly ReferenceRow[]): void => this.records.checkReferences(ctx, rows);
+    const referencesBefore = (await referencesOf(this.dataSource, [before.id], check)).filter(
       (ref) => ref.target === input.target,
     );
     const isReference = referencesBefore.length === 0;
@@ -348,7 +384,9 @@ export class HashesService {
     // The ordinary unit of work: everything checked again on the locked item.
     const unit = async (em: EntityManager): Promise<{ itemId: string; index: number }> => {
       const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });
-      const references = (await referencesOf(em, [item.id])).filter((ref) => ref.target === input.target);
+      const references = (
+        await referencesOf(em, [item.id], (rows) => this.records.checkReferences(ctx, rows, em))
+      ).filter((ref) => ref.target === input.target);
       if (isReference !== (references.length === 0)) {
         throw new CustodyConflictError(
           'hash_reference_recorded',
@@ -375,7 +413,13 @@ export class HashesService {
       const change = this.change(ctx, before, caseBefore, input, referencesBefore);
       recorded = await this.records.ledger.writeBatched(
         this.verifications,
-        { itemId: before.id, version: before.last_event_idx, change },
+        {
+          itemId: before.id,
+          version: before.last_event_idx,
+          custodianId: before.custodian_id,
+          state: before.state,
+          change,
+        },
         (entries) => ({ itemId: before.id, index: entries[0].index }),
         unit,
       );

@@ -9,6 +9,7 @@ import type {
   PartyRef,
   PowerState,
 } from './custody-events.js';
+import { LATEST_ENTRY_COLUMNS, LATEST_ENTRY_JOIN } from './custody-state-check.js';
 
 /**
  * An instant as the people there saw it: RFC 3339 in the given UTC offset (minutes east), seconds
@@ -91,22 +92,36 @@ export interface ItemRow {
   pending_transfer_id: string | null;
 }
 
-export const ITEM_SELECT = `
-  SELECT i.id, i.case_id, c.case_number, c.agency_id AS case_agency_id, ca.code AS case_agency_code, i.item_number, i.kind,
+const ITEM_COLUMNS = `i.id, i.case_id, c.case_number, c.agency_id AS case_agency_id, ca.code AS case_agency_code, i.item_number, i.kind,
          i.description, i.make, i.model, i.serial, i.imeis, i.iccid, i.mac_addresses, i.capacity_bytes::text AS capacity_bytes,
          i.condition, i.power_state, i.seal_number, i.occurred_at, i.occurred_offset, i.place, i.seized_from, i.legal_authority,
          i.parent_id, p.item_number AS parent_number, i.acquisition_tool, i.acquisition_tool_version, i.acquisition_method,
          i.registered_at, ru.username AS registered_by_username, i.custodian_id, cu.username AS custodian_username,
          cu.display_name AS custodian_name, cua.code AS custodian_agency, i.location, i.state, i.integrity, i.disposition,
          i.disposed_at, i.last_event_idx,
-         (SELECT ti.transfer_id FROM transfer_item ti WHERE ti.item_id = i.id AND ti.pending) AS pending_transfer_id
-    FROM item i
+         (SELECT ti.transfer_id FROM transfer_item ti WHERE ti.item_id = i.id AND ti.pending) AS pending_transfer_id`;
+const ITEM_FROM = `item i
     JOIN case_file c ON c.id = i.case_id
     JOIN agency ca ON ca.id = c.agency_id
     JOIN user_account ru ON ru.id = i.registered_by
     JOIN user_account cu ON cu.id = i.custodian_id
     LEFT JOIN agency cua ON cua.id = cu.agency_id
     LEFT JOIN item p ON p.id = i.parent_id`;
+
+export const ITEM_SELECT = `
+  SELECT ${ITEM_COLUMNS}
+    FROM ${ITEM_FROM}`;
+
+/**
+ * An item with its latest ledger entry per its history index (bytes and leaf hash): what a custody
+ * write checks the row against before acting on it (custody-state-check.ts). One index probe and one
+ * entry more than ITEM_SELECT, in the same round trip.
+ */
+export const ITEM_SELECT_CHECKED = `
+  SELECT ${ITEM_COLUMNS},
+         ${LATEST_ENTRY_COLUMNS}
+    FROM ${ITEM_FROM}
+    ${LATEST_ENTRY_JOIN}`;
 
 export function itemView(row: ItemRow): ItemView {
   return {

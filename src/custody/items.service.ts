@@ -23,6 +23,7 @@ import {
   type ItemSeizedData,
 } from './custody-events.js';
 import { CustodyRecords, type EventTime } from './custody-records.service.js';
+import type { LatestEntryColumns } from './custody-state-check.js';
 import { CustodyConflictError, CustodyInvalidError } from './custody.errors.js';
 import {
   type CorrectItemDto,
@@ -32,7 +33,15 @@ import {
   type RegisterItemsDto,
 } from './dto/items.dto.js';
 import { isStrongHashAlgorithm, normaliseHashValue, normaliseMac } from './evidence-fields.js';
-import { actorParty, ITEM_SELECT, itemView, partyOf, type ItemRow, type ItemView } from './item-records.js';
+import {
+  actorParty,
+  ITEM_SELECT,
+  ITEM_SELECT_CHECKED,
+  itemView,
+  partyOf,
+  type ItemRow,
+  type ItemView,
+} from './item-records.js';
 
 /** A registration after the checks that need no database: normalised values and parsed times. */
 interface PreparedItem {
@@ -341,10 +350,12 @@ export class ItemsService {
     ];
     const parents = new Map<string, ItemRow>();
     if (ids.length === 0) return { items: parents };
-    const rows = await em.query<ItemRow[]>(
-      `${ITEM_SELECT} WHERE i.id = ANY($1::uuid[]) AND i.case_id = $2 ORDER BY i.id FOR UPDATE OF i`,
+    const rows = await em.query<Array<ItemRow & LatestEntryColumns>>(
+      `${ITEM_SELECT_CHECKED} WHERE i.id = ANY($1::uuid[]) AND i.case_id = $2 ORDER BY i.id FOR UPDATE OF i`,
       [ids, caseId],
     );
+    // An image is made of what the examiner holds: that custody is checked against the ledger first.
+    await this.records.checkAgainstLedger(em, ctx, rows);
     for (const row of rows) parents.set(row.id, row);
     for (const [n, item] of prepared.entries()) {
       if (item.input.parentId === undefined) continue;

@@ -279,7 +279,7 @@ export class TransfersService {
         );
       }
       const { items } = await this.records.requireItems(em, ctx, itemIds, 'read', { lock: true });
-      const references = await referencesOf(em, itemIds);
+      const references = await referencesOf(em, itemIds, (rows) => this.records.checkReferences(ctx, rows, em));
       const accepted: AcceptedItem[] = [];
       const compared = new Map<string, Array<ComparedHash & { target: string }>>();
       for (const item of items) {

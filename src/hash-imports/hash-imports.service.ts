@@ -118,7 +118,10 @@ export class HashImportsService {
       needsZone ? { zone: zone!, from: input.timeZone === undefined ? 'your account' : 'the request' } : null,
     );
     const values = object.hashes.map((hash) => ({ algorithm: hash.algorithm, value: hash.value }));
-    const references = (await referencesOf(this.dataSource, [item.id])).filter((ref) => ref.target === target);
+    // Only what the import would be: the recording itself (HashesService) checks references against the ledger.
+    const references = (await referencesOf(this.dataSource, [item.id], () => undefined)).filter(
+      (ref) => ref.target === target,
+    );
     const role = references.length === 0 ? 'reference' : 'verification';
     const confirmed = input.confirm ?? [];
     const source: HashRecordSource = {

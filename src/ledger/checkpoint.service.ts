@@ -117,6 +117,15 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   }
 
   async checkpointNow(): Promise<StoredCheckpoint> {
+    // The ledger monitor raised the integrity alarm (LedgerMonitorService): nothing is signed until
+    // a full verification passes.
+    const [alarm] = await this.dataSource.query<unknown[]>(
+      `SELECT 1 FROM ledger_monitor WHERE id = 1 AND status = 'failed'`,
+    );
+    if (alarm !== undefined)
+      throw new LedgerIntegrityError(
+        'The ledger failed an integrity check; no checkpoint is signed until a full verification passes.',
+      );
     const head = await this.ledger.treeHead();
     // Sign only what is on disk: a crash must never take back a tree someone holds a signature for.
     await this.ledger.durabilityBarrier();

@@ -5,6 +5,19 @@ import { binaryCopyRows, int2, int8 } from './binary-copy.js';
 import { entryProblem, type LedgerEntry } from './core/entry.js';
 import { CompactRange, leafHash, openCheckpoint, type TreeNode, type VerifierKey } from './core/index.js';
 import { canonicalBytes } from './core/jcs.js';
+import {
+  changesState,
+  Differences,
+  ITEM_FIELDS_SQL,
+  nameRegisteredDifference,
+  registeredDifference,
+  registeredFieldsOfEntry,
+  registeredFieldsOfRow,
+  registrationFingerprint,
+  StateTables,
+  type RegisteredFields,
+  type StateDifference,
+} from './state-tables.js';
 
 /**
  * `custos ledger verify`: recomputes the whole ledger from the canonical bytes stored in the
@@ -17,7 +30,11 @@ import { canonicalBytes } from './core/jcs.js';
  * history cannot match an old signed checkpoint); with `deep`, every entry is canonical, states
  * its own index, and every signature is bound to it. And the custody events, replayed in index
  * order (custody-chain.ts), form an unbroken chain whose end is exactly the `item` table: the same
- * items, each with the custodian, state, integrity and location the ledger gives it.
+ * items, each with the custodian, state, integrity, location, disposition, latest entry and every
+ * registered (and corrected) field the ledger gives it. And every other state table is what the
+ * entries make it (state-tables.ts): hash records with their values, results and references, the
+ * history index, transfers and their items, cases and their shares. Differences there do not stop
+ * the run: each is reported with its table, row and ledger index.
  *
  * How: three connections share one exported REPEATABLE READ snapshot (the service may go on
  * appending meanwhile). Entries and tree nodes arrive as two binary COPY streams, the nodes in the
@@ -54,7 +71,16 @@ export type VerifyResult =
       /** Rows of the `item` table checked against the custody replay. */
       items: number;
     }
-  | { ok: false; index: number | null; reason: string };
+  | {
+      ok: false;
+      index: number | null;
+      reason: string;
+      /**
+       * When the ledger itself is sound but state tables differ from it: every difference (up to
+       * 100, lowest ledger index first); `index` and `reason` are the first.
+       */
+      differences?: StateDifference[];
+    };
 
 class Failure extends Error {
   constructor(
@@ -231,7 +257,12 @@ async function run(
   const onCompleted = (node: TreeNode): void => {
     completed.push(node);
   };
-  const custody = new CustodyReplay();
+  const custody = new CustodyReplay({
+    fingerprint: (entry) => registrationFingerprint(registeredFieldsOfEntry(entry)),
+  });
+  const differences = new Differences();
+  const tables = new StateTables(meta, differences);
+  await tables.open();
   for await (const batch of binaryCopyRows(
     entryClient,
     'COPY (SELECT idx, entry, leaf_hash, type FROM ledger_entry ORDER BY idx) TO STDOUT (FORMAT binary)',
@@ -244,7 +275,8 @@ async function run(
       if (!sameHash(leaf, storedLeaf))
         throw new Failure(index, `entry ${index}: its bytes do not hash to its stored leaf hash`);
       const parsed = options.deep ? checkContent(entry!, index) : undefined;
-      replayCustody(custody, entry!, index, typeField, parsed);
+      const replayed = replayState(custody, tables, entry!, index, typeField, parsed);
+      if (replayed !== undefined) await replayed;
       range.append(leaf, onCompleted);
       if (completed.length > 0 && !checkCompletedNow(index)) await checkCompleted(index);
       expected++;
@@ -289,7 +321,12 @@ async function run(
       );
     }
   }
-  const items = await checkCustodyTables(meta, custody);
+  await tables.finish();
+  const items = await checkCustodyTables(meta, custody, differences);
+  if (differences.any) {
+    const list = differences.sorted();
+    return { ok: false, index: list[0].index, reason: list[0].reason, differences: list };
+  }
   return { ok: true, treeSize: expected, rootHash: root, checkpoints: storedChecked, items };
 }
 
@@ -331,21 +368,24 @@ function statesType(bytes: Buffer, type: Buffer): boolean {
 }
 
 /**
- * Feeds a custody entry to the replay: a break in the chain fails at that entry's index. Parses
- * only custody entries (those the `type` column names, or whose bytes disagree with it) unless
- * `deep` parsed every entry already.
+ * Feeds an entry that changes state to the custody replay (a break in the chain fails at that
+ * entry's index) and to the state tables' comparison. Parses only custody and case entries (those
+ * the `type` column names, or whose bytes disagree with it) unless `deep` parsed every entry already.
+ * Returns a promise only when the comparison must wait for rows.
  */
-function replayCustody(
+function replayState(
   custody: CustodyReplay,
+  tables: StateTables,
   bytes: Buffer,
   index: number,
   typeField: Buffer | null,
   parsed: LedgerEntry | undefined,
-): void {
+): Promise<void> | undefined {
   const type = typeField === null ? '' : typeField.toString('utf8');
   const custodyType = isCustodyEvent(type);
+  const stateType = changesState(type, custodyType);
   if (parsed === undefined) {
-    if (!custodyType && typeField !== null && statesType(bytes, typeField)) return;
+    if (!stateType && typeField !== null && statesType(bytes, typeField)) return undefined;
     parsed = parseEntry(bytes, index);
   }
   if (parsed.type !== type) {
@@ -354,7 +394,7 @@ function replayCustody(
       `entry ${index}: its type column says "${type}" but the entry's type is "${String(parsed.type)}"`,
     );
   }
-  if (!custodyType) return;
+  if (!stateType) return undefined;
   // The replay reports the stored index; without `deep` nothing else checked the one the entry states.
   if (parsed.index !== index)
     throw new Failure(index, `entry stored at index ${index} says its index is ${String(parsed.index)}`);
@@ -364,6 +404,7 @@ function replayCustody(
     if (error instanceof CustodyChainError) throw new Failure(error.index, error.message);
     throw error;
   }
+  return tables.entry(parsed);
 }
 
 interface ItemRow {
@@ -373,12 +414,17 @@ interface ItemRow {
   state: string | null;
   integrity: string | null;
   location: string | null;
+  disposition: string | null;
+  disposedAtMs: number | null;
+  lastEventIndex: number;
+  fields: RegisteredFields;
 }
 
 const text = (field: Buffer | null): string | null => (field === null ? null : field.toString('utf8'));
 const quoted = (value: string | null): string => (value === null ? 'null' : `"${value}"`);
+const instant = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
-/** The first column of `row` whose value is not the replay's, as a failure reason. */
+/** The first custody column of `row` whose value is not the replay's, as a failure reason. */
 function custodyDifference(row: ItemRow, item: ItemCustody): string | undefined {
   const fields: Array<[column: string, stored: string | null, replayed: string | null]> = [
     ['item_number', row.itemNumber, item.number],
@@ -386,6 +432,13 @@ function custodyDifference(row: ItemRow, item: ItemCustody): string | undefined 
     ['state', row.state, item.state],
     ['integrity', row.integrity, item.integrity],
     ['location', row.location, item.location],
+    ['disposition', row.disposition, item.disposition],
+    [
+      'disposed_at',
+      row.disposedAtMs === null ? null : new Date(row.disposedAtMs).toISOString(),
+      instant(item.disposedAt),
+    ],
+    ['last_event_idx', String(row.lastEventIndex), String(item.lastIndex)],
   ];
   for (const [column, stored, replayed] of fields) {
     if (stored !== replayed) {
@@ -396,29 +449,36 @@ function custodyDifference(row: ItemRow, item: ItemCustody): string | undefined 
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MAX_NAMED = 100;
 
 /**
  * Compares the `item` table, streamed in the verification's snapshot, with the end of the replay:
- * every row is an item the ledger registered, with its custodian, state, integrity and location,
- * and every registered item has a row. Of several differences it reports the one at the lowest
- * ledger index (an item's last entry), then rows the ledger never registered. Returns the rows
- * checked.
+ * every row is an item the ledger registered, with its custodian, state, integrity, location,
+ * disposition and latest entry, and its registered fields as registered and corrected; and every
+ * registered item has a row. Each difference is reported at the item's latest entry (a registered
+ * field at its registration; no index for a row the ledger never registered). Returns the rows checked.
  */
-async function checkCustodyTables(client: pg.Client, custody: CustodyReplay): Promise<number> {
-  let first: { index: number | null; reason: string; order: number; tie: string } | undefined;
-  const found = (index: number | null, reason: string, tie: string): void => {
-    const order = index ?? Number.POSITIVE_INFINITY;
-    if (first === undefined || order < first.order || (order === first.order && tie < first.tie))
-      first = { index, reason, order, tie };
-  };
+async function checkCustodyTables(
+  client: pg.Client,
+  custody: CustodyReplay,
+  differences: Differences,
+): Promise<number> {
+  const found = (index: number | null, reason: string, row: string): void =>
+    differences.add({ table: 'item', row, index, reason });
+  // A registered field differs: which one is named from the registration entry, read after the stream.
+  const toName: Array<{ item: ItemCustody; fields: RegisteredFields }> = [];
   let rows = 0;
   let matched = 0;
   for await (const batch of binaryCopyRows(
     client,
-    'COPY (SELECT id::text, item_number, custodian_id::text, state, integrity, location FROM item) TO STDOUT (FORMAT binary)',
+    `COPY (SELECT i.id::text, i.item_number, i.custodian_id::text, i.state, i.integrity, i.location, i.disposition,
+                  (extract(epoch FROM i.disposed_at) * 1000)::bigint::text, i.last_event_idx::text, ${ITEM_FIELDS_SQL},
+                  (extract(epoch FROM i.occurred_at) * 1000)::bigint::text, i.occurred_offset::text
+             FROM item i LEFT JOIN agency a ON a.id = i.agency_id) TO STDOUT (FORMAT binary)`,
   )) {
     for (const fields of batch) {
       rows++;
+      const disposedAt = text(fields[7]);
       const row: ItemRow = {
         id: text(fields[0])!,
         itemNumber: text(fields[1])!,
@@ -426,6 +486,10 @@ async function checkCustodyTables(client: pg.Client, custody: CustodyReplay): Pr
         state: text(fields[3]),
         integrity: text(fields[4]),
         location: text(fields[5]),
+        disposition: text(fields[6]),
+        disposedAtMs: disposedAt === null ? null : Number(disposedAt),
+        lastEventIndex: Number(text(fields[8])),
+        fields: registeredFieldsOfRow(text(fields[9])!, Number(text(fields[10])), Number(text(fields[11]))),
       };
       const item = custody.items.get(row.id);
       if (item === undefined) {
@@ -439,6 +503,31 @@ async function checkCustodyTables(client: pg.Client, custody: CustodyReplay): Pr
       matched++;
       const difference = custodyDifference(row, item);
       if (difference !== undefined) found(item.lastIndex, difference, item.number);
+      const registered = registeredDifference(item, row.fields);
+      if (registered !== undefined) {
+        if (registered.unnamed && toName.length < MAX_NAMED) toName.push({ item, fields: row.fields });
+        else found(item.registeredIndex, registered.reason, item.number);
+      }
+    }
+  }
+  if (toName.length > 0) {
+    const { rows: entries } = await client.query<{ idx: string; entry: Buffer }>(
+      'SELECT idx::text AS idx, entry FROM ledger_entry WHERE idx = ANY($1::bigint[])',
+      [toName.map(({ item }) => item.registeredIndex)],
+    );
+    const byIndex = new Map(entries.map((row) => [Number(row.idx), row.entry]));
+    for (const { item, fields } of toName) {
+      const bytes = byIndex.get(item.registeredIndex);
+      const named =
+        bytes === undefined
+          ? undefined
+          : nameRegisteredDifference(item, fields, parseEntry(bytes, item.registeredIndex));
+      found(
+        item.registeredIndex,
+        named ??
+          `item ${item.number}: the item table's registered fields differ from its registration at entry ${item.registeredIndex}`,
+        item.number,
+      );
     }
   }
   if (matched !== custody.items.size) {
@@ -468,6 +557,5 @@ async function checkCustodyTables(client: pg.Client, custody: CustodyReplay): Pr
     }
     if (page.length > 0) await checkPage();
   }
-  if (first !== undefined) throw new Failure(first.index, first.reason);
   return rows;
 }

@@ -10,6 +10,7 @@ import {
   type VerificationRun,
 } from './ledger-verification-run.js';
 import { verifyLedger, type VerifyResult } from './ledger-verifier.js';
+import { MAX_DIFFERENCES } from './state-tables.js';
 
 export interface VerifyCommandArgs {
   /** Trusted verifier keys (vkey strings); default: the public half of LEDGER_KEY_FILE. */
@@ -97,6 +98,15 @@ export async function runLedgerVerify(
       );
     } else {
       out.write(`ledger FAILED${result.index === null ? '' : ` at index ${result.index}`}: ${result.reason}\n`);
+      // The ledger is sound but state tables differ from it: every difference, with table, row and index.
+      const differences = result.differences ?? [];
+      if (differences.length > 1) {
+        out.write(
+          `${differences.length}${differences.length === MAX_DIFFERENCES ? ' (or more)' : ''} differences between the state tables and the ledger:\n`,
+        );
+        for (const d of differences)
+          out.write(`  ${d.table} ${d.row}${d.index === null ? '' : ` (entry ${d.index})`}: ${d.reason}\n`);
+      }
     }
     await recordRun(lock, run, verificationEnd(result), err);
     return result.ok ? 0 : 1;

@@ -3,6 +3,8 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { CheckpointService } from './checkpoint.service.js';
 import { loadOrCreateLedgerKey } from './ledger-key.js';
+import { LedgerMonitorService } from './ledger-monitor.service.js';
+import { LedgerStatusController } from './ledger-status.controller.js';
 import { LedgerVerificationController } from './ledger-verification.controller.js';
 import { LedgerVerificationService } from './ledger-verification.service.js';
 import { LedgerController } from './ledger.controller.js';
@@ -12,11 +14,12 @@ import { LEDGER_KEY } from './ledger.tokens.js';
 /** The ledger: `LedgerService.append(em, ctx, event)` for writers, read-only queries, checkpoints. */
 @Global()
 @Module({
-  controllers: [LedgerController, LedgerVerificationController],
+  controllers: [LedgerController, LedgerVerificationController, LedgerStatusController],
   providers: [
     LedgerService,
     CheckpointService,
     LedgerVerificationService,
+    LedgerMonitorService,
     {
       provide: LEDGER_KEY,
       inject: [APP_CONFIG],
@@ -24,6 +27,6 @@ import { LEDGER_KEY } from './ledger.tokens.js';
         loadOrCreateLedgerKey(config.ledgerKeyFile, config.ledgerOrigin, new Logger('LedgerKey')),
     },
   ],
-  exports: [LedgerService, CheckpointService],
+  exports: [LedgerService, CheckpointService, LedgerMonitorService],
 })
 export class LedgerModule {}

@@ -18,7 +18,7 @@ import {
   type NodeId,
   type TreeNode,
 } from './core/merkle.js';
-import { LedgerRangeError } from './ledger.errors.js';
+import { LedgerIntegrityError, LedgerRangeError } from './ledger.errors.js';
 
 export interface AppendedEntry {
   readonly index: number;
@@ -36,6 +36,16 @@ interface StateRow {
   tree_size: string;
   frontier: Buffer[];
   updated_at: Date;
+  /** The ledger monitor found the ledger's own structure broken: nothing is appended. */
+  refused: boolean | null;
+  /** The last entry exists and hashes to its leaf (null: it is missing, or the tree is empty). */
+  tail_ok: boolean | null;
+}
+
+/** What the ledger's appends tell the monitor (LedgerMonitorService): entries written, a broken tail found. */
+export interface LedgerWatcher {
+  appended(count: number): void;
+  brokenTail(failure: { kind: 'tail' | 'leaf'; index: number; reason: string }): void;
 }
 
 /** One caller's unit of work waiting for a group transaction. */
@@ -74,9 +84,16 @@ interface GroupState {
   nodes: TreeNode[];
 }
 
-/** Locks the tree for a group; the group commits asynchronously (a durability barrier follows). */
+/**
+ * Locks the tree for a group; the group commits asynchronously (a durability barrier follows). In
+ * the same round trip: whether the monitor has found the ledger's structure broken, and whether the
+ * last entry is there and hashes to its leaf — so nothing is ever appended after a gap or a forged tail.
+ */
 const LOCK_STATE = prepared(
-  `SELECT tree_size, frontier, updated_at, set_config('synchronous_commit', 'off', true) FROM ledger_state WHERE id = 1 FOR UPDATE`,
+  `SELECT s.tree_size, s.frontier, s.updated_at, set_config('synchronous_commit', 'off', true),
+          (SELECT m.structural FROM ledger_monitor m WHERE m.id = 1) AS refused,
+          (SELECT sha256('\\x00'::bytea || e.entry) = e.leaf_hash FROM ledger_entry e WHERE e.idx = s.tree_size - 1) AS tail_ok
+     FROM ledger_state s WHERE s.id = 1 FOR UPDATE OF s`,
 );
 /** A group's entries, the subtree nodes they completed and the new tree head, in one statement. */
 const INSERT_GROUP = prepared(
@@ -88,6 +105,14 @@ const INSERT_GROUP = prepared(
      SELECT * FROM unnest($9::smallint[], $10::bigint[], $11::bytea[])
    )
    UPDATE ledger_state SET tree_size = $12, root_hash = $13, frontier = $14, updated_at = $15 WHERE id = 1`,
+);
+/**
+ * The tail again, in a statement of its own: LOCK_STATE's subquery reads the snapshot its statement
+ * took before waiting for the lock, so after a wait it cannot see the entry the previous holder
+ * committed. Asked only when LOCK_STATE did not see the tail.
+ */
+const TAIL_OK = prepared(
+  `SELECT sha256('\\x00'::bytea || e.entry) = e.leaf_hash AS tail_ok FROM ledger_entry e WHERE e.idx = $1::bigint`,
 );
 const GROUP_KEY = 'custosLedgerGroup';
 /**
@@ -124,6 +149,7 @@ const MAX_GROUP = 60;
 export class LedgerService {
   private readonly queue: PendingWrite[] = [];
   private flushing = false;
+  private watcher: LedgerWatcher | undefined;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -160,6 +186,11 @@ export class LedgerService {
     });
   }
 
+  /** The ledger monitor hears of every group written and of a broken tail found before appending. */
+  watch(watcher: LedgerWatcher): void {
+    this.watcher = watcher;
+  }
+
   /** Returns once everything committed before the call is flushed to disk. */
   async durabilityBarrier(): Promise<void> {
     // txid_current() gives the statement a transaction id, so its commit writes a record and, with
@@ -180,11 +211,13 @@ export class LedgerService {
     const runner = this.dataSource.createQueryRunner();
     const done: Array<{ unit: PendingWrite; result: unknown }> = [];
     const failedAlone = new Set<PendingWrite>();
+    let appended: number;
     try {
       await runner.connect();
       await runner.startTransaction();
       // Lock the tree for the group; commit asynchronously (the barrier below makes it durable).
       const [row] = await queryPrepared<StateRow[]>(runner.manager, LOCK_STATE, []);
+      await this.refuseOnBrokenLedger(runner.manager, row);
       const group: GroupState = {
         open: true,
         size: Number(row.tree_size),
@@ -273,6 +306,7 @@ export class LedgerService {
       group.open = false;
       if (group.entries.length > 0) await this.insertGroup(runner.manager, group);
       await runner.commitTransaction();
+      appended = group.entries.length;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       // Units that failed on their own were told so already; the others fail with the group.
@@ -289,6 +323,35 @@ export class LedgerService {
       return;
     }
     for (const { unit, result } of done) unit.resolve(result);
+    if (appended > 0) this.watcher?.appended(appended);
+  }
+
+  /**
+   * Custody writes stop while the ledger's own structure is broken (a gap, a missing tail, a leaf
+   * that does not hash): appending to it would bury the break under entries and checkpoints.
+   */
+  private async refuseOnBrokenLedger(em: EntityManager, row: StateRow): Promise<void> {
+    const size = Number(row.tree_size);
+    const last = size - 1;
+    const tailOk =
+      size === 0 || row.tail_ok === true
+        ? true
+        : ((await queryPrepared<Array<{ tail_ok: boolean }>>(em, TAIL_OK, [last]))[0]?.tail_ok ?? null);
+    if (tailOk !== true) {
+      this.watcher?.brokenTail(
+        tailOk === null
+          ? { kind: 'tail', index: last, reason: `the ledger state says ${size} entries but entry ${last} is missing` }
+          : { kind: 'leaf', index: last, reason: `entry ${last}: its bytes do not hash to its stored leaf hash` },
+      );
+      throw new LedgerIntegrityError(
+        'The ledger failed an integrity check: nothing was recorded. Operators have been alerted.',
+      );
+    }
+    if (row.refused === true) {
+      throw new LedgerIntegrityError(
+        'The ledger failed an integrity check: custody changes are refused until it is repaired and verified. Nothing was recorded.',
+      );
+    }
   }
 
   private async insertGroup(em: EntityManager, group: GroupState): Promise<void> {
@@ -344,6 +407,18 @@ export class LedgerService {
     }
     group.entries.push(...appended);
     return appended;
+  }
+
+  /**
+   * An entry the group of `em`'s unit appended but has not inserted yet (units see their group's
+   * ledger rows only at commit): for checks that read an entry another unit of the group just wrote.
+   */
+  appendedInGroup(em: { queryRunner?: EntityManager['queryRunner'] }, index: number): AppendedEntry | undefined {
+    const data: Record<string, unknown> | undefined = em.queryRunner?.data;
+    const group = data?.[GROUP_KEY] as GroupState | undefined;
+    if (group === undefined || group.entries.length === 0) return undefined;
+    const entry = group.entries[index - group.entries[0].index];
+    return entry?.index === index ? entry : undefined;
   }
 
   async treeHead(em: EntityManager = this.dataSource.manager): Promise<TreeHead> {

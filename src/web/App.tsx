@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState, type FormEvent, type MouseEvent, type ReactNode } from 'react';
 
 import { api, ApiProblem, logout, onSessionChange, plainWords, resumeSession } from './api';
+import { IntegrityBanner } from './IntegrityBanner';
 import { match, navigate, useLocation } from './router';
 import { CaseScreen } from './screens/CaseScreen';
 import { CasesScreen } from './screens/CasesScreen';
@@ -206,6 +207,7 @@ function Shell({ user, path, children }: { user: User; path: string; children: R
         </div>
       </header>
       <main id="content" tabIndex={-1} ref={main}>
+        <IntegrityBanner />
         {children}
       </main>
     </>

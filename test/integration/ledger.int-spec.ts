@@ -356,5 +356,30 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
       ).rejects.toThrow(/permission denied/);
       await expect(sql(database.appUrl, 'UPDATE ledger_state SET id = 2')).rejects.toThrow(/permission denied/);
     });
+
+    it('the tree state only advances: the service role cannot move it back or change the root of its size', async () => {
+      await appendEntries(dataSource, ledger, 3, 800);
+      const state = 'SELECT tree_size::int AS size, root_hash, frontier, updated_at FROM ledger_state';
+      const before = (await sql(database.appUrl, state)).rows[0] as { size: number; updated_at: Date };
+      expect(before.size).toBeGreaterThan(1);
+      const attempts = [
+        'UPDATE ledger_state SET tree_size = tree_size - 1',
+        "UPDATE ledger_state SET tree_size = 0, root_hash = sha256(''::bytea), frontier = '{}'",
+        "UPDATE ledger_state SET root_hash = sha256('forged'::bytea)",
+        'UPDATE ledger_state SET frontier = frontier[1:1]',
+        "UPDATE ledger_state SET updated_at = updated_at - interval '1 day'",
+      ];
+      for (const attempt of attempts) {
+        await expect(sql(database.appUrl, attempt)).rejects.toThrow(/ledger_state may only advance/);
+      }
+      // The owner cannot do it by mistake either, nor delete the row.
+      await expect(sql(database.ownerUrl, attempts[0])).rejects.toThrow(/ledger_state may only advance/);
+      await expect(sql(database.ownerUrl, 'DELETE FROM ledger_state')).rejects.toThrow(/append-only/);
+      expect((await sql(database.appUrl, state)).rows[0]).toEqual(before);
+      // Appending still works, and advances it.
+      const appended = await ledger.write((em) => ledger.append(em, TEST_CONTEXT, testEvent(900)));
+      expect(appended.index).toBe(before.size);
+      expect((await sql(database.appUrl, state)).rows[0]).toMatchObject({ size: before.size + 1 });
+    });
   });
 });

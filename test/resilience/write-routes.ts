@@ -203,7 +203,8 @@ export async function documentedWriteOperations(app: NestExpressApplication): Pr
  * Everything a refused request could have written, as one comparable value: the ledger's size and
  * a digest of every table's rows. Left out: tables whose job is to record refusals (the access
  * log, login failure counters), which a 4xx is meant to write, and the record of ledger
- * verification runs, which a run started by an earlier 202 writes in the background whenever it ends.
+ * verification runs, which a run started by an earlier 202 writes in the background whenever it ends,
+ * and the ledger monitor's progress, which moves on its own schedule.
  */
 export const REFUSAL_RECORDS = [
   'access_log',
@@ -211,6 +212,7 @@ export const REFUSAL_RECORDS = [
   'login_attempt',
   'schema_migrations',
   'ledger_verification',
+  'ledger_monitor',
 ];
 
 export async function footprint(adminDb: {

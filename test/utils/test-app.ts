@@ -18,7 +18,8 @@ export interface TestAppOptions {
 
 /**
  * Test configuration; DATA_DIR is a fresh temporary directory (the ledger key is generated there).
- * The periodic checkpoint is off (once a day): tests that want it run it themselves.
+ * The periodic checkpoint and the ledger monitor are off (once a day): tests that want them run them
+ * themselves (CheckpointService.checkpointNow, LedgerMonitorService.pass).
  */
 export function testConfig(env: Record<string, string> = {}): AppConfig {
   const dataDir = mkdtempSync(join(tmpdir(), 'custos-app-'));
@@ -29,6 +30,7 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     DATA_DIR: dataDir,
     LEDGER_ORIGIN: 'test.custos.invalid/ledger',
     LEDGER_CHECKPOINT_SECONDS: '86400',
+    LEDGER_MONITOR_SECONDS: '86400',
     ...env,
   });
 }

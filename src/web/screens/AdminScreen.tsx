@@ -717,6 +717,7 @@ const EVENT_WORDS: Readonly<Record<AccessLogEvent, string>> = {
   'bundle.read': 'Verifiable bundle downloaded',
   'report.read': 'Court report downloaded',
   'ledger.verify': 'Whole ledger verified',
+  'ledger.integrity_alarm': 'Ledger integrity alarm',
 };
 
 const eventWords = (event: string): string => EVENT_WORDS[event as AccessLogEvent] ?? event;
