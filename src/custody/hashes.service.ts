@@ -341,6 +341,13 @@ export class HashesService {
     input: RecordHashesDto,
   ): Promise<{ item: ItemView; records: HashRecordView[] }> {
     const values = normaliseHashes(input.hashes, 'hashes');
+    // The ledger names the tool as {name, version}: a version alone would be stored but never vouched for.
+    if (input.toolVersion !== undefined && input.tool === undefined)
+      throw new CustodyInvalidError(
+        'tool_version_without_tool',
+        'toolVersion needs the tool it is a version of',
+        'tool',
+      );
     const occurred = this.records.eventTime(input.occurredAt, 'occurredAt');
     return this.recordValues(ctx, itemId, {
       target: input.target,

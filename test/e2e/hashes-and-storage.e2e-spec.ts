@@ -254,6 +254,21 @@ describe('hashes, storage, disposition and corrections', () => {
       );
     });
 
+    it('refuses a tool version without its tool (the ledger names a tool as name and version)', async () => {
+      await refused(
+        () =>
+          recordHashes(examiner, drive.id, {
+            hashes: [{ algorithm: 'sha256', value: SHA256 }],
+            tool: undefined,
+            toolVersion: '20140814',
+            signature: signature('acquired'),
+          }),
+        400,
+        'tool_version_without_tool',
+        ['tool'],
+      ); // and nothing changed (expectRefused compares the custody tables and the ledger)
+    });
+
     it('a reference: upper-case hex is accepted and stored lower-case, signed `acquired`; MD5 and SHA-1 alone are weak', async () => {
       const reference = (
         await recordHashes(examiner, drive.id, {
