@@ -1,7 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 
 import { AccessLogModule } from './access-log/access-log.module.js';
@@ -33,14 +32,11 @@ export interface AppModuleOptions {
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl, logger, imports = [] }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, imports = [] }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        // pino-http is installed first of all middleware in app.ts, so unknown routes and refused
-        // bodies are logged too; Nest's logger binds to the request logger it created.
-        LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true }),
         TypeOrmModule.forRoot({
           ...dataSourceOptions({
             url: databaseUrl,

@@ -3,12 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { pinoHttp } from 'pino-http';
 
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { parseJsonBody, requireJsonBody } from './common/json-body.js';
 import { httpLogOptions } from './common/logging.js';
+import { bindRequestLogger, PinoNestLogger } from './common/nest-logger.js';
 import { errorFallback, notFoundFallback } from './common/problem-details.filter.js';
 import { requestIdMiddleware } from './common/request-id.js';
 import { webAppMiddleware } from './web-app.js';
@@ -26,20 +26,19 @@ export async function createApp(options: AppModuleOptions): Promise<NestExpressA
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(PinoNestLogger));
+  const nestLogger = new PinoNestLogger(options.logger);
+  app.useLogger(nestLogger);
   app.set('trust proxy', options.config.trustProxy);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
   app.use(pinoHttp(httpLogOptions(options.logger)));
+  app.use(bindRequestLogger);
   app.use(helmet());
   app.use(requireJsonBody);
   app.use(parseJsonBody);
   const webApp = webAppMiddleware();
   if (webApp !== undefined) app.use(webApp);
-  else
-    app
-      .get(PinoNestLogger)
-      .warn('the web app is not built (dist/web/index.html missing): run `npm run build` to serve it at /');
+  else nestLogger.warn('the web app is not built (dist/web/index.html missing): run `npm run build` to serve it at /');
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'health/ready'] });
   setUpOpenApi(app);
   try {

@@ -5,7 +5,7 @@ import { defineConfig } from 'vite';
 /**
  * The web app's build (ADR 0070): React through Vite's own JSX transform (oxc, automatic runtime),
  * no plugins, everything bundled into dist/web — no external fetches, no inline scripts (the
- * service's CSP is script-src 'self'). `npm run build` runs it after `nest build`.
+ * service's CSP is script-src 'self'). `npm run build` runs it after compiling the service with tsc.
  */
 const here = fileURLToPath(new URL('.', import.meta.url));
 
