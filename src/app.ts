@@ -2,6 +2,7 @@ import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 
@@ -34,6 +35,8 @@ export async function createApp(options: AppModuleOptions): Promise<NestExpressA
   app.use(pinoHttp(httpLogOptions(options.logger)));
   app.use(bindRequestLogger);
   app.use(helmet());
+  // Everything under the API carries custody data or identity: no browser or proxy may keep it.
+  app.use(`/${API_PREFIX}`, noStore);
   app.use(requireJsonBody);
   app.use(parseJsonBody);
   const webApp = webAppMiddleware();
@@ -51,6 +54,11 @@ export async function createApp(options: AppModuleOptions): Promise<NestExpressA
   app.use(notFoundFallback);
   app.use(errorFallback);
   return app;
+}
+
+function noStore(_request: Request, response: Response, next: NextFunction): void {
+  response.setHeader('Cache-Control', 'no-store');
+  next();
 }
 
 function setUpOpenApi(app: INestApplication): void {

@@ -156,6 +156,20 @@ function transferView(row: TransferRow, items: readonly TransferItemRow[]): Tran
  * may cancel while pending. Custody moves only on acceptance; an item is in at most one pending
  * transfer (checked under the item's row lock, and by a unique index).
  */
+/**
+ * One answer for every receiver who cannot take custody — unknown, disabled, without a custody
+ * role, or of an agency the case is not shared with — word for word, without echoing the username,
+ * so that the refusal does not tell a caller which usernames exist in other agencies.
+ */
+function receiverInvalid(caseNumber: string): CustodyInvalidError {
+  return new CustodyInvalidError(
+    'receiver_invalid',
+    `The receiver must be an active officer, clerk, examiner or prosecutor with contributor access to case ${caseNumber}: ` +
+      'check the username, or share the case with them or their agency (as contributor) first',
+    'to',
+  );
+}
+
 @Injectable()
 export class TransfersService {
   constructor(
@@ -185,11 +199,7 @@ export class TransfersService {
         receiver.agency_id === null ||
         !receiver.roles.some((role) => CASE_WORKER_ROLES.includes(role))
       ) {
-        throw new CustodyInvalidError(
-          'receiver_invalid',
-          `There is no active officer, clerk, examiner or prosecutor ${input.to}`,
-          'to',
-        );
+        throw receiverInvalid(kase.case_number);
       }
       if (receiver.id === actor.id)
         throw new CustodyInvalidError('receiver_invalid', 'A transfer goes to someone else', 'to');
@@ -199,11 +209,7 @@ export class TransfersService {
         kase.id,
       );
       if (receiverAccess !== 'contribute') {
-        throw new CustodyInvalidError(
-          'receiver_invalid',
-          `${receiver.username} cannot take custody in case ${kase.case_number}: share the case with their agency (as contributor) first`,
-          'to',
-        );
+        throw receiverInvalid(kase.case_number);
       }
       const id = randomUUID();
       const data: TransferReleasedData = {

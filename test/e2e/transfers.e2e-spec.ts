@@ -230,6 +230,19 @@ describe('transfers', () => {
     await refused(() => releaseRequest(officer, [], usernameOf(clerk)), 400, 'validation_failed', ['itemIds']);
   });
 
+  it('custody answers, successes and refusals alike, may not be cached (Cache-Control: no-store)', async () => {
+    const [held] = await seize(app, officer, caseId, [phone()]);
+    const responses = [
+      await api().get(`/api/v1/items/${held.id}`).set(bearer(officer)).expect(200),
+      await api().get(`/api/v1/items/${held.id}/history`).set(bearer(officer)).expect(200),
+      await api().get(`/api/v1/transfers?caseId=${caseId}`).set(bearer(officer)).expect(200),
+      await releaseRequest(officer, [held.id], usernameOf(clerk)).expect(201),
+      await api().get(`/api/v1/items/${held.id}`).set(bearer(outsider)).expect(404),
+      await api().get(`/api/v1/items/${held.id}`).expect(401),
+    ];
+    for (const response of responses) expect(response.headers['cache-control']).toBe('no-store');
+  });
+
   describe('the receiver: a custody role with contributor access to the case (else 400 receiver_invalid)', () => {
     let held: ItemView;
     let inactive: TestUser;
@@ -248,6 +261,18 @@ describe('transfers', () => {
       ['a user of an agency the case is shared with read-only', () => usernameOf(readOnlyProsecutor)],
     ])('refuses a release to %s', async (_, to) => {
       await refused(() => releaseRequest(officer, [held.id], to()), 400, 'receiver_invalid', ['to']);
+    });
+
+    it('answers an unknown username exactly as a user of another agency: nothing tells them apart', async () => {
+      const answer = async (to: string): Promise<Record<string, unknown>> => {
+        const response = await refused(() => releaseRequest(officer, [held.id], to), 400, 'receiver_invalid', ['to']);
+        const { status, code, title, detail, errors } = response.body as Record<string, unknown>;
+        return { status, code, title, detail, errors };
+      };
+      const unknown = await answer('examiner.nobody');
+      expect(await answer(outsiderUser.username)).toEqual(unknown);
+      expect(await answer(inactive.username)).toEqual(unknown);
+      expect(JSON.stringify(unknown)).not.toContain('nobody');
     });
 
     it('a user the case is shared with personally, as contributor, may receive; their colleagues may not', async () => {
