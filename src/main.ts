@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 
 import { createRootLogger } from './common/logging.js';
+import { PortUnavailableError } from './common/port-check.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { DataDirInUseError } from './database/data-dir-lock.js';
 import { startService } from './service.js';
@@ -50,7 +51,7 @@ try {
     });
   }
 } catch (error) {
-  if (error instanceof DataDirInUseError) {
+  if (error instanceof DataDirInUseError || error instanceof PortUnavailableError) {
     logger.fatal(error.message);
     process.stderr.write(`custos: ${error.message}\n`);
   } else {

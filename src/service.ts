@@ -1,11 +1,16 @@
+import { existsSync } from 'node:fs';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 
 import { createApp } from './app.js';
+import { assertCanListen, portUnavailable } from './common/port-check.js';
 import type { AppConfig } from './config/config.js';
 import { orphanWarning } from './database/embedded-clusters.js';
 import { attachToRunningCluster, startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
+import { initialAdminPasswordFile } from './identity/initial-admin-password.js';
+import { announceStart } from './start-banner.js';
 
 export interface DatabaseConnections {
   appUrl: string;
@@ -55,6 +60,8 @@ export interface RunningService {
 }
 
 export async function startService(config: AppConfig, logger: Logger): Promise<RunningService> {
+  // Before anything is created: a first start on a taken port must leave nothing behind.
+  await assertCanListen(config.host, config.port);
   const database = await connectDatabase(config, logger);
   if (database.embedded) warnAboutOrphanedClusters(logger);
   let app: NestExpressApplication | undefined;
@@ -64,11 +71,28 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       logger.info(applied.length === 0 ? 'database schema is up to date' : `applied ${applied.length} migration(s)`);
     }
     app = await createApp({ config, databaseUrl: database.appUrl, logger });
-    await app.listen(config.port, config.host);
+    try {
+      await app.listen(config.port, config.host);
+    } catch (error) {
+      // Taken between the check and now: the same clear message.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+        throw portUnavailable(config.host, config.port, code);
+      throw error;
+    }
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    logger.info({ url, docs: `${url}/api/docs` }, `Custos is listening on ${url}`);
+    const passwordFile = initialAdminPasswordFile(config.dataDir);
+    announceStart(
+      logger,
+      {
+        url,
+        docs: `${url}/api/docs`,
+        ...(existsSync(passwordFile) ? { initialAdminPasswordFile: passwordFile } : {}),
+      },
+      config.logFormat === 'pretty',
+    );
     let stopping: Promise<void> | undefined;
     const running = app;
     return {

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { systemContext } from '../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { initialAdminPasswordFile, writeInitialAdminPassword } from './initial-admin-password.js';
 import { generatePassword } from './passwords/password-hasher.js';
 import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from './passwords/password-policy.js';
 import { insertUser, userSubject } from './users/users.service.js';
@@ -13,8 +14,9 @@ export const BOOTSTRAP_ADMIN_USERNAME = 'admin';
 
 /**
  * First start: on a database without users, creates the platform administrator `admin`. Its
- * password is CUSTOS_BOOTSTRAP_ADMIN_PASSWORD, or a random one logged once (warn) that must be
- * changed at first login. Several processes starting together create it once (advisory lock).
+ * password is CUSTOS_BOOTSTRAP_ADMIN_PASSWORD, or a random one that must be changed at first login,
+ * written to DATA_DIR/initial-admin-password (0600; the log says where) until that change deletes
+ * it. Several processes starting together create it once (advisory lock).
  */
 @Injectable()
 export class BootstrapAdminService implements OnApplicationBootstrap {
@@ -30,7 +32,7 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
     await this.ensureAdmin();
   }
 
-  /** Returns the generated password when it made one (for tests; production reads the log). */
+  /** Returns the generated password when it made one (for tests; production reads the file). */
   async ensureAdmin(): Promise<{ created: boolean; generatedPassword?: string }> {
     const configured = this.config.auth.bootstrapAdminPassword;
     if (configured !== undefined) {
@@ -72,9 +74,12 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
       );
       return { created: true };
     }
+    // Written after the commit, so that the file never holds a password no account has.
+    const file = initialAdminPasswordFile(this.config.dataDir);
+    writeInitialAdminPassword(file, this.config.dataDir, password);
     this.logger.warn(
-      `created the platform administrator "${BOOTSTRAP_ADMIN_USERNAME}" with the one-time password ${password} ` +
-        '(shown only now; it must be changed at first login)',
+      `created the platform administrator "${BOOTSTRAP_ADMIN_USERNAME}"; its one-time password is in ${file} ` +
+        '(readable by this OS user only; it must be changed at first login, which deletes the file)',
     );
     return { created: true, generatedPassword: password };
   }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -20,7 +21,7 @@ import {
 import { createTestApp, testConfig } from '../utils/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
 
-/** The app as main.ts builds it, with its log captured: the bootstrap password is only in the log. */
+/** The app as main.ts builds it, with its log captured: the log says where the bootstrap password is. */
 async function appWithCapturedLog(
   databaseUrl: string,
   env: Record<string, string> = {},
@@ -47,7 +48,7 @@ describe('first start: the bootstrap administrator', () => {
     await database.drop();
   });
 
-  it('is created once with a random password, logged once, which must be changed first', async () => {
+  it('is created once with a random password, in a 0600 file the log names, which must be changed first', async () => {
     const first = await appWithCapturedLog(database.appUrl);
     let password: string;
     try {
@@ -57,8 +58,13 @@ describe('first start: the bootstrap administrator', () => {
         .find((entry) => entry.includes('one-time password'));
       expect(line).toBeDefined();
       expect(JSON.parse(line!).level).toBe(40); // warn
-      password = /one-time password (\S+)/.exec(line!)![1];
+      const file = /one-time password is in (\S+)/.exec(line!)![1];
+      expect(file).toMatch(/\/initial-admin-password$/);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      password = readFileSync(file, 'utf8').trim();
       expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+      // The password itself stays out of the log, which is shipped and kept elsewhere.
+      expect(first.log()).not.toContain(password);
 
       const server = first.app.getHttpServer();
       const session = (
@@ -84,6 +90,7 @@ describe('first start: the bootstrap administrator', () => {
         .set(bearer(session))
         .send({ currentPassword: password, newPassword: 'Chosen at first login 2026' })
         .expect(200);
+      expect(existsSync(file)).toBe(false);
       await request(server)
         .post('/api/v1/agencies')
         .set(bearer(session))

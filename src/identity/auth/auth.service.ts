@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AccessLogService } from '../../access-log/access-log.service.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { BOOTSTRAP_ADMIN_USERNAME } from '../bootstrap-admin.service.js';
 import { identityActor } from '../identity-actor.js';
 import {
   AccountLockedError,
@@ -13,6 +14,7 @@ import {
   PasswordRejectedError,
   RefreshTokenInvalidError,
 } from '../identity.errors.js';
+import { initialAdminPasswordFile, removeInitialAdminPassword } from '../initial-admin-password.js';
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../passwords/password-hasher.js';
 import { passwordProblem } from '../passwords/password-policy.js';
 import { refreshTokenDigest, TokenService } from '../tokens/token.service.js';
@@ -312,6 +314,9 @@ export class AuthService {
         em,
       );
     });
+    // The one-time password has served its purpose: it must not outlive it on disk.
+    if (user.username === BOOTSTRAP_ADMIN_USERNAME && user.agency_id === null)
+      removeInitialAdminPassword(initialAdminPasswordFile(this.config.dataDir));
     return userView((await findUserById(this.dataSource, user.id))!);
   }
 }
