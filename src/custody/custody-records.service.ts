@@ -167,7 +167,15 @@ export class CustodyRecords {
     const signatures = [];
     for (const { signer, ctx: signerCtx } of signers) {
       const record = signer.sign(hash);
-      await this.signing.recordSignature(em, signerCtx, signer, record);
+      await this.signing.recordSignature(em, signerCtx, signer, record, {
+        subject: {
+          type: event.subject.type,
+          id: event.subject.id,
+          // A transfer has no number of its own: its case says which.
+          label: event.subject.number ?? (event.case === undefined ? undefined : `in case ${event.case.number}`),
+        },
+        caseId: event.case?.id,
+      });
       signatures.push(record);
     }
     return { ...event, signatures };

@@ -22,7 +22,7 @@ export class CustodyInvalidError extends DomainError {
 
 /** The caller is not the person the custody rules name for this act (custodian, receiver, releaser). */
 export class CustodyForbiddenError extends DomainError {
-  constructor(code: 'not_custodian' | 'not_receiver' | 'not_releaser', message: string) {
+  constructor(code: 'not_custodian' | 'not_receiver' | 'not_releaser' | 'reference_not_allowed', message: string) {
     super('forbidden', code, message);
   }
 }

@@ -18,7 +18,7 @@ import {
 } from './custody-events.js';
 import { CustodyRecords, type EventTime } from './custody-records.service.js';
 import type { ReferenceRow } from './custody-state-check.js';
-import { CustodyConflictError, CustodyInvalidError } from './custody.errors.js';
+import { CustodyConflictError, CustodyForbiddenError, CustodyInvalidError } from './custody.errors.js';
 import type { HashValueDto, RecordHashesDto } from './dto/hashes.dto.js';
 import type { SignatureDto } from './dto/signature.dto.js';
 import { isStrongHashAlgorithm, normaliseHashValue } from './evidence-fields.js';
@@ -130,6 +130,9 @@ export interface ReferenceHash {
 export interface ComparedHash extends ComparedHashValue {
   readonly referenceId: string | null;
 }
+
+/** Who may record the first hashes of a target, its reference (signed `acquired`). */
+const REFERENCE_ROLES: readonly string[] = ['examiner', 'officer'];
 
 /** What HashesService.recordValues records: values already normalised, the time already checked. */
 export interface HashRecordInput {
@@ -384,6 +387,14 @@ export class HashesService {
       (ref) => ref.target === input.target,
     );
     const isReference = referencesBefore.length === 0;
+    // The reference is the acquisition, forensic work of examiners and first-responding officers
+    // (ISO/IEC 27037); a verification is what every custodian may do, as on receipt of a transfer.
+    if (isReference && !ctx.actor!.roles.some((role) => REFERENCE_ROLES.includes(role))) {
+      throw new CustodyForbiddenError(
+        'reference_not_allowed',
+        `${input.target} has no reference yet: its acquisition hashes are recorded by an examiner or an officer`,
+      );
+    }
     let signer: Signer | undefined;
     if (isReference) signer = await this.records.authenticate(ctx, input.signature, 'acquired');
     else if (input.signature !== undefined) signer = await this.records.authenticate(ctx, input.signature, 'verified');

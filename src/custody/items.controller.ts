@@ -79,11 +79,13 @@ export class ItemsController {
   }
 
   @Post('items/:id/hashes')
-  @Roles('examiner', 'officer')
+  @Roles(...CUSTODIANS)
   @ApiOperation({
     summary:
       'Record hashes of a target: the first record is its reference (signed `acquired`), later ones verifications (optionally signed `verified`)',
-    description: 'A mismatch marks the item compromised. Only the custodian records hashes.',
+    description:
+      'A mismatch marks the item compromised. Only the custodian records hashes; any custody role verifies, ' +
+      'only examiners and officers record a reference (the acquisition), otherwise 403 `reference_not_allowed`.',
   })
   recordHashes(
     @Ctx() ctx: RequestContext,

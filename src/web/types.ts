@@ -158,6 +158,8 @@ export interface HistoryEvent {
   readonly reason: string | null;
   readonly signatures: readonly Signature[];
   readonly correctedBy: ReadonlyArray<{ readonly index: number; readonly reason: string }>;
+  /** The entry's `data` as recorded (e.g. the tool of a hash record). */
+  readonly data?: Readonly<Record<string, unknown>>;
 }
 
 export interface HashRecord {

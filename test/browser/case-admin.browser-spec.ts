@@ -268,7 +268,6 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await page.getByRole('button', { name: 'New user' }).click();
     await page.getByLabel('Username').fill('pedro.ruiz');
     await page.getByLabel('Full name (printed on signatures)').fill('Pedro Ruiz');
-    await page.getByLabel('officer', { exact: true }).uncheck();
     await page.getByLabel('clerk', { exact: true }).check();
     await page.getByLabel('Time zone of their tools (optional)').fill('Mars/Olympus');
     await page.getByRole('button', { name: 'Create user' }).click();
@@ -288,6 +287,7 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     await page.getByRole('button', { name: 'New user' }).click();
     await page.getByLabel('Username').fill('pedro.ruiz');
     await page.getByLabel('Full name (printed on signatures)').fill('Pedro Ruiz');
+    await page.getByLabel('officer', { exact: true }).check();
     await page.getByRole('button', { name: 'Create user' }).click();
     expect(await h.fieldAlert('Username')).toMatch(/taken/);
     await page.getByRole('button', { name: 'Cancel' }).click();

@@ -197,6 +197,38 @@ describe('hashes, storage, disposition and corrections', () => {
       );
     });
 
+    it('a clerk holding an item verifies its hashes; its reference (the acquisition) is for examiners and officers', async () => {
+      const [bag] = await seize(app, officer, caseId, [phone()]);
+      await accept(app, clerk, await release(app, officer, [bag.id], clerk, 'Storage'));
+      const values = [{ algorithm: 'sha256', value: SHA256 }];
+      // No reference yet: the clerk does not acquire, whatever they sign.
+      await refused(
+        () => recordHashes(clerk, bag.id, { hashes: values, signature: signature('acquired') }),
+        403,
+        'reference_not_allowed',
+      );
+      // Back at the lab, the examiner records the reference; the property room then verifies it.
+      await accept(app, examiner, await release(app, clerk, [bag.id], examiner, 'Acquisition'));
+      await recordHashes(examiner, bag.id, { hashes: values, signature: signature('acquired') }).expect(201);
+      await accept(app, clerk, await release(app, examiner, [bag.id], clerk, 'Storage'));
+      const verified = (await recordHashes(clerk, bag.id, { hashes: values, tool: 'FTK Imager' }).expect(201))
+        .body as HashesResponse;
+      expect(verified.records).toMatchObject([{ role: 'verification', result: 'match', tool: 'FTK Imager' }]);
+      const signed = (
+        await recordHashes(clerk, bag.id, { hashes: values, signature: signature('verified') }).expect(201)
+      ).body as HashesResponse;
+      const [entry] = (await history(clerk, bag.id)).filter(
+        (event) => event.ledgerIndex === signed.records[0].ledgerIndex,
+      );
+      expect(entry.signatures).toMatchObject([{ meaning: 'verified', role: 'clerk' }]);
+      // Each signature's access-log row names the record it signed.
+      const rows = await db.query<Array<{ subject_type: string; subject_label: string; case_id: string }>>(
+        `SELECT subject_type, subject_label, case_id FROM access_log
+          WHERE event = 'signature.sign' AND outcome = 'success' AND details->>'meaning' = 'verified'`,
+      );
+      expect(rows).toEqual([{ subject_type: 'item', subject_label: bag.itemNumber, case_id: caseId }]);
+    });
+
     it.each([
       [
         'a value one digit short',

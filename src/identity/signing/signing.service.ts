@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 
-import { AccessLogService } from '../../access-log/access-log.service.js';
+import { AccessLogService, type AccessLogSubject } from '../../access-log/access-log.service.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { AuthService } from '../auth/auth.service.js';
 import { LoginLockoutService } from '../auth/login-lockout.service.js';
@@ -141,12 +141,16 @@ export class SigningService {
     };
   }
 
-  /** The access-log row of a signature, written in the transaction that stores the signed event. */
+  /**
+   * The access-log row of a signature, written in the transaction that stores the signed event;
+   * `signed` names the record signed (an item, a transfer) so an auditor reads what was signed.
+   */
   async recordSignature(
     em: EntityManager,
     ctx: RequestContext,
     signer: Signer,
     record: SignatureRecord,
+    signed?: { readonly subject: AccessLogSubject; readonly caseId?: string },
   ): Promise<void> {
     await this.accessLog.record(
       ctx,
@@ -154,6 +158,7 @@ export class SigningService {
         event: 'signature.sign',
         outcome: 'success',
         actor: { id: signer.signer.id, username: signer.signer.username, agencyId: signer.signer.agencyId },
+        ...(signed === undefined ? {} : { subject: signed.subject, caseId: signed.caseId }),
         details: { meaning: record.meaning, role: record.role, eventHash: record.eventHash },
       },
       em,

@@ -30,6 +30,7 @@ interface AccessLogEntry {
   readonly outcome: string;
   readonly actor: { readonly username: string | null };
   readonly subject: { readonly type: string; readonly label: string | null } | null;
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 type ManagedUser = User & {
@@ -401,7 +402,8 @@ function CreateUserForm({
 }): ReactNode {
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
-  const [roles, setRoles] = useState<Role[]>(['officer']);
+  // Nothing pre-ticked: a role is a power the administrator grants on purpose.
+  const [roles, setRoles] = useState<Role[]>([]);
   const [agencyCode, setAgencyCode] = useState(user.agency?.code ?? '');
   const [timeZone, setTimeZone] = useState('');
   const [agencies, setAgencies] = useState<Agency[]>([]);
@@ -509,7 +511,7 @@ function CreateUserForm({
         ))}
       </datalist>
       <fieldset className="roles">
-        <legend>Roles</legend>
+        <legend>Roles (choose at least one)</legend>
         {ROLES.map((role) => (
           <label key={role} className="check-label">
             <input type="checkbox" checked={roles.includes(role)} onChange={() => toggle(role)} /> {role}
@@ -816,7 +818,15 @@ function AccessLog(): ReactNode {
                 </td>
                 <td>{entry.outcome}</td>
                 <td>{entry.actor.username ?? '—'}</td>
-                <td>{entry.subject ? `${entry.subject.type} ${entry.subject.label ?? ''}` : '—'}</td>
+                <td>
+                  {entry.subject ? `${entry.subject.type} ${entry.subject.label ?? ''}` : '—'}
+                  {entry.event === 'signature.sign' && typeof entry.details?.meaning === 'string' && (
+                    <>
+                      <br />
+                      <small className="muted">signed “{entry.details.meaning}”</small>
+                    </>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -139,7 +139,15 @@ function ReceiveForm({
   onCancel: () => void;
 }): ReactNode {
   const [checks, setChecks] = useState<ItemCheck[]>(() =>
-    transfer.items.map(() => ({ sealIntact: true, sealNote: '', algorithm: 'sha256', value: '', target: 'device' })),
+    transfer.items.map((item) => ({
+      // A sealed bag is checked and unticked when damaged; an item with no seal has none to tick.
+      sealIntact: true,
+      sealNote: '',
+      algorithm: 'sha256',
+      value: '',
+      // An image or extraction is hashed as its file (image.e01, …), never as "device".
+      target: item.kind === 'forensic_image' || item.kind === 'extraction' ? '' : 'device',
+    })),
   );
   const [location, setLocation] = useState('');
   const [password, setPassword] = useState('');
@@ -224,7 +232,7 @@ function ReceiveForm({
               <tr>
                 <th scope="col">Item</th>
                 <th scope="col">Seal</th>
-                <th scope="col">Seal intact?</th>
+                <th scope="col">Condition on receipt</th>
                 <th scope="col">Re-hash on receipt (optional)</th>
               </tr>
             </thead>
@@ -238,17 +246,28 @@ function ReceiveForm({
                   </td>
                   <td className="mono">{item.sealNumber ?? '—'}</td>
                   <td>
-                    <label className="inline">
-                      <input
-                        type="checkbox"
-                        checked={checks[n].sealIntact}
-                        onChange={(event) => update(n, { sealIntact: event.target.checked })}
-                      />{' '}
-                      Seal intact on {item.itemNumber}
-                    </label>
+                    {item.sealNumber === null ? (
+                      <label className="inline">
+                        <input
+                          type="checkbox"
+                          checked={!checks[n].sealIntact}
+                          onChange={(event) => update(n, { sealIntact: !event.target.checked })}
+                        />{' '}
+                        No seal: packaging of {item.itemNumber} damaged or opened
+                      </label>
+                    ) : (
+                      <label className="inline">
+                        <input
+                          type="checkbox"
+                          checked={checks[n].sealIntact}
+                          onChange={(event) => update(n, { sealIntact: event.target.checked })}
+                        />{' '}
+                        Seal intact on {item.itemNumber}
+                      </label>
+                    )}
                     {!checks[n].sealIntact && (
                       <Field
-                        label={`What is wrong with the seal of ${item.itemNumber}`}
+                        label={`What is wrong with the ${item.sealNumber === null ? 'packaging' : 'seal'} of ${item.itemNumber}`}
                         name={`items[${n}].sealNote`}
                         problem={problem}
                       >

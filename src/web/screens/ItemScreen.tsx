@@ -3,7 +3,15 @@ import { lazy, Suspense, useCallback, useEffect, useState, type FormEvent, type 
 import { api, ApiProblem, plainWords } from '../api';
 import { AppLink } from '../App';
 import { checkHashValue, humanize, localNow, localTime, localTimeHint, placeTime, withLocalOffset } from '../evidence';
-import { HASH_ALGORITHMS, type HashRecord, type HistoryEvent, type ItemView, type Problem, type User } from '../types';
+import {
+  HASH_ALGORITHMS,
+  type CaseView,
+  type HashRecord,
+  type HistoryEvent,
+  type ItemView,
+  type Problem,
+  type User,
+} from '../types';
 import {
   Field,
   FormActions,
@@ -26,6 +34,7 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
   const [item, setItem] = useState<ItemView | null>(null);
   const [events, setEvents] = useState<HistoryEvent[]>([]);
   const [hashes, setHashes] = useState<HashRecord[]>([]);
+  const [access, setAccess] = useState<CaseView['access'] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [panel, setPanel] = useState<Panel>(null);
@@ -39,6 +48,8 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
       setItem(history.item);
       setEvents(history.events);
       setHashes(hashList.hashes);
+      // Labels are for those who bag evidence in a case they contribute to (as on the case screen).
+      setAccess((await api.get<CaseView>(`/cases/${history.item.case.id}`)).access);
     } catch (failure) {
       setError(failure instanceof ApiProblem ? plainWords(failure.problem) : 'Could not load the item');
     }
@@ -63,12 +74,18 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
   if (error && item === null) return <div className="banner error">{error}</div>;
   if (item === null) return <Loading />;
   const holder = item.custodian.id === user.id && item.state === 'in_custody';
-  const canHash = holder && (user.roles.includes('examiner') || user.roles.includes('officer'));
+  // Whoever holds the item verifies its hashes; its reference (the acquisition) is recorded by
+  // examiners and officers (HashesService), as is importing an acquisition tool's log.
+  const canHash = holder;
+  const canImport = holder && (user.roles.includes('examiner') || user.roles.includes('officer'));
   const canDispose = holder && (user.roles.includes('clerk') || user.roles.includes('officer'));
   /** The API decides who may correct (custodian or a contributor of the case); the button shows for the roles it allows. */
   const canCorrect =
     ['officer', 'clerk', 'examiner'].some((role) => user.roles.includes(role as User['roles'][number])) &&
     events.some(correctable);
+  const canLabel =
+    access === 'contribute' &&
+    ['officer', 'clerk', 'examiner'].some((role) => user.roles.includes(role as User['roles'][number]));
   const canDerive =
     holder && user.roles.includes('examiner') && item.kind !== 'forensic_image' && item.kind !== 'extraction';
 
@@ -148,7 +165,7 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
             Record hashes
           </button>
         )}
-        {canHash && (
+        {canImport && (
           <button type="button" onClick={() => setPanel('import')}>
             Import hashes from a log…
           </button>
@@ -184,12 +201,14 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
         <button type="button" onClick={() => void download(`/items/${item.id}/bundle`, 'custody-bundle.json')}>
           Verifiable bundle
         </button>
-        <button
-          type="button"
-          onClick={() => void download(`/cases/${item.case.id}/labels.pdf?items=${item.id}`, 'label.pdf')}
-        >
-          Print label
-        </button>
+        {canLabel && (
+          <button
+            type="button"
+            onClick={() => void download(`/cases/${item.case.id}/labels.pdf?items=${item.id}`, 'label.pdf')}
+          >
+            Print label
+          </button>
+        )}
       </div>
 
       {panel === 'hashes' && (
@@ -271,6 +290,7 @@ function HashTable({ hashes }: { hashes: readonly HashRecord[] }): ReactNode {
 function TimelineEntry({ event, sealNumber }: { event: HistoryEvent; sealNumber: string | null }): ReactNode {
   const brokenSeal = event.seal?.intact === false;
   const mismatch = event.hashes.some((hash) => hash.result === 'mismatch');
+  const tool = toolOf(event);
   return (
     <li className={`event${brokenSeal || mismatch ? ' event-bad' : ''}`}>
       <div className="event-head">
@@ -321,7 +341,10 @@ function TimelineEntry({ event, sealNumber }: { event: HistoryEvent; sealNumber:
             <dt>Seal</dt>
             <dd>
               <span className="mono">{event.seal.number ?? sealNumber ?? 'no seal'}</span>
-              {event.seal.intact === true && <span className="badge ok">intact</span>}
+              {/* An item registered without a seal has none to be intact. */}
+              {event.seal.intact === true && (event.seal.number ?? sealNumber) !== null && (
+                <span className="badge ok">intact</span>
+              )}
               {event.seal.intact === false && <span className="badge bad">⚠ BROKEN</span>}
               {event.seal.note ? ` — ${event.seal.note}` : ''}
             </dd>
@@ -346,6 +369,12 @@ function TimelineEntry({ event, sealNumber }: { event: HistoryEvent; sealNumber:
                 ))}
               </ul>
             </dd>
+          </>
+        )}
+        {tool && (
+          <>
+            <dt>Tool</dt>
+            <dd>{tool}</dd>
           </>
         )}
         {event.signatures.length > 0 && (
@@ -377,6 +406,31 @@ function TimelineEntry({ event, sealNumber }: { event: HistoryEvent; sealNumber:
   );
 }
 
+/** The tool a hash was computed with, as the entry records it and the court report prints it ("Guymager 0.8.13"). */
+function toolOf(event: HistoryEvent): string | null {
+  const data = event.data ?? {};
+  const named = (name: unknown, version: unknown): string | null =>
+    typeof name === 'string' && name !== ''
+      ? `${name}${typeof version === 'string' && version ? ` ${version}` : ''}`
+      : null;
+  if (event.type === 'hash.recorded') {
+    const tool = data.tool as { name?: unknown; version?: unknown } | null | undefined;
+    return tool ? named(tool.name, tool.version) : null;
+  }
+  if (event.type === 'item.derived') {
+    const acquisition = data.acquisition as { tool?: unknown; toolVersion?: unknown } | undefined;
+    return acquisition ? named(acquisition.tool, acquisition.toolVersion) : null;
+  }
+  return null;
+}
+
+/** The target a new hash record most likely names: the item's reference target, else what it is. */
+export function defaultHashTarget(item: ItemView, hashes: readonly HashRecord[]): string {
+  const reference = hashes.find((hash) => hash.role === 'reference');
+  if (reference) return reference.target;
+  return item.kind === 'forensic_image' || item.kind === 'extraction' ? '' : 'device';
+}
+
 function HashForm({
   user,
   item,
@@ -390,7 +444,7 @@ function HashForm({
   onDone: (message: string) => void;
   onCancel: () => void;
 }): ReactNode {
-  const [target, setTarget] = useState('device');
+  const [target, setTarget] = useState(() => defaultHashTarget(item, hashes));
   const [values, setValues] = useState<Array<{ algorithm: string; value: string }>>([
     { algorithm: 'sha256', value: '' },
     { algorithm: 'md5', value: '' },
