@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { Public, Roles } from '../identity/auth.decorators.js';
+import type { RequestContext } from '../common/request-context.js';
+import { Ctx, Public, Roles } from '../identity/auth.decorators.js';
 import { CheckpointService, type StoredCheckpoint } from './checkpoint.service.js';
 import {
   CheckpointQueryDto,
@@ -9,6 +10,7 @@ import {
   EntriesQueryDto,
   InclusionProofQueryDto,
 } from './dto/ledger-query.dto.js';
+import { LedgerEntriesService } from './ledger-entries.service.js';
 import { LedgerRangeError } from './ledger.errors.js';
 import { LedgerService } from './ledger.service.js';
 
@@ -34,8 +36,10 @@ function checkpointView(checkpoint: StoredCheckpoint): Record<string, unknown> {
  * Who may read what: the public key and the latest checkpoint are public, so that anyone — another
  * agency, a court, a defence expert — can keep ("witness") checkpoints without an account; that is
  * what makes a later rewrite detectable. Proofs reveal only hashes: any signed-in user. Entries
- * carry every agency's custody data: auditors only (others receive the entries of the cases they
- * may see inside bundles).
+ * carry custody data: auditors only, and each entry's content only when the auditor may read its
+ * case (their agency's cases and those shared with them, ADR 0015); the others are served as index
+ * and leaf hash, enough to recompute the tree. Custody roles receive the entries of the cases they
+ * may see inside bundles.
  */
 @ApiTags('ledger')
 @ApiBearerAuth()
@@ -44,6 +48,7 @@ export class LedgerController {
   constructor(
     private readonly ledger: LedgerService,
     private readonly checkpoints: CheckpointService,
+    private readonly scopedEntries: LedgerEntriesService,
   ) {}
 
   @Get('checkpoint')
@@ -73,22 +78,26 @@ export class LedgerController {
 
   @Get('entries')
   @Roles('auditor')
-  @ApiOperation({ summary: 'Entries [from, to) with their canonical bytes and leaf hashes (at most 1000)' })
-  async entries(@Query() query: EntriesQueryDto): Promise<Record<string, unknown>> {
+  @ApiOperation({
+    summary: 'Entries [from, to) with their canonical bytes and leaf hashes (at most 1000)',
+    description:
+      'An entry about a case the caller may not read (docs/access-control.md) is served as `{ index, leafHash, ' +
+      'withheld: true }` without `entry` and `entryBase64`: its leaf hash is all a verifier needs to recompute the tree.',
+  })
+  async entries(@Ctx() ctx: RequestContext, @Query() query: EntriesQueryDto): Promise<Record<string, unknown>> {
     if (query.to <= query.from) throw new LedgerRangeError('`to` must be greater than `from`');
     if (query.to - query.from > MAX_ENTRIES_PER_PAGE) {
       throw new LedgerRangeError(`at most ${MAX_ENTRIES_PER_PAGE} entries per request`);
     }
     const head = await this.ledger.treeHead();
-    const entries = await this.ledger.entries(query.from, Math.min(query.to, head.treeSize));
+    const entries = await this.scopedEntries.entries(ctx, query.from, Math.min(query.to, head.treeSize));
     return {
       treeSize: head.treeSize,
-      entries: entries.map((e) => ({
-        index: e.index,
-        leafHash: b64(e.leafHash),
-        entry: e.bytes.toString('utf8'),
-        entryBase64: b64(e.bytes),
-      })),
+      entries: entries.map((e) =>
+        e.bytes === null
+          ? { index: e.index, leafHash: b64(e.leafHash), withheld: true }
+          : { index: e.index, leafHash: b64(e.leafHash), entry: e.bytes.toString('utf8'), entryBase64: b64(e.bytes) },
+      ),
     };
   }
 

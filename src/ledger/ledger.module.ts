@@ -1,7 +1,9 @@
 import { Global, Logger, Module } from '@nestjs/common';
 
+import { CasesModule } from '../cases/cases.module.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { CheckpointService } from './checkpoint.service.js';
+import { LedgerEntriesService } from './ledger-entries.service.js';
 import { loadOrCreateLedgerKey } from './ledger-key.js';
 import { LedgerMonitorService } from './ledger-monitor.service.js';
 import { LedgerStatusController } from './ledger-status.controller.js';
@@ -14,9 +16,12 @@ import { LEDGER_KEY } from './ledger.tokens.js';
 /** The ledger: `LedgerService.append(em, ctx, event)` for writers, read-only queries, checkpoints. */
 @Global()
 @Module({
+  // CaseAccessService scopes the entries served (ADR 0015).
+  imports: [CasesModule],
   controllers: [LedgerController, LedgerVerificationController, LedgerStatusController],
   providers: [
     LedgerService,
+    LedgerEntriesService,
     CheckpointService,
     LedgerVerificationService,
     LedgerMonitorService,

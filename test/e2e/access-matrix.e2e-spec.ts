@@ -5,6 +5,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 
 import { createCase, shareCase, type TestCase } from '../factories/case.factory.js';
+import { release } from '../factories/custody.factory.js';
 import {
   bearer,
   createAgency,
@@ -87,6 +88,8 @@ describe('access matrix, cell by cell', () => {
   let third: TestAgency;
   let otherOfficer: TestUser;
   let otherOfficerSession: Session;
+  /** A colleague of otherOfficer, to receive the transfers of the other agency's cases. */
+  let otherClerkSession: Session;
   const callers = new Map<MatrixCaller, { user: TestUser; session: Session }>();
 
   beforeAll(async () => {
@@ -98,6 +101,7 @@ describe('access matrix, cell by cell', () => {
     third = await createAgency(db, { code: 'PT-THIRD', country: 'PT' });
     otherOfficer = await createUser(db, other, { roles: ['officer'] });
     otherOfficerSession = await login(app, otherOfficer);
+    otherClerkSession = await login(app, await createUser(db, other, { roles: ['clerk'] }));
     for (const caller of MATRIX_CALLERS) {
       if (caller === 'no token') continue;
       const user =
@@ -127,8 +131,8 @@ describe('access matrix, cell by cell', () => {
     ];
     const ours = documented.filter(
       (route) =>
-        (/^\w+ \/api\/v1\/(auth|agencies|users|access-log|cases|ledger\/verifications)(\/|$)/.test(route) ||
-          /^GET \/api\/v1\/items\/:id/.test(route)) &&
+        (/^\w+ \/api\/v1\/(auth|agencies|users|access-log|cases|ledger)(\/|$)/.test(route) ||
+          /^GET \/api\/v1\/(items\/:id|items$|transfers$)/.test(route)) &&
         !exempt.includes(route),
     );
     const inMatrix = new Set(matrix.map((row) => `${row.method} ${row.path}`));
@@ -139,6 +143,8 @@ describe('access matrix, cell by cell', () => {
     case?: TestCase;
     /** An item seized in the case, for item routes. */
     itemId?: string;
+    /** A transfer of that item within the case's agency, for the transfer list. */
+    transferId?: string;
     shareId?: string;
     userId?: string;
   }
@@ -150,7 +156,7 @@ describe('access matrix, cell by cell', () => {
       const target = await createUser(db, row.relation === 'foreign' ? other : home, { roles: ['clerk'] });
       return { userId: target.id };
     }
-    if (!/^\/api\/v1\/(cases|items\/)/.test(row.path) || row.relation === '—') return {};
+    if (!/^\/api\/v1\/(cases|items|transfers$|ledger\/entries$)/.test(row.path) || row.relation === '—') return {};
     const homeOfficer = callers.get('officer')!.user;
     const owned = row.relation === 'own';
     const found = owned
@@ -180,8 +186,12 @@ describe('access matrix, cell by cell', () => {
           );
         break;
       case 'revoked': {
+        // Revoked through the API, as an officer does: the share's row and its ledger entry agree.
         const shareId = await shareCase(db, found.id, { agencyId: home.id }, 'contribute', granter);
-        await db.query('UPDATE case_share SET revoked_at = now(), revoked_by = $2 WHERE id = $1', [shareId, granter]);
+        await request(app.getHttpServer())
+          .delete(`/api/v1/cases/${found.id}/shares/${shareId}`)
+          .set(bearer(otherOfficerSession))
+          .expect(200);
         break;
       }
       default:
@@ -190,10 +200,57 @@ describe('access matrix, cell by cell', () => {
     const shareId = row.path.includes(':shareId')
       ? await shareCase(db, found.id, { agencyId: third.id }, 'read', granter)
       : undefined;
-    const itemId = row.path.startsWith('/api/v1/items/')
-      ? await seizeOne(owned ? callers.get('officer')!.session : otherOfficerSession, found.id)
-      : undefined;
-    return { case: found, shareId, itemId };
+    const seizer = owned ? callers.get('officer')!.session : otherOfficerSession;
+    const itemId = /^\/api\/v1\/(items|transfers$)/.test(row.path) ? await seizeOne(seizer, found.id) : undefined;
+    const transferId =
+      row.path === '/api/v1/transfers'
+        ? (await release(app, seizer, [itemId!], owned ? callers.get('clerk')!.session : otherClerkSession)).id
+        : undefined;
+    return { case: found, shareId, itemId, transferId };
+  }
+
+  /** The query a route needs: the target case's entries, items or transfers; proofs within the tree. */
+  async function queryOf(row: MatrixRow, target: Target): Promise<string> {
+    if (row.method !== 'GET') return '';
+    switch (row.path) {
+      case '/api/v1/cases':
+        return '?limit=500';
+      case '/api/v1/items':
+      case '/api/v1/transfers':
+        return `?caseId=${target.case!.id}`;
+      case '/api/v1/ledger/entries': {
+        const [range] = await db.query<Array<{ from: string; to: string }>>(
+          'SELECT min(idx)::text AS from, (max(idx) + 1)::text AS to FROM ledger_entry WHERE case_id = $1',
+          [target.case!.id],
+        );
+        return `?from=${range.from}&to=${range.to}`;
+      }
+      case '/api/v1/ledger/proofs/inclusion':
+        return '?index=0&treeSize=1';
+      case '/api/v1/ledger/proofs/consistency':
+        return '?from=1&to=2';
+      default:
+        return '';
+    }
+  }
+
+  /** For list routes: whether the target appears (for ledger entries: whether its content is served). */
+  function listed(row: MatrixRow, body: Record<string, unknown>, target: Target): boolean {
+    switch (row.path) {
+      case '/api/v1/items':
+        return (body.items as Array<{ id: string }>).some((item) => item.id === target.itemId);
+      case '/api/v1/transfers':
+        return (body.transfers as Array<{ id: string }>).some((transfer) => transfer.id === target.transferId);
+      case '/api/v1/ledger/entries': {
+        const entries = body.entries as Array<{ entry?: string; withheld?: boolean }>;
+        const served = entries.filter((e) => e.entry !== undefined && e.withheld === undefined);
+        // All or nothing: every entry of the case is served in full, or every one is withheld.
+        expect(served.length === 0 || served.length === entries.length).toBe(true);
+        return entries.length > 0 && served.length === entries.length;
+      }
+      default:
+        return (body.cases as Array<{ id: string }>).some((c) => c.id === target.case!.id);
+    }
   }
 
   async function seizeOne(officer: Session, caseId: string): Promise<string> {
@@ -287,16 +344,12 @@ describe('access matrix, cell by cell', () => {
           const path =
             row.path
               .replace(':id', target.itemId ?? target.case?.id ?? target.userId ?? randomUUID())
-              .replace(':shareId', target.shareId ?? randomUUID()) +
-            (row.method === 'GET' && row.path === '/api/v1/cases' ? '?limit=500' : '');
+              .replace(':shareId', target.shareId ?? randomUUID()) + (await queryOf(row, target));
           const response = await send(row.method, path, caller, body(row, row.relation));
           expect({ status: response.status, code: response.body?.code }).toMatchObject({ status: expected.status });
           if (row.path === '/api/v1/ledger/verifications' && row.method === 'POST' && response.status === 202)
             await verificationFinished(caller);
-          if (expected.listed !== undefined) {
-            const ids = (response.body.cases as Array<{ id: string }>).map((c) => c.id);
-            expect(ids.includes(target.case!.id)).toBe(expected.listed);
-          }
+          if (expected.listed !== undefined) expect(listed(row, response.body, target)).toBe(expected.listed);
           if (expected.status === 401) expect(response.body.code).toBe('unauthenticated');
           if (expected.status === 403) expect(FORBIDDEN_CODES).toContain(response.body.code);
           if (expected.status === 404 && target.case) {

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 
 import { leafHash, openCheckpoint, verifyConsistency, verifyInclusion } from '../../src/ledger/core/index.js';
 import { LedgerService } from '../../src/ledger/ledger.service.js';
+import { createCase } from '../factories/case.factory.js';
 import { bearer, createAgency, createUser, login } from '../factories/identity.factory.js';
 import { appendEntries } from '../utils/ledger-fixtures.js';
 import { createTestApp } from '../utils/test-app.js';
@@ -25,11 +26,12 @@ describe('ledger API', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     app = await createTestApp({ databaseUrl: database.appUrl });
-    await appendEntries(app.get<DataSource>(getDataSourceToken()), app.get(LedgerService), 21);
     const dataSource = app.get<DataSource>(getDataSourceToken());
-    auth = bearer(
-      await login(app, await createUser(dataSource, await createAgency(dataSource), { roles: ['auditor'] })),
-    );
+    const agency = await createAgency(dataSource);
+    // Entry 0 opens a case of the auditor's agency; entries 1–20 name no case (ADR 0015: withheld).
+    await createCase(dataSource, agency.id, (await createUser(dataSource, agency, { roles: ['officer'] })).id);
+    await appendEntries(dataSource, app.get(LedgerService), 20, 1);
+    auth = bearer(await login(app, await createUser(dataSource, agency, { roles: ['auditor'] })));
   });
 
   afterAll(async () => {
@@ -60,16 +62,19 @@ describe('ledger API', () => {
     await api.get('/api/v1/ledger/checkpoint?treeSize=20').expect(404);
   });
 
-  it('serves entries as the exact bytes that were hashed', async () => {
-    const { body } = await api.get('/api/v1/ledger/entries?from=5&to=9').expect(200);
+  it('serves entries as the exact bytes that were hashed, and the others as leaf hashes', async () => {
+    const { body } = await api.get('/api/v1/ledger/entries?from=0&to=9').expect(200);
     expect(body.treeSize).toBe(21);
-    expect(body.entries.map((e: { index: number }) => e.index)).toEqual([5, 6, 7, 8]);
-    for (const entry of body.entries) {
-      const bytes = b64(entry.entryBase64);
-      expect(bytes.toString('utf8')).toBe(entry.entry);
-      expect(leafHash(bytes).toString('base64')).toBe(entry.leafHash);
-      expect(JSON.parse(entry.entry).index).toBe(entry.index);
-    }
+    expect(body.entries.map((e: { index: number }) => e.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const [readable, ...withheld] = body.entries;
+    const bytes = b64(readable.entryBase64);
+    expect(bytes.toString('utf8')).toBe(readable.entry);
+    expect(leafHash(bytes).toString('base64')).toBe(readable.leafHash);
+    expect(JSON.parse(readable.entry)).toMatchObject({ index: 0, type: 'case.opened' });
+    const stored = await app.get(LedgerService).entries(1, 9);
+    expect(withheld).toEqual(
+      stored.map((e) => ({ index: e.index, leafHash: e.leafHash.toString('base64'), withheld: true })),
+    );
   });
 
   it('serves inclusion proofs that verify against the checkpoint root', async () => {
