@@ -1,10 +1,11 @@
 /**
  * Every kind of access-log row (docs/identity.md lists them against CJIS Security Policy 5.4.1.1).
  * `outcome`: success — the action happened; failure — wrong credentials or invalid request;
- * denied — refused by a protection (authorisation, lockout, throttling, reuse detection).
+ * denied — refused by a protection (authorisation, throttling, reuse detection).
  */
 export const ACCESS_LOG_EVENTS = [
   'auth.login',
+  /** Historical: written before ADR 0016, when failures locked an account; nothing writes it now. */
   'auth.lockout',
   'auth.login_throttled',
   'auth.logout',

@@ -57,11 +57,12 @@ describe('loadConfig', () => {
         JWT_ACCESS_TTL_SECONDS: '300',
         JWT_REFRESH_TTL_SECONDS: '28800',
         CUSTOS_BOOTSTRAP_ADMIN_PASSWORD: 'a long bootstrap passphrase',
-        LOGIN_LOCKOUT_THRESHOLD: '3',
-        LOGIN_LOCKOUT_SECONDS: '600',
+        PASSWORD_THROTTLE_FREE_FAILURES: '4',
+        PASSWORD_THROTTLE_FIRST_DELAY_SECONDS: '5',
+        PASSWORD_THROTTLE_MAX_DELAY_SECONDS: '600',
+        PASSWORD_THROTTLE_FORGET_SECONDS: '3600',
         LOGIN_RATE_WINDOW_SECONDS: '120',
         LOGIN_RATE_LIMIT_PER_IP: '50',
-        LOGIN_RATE_LIMIT_PER_ACCOUNT: '8',
       },
       '/srv/custos',
     );
@@ -95,16 +96,17 @@ describe('loadConfig', () => {
         accessTokenTtlSeconds: 300,
         refreshTokenTtlSeconds: 28800,
         bootstrapAdminPassword: 'a long bootstrap passphrase',
-        lockoutThreshold: 3,
-        lockoutSeconds: 600,
+        throttleFreeFailures: 4,
+        throttleFirstDelaySeconds: 5,
+        throttleMaxDelaySeconds: 600,
+        throttleForgetSeconds: 3600,
         loginRateWindowSeconds: 120,
         loginRateLimitPerIp: 50,
-        loginRateLimitPerAccount: 8,
       },
     });
   });
 
-  it('has identity defaults: 15-minute access tokens, 12-hour sessions, 5 failures lock for 15 minutes', () => {
+  it('has identity defaults: 15-minute access tokens, 12-hour sessions, delays after 3 failures up to 15 minutes', () => {
     expect(loadConfig({}, '/srv/custos').auth).toEqual({
       jwtSecretFile: '/srv/custos/data/jwt-secret',
       jwtSecretFileConfigured: false,
@@ -113,11 +115,12 @@ describe('loadConfig', () => {
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 43200,
       bootstrapAdminPassword: undefined,
-      lockoutThreshold: 5,
-      lockoutSeconds: 900,
+      throttleFreeFailures: 3,
+      throttleFirstDelaySeconds: 2,
+      throttleMaxDelaySeconds: 900,
+      throttleForgetSeconds: 86400,
       loginRateWindowSeconds: 60,
       loginRateLimitPerIp: 20,
-      loginRateLimitPerAccount: 10,
     });
   });
 
@@ -161,13 +164,19 @@ describe('loadConfig', () => {
       { JWT_REFRESH_TTL_SECONDS: 'long' },
       'JWT_REFRESH_TTL_SECONDS must be an integer from 300 to 2592000 (got "long")',
     ],
-    [{ LOGIN_LOCKOUT_THRESHOLD: '0' }, 'LOGIN_LOCKOUT_THRESHOLD must be an integer from 1 to 100 (got "0")'],
-    [{ LOGIN_LOCKOUT_SECONDS: '0' }, 'LOGIN_LOCKOUT_SECONDS must be an integer from 1 to 86400 (got "0")'],
+    [
+      { PASSWORD_THROTTLE_FREE_FAILURES: '0' },
+      'PASSWORD_THROTTLE_FREE_FAILURES must be an integer from 1 to 100 (got "0")',
+    ],
+    [
+      { PASSWORD_THROTTLE_MAX_DELAY_SECONDS: '0' },
+      'PASSWORD_THROTTLE_MAX_DELAY_SECONDS must be an integer from 1 to 86400 (got "0")',
+    ],
     [{ LOGIN_RATE_WINDOW_SECONDS: '0' }, 'LOGIN_RATE_WINDOW_SECONDS must be an integer from 1 to 3600 (got "0")'],
     [{ LOGIN_RATE_LIMIT_PER_IP: '0' }, 'LOGIN_RATE_LIMIT_PER_IP must be an integer from 1 to 100000 (got "0")'],
     [
-      { LOGIN_RATE_LIMIT_PER_ACCOUNT: 'x' },
-      'LOGIN_RATE_LIMIT_PER_ACCOUNT must be an integer from 1 to 100000 (got "x")',
+      { PASSWORD_THROTTLE_FORGET_SECONDS: 'x' },
+      'PASSWORD_THROTTLE_FORGET_SECONDS must be an integer from 1 to 2592000 (got "x")',
     ],
   ])('refuses %j naming the variable', (env, message) => {
     expect(problemsOf(env)).toEqual([message]);

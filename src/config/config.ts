@@ -51,11 +51,14 @@ export interface AuthConfig {
   readonly refreshTokenTtlSeconds: number;
   /** Password of the administrator created on an empty database; random (logged once) when unset. */
   readonly bootstrapAdminPassword: string | undefined;
-  readonly lockoutThreshold: number;
-  readonly lockoutSeconds: number;
+  /** Consecutive wrong passwords per (account, client) before delays begin (ADR 0016). */
+  readonly throttleFreeFailures: number;
+  readonly throttleFirstDelaySeconds: number;
+  readonly throttleMaxDelaySeconds: number;
+  /** A pair without a failure for this long starts counting again. */
+  readonly throttleForgetSeconds: number;
   readonly loginRateWindowSeconds: number;
   readonly loginRateLimitPerIp: number;
-  readonly loginRateLimitPerAccount: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -193,11 +196,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       refreshTokenTtlSeconds: read.integer('JWT_REFRESH_TTL_SECONDS', 43_200, 300, 2_592_000),
       bootstrapAdminPassword:
         env.CUSTOS_BOOTSTRAP_ADMIN_PASSWORD === '' ? undefined : env.CUSTOS_BOOTSTRAP_ADMIN_PASSWORD,
-      lockoutThreshold: read.integer('LOGIN_LOCKOUT_THRESHOLD', 5, 1, 100),
-      lockoutSeconds: read.integer('LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
+      throttleFreeFailures: read.integer('PASSWORD_THROTTLE_FREE_FAILURES', 3, 1, 100),
+      throttleFirstDelaySeconds: read.integer('PASSWORD_THROTTLE_FIRST_DELAY_SECONDS', 2, 1, 3_600),
+      throttleMaxDelaySeconds: read.integer('PASSWORD_THROTTLE_MAX_DELAY_SECONDS', 900, 1, 86_400),
+      throttleForgetSeconds: read.integer('PASSWORD_THROTTLE_FORGET_SECONDS', 86_400, 1, 2_592_000),
       loginRateWindowSeconds: read.integer('LOGIN_RATE_WINDOW_SECONDS', 60, 1, 3_600),
       loginRateLimitPerIp: read.integer('LOGIN_RATE_LIMIT_PER_IP', 20, 1, 100_000),
-      loginRateLimitPerAccount: read.integer('LOGIN_RATE_LIMIT_PER_ACCOUNT', 10, 1, 100_000),
     },
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);

@@ -134,6 +134,8 @@ export class CustodyRecords {
     signature: SignatureDto | undefined,
     meaning: SignatureMeaning,
     field = 'signature',
+    /** Who typed the password, when it is not the signer (the custodian typing the witness's). */
+    typedBy?: string,
   ): Promise<Signer> {
     if (signature === undefined)
       throw new CustodyInvalidError(
@@ -149,7 +151,10 @@ export class CustodyRecords {
       );
     }
     try {
-      return await this.signing.authenticate(ctx, signature.password, meaning, { role: this.custodyRole(ctx.actor!) });
+      return await this.signing.authenticate(ctx, signature.password, meaning, {
+        role: this.custodyRole(ctx.actor!),
+        typedBy,
+      });
     } catch (error) {
       // Name the field: a disposal carries the custodian's and the witness's passwords.
       if (error instanceof SignaturePasswordInvalidError) throw new SignaturePasswordInvalidError(`${field}.password`);

@@ -532,6 +532,7 @@ export class ItemsService {
       { password: input.witness.password, meaning: 'witnessed' },
       'witnessed',
       'witness',
+      actor.id,
     );
     return this.records.ledger.write(async (em) => {
       const { item, kase } = await this.records.requireItem(em, ctx, itemId, 'contribute', { lock: true });

@@ -37,11 +37,15 @@ export class RefreshTokenInvalidError extends DomainError {
   }
 }
 
-export class AccountLockedError extends DomainError {
+/** Too many wrong passwords from this client (or this custodian, for a witness): wait (ADR 0016). */
+export class PasswordThrottledError extends DomainError {
   constructor(retryAfterSeconds: number) {
-    super('too_many_requests', 'account_locked', 'Too many failed attempts: the account is temporarily locked', {
-      retryAfterSeconds,
-    });
+    super(
+      'too_many_requests',
+      'password_throttled',
+      `Too many wrong passwords from here: wait ${retryAfterSeconds} s before trying again`,
+      { retryAfterSeconds },
+    );
   }
 }
 

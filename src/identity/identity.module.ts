@@ -7,9 +7,9 @@ import { AgenciesService } from './agencies/agencies.service.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
-import { LoginLockoutService } from './auth/login-lockout.service.js';
 import { LoginThrottleGuard } from './auth/login-throttle.guard.js';
 import { AccessTokenStrategy, CredentialsStrategy } from './auth/passport-strategies.js';
+import { PasswordThrottleService } from './auth/password-throttle.service.js';
 import { BootstrapAdminService } from './bootstrap-admin.service.js';
 import { SigningService } from './signing/signing.service.js';
 import { loadOrCreateTokenKey } from './tokens/token-key.js';
@@ -19,7 +19,7 @@ import { UsersService } from './users/users.service.js';
 
 /**
  * Identity and access: agencies, users, login sessions, the global AccessGuard (deny by default,
- * roles), login throttling and lockout, the bootstrap administrator, and electronic signatures
+ * roles), password throttling, the bootstrap administrator, and electronic signatures
  * (`SigningService.sign`) for the custody features.
  */
 @Module({
@@ -31,7 +31,7 @@ import { UsersService } from './users/users.service.js';
       useFactory: (config: AppConfig) => loadOrCreateTokenKey(config, new Logger('TokenKey')),
     },
     TokenService,
-    LoginLockoutService,
+    PasswordThrottleService,
     LoginThrottleGuard,
     AuthService,
     AccessTokenStrategy,

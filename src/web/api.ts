@@ -172,7 +172,7 @@ export async function logout(): Promise<void> {
 /** Words a person understands for the problems people meet; anything else shows the server's detail. */
 const PLAIN_WORDS: Record<string, string> = {
   invalid_credentials: 'Wrong username or password.',
-  account_locked: 'Too many failed attempts: this account is locked for a while.',
+  password_throttled: 'Too many wrong passwords from here: wait a little and try again.',
   login_rate_limited: 'Too many attempts from here: wait a moment and try again.',
   signature_password_invalid: 'That is not your password: the signature was not applied and nothing was saved.',
   current_password_invalid: 'Your current password is not right.',

@@ -45,7 +45,7 @@ describe('authentication and sessions', () => {
         JWT_SECRET_FILE: keyFile,
         LOGIN_RATE_LIMIT_PER_IP: '10000',
         LOGIN_RATE_LIMIT_PER_ACCOUNT: '10000',
-        LOGIN_LOCKOUT_THRESHOLD: '50',
+        PASSWORD_THROTTLE_FREE_FAILURES: '50',
       },
     });
     db = dataSourceOf(app);

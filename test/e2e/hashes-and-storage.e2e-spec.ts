@@ -573,6 +573,34 @@ describe('hashes, storage, disposition and corrections', () => {
       await refused(() => dispose(officer, disposal({ witness: null })), 400, 'validation_failed', ['witness']);
     });
 
+    it('wrong witness passwords delay that custodian with that witness, never the witness’s own logins', async () => {
+      // Defaults: 3 free failures, then 2 s, doubling (ADR 0016).
+      const witnessUser = await createUser(db, spain, { roles: ['officer'] });
+      const guess = (n: number): Record<string, unknown> =>
+        disposal({ witness: { username: witnessUser.username, password: `guessing-the-witness-${n}` } });
+      for (let n = 1; n <= 4; n++)
+        await refused(() => dispose(officer, guess(n)), 401, 'signature_password_invalid', ['witness.password']);
+      const throttled = await refused(
+        () => dispose(officer, disposal({ witness: { username: witnessUser.username, password: FACTORY_PASSWORD } })),
+        429,
+        'password_throttled',
+      );
+      expect(throttled.headers['retry-after']).toMatch(/^[12]$/);
+      // The witness logs in and signs their own acts as before; the custodian's own signature works too.
+      const witness = await login(app, witnessUser);
+      const [own] = await seize(app, witness, caseId, [phone()]);
+      await move(witness, own.id, 'Madrid/HQ/Room 2/Shelf C').expect(200);
+      // A signed release by the witness (signature.password is theirs, typed in their own session).
+      await release(app, witness, [own.id], examiner, 'Second opinion');
+      const failures = await db.query<Array<{ actor_username: string; delay: string; client: string }>>(
+        `SELECT actor_username, details->>'delaySeconds' AS delay, details->>'throttledClient' AS client
+           FROM access_log WHERE event = 'signature.sign' AND outcome = 'failure' AND actor_username = $1 ORDER BY id`,
+        [witnessUser.username],
+      );
+      expect(failures.map((row) => row.delay)).toEqual(['0', '0', '0', '2']);
+      expect(new Set(failures.map((row) => row.client))).toEqual(new Set([`custodian:${String(officer.user.id)}`]));
+    });
+
     it('says who received it when returned or released, is signed `disposed`, and only by the custodian', async () => {
       await refused(() => dispose(officer, disposal({ recipient: undefined })), 400, 'recipient_required', [
         'recipient',

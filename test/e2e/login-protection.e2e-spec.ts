@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../utils/test-database.js
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('lockout after repeated failures', () => {
+describe('password throttling per (account, client): growing delays, never a locked account', () => {
   let database: TestDatabase;
   let app: NestExpressApplication;
   let db: DataSource;
@@ -22,14 +22,15 @@ describe('lockout after repeated failures', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    // Small numbers so the test is quick; the defaults are 5 failures and 15 minutes.
+    // Small numbers so the test is quick; the defaults are 3 free failures, then 2 s doubling to 15 minutes.
     app = await createTestApp({
       databaseUrl: database.appUrl,
       env: {
-        LOGIN_LOCKOUT_THRESHOLD: '3',
-        LOGIN_LOCKOUT_SECONDS: '2',
+        TRUST_PROXY: 'true',
+        PASSWORD_THROTTLE_FREE_FAILURES: '3',
+        PASSWORD_THROTTLE_FIRST_DELAY_SECONDS: '1',
+        PASSWORD_THROTTLE_MAX_DELAY_SECONDS: '4',
         LOGIN_RATE_LIMIT_PER_IP: '10000',
-        LOGIN_RATE_LIMIT_PER_ACCOUNT: '10000',
       },
     });
     db = dataSourceOf(app);
@@ -41,68 +42,80 @@ describe('lockout after repeated failures', () => {
     await database.drop();
   });
 
-  const attempt = (username: string, password: string): request.Test =>
-    request(app.getHttpServer()).post('/api/v1/auth/login').send({ username, password });
+  const CLIENT_A = '203.0.113.7';
+  const CLIENT_B = '198.51.100.23';
+  const attempt = (username: string, password: string, client = CLIENT_A): request.Test =>
+    request(app.getHttpServer()).post('/api/v1/auth/login').set('X-Forwarded-For', client).send({ username, password });
+  /** Lets the current delay pass without waiting for it: the test is about the counting. */
+  const skipDelay = (): Promise<unknown> => db.query(`UPDATE password_throttle SET delayed_until = now()`);
 
-  it('locks the account after N failures, refuses even the right password, is logged, and lifts by itself', async () => {
+  it('wrong passwords from client A do not keep the owner out from client B', async () => {
     const user = await createUser(db, agency);
-    for (let i = 0; i < 3; i++) await attempt(user.username, `wrong password ${i}!`).expect(401);
-    const locked = await attempt(user.username, FACTORY_PASSWORD).expect(429);
-    expect(locked.body).toMatchObject({ code: 'account_locked', status: 429 });
-    expect(locked.body.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-
-    const rows = await db.query(
-      `SELECT event, outcome, details->>'reason' AS reason FROM access_log
-        WHERE actor_username = $1 AND event IN ('auth.login', 'auth.lockout') ORDER BY id`,
+    for (let i = 1; i <= 6; i++) {
+      await attempt(user.username, `wrong password ${i}!`).expect(401);
+      await skipDelay();
+    }
+    await attempt(user.username, 'wrong password 7!').expect(401);
+    // Client A now waits, even with the right password, and is told how long (Retry-After, problem+json).
+    const delayed = await attempt(user.username, FACTORY_PASSWORD).expect(429);
+    expect(delayed.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(delayed.body).toMatchObject({ code: 'password_throttled', status: 429 });
+    expect(delayed.headers['retry-after']).toBe(String(delayed.body.retryAfterSeconds));
+    expect(delayed.body.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    // The owner, elsewhere, is not affected.
+    await attempt(user.username, FACTORY_PASSWORD, CLIENT_B).expect(200);
+    const throttled = await db.query(
+      `SELECT outcome, details->>'limitedBy' AS by FROM access_log WHERE event = 'auth.login_throttled' AND actor_username = $1`,
       [user.username],
     );
-    expect(rows).toEqual([
-      { event: 'auth.login', outcome: 'failure', reason: 'wrong_password' },
-      { event: 'auth.login', outcome: 'failure', reason: 'wrong_password' },
-      { event: 'auth.login', outcome: 'failure', reason: 'wrong_password' },
-      { event: 'auth.lockout', outcome: 'denied', reason: null },
-      { event: 'auth.login', outcome: 'denied', reason: 'account_locked' },
-    ]);
-    const lockout = await db.query(
-      `SELECT subject_id, subject_agency_id FROM access_log WHERE event = 'auth.lockout' AND actor_username = $1`,
+    expect(throttled).toEqual([{ outcome: 'denied', by: 'failures' }]);
+  });
+
+  it('the delays grow: none for the first failures, then doubling up to the cap', async () => {
+    const user = await createUser(db, agency);
+    for (let i = 1; i <= 7; i++) {
+      await attempt(user.username, `wrong password ${i}!`).expect(401);
+      await skipDelay();
+    }
+    const rows = await db.query<Array<{ delay: string }>>(
+      `SELECT details->>'delaySeconds' AS delay FROM access_log
+        WHERE event = 'auth.login' AND outcome = 'failure' AND actor_username = $1 ORDER BY id`,
       [user.username],
     );
-    expect(lockout[0]).toEqual({ subject_id: user.id, subject_agency_id: agency.id });
-
-    await sleep(2_200);
-    await attempt(user.username, FACTORY_PASSWORD).expect(200);
+    expect(rows.map((row) => Number(row.delay))).toEqual([0, 0, 0, 1, 2, 4, 4]);
   });
 
-  it('a success resets the count', async () => {
+  it('the delay ends by itself, and a success resets the count', async () => {
     const user = await createUser(db, agency);
-    await attempt(user.username, 'wrong password one').expect(401);
-    await attempt(user.username, 'wrong password two').expect(401);
+    for (let i = 1; i <= 4; i++) await attempt(user.username, `wrong password ${i}!`).expect(401);
+    await attempt(user.username, FACTORY_PASSWORD).expect(429);
+    await sleep(1_200);
     await attempt(user.username, FACTORY_PASSWORD).expect(200);
-    await attempt(user.username, 'wrong password three').expect(401);
+    for (let i = 1; i <= 3; i++) await attempt(user.username, `wrong password ${i}!`).expect(401);
     await attempt(user.username, FACTORY_PASSWORD).expect(200);
   });
 
-  it('locks names that do not exist exactly like names that do (no enumeration)', async () => {
-    for (let i = 0; i < 3; i++) await attempt('no.such.user', `wrong password ${i}!`).expect(401);
-    expect((await attempt('no.such.user', 'anything at all').expect(429)).body.code).toBe('account_locked');
-    const rows = await db.query(
-      `SELECT count(*)::int AS n FROM access_log WHERE event = 'auth.lockout' AND actor_username = 'no.such.user'`,
-    );
-    expect(rows[0].n).toBe(1);
+  it('throttles names that do not exist exactly like names that do (no enumeration)', async () => {
+    for (let i = 0; i < 4; i++) await attempt('no.such.user', `wrong password ${i}!`).expect(401);
+    expect((await attempt('no.such.user', 'anything at all').expect(429)).body.code).toBe('password_throttled');
   });
 
-  it('keeps the lockout in the database, for every service process', async () => {
+  it('keeps the delays in the database, for every service process', async () => {
     const user = await createUser(db, agency);
-    for (let i = 0; i < 3; i++) await attempt(user.username, `wrong password ${i}!`).expect(401);
-    const second = await createTestApp({
-      databaseUrl: database.appUrl,
-      env: { LOGIN_LOCKOUT_THRESHOLD: '3', LOGIN_LOCKOUT_SECONDS: '2' },
-    });
+    for (let i = 0; i < 4; i++) await attempt(user.username, `wrong password ${i}!`).expect(401);
+    await db.query(`UPDATE password_throttle SET delayed_until = now() + interval '60 seconds'`);
+    const second = await createTestApp({ databaseUrl: database.appUrl, env: { TRUST_PROXY: 'true' } });
     try {
       await request(second.getHttpServer())
         .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', CLIENT_A)
         .send({ username: user.username, password: FACTORY_PASSWORD })
         .expect(429);
+      await request(second.getHttpServer())
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', CLIENT_B)
+        .send({ username: user.username, password: FACTORY_PASSWORD })
+        .expect(200);
     } finally {
       await second.close();
     }
@@ -124,7 +137,7 @@ describe('login rate limits', () => {
   it('per client IP', async () => {
     const app = await createTestApp({
       databaseUrl: database.appUrl,
-      env: { LOGIN_RATE_LIMIT_PER_IP: '3', LOGIN_LOCKOUT_THRESHOLD: '100' },
+      env: { LOGIN_RATE_LIMIT_PER_IP: '3' },
     });
     try {
       const db = dataSourceOf(app);
@@ -150,30 +163,22 @@ describe('login rate limits', () => {
     }
   });
 
-  it('per account name', async () => {
-    const app = await createTestApp({
-      databaseUrl: database.appUrl,
-      env: { LOGIN_RATE_LIMIT_PER_ACCOUNT: '2', LOGIN_LOCKOUT_THRESHOLD: '100' },
-    });
+  it('not per account name alone: anyone could spend that and keep the owner out', async () => {
+    const app = await createTestApp({ databaseUrl: database.appUrl, env: { TRUST_PROXY: 'true' } });
     try {
       const db = dataSourceOf(app);
       const user = await createUser(db, agency);
-      const other = await createUser(db, agency);
+      for (let i = 0; i < 30; i++) {
+        await request(app.getHttpServer())
+          .post('/api/v1/auth/login')
+          .set('X-Forwarded-For', `192.0.2.${i + 1}`)
+          .send({ username: user.username, password: `wrong password ${i}` })
+          .expect(401);
+      }
       await request(app.getHttpServer())
         .post('/api/v1/auth/login')
-        .send({ username: user.username, password: 'wrong password here' })
-        .expect(401);
-      await request(app.getHttpServer())
-        .post('/api/v1/auth/login')
-        .send({ username: user.username.toUpperCase(), password: 'wrong again here' })
-        .expect(401);
-      await request(app.getHttpServer())
-        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', '198.51.100.99')
         .send({ username: user.username, password: FACTORY_PASSWORD })
-        .expect(429);
-      await request(app.getHttpServer())
-        .post('/api/v1/auth/login')
-        .send({ username: other.username, password: FACTORY_PASSWORD })
         .expect(200);
     } finally {
       await app.close();

@@ -39,14 +39,19 @@ describe('identity, access-log and case tables', () => {
     const { rows } = await withClient(database.appUrl, (client) =>
       client.query<{ table_name: string; privilege_type: string }>(
         `SELECT table_name, privilege_type FROM information_schema.table_privileges
-          WHERE grantee = 'custos_service' AND table_name IN ('agency', 'user_account', 'auth_session', 'refresh_token', 'login_lockout', 'access_log', 'case_file', 'case_share')
+          WHERE grantee = 'custos_service' AND table_name IN ('agency', 'user_account', 'auth_session', 'refresh_token', 'password_throttle', 'access_log', 'case_file', 'case_share')
           ORDER BY 1, 2`,
       ),
     );
     const grants = rows.map((row) => `${row.table_name}:${row.privilege_type}`);
     expect(grants.filter((grant) => /DELETE|TRUNCATE/.test(grant))).toEqual([]);
     expect(grants).toEqual(
-      expect.arrayContaining(['access_log:INSERT', 'access_log:SELECT', 'case_share:INSERT', 'login_lockout:UPDATE']),
+      expect.arrayContaining([
+        'access_log:INSERT',
+        'access_log:SELECT',
+        'case_share:INSERT',
+        'password_throttle:UPDATE',
+      ]),
     );
     expect(grants).not.toContain('access_log:UPDATE');
     expect(grants).not.toContain('case_file:UPDATE');

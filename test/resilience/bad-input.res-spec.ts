@@ -197,7 +197,7 @@ describe('hostile input on every write route', () => {
       env: {
         LOGIN_RATE_LIMIT_PER_IP: '100000',
         LOGIN_RATE_LIMIT_PER_ACCOUNT: '100000',
-        LOGIN_LOCKOUT_THRESHOLD: '100',
+        PASSWORD_THROTTLE_FREE_FAILURES: '100',
       },
     });
     admin = testPool(database.adminUrl);

@@ -208,7 +208,7 @@ export async function documentedWriteOperations(app: NestExpressApplication): Pr
  */
 export const REFUSAL_RECORDS = [
   'access_log',
-  'login_lockout',
+  'password_throttle',
   'login_attempt',
   'schema_migrations',
   'ledger_verification',

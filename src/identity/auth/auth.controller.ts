@@ -23,7 +23,7 @@ export class AuthController {
     summary: 'Log in: an access token (15 min) and a single-use refresh token',
     description:
       'Problems: 401 invalid_credentials (unknown user, wrong password or disabled account alike), ' +
-      '429 account_locked (after repeated failures), 429 login_rate_limited.',
+      '429 password_throttled (growing delays after repeated failures from this client), 429 login_rate_limited.',
   })
   login(@Req() request: Request, @Body() _body: LoginDto): Promise<SessionTokens> {
     // The body was validated by the pipe; passport-local reads the same fields from it.
@@ -65,7 +65,7 @@ export class AuthController {
   @ApiOperation({
     summary: 'Change your own password (needs the current one); ends your other sessions',
     description:
-      'Problems: 401 current_password_invalid, 400 password_rejected (reason: too_short, common, …), 429 account_locked.',
+      'Problems: 401 current_password_invalid, 400 password_rejected (reason: too_short, common, …), 429 password_throttled.',
   })
   changePassword(@Ctx() ctx: RequestContext, @Body() body: ChangePasswordDto): Promise<UserView> {
     return this.auth.changePassword(ctx, body.currentPassword, body.newPassword);

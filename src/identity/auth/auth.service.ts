@@ -8,10 +8,10 @@ import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { BOOTSTRAP_ADMIN_USERNAME } from '../bootstrap-admin.service.js';
 import { identityActor } from '../identity-actor.js';
 import {
-  AccountLockedError,
   CurrentPasswordInvalidError,
   InvalidCredentialsError,
   PasswordRejectedError,
+  PasswordThrottledError,
   RefreshTokenInvalidError,
 } from '../identity.errors.js';
 import { initialAdminPasswordFile, removeInitialAdminPassword } from '../initial-admin-password.js';
@@ -26,7 +26,7 @@ import {
   type UserRow,
   type UserView,
 } from '../users/user-records.js';
-import { LoginLockoutService } from './login-lockout.service.js';
+import { accountThrottleKey, PasswordThrottleService, type ThrottleKey } from './password-throttle.service.js';
 
 export interface SessionTokens {
   readonly accessToken: string;
@@ -69,30 +69,31 @@ export class AuthService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenService,
-    private readonly lockout: LoginLockoutService,
+    private readonly throttle: PasswordThrottleService,
     private readonly accessLog: AccessLogService,
   ) {}
 
   async login(ctx: RequestContext, username: string, password: string): Promise<SessionTokens> {
-    const lockedFor = await this.lockout.lockedFor(username);
+    const throttleKey = accountThrottleKey(username, ctx.ip);
+    const delayedFor = await this.throttle.delayedFor(throttleKey);
     const user = await findUserByUsername(this.dataSource, username);
     const claimed = { id: user?.id ?? null, username: user?.username ?? username, agencyId: user?.agency_id ?? null };
-    if (lockedFor > 0) {
+    if (delayedFor > 0) {
       await this.accessLog.recordRefusal(ctx, {
-        event: 'auth.login',
+        event: 'auth.login_throttled',
         outcome: 'denied',
         actor: claimed,
-        details: { reason: 'account_locked' },
+        details: { limitedBy: 'failures', retryAfterSeconds: delayedFor },
       });
-      throw new AccountLockedError(lockedFor);
+      throw new PasswordThrottledError(delayedFor);
     }
     const passwordMatches = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
     if (user === undefined || !passwordMatches || !user.active) {
       const reason = user === undefined ? 'unknown_username' : !passwordMatches ? 'wrong_password' : 'account_disabled';
-      await this.recordPasswordFailure(ctx, username, claimed, 'auth.login', reason);
+      await this.recordPasswordFailure(ctx, throttleKey, claimed, 'auth.login', reason);
       throw new InvalidCredentialsError();
     }
-    await this.lockout.recordSuccess(username);
+    await this.throttle.recordSuccess(throttleKey);
     const tokens = await this.dataSource.transaction(async (em) => {
       if (needsRehash(user.password_hash)) {
         await em.query('UPDATE user_account SET password_hash = $2 WHERE id = $1', [
@@ -123,28 +124,21 @@ export class AuthService {
     return tokens;
   }
 
-  /** Counts a failed password check towards the lockout and logs it (and the lockout it may cause). */
+  /** Counts a failed password check towards the throttle of `key` and logs it with the delay it causes. */
   async recordPasswordFailure(
     ctx: RequestContext,
-    username: string,
+    key: ThrottleKey,
     actor: { id: string | null; username: string | null; agencyId: string | null },
     event: 'auth.login' | 'auth.password_change' | 'signature.sign',
     reason: string,
   ): Promise<void> {
-    const { failureCount, lockedNow } = await this.lockout.recordFailure(username);
-    await this.accessLog.recordRefusal(ctx, { event, outcome: 'failure', actor, details: { reason, failureCount } });
-    if (lockedNow) {
-      await this.accessLog.recordRefusal(ctx, {
-        event: 'auth.lockout',
-        outcome: 'denied',
-        actor,
-        subject:
-          actor.id === null
-            ? undefined
-            : { type: 'user', id: actor.id, label: actor.username ?? undefined, agencyId: actor.agencyId },
-        details: { failureCount, lockedForSeconds: this.config.auth.lockoutSeconds, after: event },
-      });
-    }
+    const { failureCount, delaySeconds } = await this.throttle.recordFailure(key);
+    await this.accessLog.recordRefusal(ctx, {
+      event,
+      outcome: 'failure',
+      actor,
+      details: { reason, failureCount, delaySeconds, throttledClient: key.client },
+    });
   }
 
   async refresh(ctx: RequestContext, refreshToken: string): Promise<SessionTokens> {
@@ -269,20 +263,21 @@ export class AuthService {
     const actor = identityActor(ctx)!;
     const user = (await findUserById(this.dataSource, actor.id))!;
     const claimed = { id: user.id, username: user.username, agencyId: user.agency_id };
-    const lockedFor = await this.lockout.lockedFor(user.username);
-    if (lockedFor > 0) {
+    const throttleKey = accountThrottleKey(user.username, ctx.ip);
+    const delayedFor = await this.throttle.delayedFor(throttleKey);
+    if (delayedFor > 0) {
       await this.accessLog.recordRefusal(ctx, {
         event: 'auth.password_change',
         outcome: 'denied',
-        details: { reason: 'account_locked' },
+        details: { reason: 'password_throttled', retryAfterSeconds: delayedFor },
       });
-      throw new AccountLockedError(lockedFor);
+      throw new PasswordThrottledError(delayedFor);
     }
     if (!(await verifyPassword(user.password_hash, currentPassword))) {
-      await this.recordPasswordFailure(ctx, user.username, claimed, 'auth.password_change', 'wrong_current_password');
+      await this.recordPasswordFailure(ctx, throttleKey, claimed, 'auth.password_change', 'wrong_current_password');
       throw new CurrentPasswordInvalidError();
     }
-    await this.lockout.recordSuccess(user.username);
+    await this.throttle.recordSuccess(throttleKey);
     const problem =
       newPassword === currentPassword
         ? 'unchanged'

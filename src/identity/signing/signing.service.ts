@@ -5,11 +5,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AccessLogService, type AccessLogSubject } from '../../access-log/access-log.service.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { AuthService } from '../auth/auth.service.js';
-import { LoginLockoutService } from '../auth/login-lockout.service.js';
+import { accountThrottleKey, PasswordThrottleService, witnessThrottleKey } from '../auth/password-throttle.service.js';
 import {
-  AccountLockedError,
   AuthenticationRequiredError,
   InvalidRequestError,
+  PasswordThrottledError,
   SignatureNotAllowedError,
   SignaturePasswordInvalidError,
 } from '../identity.errors.js';
@@ -28,14 +28,14 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /**
  * Electronic signatures (docs/design.md §3, 21 CFR 11.200(a)): the logged-in identity plus the password
  * entered again at signing time. Call it before the transaction that stores the signed event: a
- * wrong password writes nothing but its access-log row and counts towards the lockout.
+ * wrong password writes nothing but its access-log row and counts towards the throttle (ADR 0016).
  */
 @Injectable()
 export class SigningService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly auth: AuthService,
-    private readonly lockout: LoginLockoutService,
+    private readonly throttle: PasswordThrottleService,
     private readonly accessLog: AccessLogService,
   ) {}
 
@@ -70,7 +70,15 @@ export class SigningService {
     ctx: RequestContext,
     password: string,
     meaning: SignatureMeaning,
-    options: { role: SigningRole },
+    options: {
+      role: SigningRole;
+      /**
+       * The user who typed the password when it is not the signer's own session (a custodian typing
+       * the witness's password): failures then delay that user with this witness, never the
+       * witness's own logins or signatures.
+       */
+      typedBy?: string;
+    },
   ): Promise<Signer> {
     if (ctx.actor === null) throw new AuthenticationRequiredError();
     if (!(SIGNATURE_MEANINGS as readonly string[]).includes(meaning)) {
@@ -108,13 +116,17 @@ export class SigningService {
         new SignatureNotAllowedError('signature_password_change_required', 'Choose your own password before signing'),
       );
     }
-    const lockedFor = await this.lockout.lockedFor(user.username);
-    if (lockedFor > 0) return refuse('account_locked', new AccountLockedError(lockedFor));
+    const throttleKey =
+      options.typedBy === undefined
+        ? accountThrottleKey(user.username, ctx.ip)
+        : witnessThrottleKey(user.username, options.typedBy);
+    const delayedFor = await this.throttle.delayedFor(throttleKey);
+    if (delayedFor > 0) return refuse('password_throttled', new PasswordThrottledError(delayedFor));
     if (!(await verifyPassword(user.password_hash, password))) {
-      await this.auth.recordPasswordFailure(ctx, user.username, actor, 'signature.sign', 'wrong_password');
+      await this.auth.recordPasswordFailure(ctx, throttleKey, actor, 'signature.sign', 'wrong_password');
       throw new SignaturePasswordInvalidError();
     }
-    await this.lockout.recordSuccess(user.username);
+    await this.throttle.recordSuccess(throttleKey);
     const agency = user.agency_code;
     return {
       signer: {

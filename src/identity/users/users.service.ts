@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor } from '../../common/cursor.js';
 import type { RequestContext, Role } from '../../common/request-context.js';
 import { insertOrConflict } from '../../common/unique-violation.js';
 import { findAgencyByCode } from '../agencies/agencies.service.js';
-import { LoginLockoutService } from '../auth/login-lockout.service.js';
+import { PasswordThrottleService } from '../auth/password-throttle.service.js';
 import { USERNAME_PATTERN } from '../dto/user.dto.js';
 import { identityActor, isPlatformAdmin } from '../identity-actor.js';
 import {
@@ -111,7 +111,7 @@ export class UsersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accessLog: AccessLogService,
-    private readonly lockout: LoginLockoutService,
+    private readonly throttle: PasswordThrottleService,
   ) {}
 
   async create(
@@ -285,7 +285,7 @@ export class UsersService {
 
   /**
    * An administrator's reset: a temporary password the user must replace before doing anything
-   * else — and before signing anything (docs/design.md §3). Ends the user's sessions and lifts a lockout.
+   * else — and before signing anything (docs/design.md §3). Ends the user's sessions and lifts the password delays of the account.
    */
   async resetPassword(ctx: RequestContext, id: string, password: string): Promise<UserView> {
     const actor = identityActor(ctx)!;
@@ -315,7 +315,7 @@ export class UsersService {
       );
       return (await findUserById(em, id))!;
     });
-    await this.lockout.recordSuccess(updated.username);
+    await this.throttle.clearAccount(updated.username);
     return userView(updated);
   }
 }
