@@ -13,6 +13,7 @@ import { LedgerVerification1795946700000 } from './1795946700000-LedgerVerificat
 import { UserTimeZoneChange1795946800000 } from './1795946800000-UserTimeZoneChange.js';
 import { LedgerStateAdvancesOnly1795947100000 } from './1795947100000-LedgerStateAdvancesOnly.js';
 import { LedgerMonitor1795947200000 } from './1795947200000-LedgerMonitor.js';
+import { WitnessLog1796003000001 } from './1796003000001-WitnessLog.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -32,4 +33,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   UserTimeZoneChange1795946800000,
   LedgerStateAdvancesOnly1795947100000,
   LedgerMonitor1795947200000,
+  WitnessLog1796003000001,
 ];

@@ -15,10 +15,16 @@ export interface WitnessedCheckpoint extends HeldCheckpoint {
   readonly cosignature: string;
 }
 
-/** Where a witness keeps its state: one latest checkpoint per log origin. */
+/**
+ * Where a witness keeps its state: one latest checkpoint per log origin. `exclusive` runs `work`
+ * alone for that origin (no other call for it, in this process or any other sharing the store,
+ * runs between its read and its save): the atomicity the tlog-witness spec requires.
+ */
 export interface WitnessStore {
-  get(origin: string): Promise<WitnessedCheckpoint | undefined>;
-  put(checkpoint: WitnessedCheckpoint): Promise<void>;
+  exclusive<T>(
+    origin: string,
+    work: (held: WitnessedCheckpoint | undefined, save: (next: WitnessedCheckpoint) => Promise<void>) => Promise<T>,
+  ): Promise<T>;
 }
 
 interface StoredFile {
@@ -37,6 +43,7 @@ interface StoredFile {
  */
 export class FileWitnessStore implements WitnessStore {
   private readonly dir: string;
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, 'logs');
@@ -47,7 +54,26 @@ export class FileWitnessStore implements WitnessStore {
     return join(this.dir, `${createHash('sha256').update(origin, 'utf8').digest('hex')}.json`);
   }
 
-  async get(origin: string): Promise<WitnessedCheckpoint | undefined> {
+  /** One promise chain per origin: the directory belongs to one witness process. */
+  exclusive<T>(
+    origin: string,
+    work: (held: WitnessedCheckpoint | undefined, save: (next: WitnessedCheckpoint) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
+    const run = async (): Promise<T> => work(await this.get(origin), (next) => this.put(next));
+    const before = this.queues.get(origin) ?? Promise.resolve();
+    const result = before.then(run, run);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(origin, settled);
+    void settled.then(() => {
+      if (this.queues.get(origin) === settled) this.queues.delete(origin);
+    });
+    return result;
+  }
+
+  private async get(origin: string): Promise<WitnessedCheckpoint | undefined> {
     let text: string;
     try {
       text = await readFile(this.file(origin), 'utf8');
@@ -60,7 +86,7 @@ export class FileWitnessStore implements WitnessStore {
     return { ...stored, rootHash: Buffer.from(stored.rootHash, 'base64') };
   }
 
-  async put(checkpoint: WitnessedCheckpoint): Promise<void> {
+  private async put(checkpoint: WitnessedCheckpoint): Promise<void> {
     const target = this.file(checkpoint.origin);
     const temporary = `${target}.${process.pid}.tmp`;
     const stored: StoredFile = { ...checkpoint, rootHash: checkpoint.rootHash.toString('base64') };

@@ -23,12 +23,11 @@ export type AddCheckpointAnswer =
 /**
  * A C2SP tlog-witness: checks an add-checkpoint request against the latest checkpoint it cosigned
  * for the log and answers with a cosignature/v1 line, or a refusal. Requests for one log run one at
- * a time (a promise chain per origin), from reading the held checkpoint to storing the new one, so
- * two requests can never both pass the check against the same old size (the spec's race).
+ * a time (WitnessStore.exclusive), from reading the held checkpoint to storing the new one, so two
+ * requests can never both pass the check against the same old size (the spec's race).
  */
 export class Witness {
   private readonly logKeys: Map<string, NoteVerifier[]>;
-  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     readonly cosigner: Cosigner,
@@ -57,11 +56,11 @@ export class Witness {
       const request = parseAddCheckpointRequest(body);
       origin = requestOrigin(request);
       const known = origin;
-      return await this.serialised(known, async () => {
-        const held = await this.store.get(known);
+      if (!this.logKeys.has(known)) checkAddCheckpoint(request, this.logKeys, undefined); // 404 without a lock
+      return await this.store.exclusive(known, async (held, save) => {
         const checkpoint = checkAddCheckpoint(request, this.logKeys, held);
         const cosignature = this.cosigner.cosign(checkpoint.text, this.now());
-        await this.store.put({
+        await save({
           origin: known,
           treeSize: checkpoint.treeSize,
           rootHash: checkpoint.rootHash,
@@ -74,19 +73,5 @@ export class Witness {
       if (error instanceof WitnessRefusalError) return { ...error.refusal, ...(origin ? { origin } : {}) };
       throw error;
     }
-  }
-
-  private serialised<T>(origin: string, work: () => Promise<T>): Promise<T> {
-    const before = this.queues.get(origin) ?? Promise.resolve();
-    const result = before.then(work, work);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(origin, settled);
-    void settled.then(() => {
-      if (this.queues.get(origin) === settled) this.queues.delete(origin);
-    });
-    return result;
   }
 }
