@@ -20,6 +20,7 @@ import { IdentityModule } from './identity/identity.module.js';
 import { LabelsModule } from './labels/labels.module.js';
 import { LedgerModule } from './ledger/ledger.module.js';
 import { ReportsModule } from './reports/reports.module.js';
+import { WitnessModule } from './witness/witness.module.js';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -59,6 +60,7 @@ export class AppModule {
         ExportsModule,
         ReportsModule,
         LabelsModule,
+        WitnessModule,
         ...imports,
       ],
       providers: [

@@ -13,6 +13,7 @@ import { HASH_IMPORT_USAGE, runHashImport } from './hash-imports/hash-import.com
 import { IDENTITY_USAGE, runAgencyCreate, runUserCreate } from './identity/identity.command.js';
 import { runLedgerVerify } from './ledger/ledger-verify.command.js';
 import { connectDatabase } from './service.js';
+import { WITNESS_USAGE } from './witness/witness.command.js';
 
 /**
  * The commands of `custos` that need the database (src/cli.ts dispatches to them). They use the
@@ -35,7 +36,7 @@ commands:
   verify-report <report.pdf> [--url <service base url>] [--token <bearer token>] [--json]
                       ask the service whether it issued exactly this court report file (by its
                       SHA-256, registered in the ledger at issue); exit 0 issued, 1 not issued.
-${IDENTITY_USAGE}${HASH_IMPORT_USAGE}${DEMO_USAGE}${BACKUP_USAGE}${DATA_USAGE}  help                this text
+${WITNESS_USAGE}${IDENTITY_USAGE}${HASH_IMPORT_USAGE}${DEMO_USAGE}${BACKUP_USAGE}${DATA_USAGE}  help                this text
 `;
 
 function cliConfig(): AppConfig {

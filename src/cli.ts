@@ -17,6 +17,10 @@ if (argv[0] === 'verify') {
     process.stderr.write(`custos verify: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   }
+} else if (argv[0] === 'witness') {
+  // A standalone C2SP witness: no database, no Nest, no .env.
+  const { runWitnessCommand } = await import('./witness/witness.command.js');
+  process.exitCode = await runWitnessCommand(argv.slice(1));
 } else if (argv[0] === 'verify-report') {
   // Asks the service over HTTP whether it issued a report file: no database, no Nest either.
   const { runReportVerify } = await import('./reports/report-verify.command.js');

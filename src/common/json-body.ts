@@ -50,8 +50,24 @@ function hasBody(req: IncomingMessage): boolean {
 
 type Next = (error?: unknown) => void;
 
+/**
+ * The third exception (ADR 0024): C2SP tlog-witness add-checkpoint, whose body is the protocol's
+ * text (64 KiB at most, read and checked by the witness controller itself), as `text/plain` or with
+ * no Content-Type; any other media type is still 415.
+ */
+const WITNESS_ROUTE = /^\/api\/v1\/witness\/add-checkpoint\/?(?:\?|$)/;
+
+function isWitnessText(req: IncomingMessage): boolean {
+  const type = req.headers['content-type']?.split(';')[0].trim().toLowerCase();
+  return req.method === 'POST' && WITNESS_ROUTE.test(req.url ?? '') && (type === undefined || type === 'text/plain');
+}
+
 /** Any request body must be JSON: multipart, forms and octet streams are refused with 415. */
 export function requireJsonBody(req: IncomingMessage, _res: ServerResponse, next: Next): void {
+  if (isWitnessText(req)) {
+    next();
+    return;
+  }
   if (hasBody(req) && !isJsonMediaType(req.headers['content-type'])) {
     next(
       new HttpProblemException(

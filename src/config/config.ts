@@ -37,6 +37,32 @@ export interface AppConfig {
   readonly auth: AuthConfig;
   /** How far in the future an event's `occurredAt` may lie (field devices' clocks drift). */
   readonly clockSkewSeconds: number;
+  /** The in-service witness (docs/witness.md): other logs this service cosigns. */
+  readonly witness: WitnessConfig;
+}
+
+export interface WitnessConfig {
+  /** WITNESS_LOGS: `<origin>=<vkey>` entries, comma-separated; empty means the witness API is off. */
+  readonly logs: readonly { readonly origin: string; readonly verifierKeys: readonly string[] }[];
+  /** WITNESS_KEY_FILE: the cosigning key, shared by every process; default DATA_DIR/witness.key (generated). */
+  readonly keyFile: string;
+  /** WITNESS_NAME: the key's name when it is generated; default `<LEDGER_ORIGIN>/witness`. */
+  readonly name: string;
+}
+
+function witnessLogs(value: string | undefined, problems: string[]): WitnessConfig['logs'] {
+  const logs = new Map<string, string[]>();
+  for (const entry of (value ?? '').split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const at = entry.indexOf('=');
+    if (at <= 0 || at === entry.length - 1) {
+      problems.push(`WITNESS_LOGS entries must be <origin>=<vkey> (got "${entry}")`);
+      continue;
+    }
+    const origin = entry.slice(0, at);
+    logs.set(origin, [...(logs.get(origin) ?? []), entry.slice(at + 1)]);
+  }
+  return [...logs].map(([origin, verifierKeys]) => ({ origin, verifierKeys }));
 }
 
 export interface AuthConfig {
@@ -187,6 +213,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ledgerMonitorSeconds: read.integer('LEDGER_MONITOR_SECONDS', 5, 1, 86_400),
     ledgerMonitorSweepEntries: read.integer('LEDGER_MONITOR_SWEEP_ENTRIES', 4096, 0, 1_000_000),
     clockSkewSeconds: read.integer('CLOCK_SKEW_SECONDS', 300, 0, 86_400),
+    witness: {
+      logs: witnessLogs(env.WITNESS_LOGS, read.problems),
+      keyFile: resolve(cwd, read.string('WITNESS_KEY_FILE', join(dataDir, 'witness.key'))),
+      name: read.keyName('WITNESS_NAME', `${env.LEDGER_ORIGIN ?? `${hostname().toLowerCase()}/custos`}/witness`),
+    },
     auth: {
       jwtSecretFile: resolve(cwd, read.string('JWT_SECRET_FILE', join(dataDir, 'jwt-secret'))),
       jwtSecretFileConfigured: env.JWT_SECRET_FILE !== undefined && env.JWT_SECRET_FILE.trim() !== '',

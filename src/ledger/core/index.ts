@@ -1,6 +1,7 @@
 /**
  * The ledger's verification core: RFC 8785 canonical JSON, the RFC 6962 / RFC 9162 Merkle tree and
- * its proofs, C2SP signed notes and tlog checkpoints, and the cryptographic half of custody bundles.
+ * its proofs, C2SP signed notes, tlog checkpoints, cosignatures and the
+ * tlog-witness protocol, and the cryptographic half of custody bundles.
  *
  * Nothing here depends on Nest, TypeORM, pg or any npm package (node:crypto and node:buffer only),
  * so the folder can be published on its own and the offline verifier runs the very code the
@@ -68,6 +69,33 @@ export type {
   OpenCheckpointOptions,
   OpenedCheckpoint,
 } from './checkpoint.js';
+export {
+  addSignatureLines,
+  COSIGNATURE_V1_TYPE,
+  cosignatureMessage,
+  cosigner,
+  cosignerKeyId,
+  cosignerVerifier,
+  formatCosignerKey,
+  formatCosignerVerifierKey,
+  generateCosignerKeys,
+  parseCosignerKey,
+  parseCosignerVerifierKey,
+  verifyCosignatures,
+} from './cosignature.js';
+export type { Cosigner, CosignerVerifier, VerifiedCosignature } from './cosignature.js';
+export {
+  checkAddCheckpoint,
+  formatAddCheckpointRequest,
+  MAX_ADD_CHECKPOINT_BODY,
+  MAX_PROOF_LINES,
+  parseAddCheckpointRequest,
+  parseTlogSize,
+  requestOrigin,
+  TLOG_SIZE_CONTENT_TYPE,
+  WitnessRefusalError,
+} from './tlog-witness.js';
+export type { AcceptedCheckpoint, AddCheckpointRequest, HeldCheckpoint, WitnessRefusal } from './tlog-witness.js';
 export { buildEntry, ENTRY_VERSION, entryProblem, eventHash, signedContent } from './entry.js';
 export type { EntryActor, EntrySignature, EntrySubject, LedgerEntry, LedgerEvent } from './entry.js';
 export {
