@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 /**
  * The service's configuration, read once from the environment at boot and validated before
@@ -29,6 +29,8 @@ export interface AppConfig {
   readonly ledgerOrigin: string;
   /** Ed25519 signer key file (C2SP note format); generated in DATA_DIR when absent. */
   readonly ledgerKeyFile: string;
+  /** The signer's record of the last head it signed (ADR 0025): beside the key unless LEDGER_SIGNED_HEAD_FILE. */
+  readonly ledgerSignedHeadFile: string;
   readonly ledgerCheckpointSeconds: number;
   /** The ledger monitor (ADR 0028): how often it verifies new entries, and how many older ones it re-checks each time. */
   readonly ledgerMonitorSeconds: number;
@@ -188,6 +190,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     read.problems.push('DATABASE_OWNER_URL is only used together with DATABASE_URL');
   }
   const dataDir = read.string('DATA_DIR', './data');
+  const ledgerKeyFile = resolve(cwd, read.string('LEDGER_KEY_FILE', join(dataDir, 'ledger-signing.key')));
   const statementTimeoutMs = read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000);
   const config: AppConfig = {
     nodeEnv,
@@ -208,7 +211,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: read.boolean('TRUST_PROXY', false),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     ledgerOrigin: read.keyName('LEDGER_ORIGIN', `${hostname().toLowerCase()}/custos`),
-    ledgerKeyFile: resolve(cwd, read.string('LEDGER_KEY_FILE', join(dataDir, 'ledger-signing.key'))),
+    ledgerKeyFile,
+    ledgerSignedHeadFile: resolve(
+      cwd,
+      read.string('LEDGER_SIGNED_HEAD_FILE', join(dirname(ledgerKeyFile), 'ledger-signed-head.json')),
+    ),
     ledgerCheckpointSeconds: read.integer('LEDGER_CHECKPOINT_SECONDS', 10, 1, 86_400),
     ledgerMonitorSeconds: read.integer('LEDGER_MONITOR_SECONDS', 5, 1, 86_400),
     ledgerMonitorSweepEntries: read.integer('LEDGER_MONITOR_SWEEP_ENTRIES', 4096, 0, 1_000_000),

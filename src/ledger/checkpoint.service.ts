@@ -9,6 +9,7 @@ import type { LedgerKey } from './ledger-key.js';
 import { LedgerIntegrityError } from './ledger.errors.js';
 import { LedgerService } from './ledger.service.js';
 import { LEDGER_KEY } from './ledger.tokens.js';
+import { SignedHeadRecord, type SignedHead } from './signer/signed-head-record.js';
 
 export interface StoredCheckpoint {
   readonly treeSize: number;
@@ -28,6 +29,15 @@ interface CheckpointRow {
   key_id: string;
   note: string;
   created_at: Date;
+}
+
+/** The signer's part of `GET /ledger/status`: what it last signed, and why it refuses now if it does. */
+export interface SignerStatus {
+  readonly status: 'ok' | 'refused';
+  /** The last head this signer signed, from its own record outside the database. */
+  readonly signedSize: number | null;
+  readonly signedAt: string | null;
+  readonly refusal: { readonly reason: string; readonly at: string } | null;
 }
 
 const toCheckpoint = (row: CheckpointRow): StoredCheckpoint => ({
@@ -51,13 +61,33 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger(CheckpointService.name);
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
+  private readonly signedHead: SignedHeadRecord;
+  private refusal: { reason: string; at: string } | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
     @Inject(LEDGER_KEY) private readonly key: LedgerKey,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.signedHead = new SignedHeadRecord(config.ledgerSignedHeadFile);
+  }
+
+  /** What the signer last signed and whether it refuses to sign the current tree. */
+  signerStatus(): SignerStatus {
+    let signed: SignedHead | undefined;
+    try {
+      signed = this.signedHead.read();
+    } catch {
+      signed = undefined;
+    }
+    return {
+      status: this.refusal ? 'refused' : 'ok',
+      signedSize: signed?.treeSize ?? null,
+      signedAt: signed?.signedAt ?? null,
+      refusal: this.refusal ?? null,
+    };
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
@@ -126,6 +156,12 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       throw new LedgerIntegrityError(
         'The ledger failed an integrity check; no checkpoint is signed until a full verification passes.',
       );
+    // One signer at a time per record (processes sharing DATA_DIR), and the head read under it: a
+    // record larger than the tree then always means the tree lost entries, never a race.
+    return this.signedHead.exclusive(() => this.signLocked());
+  }
+
+  private async signLocked(): Promise<StoredCheckpoint> {
     const head = await this.ledger.treeHead();
     // Sign only what is on disk: a crash must never take back a tree someone holds a signature for.
     await this.ledger.durabilityBarrier();
@@ -150,10 +186,15 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
         );
       }
     }
+    await this.checkAgainstSignedHead(head.treeSize, head.rootHash);
     const note = signCheckpoint(
       { origin: this.config.ledgerOrigin, treeSize: head.treeSize, rootHash: head.rootHash },
       this.key.signer,
     );
+    // The record goes to disk before the signature leaves this function: a crash after it costs a
+    // re-signature of the same head, never a second head for a size.
+    this.signedHead.write(head.treeSize, head.rootHash);
+    this.refusal = undefined;
     // Another process may sign the same tree at the same moment: same size, same root, one row.
     await this.dataSource.query(
       `INSERT INTO ledger_checkpoint (tree_size, root_hash, origin, key_name, key_id, note)
@@ -161,6 +202,58 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       [head.treeSize, head.rootHash, this.config.ledgerOrigin, this.key.signer.name, this.key.keyIdHex, note],
     );
     return this.atSize(head.treeSize);
+  }
+
+  /**
+   * The fork guard (ADR 0025): the new head must extend the last one this signer signed, by its own
+   * record outside the database — same root at the same size, or an RFC 6962 consistency proof
+   * from it. A restored backup or a rewritten tree, even with ledger_checkpoint emptied, cannot pass.
+   */
+  private async checkAgainstSignedHead(treeSize: number, rootHash: Buffer): Promise<void> {
+    let signed: SignedHead | undefined;
+    try {
+      signed = this.signedHead.read();
+    } catch (error) {
+      throw this.refuse(`its record of the last signed head cannot be read: ${(error as Error).message}`);
+    }
+    if (signed === undefined) {
+      this.logger.warn(
+        `the ledger signer has no record of a signed head at ${this.signedHead.path}; starting one at size ${treeSize}`,
+      );
+      return;
+    }
+    if (treeSize < signed.treeSize) {
+      throw this.refuse(
+        `the ledger holds ${treeSize} entries but this signer already signed a checkpoint of size ${signed.treeSize} ` +
+          `(at ${signed.signedAt}): the database was restored from an older state or rewritten`,
+      );
+    }
+    if (treeSize === signed.treeSize) {
+      if (!rootHash.equals(signed.rootHash)) {
+        throw this.refuse(
+          `the tree of size ${treeSize} has root ${rootHash.toString('hex')}, but this signer signed root ` +
+            `${signed.rootHash.toString('hex')} for that size: the tree was rewritten`,
+        );
+      }
+      return;
+    }
+    if (signed.treeSize === 0) return;
+    try {
+      const proof = await this.ledger.consistencyProof(signed.treeSize, treeSize);
+      verifyConsistency(signed.treeSize, treeSize, proof, signed.rootHash, rootHash);
+    } catch (error) {
+      throw this.refuse(
+        `the tree of size ${treeSize} does not extend the head of size ${signed.treeSize} this signer signed: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private refuse(reason: string): LedgerIntegrityError {
+    this.refusal = { reason, at: new Date().toISOString() };
+    this.logger.error(`LEDGER SIGNER REFUSED: ${reason}. No checkpoint was signed; run \`custos ledger verify\`.`);
+    return new LedgerIntegrityError(
+      'The ledger failed an integrity check; no checkpoint was signed. Operators have been alerted.',
+    );
   }
 
   private integrityFailure(message: string): LedgerIntegrityError {

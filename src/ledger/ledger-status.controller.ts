@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { CheckpointService, type SignerStatus } from './checkpoint.service.js';
 import { LedgerMonitorService, type IntegrityStatus } from './ledger-monitor.service.js';
 import { LedgerService } from './ledger.service.js';
 
@@ -16,16 +17,17 @@ export class LedgerStatusController {
   constructor(
     private readonly ledger: LedgerService,
     private readonly monitor: LedgerMonitorService,
+    private readonly checkpoints: CheckpointService,
   ) {}
 
   @Get()
   @ApiOperation({ summary: "The ledger's size and what the service's own integrity monitor found (no case data)" })
   @ApiOkResponse({
     description:
-      '{ treeSize, integrity: { status: ok|failed, verifiedSize, verifiedAt, failure: { index, kind, summary, source, at } | null, writesRefused, checkpointsStopped } }',
+      '{ treeSize, integrity: { status: ok|failed, verifiedSize, verifiedAt, failure: { index, kind, summary, source, at } | null, writesRefused, checkpointsStopped }, signer: { status: ok|refused, signedSize, signedAt, refusal: { reason, at } | null } }',
   })
-  async status(): Promise<{ treeSize: number; integrity: IntegrityStatus }> {
+  async status(): Promise<{ treeSize: number; integrity: IntegrityStatus; signer: SignerStatus }> {
     const [head, integrity] = await Promise.all([this.ledger.treeHead(), this.monitor.status()]);
-    return { treeSize: head.treeSize, integrity };
+    return { treeSize: head.treeSize, integrity, signer: this.checkpoints.signerStatus() };
   }
 }

@@ -105,6 +105,7 @@ describe('the ledger monitor', () => {
         writesRefused: false,
         checkpointsStopped: false,
       },
+      signer: { status: 'ok', signedSize: null, signedAt: null, refusal: null },
     });
     expect(await monitor().pass()).toEqual({ ran: true, verifiedSize: size });
     await seize(app, officer, caseId, [phone()]);

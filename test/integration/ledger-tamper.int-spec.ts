@@ -18,7 +18,8 @@ import { createTestDatabase, withClient, type TestDatabase } from '../utils/test
 
 const ORIGIN = 'test.custos.invalid/ledger';
 const run = promisify(execFile);
-const key: LedgerKey = loadOrCreateLedgerKey(join(mkdtempSync(join(tmpdir(), 'custos-key-')), 'ledger.key'), ORIGIN, {
+const keyDir = mkdtempSync(join(tmpdir(), 'custos-key-'));
+const key: LedgerKey = loadOrCreateLedgerKey(join(keyDir, 'ledger.key'), ORIGIN, {
   warn: () => undefined,
 });
 
@@ -40,6 +41,8 @@ async function ledgerOf50(): Promise<Ledger> {
   const checkpoints = new CheckpointService(dataSource, ledger, key, {
     ledgerOrigin: ORIGIN,
     ledgerCheckpointSeconds: 3600,
+    // One signer record per ledger: these ledgers are independent logs sharing a key.
+    ledgerSignedHeadFile: join(keyDir, `ledger-signed-head-${database.name}.json`),
   } as AppConfig);
   const checkpointNotes: string[] = [];
   for (let n = 0; n < 50; n++) {

@@ -29,18 +29,21 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
   let ledger: LedgerService;
   let checkpoints: CheckpointService;
   let key: LedgerKey;
+  let keyDir: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = new DataSource(dataSourceOptions({ url: database.appUrl, poolSize: 4 }));
     await dataSource.initialize();
     ledger = new LedgerService(dataSource);
-    key = loadOrCreateLedgerKey(join(mkdtempSync(join(tmpdir(), 'custos-key-')), 'ledger.key'), ORIGIN, {
+    keyDir = mkdtempSync(join(tmpdir(), 'custos-key-'));
+    key = loadOrCreateLedgerKey(join(keyDir, 'ledger.key'), ORIGIN, {
       warn: () => undefined,
     });
     checkpoints = new CheckpointService(dataSource, ledger, key, {
       ledgerOrigin: ORIGIN,
       ledgerCheckpointSeconds: 3600,
+      ledgerSignedHeadFile: join(keyDir, 'ledger-signed-head.json'),
     } as AppConfig);
   });
 
@@ -300,6 +303,7 @@ describe('ledger: append, tree state, proofs and checkpoints on PostgreSQL', () 
     const scheduled = new CheckpointService(dataSource, ledger, key, {
       ledgerOrigin: ORIGIN,
       ledgerCheckpointSeconds: 1,
+      ledgerSignedHeadFile: join(keyDir, 'ledger-signed-head.json'),
     } as AppConfig);
     scheduled.onApplicationBootstrap();
     try {

@@ -2,6 +2,8 @@
 // Runs the built service code (npm test builds first): LedgerService and CheckpointService exactly
 // as the service uses them, each append in its own transaction.
 // argv: <databaseUrl> <keyFile> <worker> <appends> <concurrency>
+import { dirname, join } from 'node:path';
+
 import { DataSource } from 'typeorm';
 
 import { dataSourceOptions } from '../../dist/src/database/data-source.js';
@@ -18,6 +20,8 @@ const key = loadOrCreateLedgerKey(keyFile, origin, { warn: () => undefined });
 const checkpoints = new CheckpointService(dataSource, ledger, key, {
   ledgerOrigin: origin,
   ledgerCheckpointSeconds: 3600,
+  // Shared by every worker, as by processes sharing one DATA_DIR.
+  ledgerSignedHeadFile: join(dirname(keyFile), 'ledger-signed-head.json'),
 });
 const ctx = { actor: null, requestId: `worker-${worker}`, ip: null };
 
