@@ -19,7 +19,7 @@ import {
   type TestUser,
 } from '../factories/identity.factory.js';
 import { createTestApp } from '../utils/test-app.js';
-import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
+import { createTestDatabase, sql, type TestDatabase } from '../utils/test-database.js';
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const withoutInstance = (body: Record<string, unknown>): Record<string, unknown> => {
@@ -250,6 +250,29 @@ describe('authentication and sessions', () => {
         [0, 1].map(() => api().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken })),
       );
       expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+    });
+
+    it('refuses a refresh after the session’s absolute expiry, however fresh the refresh token', async () => {
+      const user = await createUser(db, agency);
+      const first = await login(app, user);
+      const second = (await api().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200))
+        .body as { refreshToken: string; accessToken: string };
+      const { sid } = jwt.decode(second.accessToken) as { sid: string };
+      // The service may not move a session's expiry (it has UPDATE on revoked_at only): the owner does.
+      await sql(database.ownerUrl, `UPDATE auth_session SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+        sid,
+      ]);
+      const tokensBefore = await db.query(`SELECT count(*)::int AS n FROM refresh_token WHERE session_id = $1`, [sid]);
+      const refused = await api().post('/api/v1/auth/refresh').send({ refreshToken: second.refreshToken }).expect(401);
+      expect(refused.body.code).toBe('refresh_token_invalid');
+      expect(await db.query(`SELECT count(*)::int AS n FROM refresh_token WHERE session_id = $1`, [sid])).toEqual(
+        tokensBefore,
+      );
+      const [logged] = await db.query(
+        `SELECT outcome, details->>'reason' AS reason FROM access_log WHERE event = 'auth.refresh' AND actor_user_id = $1 AND outcome <> 'success'`,
+        [user.id],
+      );
+      expect(logged).toEqual({ outcome: 'failure', reason: 'session_expired' });
     });
 
     it('refuses unknown refresh tokens', async () => {

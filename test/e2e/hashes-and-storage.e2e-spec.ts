@@ -601,6 +601,30 @@ describe('hashes, storage, disposition and corrections', () => {
       expect(new Set(failures.map((row) => row.client))).toEqual(new Set([`custodian:${String(officer.user.id)}`]));
     });
 
+    it('refuses a witness who cannot see the case, holds no custody role, or is disabled, writing nothing', async () => {
+      const france = await createAgency(db, { code: 'FR-PJ', country: 'FR' });
+      const outsider = await createUser(db, france, { roles: ['examiner'] });
+      const auditor = await createUser(db, spain, { roles: ['auditor'] });
+      const administrator = await createUser(db, spain, { roles: ['admin'] });
+      const disabled = await createUser(db, spain, { roles: ['clerk'], active: false });
+      const why = (witness: { id: string }): string =>
+        witness === outsider
+          ? 'has no access to case'
+          : witness === disabled
+            ? 'There is no active user'
+            : 'The witness is an officer, clerk, examiner or prosecutor';
+      for (const witness of [outsider, auditor, administrator, disabled]) {
+        const response = await refused(
+          () => dispose(officer, disposal({ witness: { username: witness.username, password: FACTORY_PASSWORD } })),
+          400,
+          'witness_invalid',
+          ['witness.username'],
+        );
+        expect(response.body.detail).toContain(why(witness));
+      }
+      expect((await item(officer, held.id)).state).not.toBe('disposed');
+    });
+
     it('says who received it when returned or released, is signed `disposed`, and only by the custodian', async () => {
       await refused(() => dispose(officer, disposal({ recipient: undefined })), 400, 'recipient_required', [
         'recipient',

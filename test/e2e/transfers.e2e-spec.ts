@@ -556,6 +556,48 @@ describe('transfers', () => {
     });
   });
 
+  it('a broken seal alone, with every hash matching, makes the item compromised', async () => {
+    const [drive] = await seize(app, officer, caseId, [hardDrive()]);
+    await api()
+      .post(`/api/v1/items/${drive.id}/hashes`)
+      .set(bearer(officer))
+      .send({
+        target: 'device',
+        hashes: [{ algorithm: 'sha256', value: DEVICE_SHA256 }],
+        occurredAt: '2026-11-20T12:00:00+01:00',
+        signature: signature('acquired'),
+      })
+      .expect(201);
+    const transfer = await release(app, officer, [drive.id], clerk, 'Storage');
+    const accepted = (
+      await acceptRequest(clerk, transfer, [
+        {
+          itemId: drive.id,
+          sealIntact: false,
+          sealNote: 'Bag resealed with tape',
+          hashes: [{ target: 'device', algorithm: 'sha256', value: DEVICE_SHA256 }],
+        },
+      ]).expect(200)
+    ).body as TransferView;
+    expect(accepted.items).toEqual([
+      expect.objectContaining({ id: drive.id, sealIntact: false, sealNote: 'Bag resealed with tape' }),
+    ]);
+    const verifications = (
+      (await api().get(`/api/v1/items/${drive.id}/hashes`).set(bearer(clerk)).expect(200)).body as {
+        hashes: HashRecordView[];
+      }
+    ).hashes.filter((h) => h.role === 'verification');
+    expect(verifications.map((h) => [h.target, h.result])).toEqual([['device', 'match']]);
+    expect(await item(clerk, drive.id)).toMatchObject({
+      custodian: { username: usernameOf(clerk) },
+      integrity: 'compromised',
+    });
+    const flagged = (
+      await api().get(`/api/v1/items?caseId=${caseId}&integrity=compromised`).set(bearer(clerk)).expect(200)
+    ).body.items as ItemView[];
+    expect(flagged.map((i) => i.id)).toContain(drive.id);
+  });
+
   describe('inbox, outbox and visibility', () => {
     let sender: Session;
     let receiver: Session;
