@@ -21,6 +21,7 @@ import { entryProblem, type LedgerEntry } from './core/entry.js';
 import { canonicalBytes } from './core/jcs.js';
 import { CompactRange, frontierNodeIds, leafHash, rootFromFrontier, type TreeNode } from './core/merkle.js';
 import { LedgerService } from './ledger.service.js';
+import { withoutValues } from './state-tables.js';
 
 /**
  * What broke. The first six are the ledger's own structure or content: custody writes stop (the
@@ -218,7 +219,13 @@ export class LedgerMonitorService implements OnApplicationBootstrap, OnApplicati
           event: 'ledger.integrity_alarm',
           outcome: 'failure',
           subject: { type: 'ledger', id: 'ledger', label: failure.kind },
-          details: { index: failure.index, kind: failure.kind, structural, source: failure.source, reason },
+          details: {
+            index: failure.index,
+            kind: failure.kind,
+            structural,
+            source: failure.source,
+            reason: withoutValues(reason),
+          },
         })
         .catch((error: unknown) =>
           this.logger.error({ err: error }, 'the integrity alarm could not be written to the access log'),

@@ -10,6 +10,7 @@ import {
   Differences,
   ITEM_FIELDS_SQL,
   nameRegisteredDifference,
+  quoted,
   registeredDifference,
   registeredFieldsOfEntry,
   registeredFieldsOfRow,
@@ -421,7 +422,6 @@ interface ItemRow {
 }
 
 const text = (field: Buffer | null): string | null => (field === null ? null : field.toString('utf8'));
-const quoted = (value: string | null): string => (value === null ? 'null' : `"${value}"`);
 const instant = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /** The first custody column of `row` whose value is not the replay's, as a failure reason. */

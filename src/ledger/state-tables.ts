@@ -69,8 +69,16 @@ export class Differences {
   }
 }
 
-const quoted = (value: unknown): string =>
-  value === null || value === undefined ? 'null' : typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+/** A value in a difference's reason, always as JSON, so that `withoutValues` finds every one. */
+export const quoted = (value: unknown): string =>
+  value === null || value === undefined ? 'null' : JSON.stringify(value);
+
+/**
+ * A difference's reason without the values it quotes (every value is quoted as JSON by `quoted`):
+ * what the service shows auditors and administrators of every agency, who may not read the case the
+ * value belongs to. The full reason goes to the operator's log and the command line.
+ */
+export const withoutValues = (reason: string): string => reason.replace(/"(?:[^"\\]|\\.)*"/g, '"…"');
 
 /**
  * Rows of one query, in order, a page at a time through a cursor of the verification's transaction
