@@ -636,6 +636,7 @@ describe('import of acquisition logs (POST /items/:id/hashes/import)', () => {
       const child = spawn(process.execPath, [resolve(process.cwd(), 'dist/src/cli.js'), 'hashes', 'import', ...args], {
         env: {
           PATH: process.env.PATH ?? '',
+          TMPDIR: tmpdir(),
           DATABASE_URL: database.appUrl,
           DATABASE_OWNER_URL: database.ownerUrl,
           DATA_DIR: dataDir,
