@@ -435,6 +435,27 @@ describe('import of acquisition logs (POST /items/:id/hashes/import)', () => {
     }).expect(201);
   });
 
+  it("a real UFED .ufd's [Crime Case] (Case Identifier, Device Name / Evidence Number) is checked against the item", async () => {
+    const phone = await driveAtTheLab({
+      kind: 'mobile_phone',
+      seizedFrom: 'EV-31',
+      serial: '28211FDH2002X7',
+      capacityBytes: undefined,
+      make: 'Google',
+      model: 'Pixel 7',
+    });
+    const text = fixture('ufed-crime-case-EV-31.ufd');
+    const dry = (await importLog(examiner, phone.id, { text, timeZone: 'Europe/Madrid', dryRun: true }).expect(200))
+      .body as ImportBody;
+    expect(dry.import.warnings.map((w) => w.code)).toEqual([
+      'case_number_mismatch',
+      'evidence_number_mismatch',
+      'time_zone_assumed',
+    ]);
+    expect(dry.import.warnings[0].message).toContain('The log names case OP-2026-0415');
+    expect(dry.import.warnings[1].message).toContain("The log's evidence number EV-30");
+  });
+
   it.each([
     ['mangled-ftk-short-hash.txt', /line 12/, [12]],
     ['mangled-dc3dd-bad-date.log', /line 2/, [2]],
@@ -636,6 +657,7 @@ describe('import of acquisition logs (POST /items/:id/hashes/import)', () => {
       const child = spawn(process.execPath, [resolve(process.cwd(), 'dist/src/cli.js'), 'hashes', 'import', ...args], {
         env: {
           PATH: process.env.PATH ?? '',
+          TMPDIR: tmpdir(),
           DATABASE_URL: database.appUrl,
           DATABASE_OWNER_URL: database.ownerUrl,
           DATA_DIR: dataDir,

@@ -29,6 +29,7 @@ describe('custos user create / agency create', () => {
     const child = spawn(process.execPath, [resolve(process.cwd(), 'dist/src/cli.js'), ...args], {
       env: {
         PATH: process.env.PATH ?? '',
+        TMPDIR: tmpdir(),
         DATABASE_URL: database.appUrl,
         DATABASE_OWNER_URL: database.ownerUrl,
         DATA_DIR: mkdtempSync(join(tmpdir(), 'custos-cli-')),

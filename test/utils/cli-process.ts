@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 
 /** The built command line (`npm test` builds first), run as a real process. */
@@ -17,7 +18,13 @@ export function runCli(args: readonly string[], env: Record<string, string>, tim
       process.execPath,
       [CLI_ENTRY, ...args],
       {
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_FORMAT: 'json', ...env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          TMPDIR: tmpdir(),
+          LOG_FORMAT: 'json',
+          ...env,
+        },
         timeout: timeoutMs,
         maxBuffer: 16 * 1024 * 1024,
       },

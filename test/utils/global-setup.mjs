@@ -1,7 +1,7 @@
 // Jest's global setup runs outside its module system, so it uses the build that `pretest` made:
 // the same launcher, role bootstrap and migrations that production runs.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +21,14 @@ const password = () => randomBytes(18).toString('base64url');
  * file then copies it (test/utils/test-database.ts).
  */
 export default async function globalSetup() {
+  // Everything the run puts in the temporary folder goes under one directory that the teardown
+  // removes: test workers (started after this) and the processes they spawn inherit TMPDIR, which
+  // os.tmpdir() reads. 0711: the postgres OS user (under root) may traverse it, list nothing.
+  const runDir = mkdtempSync(join(tmpdir(), 'custos-run-'));
+  chmodSync(runDir, 0o711);
+  process.env.CUSTOS_TEST_RUN_DIR = runDir;
+  process.env.CUSTOS_TEST_OUTER_TMPDIR = process.env.TMPDIR ?? '';
+  process.env.TMPDIR = runDir;
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     const embedded = await startEmbeddedPostgres({

@@ -1,16 +1,22 @@
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { realpathSync, rmSync } from 'node:fs';
 
 import pg from 'pg';
 
-/** Stops the embedded cluster (and removes it), or drops this run's databases on the shared server. */
+import { listRelocatedClusters } from '../../dist/src/database/embedded-clusters.js';
+
+/**
+ * Stops the embedded cluster, or drops this run's databases on the shared server; then removes
+ * everything the run left in the temporary folder (global-setup.mjs pointed TMPDIR at one
+ * directory) and the embedded clusters that were kept under /var/lib/custos for DATA_DIRs in it.
+ */
 export default async function globalTeardown() {
   const embedded = globalThis.__CUSTOS_EMBEDDED__;
-  if (embedded) {
-    await embedded.stop();
-    rmSync(dirname(embedded.clusterDir), { recursive: true, force: true });
-    return;
-  }
+  if (embedded) await embedded.stop();
+  else await dropRunDatabases();
+  removeRunDir();
+}
+
+async function dropRunDatabases() {
   const raw = process.env.CUSTOS_TEST_DATABASE_ENVIRONMENT;
   if (!raw) return;
   const environment = JSON.parse(raw);
@@ -25,4 +31,24 @@ export default async function globalTeardown() {
   } finally {
     await admin.end();
   }
+}
+
+function removeRunDir() {
+  const runDir = process.env.CUSTOS_TEST_RUN_DIR;
+  if (!runDir) return;
+  const outer = process.env.CUSTOS_TEST_OUTER_TMPDIR;
+  if (outer) process.env.TMPDIR = outer;
+  else delete process.env.TMPDIR;
+  const realRunDir = realpathSync(runDir);
+  // Under root, a DATA_DIR the postgres OS user cannot reach has its cluster relocated (ADR 0002);
+  // its owner record names the DATA_DIR. Only this run's, and only stopped ones.
+  for (const cluster of listRelocatedClusters()) {
+    if (cluster.dataDir === undefined || !cluster.dataDir.startsWith(`${realRunDir}/`)) continue;
+    if (cluster.postmasterPid !== undefined) {
+      process.stderr.write(`test teardown: PostgreSQL (pid ${cluster.postmasterPid}) still runs on ${cluster.path}\n`);
+      continue;
+    }
+    rmSync(cluster.path, { recursive: true, force: true });
+  }
+  rmSync(runDir, { recursive: true, force: true });
 }

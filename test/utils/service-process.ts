@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 
 /** The built service (`npm test` builds first), run as a real process: signals, exit codes, logs. */
@@ -17,6 +18,8 @@ export function startServiceProcess(env: Record<string, string>, timeoutMs = 45_
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
+      // The test run's temporary folder (global-setup.mjs), removed at its end.
+      TMPDIR: tmpdir(),
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
       PORT: '0',

@@ -178,6 +178,20 @@ describe('acquisition log formats', () => {
     expect(two.startedAt).toMatchObject({ local: '2026-11-21T15:02:10', offsetMinutes: 60 });
   });
 
+  it("UFED .ufd: reads the case and exhibit from [Crime Case]'s Case Identifier and Device Name / Evidence Number", () => {
+    const log = parseLog(read('ufed-crime-case-EV-31.ufd'));
+    expect(log).toMatchObject({
+      format: 'ufed',
+      toolVersion: '7.69.0.45',
+      examiner: 'L. Ferreira',
+      caseNumber: 'OP-2026-0415',
+      evidenceNumber: 'EV-30',
+      device: { model: 'Pixel 7', serial: '28211FDH2002X7' },
+      startedAt: { local: '2026-12-02T10:12:44', offsetMinutes: null },
+    });
+    expect(log.objects.map((o) => o.name)).toEqual(['Google Pixel 7 (GVU6C).zip']);
+  });
+
   it('sha256sum, BSD --tag lines and md5sum binary-mode lines', () => {
     const log = parseLog(read('sha256sum-EV-09.txt'));
     expect(log).toMatchObject({

@@ -33,7 +33,7 @@ export function looksLikeUfed(lines: readonly LogLine[]): boolean {
 
 /**
  * Cellebrite UFED's `.ufd` file (INI): `[General]` (tool, version, start and end), `[DeviceInfo]`,
- * case fields, `[Dumps]` naming each extracted file, and one section per algorithm
+ * case fields (`[Crime Case]`: `Case Identifier`, `Device Name / Evidence Number`), `[Dumps]` naming each extracted file, and one section per algorithm
  * (`[SHA256]`, `[MD5]`) with `<dump>=<hex>` per dump. Times are the examiner machine's local time,
  * day first (`10/03/2026 09:14:02`), sometimes with a `(UTC+01:00)` remark.
  */
@@ -103,8 +103,10 @@ export function parseUfed(text: string): ParsedLog {
     tool: /cellebrite|ufed/i.test(tool) ? tool : `Cellebrite ${tool}`,
     toolVersion: field(get('version', 'ufedversion', 'softwareversion')?.value),
     examiner: field(get('examinername', 'examiner')?.value),
-    caseNumber: field(get('casenumber', 'caseno')?.value),
-    evidenceNumber: field(get('evidencenumber', 'evidenceno', 'exhibitnumber')?.value),
+    // UFED 4PC and Physical Analyzer write `Case Identifier=` and `Device Name / Evidence Number=`
+    // in [Crime Case]; older exports and hand-edited files use the shorter keys.
+    caseNumber: field(get('caseidentifier', 'casenumber', 'caseno')?.value),
+    evidenceNumber: field(get('devicename/evidencenumber', 'evidencenumber', 'evidenceno', 'exhibitnumber')?.value),
     startedAt: time('starttime', 'date'),
     endedAt: time('endtime'),
     reportedResult: failed ? 'failed' : 'not_reported',
