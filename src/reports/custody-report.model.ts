@@ -26,6 +26,8 @@ import {
 } from '../custody/custody-events.js';
 import type { CustodyBundle } from '../ledger/core/bundle.js';
 import type { EntryActor, EntrySignature, LedgerEntry } from '../ledger/core/entry.js';
+import { legalBasisFor, type LegalBasis } from './legal-basis.js';
+import { humanize, itemKindWords } from './words.js';
 
 export const REPORT_ISSUED = 'report.issued';
 
@@ -204,6 +206,8 @@ export interface CustodyReport {
   readonly caseRecord: readonly CaseRecordLine[];
   readonly verification: ReportVerification;
   readonly entries: readonly LedgerEntryLine[];
+  /** What the report cites, for the jurisdiction of the agency that issues it. */
+  readonly legalBasis: LegalBasis;
 }
 
 export interface ReportContext {
@@ -212,6 +216,8 @@ export interface ReportContext {
   readonly case: Omit<ReportCase, 'agencyName'>;
   /** Agency names by code, for every agency the entries name. */
   readonly agencyNames: ReadonlyMap<string, string>;
+  /** Two-letter country of the issuing agency (the issuer's, else the case's): decides the legal wording. */
+  readonly issuingCountry: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,10 +235,7 @@ export function displayInstant(instant: Date): string {
   return displayTime(instant.toISOString());
 }
 
-export function humanize(value: string): string {
-  const text = value.replace(/_/g, ' ');
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
+export { humanize, itemKindWords };
 
 /** Agencies that are named in entries by code only. */
 export function agencyCodesOf(bundle: CustodyBundle): string[] {
@@ -916,5 +919,6 @@ export function custodyReport(bundle: CustodyBundle, bundleSha256: string, conte
       entryCount: bundle.entries.length,
     },
     entries,
+    legalBasis: legalBasisFor(context.issuingCountry),
   };
 }

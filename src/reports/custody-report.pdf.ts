@@ -5,7 +5,8 @@
  * It follows the paper chain-of-custody forms: the item and its identifiers, the seizure and its
  * authority, a custody table (released by, received by, purpose, location, seal), the hash
  * references and verifications with their results, the disposition, every electronic signature
- * with printed name, date and time and meaning (21 CFR 11.50(b)), and a verification block.
+ * with printed name, date and time and meaning, the standards and law that apply to the issuing
+ * agency (legal-basis.ts), and a verification block.
  *
  * Fonts: the PDF standard fonts (Helvetica, Courier), which need no embedding and no network and
  * print Windows-1252 (Latin-1 plus dashes, quotes, €, Œ, Š, Ž …). Any other character is printed
@@ -20,6 +21,7 @@ import {
   displayInstant,
   displayTime,
   humanize,
+  itemKindWords,
   type CustodyReport,
   type CustodyRow,
   type HashRow,
@@ -508,7 +510,7 @@ class ReportWriter {
         report.items.map((item): Cell[] => [
           [{ text: item.number, font: 'Helvetica-Bold', size: 7.5 }],
           [
-            { text: humanize(item.description.kind), font: 'Helvetica-Bold', size: 7.5 },
+            { text: itemKindWords(item.description.kind), font: 'Helvetica-Bold', size: 7.5 },
             { text: item.description.description, size: 7.5 },
           ],
           [
@@ -636,7 +638,7 @@ class ReportWriter {
     this.heading(`${number}. Evidence item`);
     this.fields([
       ['Item number', [{ text: item.number, font: 'Helvetica-Bold', size: 9.5 }]],
-      ['Kind', humanize(d.kind)],
+      ['Kind', itemKindWords(d.kind)],
       ['Description', corrected('description', d.description)],
       [
         'Make / model',
@@ -934,8 +936,9 @@ class ReportWriter {
     this.paragraph([
       {
         text:
-          'Each signature was made by the signer re-entering their password at the time of signing (21 CFR Part 11). It is stored inside the ledger entry it signs ' +
-          'and bound to the SHA-256 of that entry’s content, so it cannot be moved to another record. Shown per 21 CFR 11.50: printed name, date and time, meaning.',
+          'Each signature was made by the signer re-entering their password at the time of signing. It is stored inside the ledger entry it signs ' +
+          'and bound to the SHA-256 of that entry’s content, so it cannot be moved to another record. Shown with printed name, date and time and meaning. ' +
+          this.report.legalBasis.signatureLaw,
         size: 7.5,
         color: MUTED,
       },
@@ -1028,6 +1031,8 @@ class ReportWriter {
       this.paragraph([{ text, size: 8.5 }], { indent: 14, after: command === null ? 5 : 2 });
       if (command !== null) this.paragraph([{ text: command, font: 'Courier', size: 7.2 }], { indent: 24, after: 6 });
     });
+    this.heading('Standards and legal basis', { size: 10.5, keep: 80 });
+    for (const text of report.legalBasis.paragraphs) this.paragraph([{ text, size: 8.5 }]);
     this.heading('Registration of this report', { size: 10.5, keep: 60 });
     this.paragraph([
       {

@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { CustodyBundle } from '../ledger/core/bundle.js';
 import type { EntrySignature, LedgerEntry } from '../ledger/core/entry.js';
 import { canonicalize } from '../ledger/core/jcs.js';
@@ -155,6 +160,7 @@ const context: ReportContext = {
     ['PL-PG', 'Prokuratura Generalna'],
     ['GR-HP', 'Ελληνική Αστυνομία'],
   ]),
+  issuingCountry: 'PL',
 };
 
 describe('court report content', () => {
@@ -231,5 +237,72 @@ describe('court report PDF', () => {
     expect(text).toContain('/EmbeddedFiles');
     const later = await renderCustodyReport({ ...report, issuedAt: new Date('2026-03-09T12:00:01.000Z') }, attachment);
     expect(later.bytes.equals(first.bytes)).toBe(false);
+  });
+
+  /** The report's text as a reader sees it (poppler's pdftotext), runs of spaces collapsed. */
+  const readBack = async (report: ReturnType<typeof custodyReport>): Promise<string> => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-report-spec-'));
+    try {
+      const file = join(dir, 'report.pdf');
+      const rendered = await renderCustodyReport(report, {
+        name: 'b.json',
+        bytes: Buffer.from('{}'),
+        description: 'b',
+      });
+      writeFileSync(file, rendered.bytes);
+      const result = spawnSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`pdftotext failed: ${result.stderr} (apt-get install poppler-utils)`);
+      return result.stdout.replace(/\s+/g, ' ');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const withKind = (kind: string): CustodyBundle => {
+    const bundle = story();
+    const first = JSON.parse(bundle.entries[0].entry) as LedgerEntry;
+    const data = first.data as { item: Record<string, unknown> };
+    const entries = [
+      { ...bundle.entries[0], entry: canonicalize({ ...first, data: { ...data, item: { ...data.item, kind } } }) },
+      ...bundle.entries.slice(1),
+    ];
+    return { ...bundle, entries };
+  };
+
+  it.each([
+    ['usb_drive', 'USB drive', 'Usb drive'],
+    ['sim_card', 'SIM card', 'Sim card'],
+    ['ssd', 'SSD', 'Ssd'],
+    ['mobile_phone', 'Mobile phone', 'Mobile_phone'],
+  ])('prints the kind %s as people write it: %s', async (kind, words, wrong) => {
+    const text = await readBack(custodyReport(withKind(kind), 'f'.repeat(64), context));
+    expect(text).toContain(`Kind ${words}`);
+    expect(text).not.toContain(wrong);
+  });
+
+  it('cites ISO/IEC 27037 and eIDAS for an EU agency; 21 CFR Part 11 only as the design model', async () => {
+    const text = await readBack(custodyReport(story(), 'f'.repeat(64), { ...context, issuingCountry: 'ES' }));
+    expect(text).toContain('Standards and legal basis');
+    expect(text).toContain('ISO/IEC 27037:2012');
+    expect(text).toContain('Regulation (EU) No 910/2014 (eIDAS)');
+    expect(text).toContain('Article 25(1)');
+    expect(text).not.toMatch(/Federal Rules of Evidence|902\(13\)/);
+    // The FDA rule is named once, as a model, never as the basis of the signatures.
+    expect(text.match(/21 CFR/g)).toHaveLength(1);
+    expect(text).toContain('21 CFR 11.50, a US FDA rule for regulated industry cited as a design model only');
+  });
+
+  it('cites ISO/IEC 27037 and FRE 902(13) and 902(14) for a US agency, no eIDAS', async () => {
+    const text = await readBack(custodyReport(story(), 'f'.repeat(64), { ...context, issuingCountry: 'US' }));
+    expect(text).toContain('ISO/IEC 27037:2012');
+    expect(text).toContain('Federal Rules of Evidence 902(13) and 902(14)');
+    expect(text).not.toContain('eIDAS');
+    expect(text.match(/21 CFR/g)).toHaveLength(1);
+  });
+
+  it('names no foreign law for an agency of another jurisdiction', async () => {
+    const text = await readBack(custodyReport(story(), 'f'.repeat(64), { ...context, issuingCountry: 'AR' }));
+    expect(text).toContain('ISO/IEC 27037:2012');
+    expect(text).toContain('governed by the law of the issuing agency’s jurisdiction (AR)');
+    expect(text).not.toMatch(/eIDAS|Federal Rules of Evidence/);
   });
 });

@@ -158,10 +158,13 @@ export class ReportsService {
     const codes = new Set(agencyCodesOf(built.bundle));
     codes.add(kase.agency_code);
     if (actor.agencyCode !== null) codes.add(actor.agencyCode);
-    const rows = await this.dataSource.query<Array<{ code: string; name: string }>>(
-      'SELECT code, name FROM agency WHERE code = ANY($1::text[])',
+    const rows = await this.dataSource.query<Array<{ code: string; name: string; country: string }>>(
+      'SELECT code, name, country FROM agency WHERE code = ANY($1::text[])',
       [[...codes]],
     );
+    // The legal wording is the issuer's agency's law (a prosecutor presents it to their court); an
+    // issuer without an agency reads it under the case's.
+    const issuingAgency = actor.agencyCode ?? kase.agency_code;
     const role = actor.roles.find((r) => (REPORT_READERS as readonly Role[]).includes(r)) ?? null;
     return custodyReport(built.bundle, built.sha256, {
       issuedAt: new Date(),
@@ -175,6 +178,7 @@ export class ReportsService {
         status: kase.status,
       },
       agencyNames: new Map(rows.map((row) => [row.code, row.name])),
+      issuingCountry: rows.find((row) => row.code === issuingAgency)?.country ?? null,
     });
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { checkHashValue, count, humanize } from './evidence';
+import { checkHashValue, count, humanize, itemKindWords } from './evidence';
 
 describe('web app field helpers', () => {
   it('names kinds of evidence as people write them, acronyms in capitals', () => {
@@ -10,6 +10,8 @@ describe('web app field helpers', () => {
     expect(humanize('mobile_phone')).toBe('Mobile phone');
     // A word that merely contains an acronym's letters is left alone.
     expect(humanize('simulated_device')).toBe('Simulated device');
+    expect(itemKindWords('forensic_image')).toBe('Forensic image');
+    expect(itemKindWords('sim_card')).toBe('SIM card');
   });
 
   it('counts in words: one item, three items', () => {

@@ -98,13 +98,8 @@ export function localTime(iso: string | null): string {
   return `${local.replace('T', ' ')} (UTC${localOffset(local)})`;
 }
 
-/** Words that are written in capitals wherever they stand (`sim_card` → `SIM card`, `ssd` → `SSD`). */
-const ACRONYMS = /\b(ssd|usb|sim|imei|iccid|pdf|csv)\b/g;
-
-export const humanize = (code: string): string => {
-  const text = code.replace(/_/g, ' ').replace(ACRONYMS, (word) => word.toUpperCase());
-  return text.charAt(0).toUpperCase() + text.slice(1);
-};
+// One vocabulary with the court reports: "USB drive", "SIM card" on screen and on paper.
+export { humanize, itemKindWords } from '../reports/words';
 
 /** `1 item`, `3 items`. */
 export const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

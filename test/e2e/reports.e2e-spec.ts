@@ -315,7 +315,13 @@ describe('court custody reports', () => {
     expect(text).toContain(DRIVE_SHA256.slice(32));
     expect(text).toContain('MATCH');
     expect(text).toContain('INTEGRITY: INTACT');
-    // Every signature: printed name, meaning and time on one line (21 CFR 11.50).
+    // Issued by a Portuguese prosecutor: ISO/IEC 27037 and the EU's eIDAS, not an FDA rule as the basis.
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain('ISO/IEC 27037:2012');
+    expect(flat).toContain('Regulation (EU) No 910/2014 (eIDAS)');
+    expect(flat).not.toContain('Federal Rules of Evidence');
+    expect(flat).not.toContain('(21 CFR Part 11)');
+    // Every signature: printed name, meaning and time on one line.
     const signatures = (await history(drive.id)).flatMap((event) => event.signatures);
     expect(signatures.map((s) => s.meaning).sort()).toEqual([
       'acquired',

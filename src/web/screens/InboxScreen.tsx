@@ -2,7 +2,7 @@ import { Fragment, useCallback, useEffect, useState, type FormEvent, type ReactN
 
 import { api, ApiProblem, plainWords } from '../api';
 import { AppLink, INBOX_CHANGED } from '../App';
-import { checkHashValue, count, humanize, localTime } from '../evidence';
+import { checkHashValue, count, itemKindWords, localTime } from '../evidence';
 import { HASH_ALGORITHMS, type Problem, type TransferView, type User } from '../types';
 import { Field, FormActions, Loading, Notice, ProblemBanner, SignatureFields } from '../ui';
 
@@ -82,7 +82,7 @@ export function InboxScreen({ user }: { user: User }): ReactNode {
                         <AppLink to={`/items/${item.id}`}>
                           <strong className="mono">{item.itemNumber}</strong>
                         </AppLink>{' '}
-                        — {humanize(item.kind)}, seal {item.sealNumber ?? 'none'}
+                        — {itemKindWords(item.kind)}, seal {item.sealNumber ?? 'none'}
                       </li>
                     ))}
                   </ul>
@@ -242,7 +242,7 @@ function ReceiveForm({
                   <td>
                     <strong className="mono">{item.itemNumber}</strong>
                     <br />
-                    <small className="muted">{humanize(item.kind)}</small>
+                    <small className="muted">{itemKindWords(item.kind)}</small>
                   </td>
                   <td className="mono">{item.sealNumber ?? '—'}</td>
                   <td>

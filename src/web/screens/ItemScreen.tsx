@@ -2,7 +2,15 @@ import { lazy, Suspense, useCallback, useEffect, useState, type FormEvent, type 
 
 import { api, ApiProblem, plainWords } from '../api';
 import { AppLink } from '../App';
-import { checkHashValue, humanize, localNow, localTime, localTimeHint, placeTime, withLocalOffset } from '../evidence';
+import {
+  checkHashValue,
+  itemKindWords,
+  localNow,
+  localTime,
+  localTimeHint,
+  placeTime,
+  withLocalOffset,
+} from '../evidence';
 import {
   HASH_ALGORITHMS,
   type CaseView,
@@ -101,7 +109,7 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
             <StateBadge state={item.state} />
           </h1>
           <p className="subtitle">
-            {humanize(item.kind)}
+            {itemKindWords(item.kind)}
             {item.make || item.model ? ` — ${[item.make, item.model].filter(Boolean).join(' ')}` : ''} ·{' '}
             {item.description}
           </p>

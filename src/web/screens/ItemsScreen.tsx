@@ -2,7 +2,7 @@ import { Fragment, useEffect, useState, type ReactNode } from 'react';
 
 import { api, ApiProblem, plainWords } from '../api';
 import { AppLink } from '../App';
-import { humanize } from '../evidence';
+import { itemKindWords } from '../evidence';
 import type { ItemView } from '../types';
 import { IntegrityBadge, Loading, StateBadge } from '../ui';
 
@@ -103,7 +103,7 @@ export function ItemTable({
               )}
             </td>
             <td>
-              {humanize(item.kind)}
+              {itemKindWords(item.kind)}
               {item.make || item.model ? ` — ${[item.make, item.model].filter(Boolean).join(' ')}` : ''}
               <br />
               <small className="muted">{item.description}</small>

@@ -2,7 +2,16 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 
 import { api, ApiProblem, fieldMessages } from '../api';
 import { AppLink } from '../App';
-import { checkIccid, checkImeis, humanize, localNow, localOffset, splitImeis, withLocalOffset } from '../evidence';
+import {
+  checkIccid,
+  checkImeis,
+  humanize,
+  itemKindWords,
+  localNow,
+  localOffset,
+  splitImeis,
+  withLocalOffset,
+} from '../evidence';
 import { ITEM_KINDS, POWER_STATES, type CaseView, type ItemView, type Problem, type User } from '../types';
 import { Field, Loading, Notice, ProblemBanner } from '../ui';
 
@@ -262,7 +271,7 @@ function DeviceFields({
             <select {...attributes} value={device.kind} onChange={(event) => onChange({ kind: event.target.value })}>
               {ITEM_KINDS.map((kind) => (
                 <option key={kind} value={kind}>
-                  {humanize(kind)}
+                  {itemKindWords(kind)}
                 </option>
               ))}
             </select>
@@ -402,7 +411,7 @@ function Saved({ kase, items, onMore }: { kase: CaseView; items: ItemView[]; onM
             <AppLink to={`/items/${item.id}`}>
               <strong className="mono">{item.itemNumber}</strong>
             </AppLink>{' '}
-            — {humanize(item.kind)} {item.sealNumber ? `· seal ${item.sealNumber}` : ''}
+            — {itemKindWords(item.kind)} {item.sealNumber ? `· seal ${item.sealNumber}` : ''}
           </li>
         ))}
       </ul>
