@@ -375,10 +375,18 @@ describe('authentication and sessions', () => {
         ['qwertyuiopasdfgh', 'common'],
         ['lucia.moreno-secret', 'contains_username'],
         [FACTORY_PASSWORD, 'unchanged'],
+        // The security review's three (issue 16, item 8), and the context words of ADR 0017.
+        ['password123456', 'common_decorated'],
+        ['P@ssw0rd1234', 'common_decorated'],
+        ['abcabcabcabc', 'repetitive'],
+        [`${agency.code} evidence room 9`, 'contains_agency'],
+        ['my Cust0s password 9', 'contains_service_name'],
       ];
       for (const [password, reason] of cases) {
         const refused = await change(FACTORY_PASSWORD, password).expect(400);
+        expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
         expect(refused.body).toMatchObject({ code: 'password_rejected', reason });
+        expect(refused.body.detail).toMatch(/^The (new )?password /);
       }
       await change(FACTORY_PASSWORD, 'A brand new passphrase 42').expect(200);
       await api().post('/api/v1/auth/login').send({ username: user.username, password: FACTORY_PASSWORD }).expect(401);

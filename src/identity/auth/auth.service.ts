@@ -281,7 +281,12 @@ export class AuthService {
     const problem =
       newPassword === currentPassword
         ? 'unchanged'
-        : passwordProblem(newPassword, { username: user.username, displayName: user.display_name });
+        : passwordProblem(newPassword, {
+            username: user.username,
+            displayName: user.display_name,
+            agencyCode: user.agency_code,
+            agencyName: user.agency_name,
+          });
     if (problem !== undefined) {
       await this.accessLog.recordRefusal(ctx, {
         event: 'auth.password_change',

@@ -63,7 +63,20 @@ export async function insertUser(em: EntityManager, input: NewUser): Promise<Use
       'agencyCode',
     );
   }
-  const passwordIssue = passwordProblem(input.password, { username, displayName: input.displayName });
+  const agency =
+    input.agencyId === null
+      ? undefined
+      : (
+          await em.query<Array<{ code: string; name: string }>>('SELECT code, name FROM agency WHERE id = $1', [
+            input.agencyId,
+          ])
+        )[0];
+  const passwordIssue = passwordProblem(input.password, {
+    username,
+    displayName: input.displayName,
+    agencyCode: agency?.code,
+    agencyName: agency?.name,
+  });
   if (passwordIssue !== undefined) throw new PasswordRejectedError(passwordIssue);
   const taken = await em.query<unknown[]>('SELECT 1 FROM user_account WHERE lower(username) = $1', [username]);
   if (taken.length > 0) throw new ConflictError('username_taken', `The username ${username} is taken`);
@@ -296,7 +309,12 @@ export class UsersService {
       );
     }
     const target = await this.userInScope(this.dataSource, ctx, id);
-    const problem = passwordProblem(password, { username: target.username, displayName: target.display_name });
+    const problem = passwordProblem(password, {
+      username: target.username,
+      displayName: target.display_name,
+      agencyCode: target.agency_code,
+      agencyName: target.agency_name,
+    });
     if (problem !== undefined) throw new PasswordRejectedError(problem);
     const hash = await hashPassword(password);
     const updated = await this.dataSource.transaction(async (em) => {
