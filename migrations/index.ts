@@ -14,6 +14,7 @@ import { UserTimeZoneChange1795946800000 } from './1795946800000-UserTimeZoneCha
 import { LedgerStateAdvancesOnly1795947100000 } from './1795947100000-LedgerStateAdvancesOnly.js';
 import { LedgerMonitor1795947200000 } from './1795947200000-LedgerMonitor.js';
 import { WitnessLog1796003000001 } from './1796003000001-WitnessLog.js';
+import { LedgerWitnessing1796003000002 } from './1796003000002-LedgerWitnessing.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -34,4 +35,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   LedgerStateAdvancesOnly1795947100000,
   LedgerMonitor1795947200000,
   WitnessLog1796003000001,
+  LedgerWitnessing1796003000002,
 ];

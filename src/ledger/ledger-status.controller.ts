@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 
 import { LedgerMonitorService, type IntegrityStatus } from './ledger-monitor.service.js';
 import { LedgerService } from './ledger.service.js';
+import { LedgerWitnessingService, type WitnessingStatus } from './witnessing/ledger-witnessing.service.js';
 
 /**
  * `GET /api/v1/ledger/status`: the ledger's state at a glance, for every signed-in user (the web
@@ -16,16 +17,21 @@ export class LedgerStatusController {
   constructor(
     private readonly ledger: LedgerService,
     private readonly monitor: LedgerMonitorService,
+    private readonly witnessing: LedgerWitnessingService,
   ) {}
 
   @Get()
   @ApiOperation({ summary: "The ledger's size and what the service's own integrity monitor found (no case data)" })
   @ApiOkResponse({
     description:
-      '{ treeSize, integrity: { status: ok|failed, verifiedSize, verifiedAt, failure: { index, kind, summary, source, at } | null, writesRefused, checkpointsStopped } }',
+      '{ treeSize, integrity: { status: ok|failed, verifiedSize, verifiedAt, failure: { index, kind, summary, source, at } | null, writesRefused, checkpointsStopped }, witnessing: { enabled, quorum, publishedSize, publishedAt, witnesses: [{ name, url, vkey, status: ok|refused|unreachable|unknown, size, reason, checkedAt, okAt }] } }',
   })
-  async status(): Promise<{ treeSize: number; integrity: IntegrityStatus }> {
-    const [head, integrity] = await Promise.all([this.ledger.treeHead(), this.monitor.status()]);
-    return { treeSize: head.treeSize, integrity };
+  async status(): Promise<{ treeSize: number; integrity: IntegrityStatus; witnessing: WitnessingStatus }> {
+    const [head, integrity, witnessing] = await Promise.all([
+      this.ledger.treeHead(),
+      this.monitor.status(),
+      this.witnessing.status(),
+    ]);
+    return { treeSize: head.treeSize, integrity, witnessing };
   }
 }

@@ -8,6 +8,8 @@ import { ACCESS_LOG_EVENTS } from '../../src/access-log/access-log-events.js';
 import { AccessLogService } from '../../src/access-log/access-log.service.js';
 import type { RequestContext } from '../../src/common/request-context.js';
 import { SigningService } from '../../src/identity/signing/signing.service.js';
+import { generateCosignerKeys } from '../../src/ledger/core/index.js';
+import { LedgerWitnessingService } from '../../src/ledger/witnessing/ledger-witnessing.service.js';
 import { createCase } from '../factories/case.factory.js';
 import {
   bearer,
@@ -60,6 +62,9 @@ describe('access log', () => {
         LOGIN_RATE_LIMIT_PER_ACCOUNT: '5',
         LOGIN_LOCKOUT_THRESHOLD: '3',
         LOGIN_LOCKOUT_SECONDS: '600',
+        // A witness nobody runs: a witnessing round records ledger.witness_refused.
+        LEDGER_WITNESSES: `http://127.0.0.1:9 ${generateCosignerKeys('witness.test/absent').verifierKey}`,
+        LEDGER_WITNESS_INTERVAL_MS: '86400000',
       },
     });
     db = dataSourceOf(app);
@@ -135,6 +140,7 @@ describe('access log', () => {
     await post(officerSession, `/api/v1/cases/${newCase.id}/close`, { reason: 'Logged closure' }).expect(200); // case.close
     await post(officerSession, `/api/v1/cases/${newCase.id}/reopen`, { reason: 'Logged reopening' }).expect(200); // case.reopen
     await post(adminSession, '/api/v1/ledger/verifications', {}).expect(202); // ledger.verify
+    await app.get(LedgerWitnessingService).witnessNow(); // ledger.witness_refused
     // Not reachable over HTTP yet: signatures (custody actions) and reads of custody records.
     const ctx: RequestContext = {
       actor: {
@@ -193,9 +199,12 @@ describe('access log', () => {
     const spanish = await readAll(auditorSession);
     const seen = new Set(spanish.map((entry) => entry.event));
     // agency.create by a platform admin concerns the new agency; everything else concerns ES-PN.
-    expect(ACCESS_LOG_EVENTS.filter((event) => !seen.has(event) && event !== 'agency.create')).toEqual([]);
+    // agency.create and the ledger's own witness refusals (no agency: the service's system context)
+    // are the platform's.
+    const platformEvents = ['agency.create', 'ledger.witness_refused'];
+    expect(ACCESS_LOG_EVENTS.filter((event) => !seen.has(event) && !platformEvents.includes(event))).toEqual([]);
     const platform = await readAll(platformSession);
-    expect(platform.map((entry) => entry.event)).toContain('agency.create');
+    expect(platform.map((entry) => entry.event)).toEqual(expect.arrayContaining(platformEvents));
   });
 
   it('says who, what, when, from where and with what outcome', async () => {

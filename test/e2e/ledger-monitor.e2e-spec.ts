@@ -105,6 +105,7 @@ describe('the ledger monitor', () => {
         writesRefused: false,
         checkpointsStopped: false,
       },
+      witnessing: { enabled: false, quorum: 0, publishedSize: null, publishedAt: null, witnesses: [] },
     });
     expect(await monitor().pass()).toEqual({ ran: true, verifiedSize: size });
     await seize(app, officer, caseId, [phone()]);
