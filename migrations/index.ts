@@ -15,6 +15,7 @@ import { LedgerStateAdvancesOnly1795947100000 } from './1795947100000-LedgerStat
 import { LedgerMonitor1795947200000 } from './1795947200000-LedgerMonitor.js';
 import { PasswordThrottle1796002000010 } from './1796002000010-PasswordThrottle.js';
 import { WitnessLog1796003000001 } from './1796003000001-WitnessLog.js';
+import { LedgerWitnessing1796003000002 } from './1796003000002-LedgerWitnessing.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -36,4 +37,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   LedgerMonitor1795947200000,
   PasswordThrottle1796002000010,
   WitnessLog1796003000001,
+  LedgerWitnessing1796003000002,
 ];

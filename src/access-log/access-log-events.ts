@@ -35,6 +35,7 @@ export const ACCESS_LOG_EVENTS = [
   'report.read',
   'ledger.verify',
   'ledger.integrity_alarm',
+  'ledger.witness_refused',
 ] as const;
 
 export type AccessLogEvent = (typeof ACCESS_LOG_EVENTS)[number];

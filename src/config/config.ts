@@ -41,6 +41,43 @@ export interface AppConfig {
   readonly clockSkewSeconds: number;
   /** The in-service witness (docs/witness.md): other logs this service cosigns. */
   readonly witness: WitnessConfig;
+  /** Witnesses of this ledger (docs/witness.md §5): LEDGER_WITNESSES, LEDGER_WITNESS_QUORUM, LEDGER_WITNESS_INTERVAL_MS. */
+  readonly ledgerWitnesses: readonly LedgerWitnessConfig[];
+  /** Cosignatures a checkpoint needs to be published; default all witnesses. */
+  readonly ledgerWitnessQuorum: number;
+  readonly ledgerWitnessIntervalMs: number;
+}
+
+export interface LedgerWitnessConfig {
+  /** The witness's submission prefix: `<url>/add-checkpoint` is posted to. */
+  readonly url: string;
+  /** Its cosignature/v1 verifier key. */
+  readonly vkey: string;
+}
+
+function ledgerWitnesses(value: string | undefined, problems: string[]): LedgerWitnessConfig[] {
+  const witnesses: LedgerWitnessConfig[] = [];
+  for (const entry of (value ?? '').split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const [url, vkey, ...rest] = entry.split(/\s+/);
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || vkey === undefined || rest.length > 0) {
+      problems.push(`LEDGER_WITNESSES entries must be "<http(s) url> <witness vkey>" (got "${entry}")`);
+      continue;
+    }
+    if (!/^[^+\s]+\+[0-9a-fA-F]{8}\+[A-Za-z0-9+/]+=*$/.test(vkey)) {
+      problems.push(`LEDGER_WITNESSES: "${vkey}" is not a witness vkey (<name>+<hex8>+<base64>)`);
+      continue;
+    }
+    if (witnesses.some((w) => w.vkey === vkey)) problems.push(`LEDGER_WITNESSES names ${vkey} twice`);
+    witnesses.push({ url: url.replace(/\/+$/, ''), vkey });
+  }
+  return witnesses;
 }
 
 export interface WitnessConfig {
@@ -220,6 +257,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ledgerMonitorSeconds: read.integer('LEDGER_MONITOR_SECONDS', 5, 1, 86_400),
     ledgerMonitorSweepEntries: read.integer('LEDGER_MONITOR_SWEEP_ENTRIES', 4096, 0, 1_000_000),
     clockSkewSeconds: read.integer('CLOCK_SKEW_SECONDS', 300, 0, 86_400),
+    ledgerWitnesses: [],
+    ledgerWitnessQuorum: 0,
+    ledgerWitnessIntervalMs: read.integer('LEDGER_WITNESS_INTERVAL_MS', 10_000, 100, 86_400_000),
     witness: {
       logs: witnessLogs(env.WITNESS_LOGS, read.problems),
       keyFile: resolve(cwd, read.string('WITNESS_KEY_FILE', join(dataDir, 'witness.key'))),
@@ -242,8 +282,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       loginRateLimitPerIp: read.integer('LOGIN_RATE_LIMIT_PER_IP', 20, 1, 100_000),
     },
   };
+  const witnesses = ledgerWitnesses(env.LEDGER_WITNESSES, read.problems);
+  const quorum =
+    witnesses.length === 0 ? 0 : read.integer('LEDGER_WITNESS_QUORUM', witnesses.length, 1, witnesses.length);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return config;
+  return { ...config, ledgerWitnesses: witnesses, ledgerWitnessQuorum: quorum };
 }
 
 /** The injection token under which Nest providers receive the validated configuration. */

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { CheckpointService, type SignerStatus } from './checkpoint.service.js';
 import { LedgerMonitorService, type IntegrityStatus } from './ledger-monitor.service.js';
 import { LedgerService } from './ledger.service.js';
+import { LedgerWitnessingService, type WitnessingStatus } from './witnessing/ledger-witnessing.service.js';
 
 /**
  * `GET /api/v1/ledger/status`: the ledger's state at a glance, for every signed-in user (the web
@@ -18,16 +19,26 @@ export class LedgerStatusController {
     private readonly ledger: LedgerService,
     private readonly monitor: LedgerMonitorService,
     private readonly checkpoints: CheckpointService,
+    private readonly witnessing: LedgerWitnessingService,
   ) {}
 
   @Get()
   @ApiOperation({ summary: "The ledger's size and what the service's own integrity monitor found (no case data)" })
   @ApiOkResponse({
     description:
-      '{ treeSize, integrity: { status: ok|failed, verifiedSize, verifiedAt, failure: { index, kind, summary, source, at } | null, writesRefused, checkpointsStopped }, signer: { status: ok|refused, signedSize, signedAt, refusal: { reason, at } | null } }',
+      '{ treeSize, integrity: { status: ok|failed, verifiedSize, verifiedAt, failure: { index, kind, summary, source, at } | null, writesRefused, checkpointsStopped }, signer: { status: ok|refused, signedSize, signedAt, refusal: { reason, at } | null }, witnessing: { enabled, quorum, publishedSize, publishedAt, witnesses: [{ name, url, vkey, status: ok|refused|unreachable|unknown, size, reason, checkedAt, okAt }] } }',
   })
-  async status(): Promise<{ treeSize: number; integrity: IntegrityStatus; signer: SignerStatus }> {
-    const [head, integrity] = await Promise.all([this.ledger.treeHead(), this.monitor.status()]);
-    return { treeSize: head.treeSize, integrity, signer: this.checkpoints.signerStatus() };
+  async status(): Promise<{
+    treeSize: number;
+    integrity: IntegrityStatus;
+    signer: SignerStatus;
+    witnessing: WitnessingStatus;
+  }> {
+    const [head, integrity, witnessing] = await Promise.all([
+      this.ledger.treeHead(),
+      this.monitor.status(),
+      this.witnessing.status(),
+    ]);
+    return { treeSize: head.treeSize, integrity, signer: this.checkpoints.signerStatus(), witnessing };
   }
 }

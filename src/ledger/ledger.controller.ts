@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { DomainError, NotFoundError } from '../common/domain-error.js';
 import type { RequestContext } from '../common/request-context.js';
 import { Ctx, Public, Roles } from '../identity/auth.decorators.js';
 import { CheckpointService, type StoredCheckpoint } from './checkpoint.service.js';
@@ -13,6 +14,7 @@ import {
 import { LedgerEntriesService } from './ledger-entries.service.js';
 import { LedgerRangeError } from './ledger.errors.js';
 import { LedgerService } from './ledger.service.js';
+import { LedgerWitnessingService } from './witnessing/ledger-witnessing.service.js';
 
 const MAX_ENTRIES_PER_PAGE = 1000;
 const b64 = (hash: Buffer): string => hash.toString('base64');
@@ -49,12 +51,29 @@ export class LedgerController {
     private readonly ledger: LedgerService,
     private readonly checkpoints: CheckpointService,
     private readonly scopedEntries: LedgerEntriesService,
+    private readonly witnessing: LedgerWitnessingService,
   ) {}
 
   @Get('checkpoint')
   @Public()
   @ApiOperation({ summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note), or one by tree size' })
   async checkpoint(@Query() query: CheckpointQueryDto): Promise<Record<string, unknown>> {
+    if (this.witnessing.enabled) {
+      // With witnesses (docs/witness.md §5) only a checkpoint their quorum cosigned is published,
+      // served with their cosignature lines; asking for one also starts a witnessing round.
+      this.witnessing.kick();
+      if (query.treeSize === undefined) {
+        const published = await this.witnessing.published();
+        if (!published)
+          throw new DomainError('unavailable', 'checkpoint_not_witnessed', 'No checkpoint has been witnessed yet');
+        return { ...checkpointView(published), cosignatures: published.cosignatures };
+      }
+      const checkpoint = await this.checkpoints.atSize(query.treeSize);
+      const note = await this.witnessing.witnessedNote(query.treeSize);
+      if (!note)
+        throw new NotFoundError(`A witnessed checkpoint at tree size ${query.treeSize}`, 'checkpoint_not_witnessed');
+      return checkpointView({ ...checkpoint, note });
+    }
     const checkpoint =
       query.treeSize === undefined ? await this.checkpoints.latest() : await this.checkpoints.atSize(query.treeSize);
     return checkpointView(checkpoint);
@@ -65,7 +84,9 @@ export class LedgerController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Sign a checkpoint of the current tree now (on demand)' })
   async createCheckpoint(): Promise<Record<string, unknown>> {
-    return checkpointView(await this.checkpoints.checkpointNow());
+    const checkpoint = await this.checkpoints.checkpointNow();
+    this.witnessing.kick();
+    return checkpointView(checkpoint);
   }
 
   @Get('public-key')

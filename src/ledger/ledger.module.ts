@@ -12,6 +12,7 @@ import { LedgerVerificationService } from './ledger-verification.service.js';
 import { LedgerController } from './ledger.controller.js';
 import { LedgerService } from './ledger.service.js';
 import { LEDGER_KEY } from './ledger.tokens.js';
+import { LedgerWitnessingService } from './witnessing/ledger-witnessing.service.js';
 
 /** The ledger: `LedgerService.append(em, ctx, event)` for writers, read-only queries, checkpoints. */
 @Global()
@@ -25,6 +26,7 @@ import { LEDGER_KEY } from './ledger.tokens.js';
     CheckpointService,
     LedgerVerificationService,
     LedgerMonitorService,
+    LedgerWitnessingService,
     {
       provide: LEDGER_KEY,
       inject: [APP_CONFIG],
@@ -32,6 +34,6 @@ import { LEDGER_KEY } from './ledger.tokens.js';
         loadOrCreateLedgerKey(config.ledgerKeyFile, config.ledgerOrigin, new Logger('LedgerKey')),
     },
   ],
-  exports: [LedgerService, CheckpointService, LedgerMonitorService],
+  exports: [LedgerService, CheckpointService, LedgerMonitorService, LedgerWitnessingService],
 })
 export class LedgerModule {}

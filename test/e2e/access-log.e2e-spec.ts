@@ -8,7 +8,9 @@ import { ACCESS_LOG_EVENTS } from '../../src/access-log/access-log-events.js';
 import { AccessLogService } from '../../src/access-log/access-log.service.js';
 import type { RequestContext } from '../../src/common/request-context.js';
 import { SigningService } from '../../src/identity/signing/signing.service.js';
+import { generateCosignerKeys } from '../../src/ledger/core/index.js';
 import { LedgerMonitorService } from '../../src/ledger/ledger-monitor.service.js';
+import { LedgerWitnessingService } from '../../src/ledger/witnessing/ledger-witnessing.service.js';
 import { createCase } from '../factories/case.factory.js';
 import {
   bearer,
@@ -60,6 +62,9 @@ describe('access log', () => {
         LOGIN_RATE_LIMIT_PER_IP: '10000',
         PASSWORD_THROTTLE_FREE_FAILURES: '3',
         PASSWORD_THROTTLE_FIRST_DELAY_SECONDS: '600',
+        // A witness nobody runs: a witnessing round records ledger.witness_refused.
+        LEDGER_WITNESSES: `http://127.0.0.1:9 ${generateCosignerKeys('witness.test/absent').verifierKey}`,
+        LEDGER_WITNESS_INTERVAL_MS: '86400000',
       },
     });
     db = dataSourceOf(app);
@@ -134,6 +139,7 @@ describe('access log', () => {
     await post(officerSession, `/api/v1/cases/${newCase.id}/close`, { reason: 'Logged closure' }).expect(200); // case.close
     await post(officerSession, `/api/v1/cases/${newCase.id}/reopen`, { reason: 'Logged reopening' }).expect(200); // case.reopen
     await post(adminSession, '/api/v1/ledger/verifications', {}).expect(202); // ledger.verify
+    await app.get(LedgerWitnessingService).witnessNow(); // ledger.witness_refused
     // Not reachable over HTTP yet: signatures (custody actions) and reads of custody records.
     const ctx: RequestContext = {
       actor: {
@@ -196,10 +202,10 @@ describe('access log', () => {
   it('records every event of the catalogue, each visible to the auditors of the agency concerned', async () => {
     const spanish = await readAll(auditorSession);
     const seen = new Set(spanish.map((entry) => entry.event));
-    // agency.create by a platform admin concerns the new agency, and the integrity alarm is the
-    // service's own (no agency): platform administrators read both. Everything else concerns ES-PN.
+    // agency.create by a platform admin concerns the new agency; the integrity alarm and the witness
+    // refusals are the service's own (no agency): platform administrators read both. Everything else concerns ES-PN.
     // auth.lockout names rows written before ADR 0016 (nothing locks an account any more).
-    const platformEvents = ['agency.create', 'ledger.integrity_alarm'];
+    const platformEvents = ['agency.create', 'ledger.integrity_alarm', 'ledger.witness_refused'];
     expect(
       ACCESS_LOG_EVENTS.filter(
         (event) => !seen.has(event) && !platformEvents.includes(event) && event !== 'auth.lockout',

@@ -106,6 +106,7 @@ describe('the ledger monitor', () => {
         checkpointsStopped: false,
       },
       signer: { status: 'ok', signedSize: null, signedAt: null, refusal: null },
+      witnessing: { enabled: false, quorum: 0, publishedSize: null, publishedAt: null, witnesses: [] },
     });
     expect(await monitor().pass()).toEqual({ ran: true, verifiedSize: size });
     await seize(app, officer, caseId, [phone()]);

@@ -720,6 +720,7 @@ const EVENT_WORDS: Readonly<Record<AccessLogEvent, string>> = {
   'report.read': 'Court report downloaded',
   'ledger.verify': 'Whole ledger verified',
   'ledger.integrity_alarm': 'Ledger integrity alarm',
+  'ledger.witness_refused': 'Ledger witness refused a checkpoint',
 };
 
 const eventWords = (event: string): string => EVENT_WORDS[event as AccessLogEvent] ?? event;
