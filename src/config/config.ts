@@ -31,6 +31,8 @@ export interface AppConfig {
   readonly ledgerKeyFile: string;
   /** The signer's record of the last head it signed (ADR 0025): beside the key unless LEDGER_SIGNED_HEAD_FILE. */
   readonly ledgerSignedHeadFile: string;
+  /** The signing key in a PKCS#11 token instead of LEDGER_KEY_FILE (ADR 0026); undefined: the key file. */
+  readonly ledgerPkcs11?: Pkcs11KeyConfig;
   readonly ledgerCheckpointSeconds: number;
   /** The ledger monitor (ADR 0028): how often it verifies new entries, and how many older ones it re-checks each time. */
   readonly ledgerMonitorSeconds: number;
@@ -218,6 +220,62 @@ class EnvReader {
   }
 }
 
+/** Where the ledger's Ed25519 key lives in a PKCS#11 token (LEDGER_PKCS11_*). */
+export interface Pkcs11KeyConfig {
+  /** The token's PKCS#11 module (shared library), e.g. /usr/lib/softhsm/libsofthsm2.so. */
+  readonly module: string;
+  /** The slot by its ID, or the token by its label: exactly one. */
+  readonly slot?: number;
+  readonly tokenLabel?: string;
+  /** CKA_LABEL of the private key (and of its public key). */
+  readonly keyLabel: string;
+  /** The user PIN: from LEDGER_PKCS11_PIN, or read from LEDGER_PKCS11_PIN_FILE at start. */
+  readonly pin?: string;
+  readonly pinFile?: string;
+}
+
+function readPkcs11(read: EnvReader, env: Env, cwd: string): Pkcs11KeyConfig | undefined {
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+  const module = value('LEDGER_PKCS11_MODULE');
+  const others = [
+    'LEDGER_PKCS11_SLOT',
+    'LEDGER_PKCS11_TOKEN_LABEL',
+    'LEDGER_PKCS11_KEY_LABEL',
+    'LEDGER_PKCS11_PIN_FILE',
+  ];
+  if (module === undefined) {
+    const stray = others.filter((name) => value(name) !== undefined);
+    if (stray.length > 0)
+      read.problems.push(`${stray.join(', ')} need LEDGER_PKCS11_MODULE (the token's PKCS#11 module)`);
+    return undefined;
+  }
+  const slot = read.optionalInteger('LEDGER_PKCS11_SLOT', 0, Number.MAX_SAFE_INTEGER);
+  const tokenLabel = value('LEDGER_PKCS11_TOKEN_LABEL');
+  if ((slot === undefined) === (tokenLabel === undefined)) {
+    read.problems.push(
+      'with LEDGER_PKCS11_MODULE, set exactly one of LEDGER_PKCS11_SLOT and LEDGER_PKCS11_TOKEN_LABEL',
+    );
+  }
+  const keyLabel = value('LEDGER_PKCS11_KEY_LABEL');
+  if (keyLabel === undefined) read.problems.push('with LEDGER_PKCS11_MODULE, LEDGER_PKCS11_KEY_LABEL names the key');
+  const pin = env.LEDGER_PKCS11_PIN === '' ? undefined : env.LEDGER_PKCS11_PIN;
+  const pinFile = value('LEDGER_PKCS11_PIN_FILE');
+  if ((pin === undefined) === (pinFile === undefined)) {
+    read.problems.push('with LEDGER_PKCS11_MODULE, set exactly one of LEDGER_PKCS11_PIN and LEDGER_PKCS11_PIN_FILE');
+  }
+  return {
+    module: resolve(cwd, module),
+    slot,
+    tokenLabel,
+    keyLabel: keyLabel ?? '',
+    pin,
+    pinFile: pinFile === undefined ? undefined : resolve(cwd, pinFile),
+  };
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
   const read = new EnvReader(env);
   const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
@@ -253,6 +311,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       cwd,
       read.string('LEDGER_SIGNED_HEAD_FILE', join(dirname(ledgerKeyFile), 'ledger-signed-head.json')),
     ),
+    ledgerPkcs11: readPkcs11(read, env, cwd),
     ledgerCheckpointSeconds: read.integer('LEDGER_CHECKPOINT_SECONDS', 10, 1, 86_400),
     ledgerMonitorSeconds: read.integer('LEDGER_MONITOR_SECONDS', 5, 1, 86_400),
     ledgerMonitorSweepEntries: read.integer('LEDGER_MONITOR_SWEEP_ENTRIES', 4096, 0, 1_000_000),

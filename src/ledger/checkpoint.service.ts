@@ -101,6 +101,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
+    this.key.close?.();
   }
 
   publicKey(): Record<string, string> {

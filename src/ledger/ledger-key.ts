@@ -8,6 +8,8 @@ export interface LedgerKey {
   /** Go sumdb/note verifier key string: what verifiers pin. */
   readonly verifierKey: string;
   readonly keyIdHex: string;
+  /** Releases what holds the key (a PKCS#11 session); a key file has nothing to release. */
+  close?(): void;
 }
 
 export interface KeyLogger {

@@ -12,6 +12,7 @@ import { LedgerVerificationService } from './ledger-verification.service.js';
 import { LedgerController } from './ledger.controller.js';
 import { LedgerService } from './ledger.service.js';
 import { LEDGER_KEY } from './ledger.tokens.js';
+import { openPkcs11LedgerKey } from './signer/pkcs11-key.js';
 import { LedgerWitnessingService } from './witnessing/ledger-witnessing.service.js';
 
 /** The ledger: `LedgerService.append(em, ctx, event)` for writers, read-only queries, checkpoints. */
@@ -30,8 +31,11 @@ import { LedgerWitnessingService } from './witnessing/ledger-witnessing.service.
     {
       provide: LEDGER_KEY,
       inject: [APP_CONFIG],
+      // A key in a PKCS#11 token when one is configured (ADR 0026); the key file otherwise.
       useFactory: (config: AppConfig) =>
-        loadOrCreateLedgerKey(config.ledgerKeyFile, config.ledgerOrigin, new Logger('LedgerKey')),
+        config.ledgerPkcs11
+          ? openPkcs11LedgerKey(config.ledgerPkcs11, config.ledgerOrigin)
+          : loadOrCreateLedgerKey(config.ledgerKeyFile, config.ledgerOrigin, new Logger('LedgerKey')),
     },
   ],
   exports: [LedgerService, CheckpointService, LedgerMonitorService, LedgerWitnessingService],
