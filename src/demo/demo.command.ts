@@ -644,7 +644,7 @@ function printLogins(io: DemoOutput, accounts: readonly Account[], facts: DemoFa
       account.agency ?? '—',
       account.password === null ? '(existing account)' : account.displayName,
       account.password === null
-        ? 'platform administrator; its password is the one set or logged at the first start'
+        ? 'platform administrator; its password is CUSTOS_BOOTSTRAP_ADMIN_PASSWORD or in DATA_DIR/initial-admin-password'
         : whatTheySee(account.username, facts),
     ]),
   ];

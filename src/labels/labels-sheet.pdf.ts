@@ -5,11 +5,14 @@
  *
  * Each label: the item number large (what people read and write down), a Code 128 barcode of the
  * item number (what a hand scanner reads into the web app's search box), a QR code of the same
- * number (what a phone reads), the case number, the seizure time with its UTC offset, the seal
+ * number (what a phone reads), the case number, the seizure time with its UTC offset (the
+ * acquisition time, labelled "Acquired", for an image or extraction), the seal
  * number and a short description. Standard PDF fonts only: nothing embedded, nothing fetched.
  */
 import type BwipJs from 'bwip-js';
 import type PDFKitDocument from 'pdfkit';
+
+import { DERIVED_KINDS, type ItemKind } from '../custody/custody-events.js';
 
 /**
  * pdfkit and bwip-js (with their fonts and encoders, several MB of heap) are loaded on the first
@@ -170,7 +173,8 @@ function drawLabel(
       });
   };
   field('Case', label.caseNumber, 0);
-  field('Seized', labelTime(label.occurredAt), 1);
+  // An image or extraction was made at the lab, not seized: its time is the acquisition's.
+  field(DERIVED_KINDS.includes(label.kind as ItemKind) ? 'Acquired' : 'Seized', labelTime(label.occurredAt), 1);
   field('Seal no.', label.sealNumber ?? '— none —', 2);
   doc.font('Helvetica').fontSize(7.5).fillColor('#111111');
   doc.text(printable(`${humanKind(label.kind)}: ${label.description}`), left, fieldsTop + 3 * 11 + 1, {
