@@ -292,7 +292,7 @@ describe('the web app in a browser: case owners, corrections, disposal, administ
     expect(await h.fieldAlert('Username')).toMatch(/taken/);
     await page.getByRole('button', { name: 'Cancel' }).click();
 
-    await page.getByRole('button', { name: 'Reset the password of pedro.ruiz' }).click();
+    await page.getByRole('button', { name: 'Reset password of pedro.ruiz' }).click();
     const temporary = await page.getByLabel('Temporary password').inputValue();
     expect(temporary).toHaveLength(16);
     await page.getByRole('button', { name: 'Set temporary password' }).click();
