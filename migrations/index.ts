@@ -16,6 +16,7 @@ import { LedgerMonitor1795947200000 } from './1795947200000-LedgerMonitor.js';
 import { PasswordThrottle1796002000010 } from './1796002000010-PasswordThrottle.js';
 import { WitnessLog1796003000001 } from './1796003000001-WitnessLog.js';
 import { LedgerWitnessing1796003000002 } from './1796003000002-LedgerWitnessing.js';
+import { IdempotencyKeys1796002000020 } from './1796002000020-IdempotencyKeys.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -38,4 +39,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   PasswordThrottle1796002000010,
   WitnessLog1796003000001,
   LedgerWitnessing1796003000002,
+  IdempotencyKeys1796002000020,
 ];

@@ -16,6 +16,26 @@ const ONE_LINE = /^[^\p{Cc}\p{Cf}]*$/u;
 // Prose may break lines and use tabs, nothing else invisible.
 const PROSE = /^(?:[^\p{Cc}\p{Cf}]|[\n\t])*$/u;
 
+/** The free-text properties of each DTO class, for the request-wide content guard (ADR 0019). */
+const FREE_TEXT_PROPERTIES = new WeakMap<object, Set<string>>();
+
+/** Marks a property as free text: it joins the concatenation checked per item and per request. */
+const FreeText = (): PropertyDecorator => (target, key) => {
+  if (typeof key !== 'string') return;
+  const properties = FREE_TEXT_PROPERTIES.get(target) ?? new Set<string>();
+  properties.add(key);
+  FREE_TEXT_PROPERTIES.set(target, properties);
+};
+
+/** Whether `key` of `instance` (a DTO, or a class it extends) was declared with TextField or TextList. */
+export function isFreeTextProperty(instance: object, key: string): boolean {
+  for (let proto: unknown = Object.getPrototypeOf(instance); proto !== null && proto !== Object.prototype;) {
+    if (FREE_TEXT_PROPERTIES.get(proto as object)?.has(key)) return true;
+    proto = Object.getPrototypeOf(proto);
+  }
+  return false;
+}
+
 /**
  * The field may be left out, but not sent as null: class-validator's IsOptional skips null too,
  * and the services (and the ledger entries) tell an absent field by `undefined`. A null is refused
@@ -56,6 +76,7 @@ function CodePointLength(max: number, options?: ValidationOptions): PropertyDeco
  */
 export function TextField(max: number, options: { optional?: boolean; prose?: boolean } = {}): PropertyDecorator {
   const decorators = [
+    FreeText(),
     Trim(),
     IsString(),
     CodePointLength(max),
@@ -72,6 +93,7 @@ export function TextField(max: number, options: { optional?: boolean; prose?: bo
  */
 export function TextList(maxItems: number, max: number): PropertyDecorator {
   return applyDecorators(
+    FreeText(),
     Transform(({ value }: { value: unknown }) =>
       Array.isArray(value) ? value.map((each: unknown) => (typeof each === 'string' ? each.trim() : each)) : value,
     ),

@@ -1,5 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 
+import { freeTextProblem } from './free-text-guard.js';
 import { HttpProblemException } from './http-problem.exception.js';
 import type { FieldProblem } from './problem.js';
 
@@ -25,7 +26,7 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
  * instances, and a refusal lists every failing field.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new FreeTextValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -39,4 +40,19 @@ export function createValidationPipe(): ValidationPipe {
       return new HttpProblemException(400, 'validation_failed', `The request has invalid fields: ${summary}`, fields);
     },
   });
+}
+
+/**
+ * After a body became a valid DTO, its free-text fields are checked together, per item and per
+ * request (ADR 0019): content split into pieces that each pass is refused as a whole.
+ */
+class FreeTextValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const dto: unknown = await super.transform(value, metadata);
+    if (metadata.type === 'body') {
+      const problem = freeTextProblem(dto);
+      if (problem !== undefined) throw new HttpProblemException(400, problem.code, problem.detail);
+    }
+    return dto;
+  }
 }

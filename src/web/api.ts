@@ -96,11 +96,15 @@ export async function resumeSession(): Promise<User | null> {
 }
 
 async function send(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+  // One key per submitted form (ADR 0018): a retry after a token refresh reuses it, so a signed
+  // write is never recorded twice; the service ignores it on unsigned requests.
+  const idempotencyKey = method === 'POST' ? crypto.randomUUID() : undefined;
   const attempt = (): Promise<Response> =>
     fetch(`/api/v1${path}`, {
       method,
       headers: {
         Accept: accept,
+        ...(idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey }),
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         ...(session.accessToken === null ? {} : { Authorization: `Bearer ${session.accessToken}` }),
       },

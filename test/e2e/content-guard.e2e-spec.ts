@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -43,10 +46,13 @@ describe('no route accepts evidence content', () => {
     const [counts] = await db.query<Array<Record<string, number>>>(
       `SELECT (SELECT count(*) FROM case_file)::int AS cases,
               (SELECT count(*) FROM ledger_entry)::int AS ledger,
+              (SELECT count(*) FROM item)::int AS items,
               (SELECT count(*) FROM auth_session)::int AS sessions`,
     );
-    const lockouts = await db.query('SELECT username_key, failure_count FROM login_lockout ORDER BY username_key');
-    return { ...counts, lockouts };
+    const throttles = await db.query(
+      'SELECT subject_key, client_key, failure_count FROM password_throttle ORDER BY subject_key, client_key',
+    );
+    return { ...counts, throttles };
   };
 
   beforeAll(async () => {
@@ -207,6 +213,77 @@ describe('no route accepts evidence content', () => {
         });
       }
       expect(await footprint()).toEqual(before);
+    });
+  });
+
+  describe('content split into pieces (issue 16 item 6, ADR 0019)', () => {
+    const corpus = JSON.parse(
+      readFileSync(new URL('../fixtures/descriptions/corpus.json', import.meta.url), 'utf8'),
+    ) as Record<string, string[]>;
+    const descriptions = Object.values(corpus).flat();
+    let caseId: string;
+    const seizure = (items: Array<Record<string, unknown>>): request.Test =>
+      api().post(`/api/v1/cases/${caseId}/items`).set(bearer(officer)).send({ items });
+    const device = (description: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      kind: 'mobile_phone',
+      description,
+      occurredAt: '2026-11-20T09:14:00+01:00',
+      place: 'Calle Mayor 12, Madrid',
+      ...extra,
+    });
+
+    beforeAll(async () => {
+      caseId = (
+        (
+          await api()
+            .post('/api/v1/cases')
+            .set(bearer(officer))
+            .send({ caseNumber: 'CG-PIECES', title: 'Operación Mosaico' })
+            .expect(201)
+        ).body as { id: string }
+      ).id;
+    });
+
+    it('refuses the reviewer’s attack: base64 in runs of 660 joined by “.” over 100 items; nothing is written', async () => {
+      const encoded = randomBytes(148_500).toString('base64');
+      const runs = encoded.match(/.{1,660}/g)!;
+      const perItem = Math.ceil(runs.length / 100);
+      const items = Array.from({ length: 100 }, (_, n) =>
+        device(runs.slice(n * perItem, (n + 1) * perItem).join('.') || 'Empty'),
+      );
+      // Each run alone passes the per-field guard; only the pieces together are content.
+      expect(runs.every((run) => run.length <= 660)).toBe(true);
+      const before = await footprint();
+      const refused = await seizure(items).expect(400);
+      expect(refused.headers['content-type']).toMatch(PROBLEM_JSON);
+      expect(refused.body).toMatchObject({ code: 'content_not_accepted' });
+      expect(refused.body.detail).toContain(NEVER_CONTENT);
+      expect(await footprint()).toEqual(before);
+    });
+
+    it('refuses the same content spread thinner: 20 characters per field, all over the request', async () => {
+      const encoded = randomBytes(3000).toString('base64');
+      const pieces = encoded.match(/.{1,20}/g)!;
+      const items = Array.from({ length: 100 }, (_, n) =>
+        device(`Exhibit ${n}: ${pieces[n * 2] ?? 'x'}`, { condition: pieces[n * 2 + 1] ?? 'x' }),
+      );
+      const before = await footprint();
+      expect((await seizure(items).expect(400)).body).toMatchObject({ code: 'content_not_accepted' });
+      expect(await footprint()).toEqual(before);
+    });
+
+    it('accepts 100 real-looking long descriptions in Spanish, Portuguese, German and English', async () => {
+      expect(Object.keys(corpus).sort()).toEqual(['de', 'en', 'es', 'pt']);
+      const items = Array.from({ length: 100 }, (_, n) =>
+        device(descriptions[n % descriptions.length], {
+          condition: descriptions[(n + 5) % descriptions.length],
+          make: 'Samsung',
+          model: 'Galaxy S21 Ultra 5G SM-G998B/DS',
+          serial: `R58N${String(1000 + n)}ABCD`,
+        }),
+      );
+      const response = await seizure(items).expect(201);
+      expect((response.body as { items: unknown[] }).items).toHaveLength(100);
     });
   });
 });

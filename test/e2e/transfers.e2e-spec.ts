@@ -243,6 +243,25 @@ describe('transfers', () => {
     for (const response of responses) expect(response.headers['cache-control']).toBe('no-store');
   });
 
+  it('Idempotency-Key: a double submit writes one ledger entry; another body with the key gets 422', async () => {
+    const [held, other] = await seize(app, officer, caseId, [phone(), phone()]);
+    const entries = async (): Promise<number> =>
+      (await db.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM ledger_entry'))[0].n;
+    const before = await entries();
+    const send = (itemId: string): request.Test =>
+      releaseRequest(officer, [itemId], usernameOf(clerk)).set('Idempotency-Key', 'form-7f3a2c');
+    const first = await send(held.id).expect(201);
+    const again = await send(held.id).expect(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await entries()).toBe(before + 1);
+    const reused = await refused(() => send(other.id), 422, 'idempotency_key_reused');
+    expect(reused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(await entries()).toBe(before + 1);
+    // Without the key, a second identical request is a second request (here refused: already pending).
+    await refused(() => releaseRequest(officer, [held.id], usernameOf(clerk)), 409, 'item_transfer_pending');
+  });
+
   describe('the receiver: a custody role with contributor access to the case (else 400 receiver_invalid)', () => {
     let held: ItemView;
     let inactive: TestUser;
