@@ -30,7 +30,7 @@ commands:
                       first bad index. Trusts the key in LEDGER_KEY_FILE unless --key is given;
                       --checkpoint adds checkpoints held outside the database; --deep also checks
                       each entry's canonical form, stated index and signature bindings.
-  verify <bundle.json> [--key <vkey>] [--checkpoint <file>]... [--json]
+  verify <bundle.json> [--key <vkey>] [--checkpoint <file>]... [--witness <vkey>]... [--min-witnesses <n>] [--json]
                       check a custody bundle offline (no database needed); exit 1 at the first
                       failure. Without --key the key inside the bundle is trusted (and it says so).
   verify-report <report.pdf> [--url <service base url>] [--token <bearer token>] [--json]
