@@ -1,13 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 
 import { runBundleVerify } from '../../src/bundles/bundle-verify.command.js';
-import { openCheckpoint, verifyCosignatures } from '../../src/ledger/core/index.js';
+import type { AppConfig } from '../../src/config/config.js';
+import { generateCosignerKeys, openCheckpoint, verifyCosignatures } from '../../src/ledger/core/index.js';
 import { loadOrCreateLedgerKey } from '../../src/ledger/ledger-key.js';
+import { runLedgerVerify } from '../../src/ledger/ledger-verify.command.js';
 import { LedgerService } from '../../src/ledger/ledger.service.js';
 import { LedgerWitnessingService } from '../../src/ledger/witnessing/ledger-witnessing.service.js';
 import { createCase } from '../factories/case.factory.js';
@@ -164,5 +167,26 @@ describe('ledger witnessing', () => {
     const args = [file, '--key', ledgerVkey, '--witness', info[0].vkey, '--witness', info[1].vkey];
     expect(runBundleVerify(args, io)).toBe(0);
     expect(out).toContain('checkpoint cosigned by witnesses: witness.test/w0, witness.test/w1');
+  });
+
+  it('custos ledger verify --witness requires the cosignatures on the published checkpoint', async () => {
+    const verify = async (...args: string[]): Promise<{ code: number; out: string }> => {
+      const chunks: Buffer[] = [];
+      const out = new PassThrough();
+      out.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const err = Object.assign(new PassThrough(), { isTTY: false }) as unknown as NodeJS.WriteStream;
+      const code = await runLedgerVerify(['--key', ledgerVkey, ...args], database.appUrl, {} as AppConfig, out, err);
+      return { code, out: Buffer.concat(chunks).toString('utf8') };
+    };
+    const both = ['--witness', info[0].vkey, '--witness', info[1].vkey];
+    const absent = generateCosignerKeys('witness.test/absent').verifierKey;
+    expect(await verify(...both)).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('carry the required cosignatures'),
+    });
+    const missing = await verify(...both, '--witness', absent);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/the published checkpoint: .*but 3 are required; missing: witness\.test\/absent/);
+    expect((await verify(...both, '--witness', absent, '--min-witnesses', '2')).code).toBe(0);
   });
 });
