@@ -25,12 +25,14 @@ const USAGE = `usage: custos <command>
 commands:
   migration run       apply pending migrations (as the owner role)
   migration revert    revert the last applied migration
-  ledger verify [--deep] [--key <vkey>]... [--checkpoint <file>]...
+  ledger verify [--deep] [--key <vkey>]... [--checkpoint <file>]... [--witness <vkey>]... [--min-witnesses <n>]
                       recompute the whole ledger and check every signed checkpoint; exit 1 at the
                       first bad index. Trusts the key in LEDGER_KEY_FILE unless --key is given;
                       --checkpoint adds checkpoints held outside the database; --deep also checks
-                      each entry's canonical form, stated index and signature bindings.
-  verify <bundle.json> [--key <vkey>] [--checkpoint <file>]... [--json]
+                      each entry's canonical form, stated index and signature bindings; --witness
+                      requires the published checkpoint (and each --checkpoint) to carry valid
+                      cosignatures of those witnesses (--min-witnesses of them; default all).
+  verify <bundle.json> [--key <vkey>] [--checkpoint <file>]... [--witness <vkey>]... [--min-witnesses <n>] [--json]
                       check a custody bundle offline (no database needed); exit 1 at the first
                       failure. Without --key the key inside the bundle is trusted (and it says so).
   verify-report <report.pdf> [--url <service base url>] [--token <bearer token>] [--json]

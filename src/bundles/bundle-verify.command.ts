@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
+import { checkWitnessQuorum, parseCosignerVerifierKey } from '../ledger/core/cosignature.js';
 import {
   formatBundleVerification,
   unpinnedKeyWarning,
@@ -18,7 +19,8 @@ import {
   type BundleVerification,
 } from './bundle-verifier.js';
 
-export const VERIFY_USAGE = `usage: custos verify <bundle.json> [--key <vkey or file>] [--checkpoint <file>]... [--json]
+export const VERIFY_USAGE = `usage: custos verify <bundle.json> [--key <vkey or file>] [--checkpoint <file>]...
+                     [--witness <vkey or file>]... [--min-witnesses <n>] [--json]
 
   Checks a custody bundle offline: the checkpoint's and statement's signatures, each entry's
   inclusion, that the entries are complete and form an unbroken custody chain, and every hash
@@ -26,6 +28,9 @@ export const VERIFY_USAGE = `usage: custos verify <bundle.json> [--key <vkey or 
   --key         the ledger's verifier key (vkey), obtained from the ledger operator independently of
                 the bundle. Without it the key inside the bundle is trusted, and the output says so.
   --checkpoint  a signed checkpoint you already hold: the bundle must prove it is of the same ledger.
+  --witness     a witness's cosignature/v1 vkey (docs/witness.md): the bundle's checkpoint must carry
+                its valid cosignature. Repeat for several witnesses.
+  --min-witnesses  how many of the --witness keys must have cosigned (default: all of them).
   --json        print the result as JSON instead of the summary.
   Exit code: 0 verified, 1 not verified, 64 usage error.
 `;
@@ -43,6 +48,8 @@ interface VerifyArgs {
   file: string;
   key?: string;
   checkpoints: string[];
+  witnesses: string[];
+  minWitnesses?: number;
   json: boolean;
 }
 
@@ -50,12 +57,22 @@ function parseArgs(argv: readonly string[]): VerifyArgs {
   let file: string | undefined;
   let key: string | undefined;
   const checkpoints: string[] = [];
+  const witnesses: string[] = [];
+  let minWitnesses: number | undefined;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[i + 1];
     if (arg === '--json') json = true;
-    else if (arg === '--key' || arg === '--checkpoint') {
+    else if (arg === '--witness') {
+      if (value === undefined) throw new UsageError('--witness needs a vkey');
+      witnesses.push(value);
+      i++;
+    } else if (arg === '--min-witnesses') {
+      if (value === undefined || !/^[0-9]+$/.test(value)) throw new UsageError('--min-witnesses needs a number');
+      minWitnesses = Number(value);
+      i++;
+    } else if (arg === '--key' || arg === '--checkpoint') {
       if (value === undefined) throw new UsageError(`${arg} needs a value`);
       if (arg === '--key') {
         if (key !== undefined) throw new UsageError('give --key once');
@@ -67,7 +84,9 @@ function parseArgs(argv: readonly string[]): VerifyArgs {
     else throw new UsageError(`one bundle at a time (got ${file} and ${arg})`);
   }
   if (file === undefined) throw new UsageError('name the bundle file');
-  return { file, key, checkpoints, json };
+  if (minWitnesses !== undefined && (minWitnesses < 1 || minWitnesses > witnesses.length))
+    throw new UsageError(`--min-witnesses must be from 1 to the number of --witness keys (${witnesses.length})`);
+  return { file, key, checkpoints, witnesses, minWitnesses, json };
 }
 
 /** A vkey given on the command line, or the file holding it. */
@@ -86,8 +105,16 @@ export function runBundleVerify(argv: readonly string[], io: VerifyIo = processI
     io.err(`custos verify: ${error.message}\n\n${VERIFY_USAGE}`);
     return 64;
   }
+  let witnessKeys: string[];
+  try {
+    witnessKeys = args.witnesses.map((value) => parseCosignerVerifierKey(readKey(value)).verifierKey);
+  } catch (error) {
+    io.err(`custos verify: --witness: ${(error as Error).message}\n`);
+    return 64;
+  }
   let result: BundleVerification;
   let bytes: Buffer | undefined;
+  let witnessedBy: string[] = [];
   try {
     bytes = readFileSync(args.file);
     const heldCheckpoints = args.checkpoints.map((file) => readFileSync(file, 'utf8'));
@@ -95,6 +122,12 @@ export function runBundleVerify(argv: readonly string[], io: VerifyIo = processI
       trustedKey: args.key === undefined ? undefined : readKey(args.key),
       heldCheckpoints,
     });
+    if (result.ok && args.witnesses.length > 0) {
+      const note = (JSON.parse(bytes.toString('utf8')) as { checkpoint: string }).checkpoint;
+      const quorum = checkWitnessQuorum(note, witnessKeys, args.minWitnesses);
+      if (!quorum.ok) result = { ok: false, reason: quorum.reason!, index: null, keyPinned: args.key !== undefined };
+      witnessedBy = quorum.cosigned.map((c) => c.name);
+    }
   } catch (error) {
     result = {
       ok: false,
@@ -109,9 +142,11 @@ export function runBundleVerify(argv: readonly string[], io: VerifyIo = processI
   const fileSha256 = bytes === undefined ? null : createHash('sha256').update(bytes).digest('hex');
   if (args.json) {
     const warning = args.key === undefined ? { warning: unpinnedKeyWarning(bundleKey(bytes)) } : {};
-    io.out(`${JSON.stringify({ ...warning, ...result, fileSha256 }, null, 2)}\n`);
+    const witnessed = args.witnesses.length > 0 ? { witnessedBy } : {};
+    io.out(`${JSON.stringify({ ...warning, ...result, ...witnessed, fileSha256 }, null, 2)}\n`);
   } else {
     io.out(formatBundleVerification(result, bundleKey(bytes), fileSha256));
+    if (result.ok && witnessedBy.length > 0) io.out(`checkpoint cosigned by witnesses: ${witnessedBy.join(', ')}\n`);
   }
   return result.ok ? 0 : 1;
 }

@@ -24,6 +24,7 @@ import {
 } from '../ledger/core/index.js';
 import { LedgerIntegrityError, LedgerRangeError } from '../ledger/ledger.errors.js';
 import { LedgerService } from '../ledger/ledger.service.js';
+import { LedgerWitnessingService } from '../ledger/witnessing/ledger-witnessing.service.js';
 
 export interface BuiltBundle {
   readonly bundle: CustodyBundle;
@@ -67,6 +68,7 @@ export class BundlesService {
     private readonly ledger: LedgerService,
     private readonly checkpoints: CheckpointService,
     private readonly accessLog: AccessLogService,
+    private readonly witnessing: LedgerWitnessingService,
   ) {}
 
   /** The bundle of an item: the entries indexed under it (registration, transfers, hashes, moves, disposal, corrections). */
@@ -161,6 +163,18 @@ export class BundlesService {
    * must never be unverifiable because the periodic checkpoint lags behind the latest entries.
    */
   private async coveringCheckpoint(lastIndex: number | null): Promise<StoredCheckpoint> {
+    // With witnesses (docs/witness.md §5) the bundle carries the published checkpoint and its
+    // cosignatures, after a witnessing round if the published one does not cover the entries yet.
+    if (this.witnessing.enabled) {
+      const covers = (size: number | undefined): boolean =>
+        size !== undefined && (lastIndex === null || size > lastIndex);
+      let published = await this.witnessing.published();
+      if (!covers(published?.treeSize)) {
+        await this.witnessing.witnessNow();
+        published = await this.witnessing.published();
+      }
+      if (published && covers(published.treeSize)) return published;
+    }
     const latest = await this.checkpoints.latest();
     if (lastIndex === null || latest.treeSize > lastIndex) return latest;
     return this.checkpoints.checkpointNow();

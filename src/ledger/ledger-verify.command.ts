@@ -1,7 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 
+import pg from 'pg';
+
 import type { AppConfig } from '../config/config.js';
-import { formatVerifierKey, parseSignerKey, parseVerifierKey } from './core/index.js';
+import {
+  checkWitnessQuorum,
+  formatVerifierKey,
+  parseCosignerVerifierKey,
+  parseSignerKey,
+  parseVerifierKey,
+} from './core/index.js';
 import {
   verificationEnd,
   verificationError,
@@ -19,24 +27,38 @@ export interface VerifyCommandArgs {
   checkpointFiles: string[];
   /** Also check every entry's content (canonical form, stated index, signature binding). */
   deep: boolean;
+  /** Witness vkeys whose cosignatures the published checkpoint must carry (docs/witness.md). */
+  witnesses: string[];
+  /** How many of them (default all). */
+  minWitnesses?: number;
 }
 
 export function parseVerifyArgs(argv: readonly string[]): VerifyCommandArgs {
-  const args: VerifyCommandArgs = { keys: [], checkpointFiles: [], deep: false };
+  const args: VerifyCommandArgs = { keys: [], checkpointFiles: [], deep: false, witnesses: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === '--deep') {
       args.deep = true;
+    } else if (flag === '--witness' && value !== undefined) {
+      args.witnesses.push(parseCosignerVerifierKey(value).verifierKey);
+      i++;
+    } else if (flag === '--min-witnesses' && value !== undefined && /^[1-9][0-9]*$/.test(value)) {
+      args.minWitnesses = Number(value);
+      i++;
     } else if ((flag === '--key' || flag === '--checkpoint') && value !== undefined) {
       (flag === '--key' ? args.keys : args.checkpointFiles).push(value);
       i++;
     } else {
       throw new Error(
-        `unknown argument "${flag}" (usage: custos ledger verify [--deep] [--key <vkey>]... [--checkpoint <file>]...)`,
+        `unknown argument "${flag}" (usage: custos ledger verify [--deep] [--key <vkey>]... [--checkpoint <file>]... [--witness <vkey>]... [--min-witnesses <n>])`,
       );
     }
   }
+  if (args.minWitnesses !== undefined && args.minWitnesses > args.witnesses.length)
+    throw new Error(
+      `--min-witnesses ${args.minWitnesses} is more than the ${args.witnesses.length} --witness keys given`,
+    );
   return args;
 }
 
@@ -60,6 +82,10 @@ export async function runLedgerVerify(
   }
   const trustedKeys = keys.map((key) => parseVerifierKey(key));
   const externalCheckpoints = args.checkpointFiles.map((file) => readFileSync(file, 'utf8'));
+  // With --witness: the published (witnessed) checkpoint is checked against the recomputed tree like
+  // any held checkpoint, then for its cosignatures, as is every --checkpoint file.
+  const witnessed = args.witnesses.length === 0 ? undefined : await latestWitnessedNote(databaseUrl);
+  if (witnessed !== undefined) externalCheckpoints.push(witnessed);
   const started = Date.now();
   // The run is recorded in the database when it can be (ledger_verification, source cli); the lock
   // shows the service that one is running. Neither is needed for the verification itself.
@@ -90,6 +116,27 @@ export async function runLedgerVerify(
       throw error;
     }
     if (err.isTTY) err.write('\n');
+    if (result.ok && args.witnesses.length > 0) {
+      const notes = [
+        ...(witnessed === undefined ? [] : [['the published checkpoint', witnessed]]),
+        ...args.checkpointFiles.map((file, i) => [file, externalCheckpoints[i]]),
+      ];
+      const failure =
+        notes.length === 0
+          ? 'no witnessed checkpoint in the database and no --checkpoint given: nothing carries cosignatures'
+          : notes
+              .map(([what, note]) => ({ what, quorum: checkWitnessQuorum(note, args.witnesses, args.minWitnesses) }))
+              .filter(({ quorum }) => !quorum.ok)
+              .map(({ what, quorum }) => `${what}: ${quorum.reason}`)
+              .join('; ');
+      if (failure !== '') {
+        // The ledger itself verified (and is recorded so); what is missing is the witnesses' word.
+        out.write(`ledger FAILED: witness cosignatures: ${failure}\n`);
+        await recordRun(lock, run, verificationEnd(result), err);
+        return 1;
+      }
+      out.write(`witnesses: ${notes.length} checkpoint(s) carry the required cosignatures\n`);
+    }
     const seconds = (Date.now() - started) / 1000;
     if (result.ok) {
       out.write(
@@ -110,6 +157,20 @@ export async function runLedgerVerify(
     }
     await recordRun(lock, run, verificationEnd(result), err);
     return result.ok ? 0 : 1;
+  }
+}
+
+/** The note of the largest witnessed checkpoint (with its cosignature lines), if any. */
+async function latestWitnessedNote(databaseUrl: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ note: string }>(
+      'SELECT note FROM ledger_witnessed_checkpoint ORDER BY tree_size DESC LIMIT 1',
+    );
+    return rows[0]?.note;
+  } finally {
+    await client.end();
   }
 }
 

@@ -1,14 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 
-import { openCheckpoint, verifyCosignatures } from '../../src/ledger/core/index.js';
+import { runBundleVerify } from '../../src/bundles/bundle-verify.command.js';
+import type { AppConfig } from '../../src/config/config.js';
+import { generateCosignerKeys, openCheckpoint, verifyCosignatures } from '../../src/ledger/core/index.js';
 import { loadOrCreateLedgerKey } from '../../src/ledger/ledger-key.js';
+import { runLedgerVerify } from '../../src/ledger/ledger-verify.command.js';
 import { LedgerService } from '../../src/ledger/ledger.service.js';
 import { LedgerWitnessingService } from '../../src/ledger/witnessing/ledger-witnessing.service.js';
+import { createCase } from '../factories/case.factory.js';
+import { hardDrive, seize } from '../factories/custody.factory.js';
 import { bearer, createAgency, createUser, dataSourceOf, login, type Session } from '../factories/identity.factory.js';
 import { appendEntries } from '../utils/ledger-fixtures.js';
 import { createTestApp } from '../utils/test-app.js';
@@ -30,6 +36,7 @@ describe('ledger witnessing', () => {
   const witnesses: WitnessProcess[] = [];
   const info: Array<{ url: string; vkey: string; dataDir: string; port: string }> = [];
   let session: Session;
+  let caseId: string;
   let written = 0;
 
   const api = () => request(app.getHttpServer());
@@ -72,7 +79,11 @@ describe('ledger witnessing', () => {
       },
     });
     const db = dataSourceOf(app);
-    session = await login(app, await createUser(db, await createAgency(db, { code: 'ES-PN' }), { roles: ['officer'] }));
+    const agency = await createAgency(db, { code: 'ES-PN' });
+    const officer = await createUser(db, agency, { roles: ['officer'] });
+    session = await login(app, officer);
+    caseId = (await createCase(db, agency.id, officer.id)).id;
+    written = Number((await sql(database.appUrl, 'SELECT tree_size FROM ledger_state')).rows[0].tree_size);
   }, 60_000);
 
   afterAll(async () => {
@@ -88,10 +99,10 @@ describe('ledger witnessing', () => {
 
   it('publishes a checkpoint with both cosignatures once both witnesses cosigned it', async () => {
     await append(3);
-    expect(await witnessing().witnessNow()).toBe(3);
+    expect(await witnessing().witnessNow()).toBe(written);
     const checkpoint = await published();
-    expect(checkpoint.treeSize).toBe(3);
-    expect(openCheckpoint(checkpoint.note, ledgerVkey).treeSize).toBe(3);
+    expect(checkpoint.treeSize).toBe(written);
+    expect(openCheckpoint(checkpoint.note, ledgerVkey).treeSize).toBe(written);
     const cosignatures = verifyCosignatures(
       checkpoint.note,
       info.map((w) => w.vkey),
@@ -101,11 +112,12 @@ describe('ledger witnessing', () => {
 
   it('with one witness stopped publishes nothing new, and the status names it', async () => {
     await witnesses[1].stop();
+    const before = written;
     await append(2);
-    expect(await witnessing().witnessNow()).toBe(3);
-    expect((await published()).treeSize).toBe(3);
+    expect(await witnessing().witnessNow()).toBe(before);
+    expect((await published()).treeSize).toBe(before);
     const { body } = await api().get('/api/v1/ledger/status').set(bearer(session)).expect(200);
-    expect(body.witnessing).toMatchObject({ enabled: true, quorum: 2, publishedSize: 3 });
+    expect(body.witnessing).toMatchObject({ enabled: true, quorum: 2, publishedSize: before });
     const byName = new Map(
       (body.witnessing.witnesses as Array<{ name: string; status: string; reason: string }>).map((w) => [w.name, w]),
     );
@@ -122,9 +134,9 @@ describe('ledger witnessing', () => {
 
   it('resumes publication when the witness returns, with no operator action', async () => {
     await startWitness(1, info[1].port);
-    expect(await witnessing().witnessNow()).toBe(5);
+    expect(await witnessing().witnessNow()).toBe(written);
     const checkpoint = await published();
-    expect(checkpoint.treeSize).toBe(5);
+    expect(checkpoint.treeSize).toBe(written);
     expect(
       verifyCosignatures(
         checkpoint.note,
@@ -136,12 +148,45 @@ describe('ledger witnessing', () => {
   it("follows a witness's 409 to the size it holds", async () => {
     await sql(database.ownerUrl, 'UPDATE ledger_witness SET size = 0');
     await append(4);
-    expect(await witnessing().witnessNow()).toBe(9);
+    expect(await witnessing().witnessNow()).toBe(written);
     expect(
       verifyCosignatures(
         (await published()).note,
         info.map((w) => w.vkey),
       ),
     ).toHaveLength(2);
+  });
+
+  it('serves custody bundles whose checkpoint carries both cosignatures, checked by custos verify', async () => {
+    const [item] = await seize(app, session, caseId, [hardDrive()]);
+    const response = await api().get(`/api/v1/items/${item.id}/bundle`).set(bearer(session)).expect(200);
+    const file = join(dir, 'bundle.json');
+    writeFileSync(file, response.text);
+    let out = '';
+    const io = { out: (t: string) => (out += t), err: (t: string) => (out += t) };
+    const args = [file, '--key', ledgerVkey, '--witness', info[0].vkey, '--witness', info[1].vkey];
+    expect(runBundleVerify(args, io)).toBe(0);
+    expect(out).toContain('checkpoint cosigned by witnesses: witness.test/w0, witness.test/w1');
+  });
+
+  it('custos ledger verify --witness requires the cosignatures on the published checkpoint', async () => {
+    const verify = async (...args: string[]): Promise<{ code: number; out: string }> => {
+      const chunks: Buffer[] = [];
+      const out = new PassThrough();
+      out.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const err = Object.assign(new PassThrough(), { isTTY: false }) as unknown as NodeJS.WriteStream;
+      const code = await runLedgerVerify(['--key', ledgerVkey, ...args], database.appUrl, {} as AppConfig, out, err);
+      return { code, out: Buffer.concat(chunks).toString('utf8') };
+    };
+    const both = ['--witness', info[0].vkey, '--witness', info[1].vkey];
+    const absent = generateCosignerKeys('witness.test/absent').verifierKey;
+    expect(await verify(...both)).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('carry the required cosignatures'),
+    });
+    const missing = await verify(...both, '--witness', absent);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/the published checkpoint: .*but 3 are required; missing: witness\.test\/absent/);
+    expect((await verify(...both, '--witness', absent, '--min-witnesses', '2')).code).toBe(0);
   });
 });

@@ -281,3 +281,49 @@ export function addSignatureLines(note: string, lines: string): string {
     .join('');
   return note + extra;
 }
+
+export interface WitnessQuorumResult {
+  readonly ok: boolean;
+  /** Witnesses whose valid cosignature the checkpoint carries. */
+  readonly cosigned: readonly VerifiedCosignature[];
+  /** Names of the required witnesses without one. */
+  readonly missing: readonly string[];
+  /** A plain sentence for the reader when not ok. */
+  readonly reason: string | null;
+}
+
+/**
+ * Whether a signed checkpoint note carries valid cosignatures by at least `minimum` of `witnesses`
+ * (default: all of them). A line by a listed witness that does not verify fails it outright.
+ */
+export function checkWitnessQuorum(
+  note: string,
+  witnesses: readonly string[],
+  minimum: number = witnesses.length,
+): WitnessQuorumResult {
+  const verifiers = witnesses.map((w) => parseCosignerVerifierKey(w));
+  let cosigned: VerifiedCosignature[];
+  try {
+    cosigned = verifyCosignatures(note, verifiers);
+  } catch (error) {
+    const why = (error as Error).message;
+    return {
+      ok: false,
+      cosigned: [],
+      missing: [],
+      reason: `a witness cosignature on the checkpoint is invalid: ${why}`,
+    };
+  }
+  const have = new Set(cosigned.map((c) => c.verifierKey));
+  const missing = verifiers.filter((v) => !have.has(v.verifierKey)).map((v) => v.name);
+  if (cosigned.length >= minimum) return { ok: true, cosigned, missing, reason: null };
+  const names = cosigned.map((c) => c.name).join(', ') || 'none';
+  return {
+    ok: false,
+    cosigned,
+    missing,
+    reason:
+      `the checkpoint carries ${cosigned.length} valid witness cosignature(s) (${names}) but ${minimum} are required; ` +
+      `missing: ${missing.join(', ')}`,
+  };
+}

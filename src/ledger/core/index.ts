@@ -71,6 +71,7 @@ export type {
 } from './checkpoint.js';
 export {
   addSignatureLines,
+  checkWitnessQuorum,
   COSIGNATURE_V1_TYPE,
   cosignatureMessage,
   cosigner,
@@ -83,7 +84,7 @@ export {
   parseCosignerVerifierKey,
   verifyCosignatures,
 } from './cosignature.js';
-export type { Cosigner, CosignerVerifier, VerifiedCosignature } from './cosignature.js';
+export type { Cosigner, CosignerVerifier, VerifiedCosignature, WitnessQuorumResult } from './cosignature.js';
 export {
   checkAddCheckpoint,
   formatAddCheckpointRequest,
