@@ -14,9 +14,9 @@ import { UserTimeZoneChange1795946800000 } from './1795946800000-UserTimeZoneCha
 import { LedgerStateAdvancesOnly1795947100000 } from './1795947100000-LedgerStateAdvancesOnly.js';
 import { LedgerMonitor1795947200000 } from './1795947200000-LedgerMonitor.js';
 import { PasswordThrottle1796002000010 } from './1796002000010-PasswordThrottle.js';
+import { IdempotencyKeys1796002000020 } from './1796002000020-IdempotencyKeys.js';
 import { WitnessLog1796003000001 } from './1796003000001-WitnessLog.js';
 import { LedgerWitnessing1796003000002 } from './1796003000002-LedgerWitnessing.js';
-import { IdempotencyKeys1796002000020 } from './1796002000020-IdempotencyKeys.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -37,7 +37,7 @@ export const migrations: Array<new () => MigrationInterface> = [
   LedgerStateAdvancesOnly1795947100000,
   LedgerMonitor1795947200000,
   PasswordThrottle1796002000010,
+  IdempotencyKeys1796002000020,
   WitnessLog1796003000001,
   LedgerWitnessing1796003000002,
-  IdempotencyKeys1796002000020,
 ];
