@@ -89,6 +89,10 @@ describe('loadConfig', () => {
       ledgerCheckpointSeconds: 30,
       ledgerMonitorSeconds: 5,
       ledgerMonitorSweepEntries: 4096,
+      ledgerWitnesses: [],
+      ledgerWitnessQuorum: 0,
+      ledgerWitnessIntervalMs: 10000,
+      witness: { logs: [], keyFile: '/var/lib/custos/witness.key', name: 'ledger.policia.example.es/custos/witness' },
       clockSkewSeconds: 120,
       auth: {
         jwtSecretFile: '/etc/custos/jwt-secret',

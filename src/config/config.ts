@@ -287,6 +287,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const dataDir = read.string('DATA_DIR', './data');
   const ledgerKeyFile = resolve(cwd, read.string('LEDGER_KEY_FILE', join(dataDir, 'ledger-signing.key')));
   const statementTimeoutMs = read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const ledgerOrigin = read.keyName('LEDGER_ORIGIN', `${hostname().toLowerCase()}/custos`);
   const config: AppConfig = {
     nodeEnv,
     host: read.string('HOST', '127.0.0.1'),
@@ -305,7 +306,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, process.stdout.isTTY ? 'pretty' : 'json'),
     trustProxy: read.boolean('TRUST_PROXY', false),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
-    ledgerOrigin: read.keyName('LEDGER_ORIGIN', `${hostname().toLowerCase()}/custos`),
+    ledgerOrigin,
     ledgerKeyFile,
     ledgerSignedHeadFile: resolve(
       cwd,
@@ -322,7 +323,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     witness: {
       logs: witnessLogs(env.WITNESS_LOGS, read.problems),
       keyFile: resolve(cwd, read.string('WITNESS_KEY_FILE', join(dataDir, 'witness.key'))),
-      name: read.keyName('WITNESS_NAME', `${env.LEDGER_ORIGIN ?? `${hostname().toLowerCase()}/custos`}/witness`),
+      // Derived from LEDGER_ORIGIN unless set: a wrong origin is reported once, as LEDGER_ORIGIN.
+      name: env.WITNESS_NAME === undefined ? `${ledgerOrigin}/witness` : read.keyName('WITNESS_NAME', ''),
     },
     auth: {
       jwtSecretFile: resolve(cwd, read.string('JWT_SECRET_FILE', join(dataDir, 'jwt-secret'))),

@@ -181,6 +181,9 @@ export async function buildWorld(app: NestExpressApplication, db: DataSource): P
     }),
     route('post /api/v1/ledger/checkpoints', '/api/v1/ledger/checkpoints', auditor, undefined),
     route('post /api/v1/ledger/verifications', '/api/v1/ledger/verifications', auditor, undefined),
+    // Public, a C2SP text body (docs/witness.md); this service cosigns no log here, so every request
+    // is refused. Its own protocol's bad input is tested in the witness specs.
+    route('post /api/v1/witness/add-checkpoint', '/api/v1/witness/add-checkpoint', undefined, undefined),
   ];
   return { routes, users };
 }
