@@ -93,7 +93,8 @@ describe('cosignature/v1', () => {
       /^PRIVATE\+KEY\+w\.example\/3\+[0-9a-f]{8}\+BA/,
     );
     expect(code(() => parseCosignerVerifierKey(log.verifierKey))).toBe('MALFORMED_KEY');
-    const [name, , key] = keys.verifierKey.split('+');
+    // name+id+key, where the base64 key may itself contain '+'.
+    const [, name, key] = /^([^+]+)\+[0-9a-f]{8}\+(.+)$/.exec(keys.verifierKey)!;
     expect(code(() => parseCosignerVerifierKey(`${name}+00000000+${key}`))).toBe('KEY_ID_MISMATCH');
     expect(code(() => parseCosignerVerifierKey('no-plus-signs'))).toBe('MALFORMED_KEY');
     expect(code(() => cosigner('bad name', Buffer.alloc(32)))).toBe('INVALID_KEY_NAME');
