@@ -23,11 +23,6 @@ const NOT_BACKED_UP: Readonly<Record<string, string>> = {
  */
 export const SIGNED_HEAD_PREFIX = 'ledger-signed-head';
 
-export function signedHeadFile(config: AppConfig, env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.LEDGER_SIGNED_HEAD_FILE?.trim();
-  return configured ? resolve(configured) : join(resolve(config.ledgerKeyFile, '..'), `${SIGNED_HEAD_PREFIX}.json`);
-}
-
 export function isSignedHeadRecord(name: string, signedHead?: string): boolean {
   return basename(name).startsWith(SIGNED_HEAD_PREFIX) || (signedHead !== undefined && name.startsWith(signedHead));
 }
@@ -60,7 +55,7 @@ export async function createBackup(
   const dataDir = config.dataDir;
   if (!existsSync(dataDir)) throw new Error(`DATA_DIR ${dataDir} does not exist: nothing to back up`);
   const file = resolve(target);
-  const signedHead = signedHeadFile(config);
+  const signedHead = config.ledgerSignedHeadFile;
   const writer = BackupWriter.create(file);
   const skipped: string[] = [];
   const warnings: string[] = [];
