@@ -109,6 +109,24 @@ class Broken extends Error {
   }
 }
 
+/** A stored entry read in index order: its index (the one expected, or a gap) and its leaf hash (or a bad leaf). */
+function storedLeaf(
+  row: { readonly idx: string; readonly entry: Buffer; readonly leaf_hash: Buffer },
+  expected: number,
+): { index: number; leaf: Buffer } {
+  const index = Number(row.idx);
+  if (index !== expected)
+    throw new Broken({
+      kind: 'gap',
+      index: expected,
+      reason: `entry ${expected} is missing (next stored index is ${index})`,
+    });
+  const leaf = leafHash(row.entry);
+  if (!leaf.equals(row.leaf_hash))
+    throw new Broken({ kind: 'leaf', index, reason: `entry ${index}: its bytes do not hash to its stored leaf hash` });
+  return { index, leaf };
+}
+
 /**
  * The ledger monitor (docs/ledger.md §4, ADR 0028): the service checks its own ledger as it grows,
  * instead of waiting for someone to run a verification. Every `LEDGER_MONITOR_SECONDS`, and after
@@ -333,20 +351,7 @@ export class LedgerMonitorService implements OnApplicationBootstrap, OnApplicati
     const touched = new Map<string, number>();
     let expected = from;
     for (const row of rows) {
-      const index = Number(row.idx);
-      if (index !== expected)
-        throw new Broken({
-          kind: 'gap',
-          index: expected,
-          reason: `entry ${expected} is missing (next stored index is ${index})`,
-        });
-      const leaf = leafHash(row.entry);
-      if (!leaf.equals(row.leaf_hash))
-        throw new Broken({
-          kind: 'leaf',
-          index,
-          reason: `entry ${index}: its bytes do not hash to its stored leaf hash`,
-        });
+      const { index, leaf } = storedLeaf(row, expected);
       const entry = this.content(row.entry, index, row.type);
       if (isCustodyEvent(entry.type)) for (const itemId of itemsOf(entry)) touched.set(itemId, index);
       range.append(leaf, (node) => completed.push(node));
@@ -480,20 +485,7 @@ export class LedgerMonitorService implements OnApplicationBootstrap, OnApplicati
       const nodes: TreeNode[] = [];
       let expected = start;
       for (const row of rows) {
-        const index = Number(row.idx);
-        if (index !== expected)
-          throw new Broken({
-            kind: 'gap',
-            index: expected,
-            reason: `entry ${expected} is missing (next stored index is ${index})`,
-          });
-        const leaf = leafHash(row.entry);
-        if (!leaf.equals(row.leaf_hash))
-          throw new Broken({
-            kind: 'leaf',
-            index,
-            reason: `entry ${index}: its bytes do not hash to its stored leaf hash`,
-          });
+        const { leaf } = storedLeaf(row, expected);
         chunk.append(leaf, (node) => nodes.push(node));
         expected++;
       }
