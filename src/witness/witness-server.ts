@@ -7,7 +7,7 @@ import type { AddCheckpointAnswer, Witness } from './witness.js';
 export type WitnessEventLogger = (answer: AddCheckpointAnswer) => void;
 
 /** Reads a request body up to `limit` bytes; undefined when it is longer (the rest is not read). */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((done, fail) => {
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > limit) {

@@ -1,5 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -8,31 +6,9 @@ import { DomainError } from '../common/domain-error.js';
 import { HttpProblemException } from '../common/http-problem.exception.js';
 import { Public } from '../identity/auth.decorators.js';
 import { MAX_ADD_CHECKPOINT_BODY, TLOG_SIZE_CONTENT_TYPE } from '../ledger/core/index.js';
+import { readBody } from './witness-server.js';
 import type { AddCheckpointAnswer, Witness } from './witness.js';
 import { IN_SERVICE_WITNESS } from './witness.tokens.js';
-
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((done, fail) => {
-    if (Number(request.headers['content-length'] ?? 0) > limit) {
-      done(undefined);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let length = 0;
-    request.on('data', (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > limit) {
-        request.removeAllListeners('data');
-        request.pause();
-        done(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => done(Buffer.concat(chunks)));
-    request.on('error', fail);
-  });
-}
 
 const KIND_OF_STATUS = { 400: 'invalid', 403: 'forbidden', 404: 'not_found', 422: 'unprocessable' } as const;
 
