@@ -14,40 +14,30 @@
 import { Buffer } from 'node:buffer';
 import * as crypto from 'node:crypto';
 
-import { decodeBase64Strict, isValidKeyName, NoteError, openNote, type NoteVerifier } from './signed-note.js';
+import {
+  checkKeyName,
+  decodeBase64Strict,
+  hex8,
+  newEd25519Seed,
+  NoteError,
+  noteKeyId,
+  openNote,
+  privateKeyFromSeed,
+  publicKeyFromBytes,
+  rawPublicKey,
+  type NoteVerifier,
+} from './signed-note.js';
 
 /** Signature type byte of Ed25519 cosignature/v1 keys. */
 export const COSIGNATURE_V1_TYPE = 0x04;
 /** Largest timestamp the spec allows (2^63 - 1); ours are JavaScript safe integers, far below it. */
 const MAX_TIMESTAMP = Number.MAX_SAFE_INTEGER;
 
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const SIGNATURE_PREFIX = '\u2014 ';
-
-const hex8 = (keyId: number): string => (keyId >>> 0).toString(16).padStart(8, '0');
-
-function checkName(name: string): void {
-  if (!isValidKeyName(name)) {
-    throw new NoteError(
-      'INVALID_KEY_NAME',
-      `invalid cosigner name ${JSON.stringify(name)}: it must be non-empty without spaces or '+'`,
-    );
-  }
-}
 
 /** Key ID of an Ed25519 cosigner: SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key)[:4], big-endian. */
 export function cosignerKeyId(name: string, publicKey: Uint8Array): number {
-  checkName(name);
-  if (publicKey.length !== 32)
-    throw new NoteError('MALFORMED_KEY', `an Ed25519 public key is 32 bytes, got ${publicKey.length}`);
-  return crypto
-    .createHash('sha256')
-    .update(name, 'utf8')
-    .update(Buffer.from([0x0a, COSIGNATURE_V1_TYPE]))
-    .update(publicKey)
-    .digest()
-    .readUInt32BE(0);
+  return noteKeyId(name, COSIGNATURE_V1_TYPE, publicKey);
 }
 
 /** The exact bytes a cosignature/v1 signs: header, time line, checkpoint note text. */
@@ -78,18 +68,6 @@ export interface CosignerVerifier extends NoteVerifier {
   readonly verifierKey: string;
 }
 
-function publicKeyObject(publicKey: Uint8Array): crypto.KeyObject {
-  try {
-    return crypto.createPublicKey({
-      key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]),
-      format: 'der',
-      type: 'spki',
-    });
-  } catch (error) {
-    throw new NoteError('MALFORMED_KEY', `not an Ed25519 public key: ${(error as Error).message}`);
-  }
-}
-
 /** `<name>+<hex8>+<base64(0x04 ‖ public key)>` */
 export function formatCosignerVerifierKey(name: string, publicKey: Uint8Array): string {
   const keyId = cosignerKeyId(name, publicKey);
@@ -98,16 +76,9 @@ export function formatCosignerVerifierKey(name: string, publicKey: Uint8Array): 
 
 /** An Ed25519 cosigner from its name and 32-byte seed. */
 export function cosigner(name: string, seed: Uint8Array): Cosigner {
-  checkName(name);
-  if (seed.length !== 32) throw new NoteError('MALFORMED_KEY', `an Ed25519 seed is 32 bytes, got ${seed.length}`);
-  const privateKey = crypto.createPrivateKey({
-    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
-    format: 'der',
-    type: 'pkcs8',
-  });
-  const publicKey = Buffer.from(
-    crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519_PREFIX.length),
-  );
+  checkKeyName(name);
+  const privateKey = privateKeyFromSeed(seed);
+  const publicKey = rawPublicKey(privateKey);
   const keyId = cosignerKeyId(name, publicKey);
   return {
     name,
@@ -128,7 +99,7 @@ export function cosigner(name: string, seed: Uint8Array): Cosigner {
 /** An Ed25519 cosigner verifier from its name and public key. */
 export function cosignerVerifier(name: string, publicKey: Uint8Array): CosignerVerifier {
   const keyId = cosignerKeyId(name, publicKey);
-  const key = publicKeyObject(publicKey);
+  const key = publicKeyFromBytes(publicKey);
   return {
     name,
     keyId,
@@ -166,7 +137,7 @@ function parseKeyString(text: string, parts: number, what: string): string[] {
 }
 
 function keyMaterial(name: string, keyIdHex: string, keyBase64: string, what: string): Buffer {
-  checkName(name);
+  checkKeyName(name);
   if (!/^[0-9a-fA-F]{8}$/.test(keyIdHex))
     throw new NoteError('MALFORMED_KEY', `${what}: the key ID must be 8 hex digits`);
   const data = decodeBase64Strict(keyBase64);
@@ -216,9 +187,8 @@ export function formatCosignerKey(name: string, seed: Uint8Array): string {
 
 /** A new witness key pair as key strings; keep `signerKey` secret (file mode 0600). */
 export function generateCosignerKeys(name: string): { signerKey: string; verifierKey: string } {
-  checkName(name);
-  const { privateKey } = crypto.generateKeyPairSync('ed25519');
-  const seed = Buffer.from(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_ED25519_PREFIX.length));
+  checkKeyName(name);
+  const seed = newEd25519Seed();
   const signerKey = formatCosignerKey(name, seed);
   return { signerKey, verifierKey: cosigner(name, seed).verifierKey };
 }

@@ -101,7 +101,7 @@ export function isValidKeyName(name: string): boolean {
   return name.length > 0 && isWellFormed(name) && !FORBIDDEN_IN_NAME.test(name);
 }
 
-function checkKeyName(name: string): void {
+export function checkKeyName(name: string): void {
   if (!isValidKeyName(name)) {
     throw new NoteError(
       'INVALID_KEY_NAME',
@@ -110,18 +110,26 @@ function checkKeyName(name: string): void {
   }
 }
 
-/** Key ID = first 4 bytes, big-endian, of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ 32-byte Ed25519 public key). */
-export function ed25519KeyId(name: string, publicKey: Uint8Array): number {
+/**
+ * Key ID of a note key = first 4 bytes, big-endian, of SHA-256(name ‖ 0x0A ‖ signature type ‖ 32-byte
+ * Ed25519 public key): type 0x01 for note signers, 0x04 for cosigners (cosignature.ts).
+ */
+export function noteKeyId(name: string, signatureType: number, publicKey: Uint8Array): number {
   checkKeyName(name);
   if (publicKey.length !== 32)
     throw new NoteError('MALFORMED_KEY', `an Ed25519 public key is 32 bytes, got ${publicKey.length}`);
   return crypto
     .createHash('sha256')
     .update(name, 'utf8')
-    .update(Buffer.from([0x0a, ED25519_SIGNATURE_TYPE]))
+    .update(Buffer.from([0x0a, signatureType]))
     .update(publicKey)
     .digest()
     .readUInt32BE(0);
+}
+
+/** Key ID of an Ed25519 note signer (signature type 0x01). */
+export function ed25519KeyId(name: string, publicKey: Uint8Array): number {
+  return noteKeyId(name, ED25519_SIGNATURE_TYPE, publicKey);
 }
 
 /**
@@ -135,21 +143,21 @@ export function decodeBase64Strict(text: string): Buffer | undefined {
   return bytes.toString('base64') === text ? bytes : undefined;
 }
 
-const hex8 = (keyId: number): string => keyId.toString(16).padStart(8, '0');
+export const hex8 = (keyId: number): string => keyId.toString(16).padStart(8, '0');
 
 // ---------------------------------------------------------------------------------------------
-// Ed25519 keys from raw bytes (node:crypto wants DER or JWK)
+// Ed25519 keys from raw bytes (node:crypto wants DER or JWK); cosignature.ts uses them too
 // ---------------------------------------------------------------------------------------------
 
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-function privateKeyFromSeed(seed: Uint8Array): crypto.KeyObject {
+export function privateKeyFromSeed(seed: Uint8Array): crypto.KeyObject {
   if (seed.length !== 32) throw new NoteError('MALFORMED_KEY', `an Ed25519 seed is 32 bytes, got ${seed.length}`);
   return crypto.createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
 }
 
-function publicKeyFromBytes(publicKey: Uint8Array): crypto.KeyObject {
+export function publicKeyFromBytes(publicKey: Uint8Array): crypto.KeyObject {
   if (publicKey.length !== 32)
     throw new NoteError('MALFORMED_KEY', `an Ed25519 public key is 32 bytes, got ${publicKey.length}`);
   try {
@@ -163,7 +171,7 @@ function publicKeyFromBytes(publicKey: Uint8Array): crypto.KeyObject {
   }
 }
 
-function rawPublicKey(key: crypto.KeyObject): Buffer {
+export function rawPublicKey(key: crypto.KeyObject): Buffer {
   const publicKey = key.type === 'public' ? key : crypto.createPublicKey(key);
   const der = publicKey.export({ format: 'der', type: 'spki' });
   return Buffer.from(der.subarray(SPKI_ED25519_PREFIX.length));
@@ -290,9 +298,17 @@ export function parseSignerKey(signerKey: string): NoteSigner & { readonly publi
 /** A new Ed25519 key pair as key strings; keep `signerKey` secret (file mode 0600). */
 export function generateNoteKeys(name: string): { signerKey: string; verifierKey: string } {
   checkKeyName(name);
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
-  const seed = Buffer.from(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_ED25519_PREFIX.length));
-  return { signerKey: formatSignerKey(name, seed), verifierKey: formatVerifierKey(name, rawPublicKey(publicKey)) };
+  const seed = newEd25519Seed();
+  return {
+    signerKey: formatSignerKey(name, seed),
+    verifierKey: formatVerifierKey(name, rawPublicKey(privateKeyFromSeed(seed))),
+  };
+}
+
+/** A fresh random Ed25519 private key, as its 32-byte seed. */
+export function newEd25519Seed(): Buffer {
+  const { privateKey } = crypto.generateKeyPairSync('ed25519');
+  return Buffer.from(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_ED25519_PREFIX.length));
 }
 
 const asSigner = (key: SignerKey): NoteSigner => (typeof key === 'string' ? parseSignerKey(key) : key);
