@@ -17,6 +17,7 @@ if (args.includes('--quick')) {
 // Imported after the flags are read: the modules read BENCH_* when they load.
 const { writeResult } = await import('./support.js');
 const benchmarks: Record<string, () => Promise<Record<string, unknown>>> = {
+  ceiling: async () => (await import('./ceiling.bench.js')).ceilingBenchmark(),
   write: async () => (await import('./write.bench.js')).writeBenchmark(),
   transfers: async () => (await import('./transfers.bench.js')).transfersBenchmark(),
   reads: async () => (await import('./reads.bench.js')).readsBenchmark(),
