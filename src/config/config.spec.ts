@@ -64,6 +64,7 @@ describe('loadConfig', () => {
         PASSWORD_THROTTLE_FORGET_SECONDS: '3600',
         LOGIN_RATE_WINDOW_SECONDS: '120',
         LOGIN_RATE_LIMIT_PER_IP: '50',
+        SESSION_CACHE_SECONDS: '0',
       },
       '/srv/custos',
     );
@@ -108,6 +109,7 @@ describe('loadConfig', () => {
         throttleForgetSeconds: 3600,
         loginRateWindowSeconds: 120,
         loginRateLimitPerIp: 50,
+        sessionCacheSeconds: 0,
       },
     });
   });
@@ -127,6 +129,7 @@ describe('loadConfig', () => {
       throttleForgetSeconds: 86400,
       loginRateWindowSeconds: 60,
       loginRateLimitPerIp: 20,
+      sessionCacheSeconds: 60,
     });
   });
 

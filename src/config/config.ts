@@ -126,6 +126,12 @@ export interface AuthConfig {
   readonly throttleForgetSeconds: number;
   readonly loginRateWindowSeconds: number;
   readonly loginRateLimitPerIp: number;
+  /**
+   * How long a live session may be served from the process's cache (ADR 0064); 0 turns the cache
+   * off. Changes end cached sessions at once through NOTIFY: this is only the bound should a
+   * notice be missed unnoticed.
+   */
+  readonly sessionCacheSeconds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -341,6 +347,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       throttleForgetSeconds: read.integer('PASSWORD_THROTTLE_FORGET_SECONDS', 86_400, 1, 2_592_000),
       loginRateWindowSeconds: read.integer('LOGIN_RATE_WINDOW_SECONDS', 60, 1, 3_600),
       loginRateLimitPerIp: read.integer('LOGIN_RATE_LIMIT_PER_IP', 20, 1, 100_000),
+      sessionCacheSeconds: read.integer('SESSION_CACHE_SECONDS', 60, 0, 3_600),
     },
   };
   const witnesses = ledgerWitnesses(env.LEDGER_WITNESSES, read.problems);

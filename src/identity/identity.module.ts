@@ -10,6 +10,7 @@ import { AuthService } from './auth/auth.service.js';
 import { LoginThrottleGuard } from './auth/login-throttle.guard.js';
 import { AccessTokenStrategy, CredentialsStrategy } from './auth/passport-strategies.js';
 import { PasswordThrottleService } from './auth/password-throttle.service.js';
+import { SessionCache } from './auth/session-cache.js';
 import { BootstrapAdminService } from './bootstrap-admin.service.js';
 import { SigningService } from './signing/signing.service.js';
 import { loadOrCreateTokenKey } from './tokens/token-key.js';
@@ -40,6 +41,7 @@ import { UsersService } from './users/users.service.js';
     AgenciesService,
     SigningService,
     BootstrapAdminService,
+    SessionCache,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
   exports: [SigningService, TokenService],

@@ -18,6 +18,7 @@ import {
 } from '../identity.errors.js';
 import { AccessTokenError, bearerToken, type AccessTokenClaims } from '../tokens/access-token.js';
 import { authenticateAccessToken } from './passport-strategies.js';
+import { SessionCache } from './session-cache.js';
 
 interface SessionActorRow {
   user_id: string;
@@ -31,13 +32,14 @@ interface SessionActorRow {
   auth_version: number;
   must_change_password: boolean;
   session_live: boolean;
+  expires_at: Date;
 }
 
 /** Who a live session belongs to: every authenticated request runs it. */
 const SESSION_ACTOR = prepared(
   `SELECT u.id AS user_id, u.username, u.display_name, u.agency_id, a.code AS agency_code, u.roles, u.platform_admin,
           u.active, u.auth_version, u.must_change_password,
-          (s.revoked_at IS NULL AND s.expires_at > now()) AS session_live
+          (s.revoked_at IS NULL AND s.expires_at > now()) AS session_live, s.expires_at
      FROM auth_session s
      JOIN user_account u ON u.id = s.user_id
      LEFT JOIN agency a ON a.id = u.agency_id
@@ -48,7 +50,8 @@ const SESSION_ACTOR = prepared(
  * The one gate of every route (registered as APP_GUARD): deny by default, `@Public()` opts out.
  * A token is only the start: its session must be live and the user active at the auth version the
  * token carries, read on every request by one indexed lookup, so logout, disabling a user or
- * changing their roles ends their access at the next request. Then the forced password change and
+ * changing their roles ends their access at the next request — from the process's SessionCache
+ * when it holds the session, kept current by NOTIFY (ADR 0064). Then the forced password change and
  * `@Roles(...)`. Case access is the business of CaseAccessService, not of routes.
  */
 @Injectable()
@@ -57,6 +60,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly accessLog: AccessLogService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: SessionCache<SessionActorRow>,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -85,8 +89,7 @@ export class AccessGuard implements CanActivate {
       throw new TokenInvalidError(error.failure);
     }
 
-    const rows = await queryPrepared<SessionActorRow[]>(this.dataSource, SESSION_ACTOR, [claims.sid]);
-    const row = rows[0];
+    const row = this.sessions.get(claims.sid) ?? (await this.readSession(claims.sid));
     if (
       row === undefined ||
       row.user_id !== claims.sub ||
@@ -137,6 +140,15 @@ export class AccessGuard implements CanActivate {
       throw new RoleForbiddenError();
     }
     return true;
+  }
+
+  /** The session from the database; a live one is kept for the next requests. */
+  private async readSession(sessionId: string): Promise<SessionActorRow | undefined> {
+    const ticket = this.sessions.ticket();
+    const rows = await queryPrepared<SessionActorRow[]>(this.dataSource, SESSION_ACTOR, [sessionId]);
+    const row = rows[0];
+    if (row?.session_live && row.active) this.sessions.store(ticket, sessionId, row.user_id, row.expires_at, row);
+    return row;
   }
 }
 

@@ -27,6 +27,7 @@ import {
   type UserView,
 } from '../users/user-records.js';
 import { accountThrottleKey, PasswordThrottleService, type ThrottleKey } from './password-throttle.service.js';
+import { SessionCache } from './session-cache.js';
 
 export interface SessionTokens {
   readonly accessToken: string;
@@ -71,6 +72,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly throttle: PasswordThrottleService,
     private readonly accessLog: AccessLogService,
+    private readonly sessions: SessionCache,
   ) {}
 
   async login(ctx: RequestContext, username: string, password: string): Promise<SessionTokens> {
@@ -194,6 +196,8 @@ export class AuthService {
       case 'rotated':
         return outcome.tokens;
       case 'reused':
+        // Committed: this process forgets the session now, the others when the trigger's notice arrives.
+        this.sessions.invalidate(`s:${outcome.sessionId}`);
         await this.accessLog.recordRefusal(ctx, {
           event: 'auth.refresh_reuse',
           outcome: 'denied',
@@ -252,6 +256,7 @@ export class AuthService {
         em,
       );
     });
+    this.sessions.invalidate(`s:${actor.sessionId}`);
   }
 
   async me(ctx: RequestContext): Promise<UserView> {
@@ -314,6 +319,7 @@ export class AuthService {
         em,
       );
     });
+    this.sessions.invalidate(`u:${user.id}`);
     // The one-time password has served its purpose: it must not outlive it on disk.
     if (user.username === BOOTSTRAP_ADMIN_USERNAME && user.agency_id === null)
       removeInitialAdminPassword(initialAdminPasswordFile(this.config.dataDir));

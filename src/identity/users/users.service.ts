@@ -8,6 +8,7 @@ import type { RequestContext, Role } from '../../common/request-context.js';
 import { insertOrConflict } from '../../common/unique-violation.js';
 import { findAgencyByCode } from '../agencies/agencies.service.js';
 import { PasswordThrottleService } from '../auth/password-throttle.service.js';
+import { SessionCache } from '../auth/session-cache.js';
 import { USERNAME_PATTERN } from '../dto/user.dto.js';
 import { identityActor, isPlatformAdmin } from '../identity-actor.js';
 import {
@@ -125,6 +126,7 @@ export class UsersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accessLog: AccessLogService,
     private readonly throttle: PasswordThrottleService,
+    private readonly sessions: SessionCache,
   ) {}
 
   async create(
@@ -243,7 +245,7 @@ export class UsersService {
     if (id === actor.id && (change.roles !== undefined || change.active !== undefined)) {
       throw new AdminScopeError('You cannot change your own roles or disable yourself', 'admin_self_change_forbidden');
     }
-    return this.dataSource.transaction(async (em) => {
+    const updated = await this.dataSource.transaction(async (em) => {
       const user = await this.userInScope(em, ctx, id, true);
       const subject = userSubject(user);
       const rolesChanged =
@@ -294,6 +296,9 @@ export class UsersService {
       }
       return userView((await findUserById(em, id))!);
     });
+    // Committed: this process forgets the user's sessions now, the others when the trigger's notice arrives.
+    this.sessions.invalidate(`u:${id}`);
+    return updated;
   }
 
   /**
@@ -333,6 +338,7 @@ export class UsersService {
       );
       return (await findUserById(em, id))!;
     });
+    this.sessions.invalidate(`u:${id}`);
     await this.throttle.clearAccount(updated.username);
     return userView(updated);
   }
