@@ -59,9 +59,17 @@ export interface RunningService {
   shutdown(): Promise<void>;
 }
 
-export async function startService(config: AppConfig, logger: Logger): Promise<RunningService> {
+/**
+ * One service process. As a worker of `CUSTOS_WORKERS` (src/workers.ts) its primary has checked the
+ * port, started the database and announces the service: the worker only serves.
+ */
+export async function startService(
+  config: AppConfig,
+  logger: Logger,
+  options: { worker?: boolean } = {},
+): Promise<RunningService> {
   // Before anything is created: a first start on a taken port must leave nothing behind.
-  await assertCanListen(config.host, config.port);
+  if (!options.worker) await assertCanListen(config.host, config.port);
   const database = await connectDatabase(config, logger);
   if (database.embedded) warnAboutOrphanedClusters(logger);
   let app: NestExpressApplication | undefined;
@@ -84,15 +92,17 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     const passwordFile = initialAdminPasswordFile(config.dataDir);
-    announceStart(
-      logger,
-      {
-        url,
-        docs: `${url}/api/docs`,
-        ...(existsSync(passwordFile) ? { initialAdminPasswordFile: passwordFile } : {}),
-      },
-      config.logFormat === 'pretty',
-    );
+    if (options.worker) logger.info({ url }, 'service worker listening');
+    else
+      announceStart(
+        logger,
+        {
+          url,
+          docs: `${url}/api/docs`,
+          ...(existsSync(passwordFile) ? { initialAdminPasswordFile: passwordFile } : {}),
+        },
+        config.logFormat === 'pretty',
+      );
     let stopping: Promise<void> | undefined;
     const running = app;
     return {

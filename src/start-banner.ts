@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 export interface StartBanner {
   readonly url: string;
   readonly docs: string;
+  /** With CUSTOS_WORKERS > 1: how many service processes share the port. */
+  readonly workers?: number;
   /** Present while the bootstrap administrator's one-time password has not been changed. */
   readonly initialAdminPasswordFile?: string;
 }
@@ -22,6 +24,7 @@ export function announceStart(logger: Logger, banner: StartBanner, pretty: boole
     message,
     `  web app     ${banner.url}/`,
     `  API docs    ${banner.docs}`,
+    ...(banner.workers === undefined ? [] : [`  processes   ${banner.workers} service workers`]),
     ...(banner.initialAdminPasswordFile === undefined
       ? []
       : [`  first login admin, with the one-time password in ${banner.initialAdminPasswordFile}`]),

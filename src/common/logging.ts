@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+
 import pino, { type Logger } from 'pino';
 import type { Options as HttpLogOptions } from 'pino-http';
 
@@ -11,7 +13,8 @@ import { requestIdOf } from './request-id.js';
 export function createRootLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat'>): Logger {
   return pino({
     level: config.logLevel,
-    base: { service: 'custos' },
+    // With CUSTOS_WORKERS > 1, which process wrote a line.
+    base: cluster.isWorker ? { service: 'custos', pid: process.pid } : { service: 'custos' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
       paths: [

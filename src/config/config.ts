@@ -25,6 +25,8 @@ export interface AppConfig {
   readonly logFormat: 'json' | 'pretty';
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
+  /** Service processes sharing the port (CUSTOS_WORKERS, docs/operations.md): 1 runs in this process. */
+  readonly workers: number;
   /** Origin line of the ledger's checkpoints (C2SP tlog-checkpoint), also the signing key's name. */
   readonly ledgerOrigin: string;
   /** Ed25519 signer key file (C2SP note format); generated in DATA_DIR when absent. */
@@ -312,6 +314,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, process.stdout.isTTY ? 'pretty' : 'json'),
     trustProxy: read.boolean('TRUST_PROXY', false),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    workers: read.integer('CUSTOS_WORKERS', 1, 1, 64),
     ledgerOrigin,
     ledgerKeyFile,
     ledgerSignedHeadFile: resolve(
