@@ -165,7 +165,7 @@ describe('ledger witnessing', () => {
     let out = '';
     const io = { out: (t: string) => (out += t), err: (t: string) => (out += t) };
     const args = [file, '--key', ledgerVkey, '--witness', info[0].vkey, '--witness', info[1].vkey];
-    expect(runBundleVerify(args, io)).toBe(0);
+    expect(await runBundleVerify(args, io)).toBe(0);
     expect(out).toContain('checkpoint cosigned by witnesses: witness.test/w0, witness.test/w1');
   });
 
