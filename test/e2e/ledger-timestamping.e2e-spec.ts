@@ -29,6 +29,7 @@ interface CheckpointBody {
 }
 
 interface BundleBody extends Record<string, unknown> {
+  subject: { id: string };
   checkpoint: string;
   timestamps?: Array<{ treeSize: number; token: string }>;
 }
@@ -186,6 +187,23 @@ describe('RFC 3161 timestamps of checkpoints', () => {
     expect(wrongImprint.stdout).toContain("token's imprint is not the checkpoint's note body");
     expect(wrongImprint.code).toBe(1);
 
+    // The court report names the timestamp in its verification section.
+    const pdf = await api()
+      .get(`/api/v1/items/${bundle.subject.id}/report.pdf`)
+      .set(bearer(session))
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    writeFileSync(join(dir, 'report.pdf'), pdf.body as Buffer);
+    const text = execFileSync('pdftotext', [join(dir, 'report.pdf'), '-'])
+      .toString()
+      .replace(/\s+/g, ' ');
+    expect(text).toMatch(/Time-stamp \(RFC 3161\) \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+00:00 by CN=Custos Test TSA/);
+
     // The independent verifier (docs/bundle-format.md alone) reads bundles carrying tokens.
     writeFileSync(join(dir, 'bundle.json'), JSON.stringify(bundle));
     const python = execFileSync('python3', [PYTHON_VERIFIER, join(dir, 'bundle.json'), '--key', vkey]).toString();
@@ -227,4 +245,30 @@ describe('RFC 3161 timestamps of checkpoints', () => {
     expect(body.timestamping).toMatchObject({ status: 'ok', stampedSize: signed.treeSize, lastError: null });
     expect((await ledgerVerify('--tsa-ca', tsa.caFile)).code).toBe(0);
   }, 90_000);
+
+  it('stores nothing from a TSA whose certificate does not chain to LEDGER_TSA_CA_FILE', async () => {
+    // A second service on its own database, pointed at a TSA its CA file does not name. Last: a
+    // second app in this process invalidates the first one's sessions.
+    const own = await createTestDatabase();
+    const untrusting = await createTestApp({
+      databaseUrl: own.appUrl,
+      env: { LEDGER_TSA_URL: other.url, LEDGER_TSA_CA_FILE: tsa.caFile, LEDGER_TSA_INTERVAL_MS: '86400000' },
+    });
+    try {
+      const signed = await untrusting.get(CheckpointService).checkpointNow();
+      await expect(untrusting.get(LedgerTimestampingService).stampNow()).rejects.toThrow(
+        /does not chain to the given CA/,
+      );
+      expect((await sql(own.appUrl, 'SELECT 1 FROM ledger_checkpoint_timestamp')).rows).toHaveLength(0);
+      expect(await untrusting.get(LedgerTimestampingService).status()).toMatchObject({
+        status: 'failing',
+        pendingSize: signed.treeSize,
+        stampedSize: null,
+        lastError: { reason: expect.stringMatching(/does not chain to the given CA/) },
+      });
+    } finally {
+      await untrusting.close();
+      await own.drop();
+    }
+  }, 60_000);
 });
