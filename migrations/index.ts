@@ -17,6 +17,7 @@ import { PasswordThrottle1796002000010 } from './1796002000010-PasswordThrottle.
 import { IdempotencyKeys1796002000020 } from './1796002000020-IdempotencyKeys.js';
 import { WitnessLog1796003000001 } from './1796003000001-WitnessLog.js';
 import { LedgerWitnessing1796003000002 } from './1796003000002-LedgerWitnessing.js';
+import { LedgerTimestamps1796004000001 } from './1796004000001-LedgerTimestamps.js';
 import { SessionChangeNotifications1796004300001 } from './1796004300001-SessionChangeNotifications.js';
 
 /**
@@ -41,5 +42,6 @@ export const migrations: Array<new () => MigrationInterface> = [
   IdempotencyKeys1796002000020,
   WitnessLog1796003000001,
   LedgerWitnessing1796003000002,
+  LedgerTimestamps1796004000001,
   SessionChangeNotifications1796004300001,
 ];

@@ -12,7 +12,7 @@ const argv = process.argv.slice(2);
 if (argv[0] === 'verify') {
   try {
     const { runBundleVerify } = await import('./bundles/bundle-verify.command.js');
-    process.exitCode = runBundleVerify(argv.slice(1));
+    process.exitCode = await runBundleVerify(argv.slice(1));
   } catch (error) {
     process.stderr.write(`custos verify: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

@@ -49,12 +49,12 @@ describe('custos verify with witnesses', () => {
   const cosign = (keys: { signerKey: string }): string => parseCosignerKey(keys.signerKey).cosign(text, 1_796_000_000);
   const witnessed = { ...bundle, checkpoint: addSignatureLines(bundle.checkpoint, cosign(w1) + cosign(w2)) };
 
-  const run = (value: object, ...args: string[]): { code: number; out: string; err: string } => {
+  const run = async (value: object, ...args: string[]): Promise<{ code: number; out: string; err: string }> => {
     const file = join(dir, `${randomUUID()}.json`);
     writeFileSync(file, JSON.stringify(value));
     let out = '';
     let err = '';
-    const code = runBundleVerify([file, '--key', ledger.keys.verifierKey, ...args], {
+    const code = await runBundleVerify([file, '--key', ledger.keys.verifierKey, ...args], {
       out: (t) => (out += t),
       err: (t) => (err += t),
     });
@@ -63,32 +63,32 @@ describe('custos verify with witnesses', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('accepts a checkpoint cosigned by every witness given, and says by whom', () => {
-    const result = run(witnessed, '--witness', w1.verifierKey, '--witness', w2.verifierKey);
+  it('accepts a checkpoint cosigned by every witness given, and says by whom', async () => {
+    const result = await run(witnessed, '--witness', w1.verifierKey, '--witness', w2.verifierKey);
     expect(result.code).toBe(0);
     expect(result.out).toContain('checkpoint cosigned by witnesses: witness.test/w1, witness.test/w2');
   });
 
-  it('fails naming the missing witness when one required cosignature is absent', () => {
-    const result = run(witnessed, '--witness', w1.verifierKey, '--witness', w3.verifierKey);
+  it('fails naming the missing witness when one required cosignature is absent', async () => {
+    const result = await run(witnessed, '--witness', w1.verifierKey, '--witness', w3.verifierKey);
     expect(result.code).toBe(1);
     expect(result.out).toMatch(
       /1 valid witness cosignature\(s\) \(witness\.test\/w1\) but 2 are required; missing: witness\.test\/w3/,
     );
   });
 
-  it('accepts --min-witnesses of the given witnesses, and refuses a bundle with none', () => {
+  it('accepts --min-witnesses of the given witnesses, and refuses a bundle with none', async () => {
     const args = ['--witness', w1.verifierKey, '--witness', w2.verifierKey, '--witness', w3.verifierKey];
-    expect(run(witnessed, ...args, '--min-witnesses', '2').code).toBe(0);
-    expect(run(witnessed, ...args).code).toBe(1);
-    const bare = run(bundle, '--witness', w1.verifierKey);
+    expect((await run(witnessed, ...args, '--min-witnesses', '2')).code).toBe(0);
+    expect((await run(witnessed, ...args)).code).toBe(1);
+    const bare = await run(bundle, '--witness', w1.verifierKey);
     expect(bare.code).toBe(1);
     expect(bare.out).toContain('0 valid witness cosignature(s)');
   });
 
-  it('fails on a cosignature that does not verify', () => {
+  it('fails on a cosignature that does not verify', async () => {
     const forged = parseCosignerKey(w1.signerKey).cosign(text.replace('\n1\n', '\n2\n'), 1_796_000_000);
-    const result = run(
+    const result = await run(
       { ...bundle, checkpoint: addSignatureLines(bundle.checkpoint, forged) },
       '--witness',
       w1.verifierKey,
@@ -97,8 +97,8 @@ describe('custos verify with witnesses', () => {
     expect(result.out).toContain('a witness cosignature on the checkpoint is invalid');
   });
 
-  it('refuses a witness key that is not a cosignature key as a usage error', () => {
-    expect(run(witnessed, '--witness', ledger.keys.verifierKey).code).toBe(64);
-    expect(run(witnessed, '--witness', w1.verifierKey, '--min-witnesses', '2').code).toBe(64);
+  it('refuses a witness key that is not a cosignature key as a usage error', async () => {
+    expect((await run(witnessed, '--witness', ledger.keys.verifierKey)).code).toBe(64);
+    expect((await run(witnessed, '--witness', w1.verifierKey, '--min-witnesses', '2')).code).toBe(64);
   });
 });

@@ -19,11 +19,13 @@ import {
   proveBundle,
   type BundleConsistency,
   type BundleSubject,
+  type BundleTimestamp,
   type CustodyBundle,
   type NodeId,
 } from '../ledger/core/index.js';
 import { LedgerIntegrityError, LedgerRangeError } from '../ledger/ledger.errors.js';
 import { LedgerService } from '../ledger/ledger.service.js';
+import { LedgerTimestampingService } from '../ledger/timestamp/ledger-timestamping.service.js';
 import { LedgerWitnessingService } from '../ledger/witnessing/ledger-witnessing.service.js';
 
 export interface BuiltBundle {
@@ -69,6 +71,7 @@ export class BundlesService {
     private readonly checkpoints: CheckpointService,
     private readonly accessLog: AccessLogService,
     private readonly witnessing: LedgerWitnessingService,
+    private readonly timestamping: LedgerTimestampingService,
   ) {}
 
   /** The bundle of an item: the entries indexed under it (registration, transfers, hashes, moves, disposal, corrections). */
@@ -133,6 +136,8 @@ export class BundlesService {
     const indexes = rows.map((row) => Number(row.idx));
     const proofs = await this.inclusionProofs(indexes, checkpoint.treeSize);
     const { vkey } = this.checkpoints.publicKey();
+    const consistency = since === undefined ? undefined : await this.consistency(since, checkpoint);
+    const timestamps = await this.timestamps(checkpoint, since);
     const bundle: CustodyBundle = {
       format: BUNDLE_FORMAT,
       origin: checkpoint.origin,
@@ -151,7 +156,8 @@ export class BundlesService {
         entry: row.entry.toString('utf8'),
         inclusionProof: proofs[n].map((hash) => hash.toString('base64')),
       })),
-      ...(since === undefined ? {} : { consistency: await this.consistency(since, checkpoint) }),
+      ...(consistency === undefined ? {} : { consistency }),
+      ...(timestamps.length === 0 ? {} : { timestamps }),
     };
     this.selfCheck(bundle, vkey);
     const bytes = bundleBytes(bundle);
@@ -178,6 +184,18 @@ export class BundlesService {
     const latest = await this.checkpoints.latest();
     if (lastIndex === null || latest.treeSize > lastIndex) return latest;
     return this.checkpoints.checkpointNow();
+  }
+
+  /**
+   * The RFC 3161 tokens of the bundle's checkpoints (ADR 0027): its own (asked for now if the TSA
+   * has not stamped it yet; a failing TSA leaves it out), and the earlier one's when stored.
+   */
+  private async timestamps(checkpoint: StoredCheckpoint, since: number | undefined): Promise<BundleTimestamp[]> {
+    const found = [await this.timestamping.ensure(checkpoint.treeSize, checkpoint.note)];
+    if (since !== undefined && since !== checkpoint.treeSize) found.push(await this.timestamping.forSize(since));
+    return found
+      .filter((stamp) => stamp !== undefined)
+      .map((stamp) => ({ treeSize: stamp.treeSize, token: stamp.token.toString('base64') }));
   }
 
   /** Inclusion proofs of many entries with one batched fetch of the nodes they share. */

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 import { ConfigError, loadConfig } from './config.js';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -203,6 +205,24 @@ describe('loadConfig', () => {
 
   it('puts the variable names in the error message shown at boot', () => {
     expect(() => loadConfig({ PORT: 'x' })).toThrow(/Invalid configuration:\n {2}- PORT must be/);
+  });
+
+  it('requires LEDGER_TSA_CA_FILE with LEDGER_TSA_URL, readable and holding a certificate', () => {
+    expect(problemsOf({ LEDGER_TSA_URL: 'http://tsa.example/tsr' })).toEqual([
+      "with LEDGER_TSA_URL, LEDGER_TSA_CA_FILE must name a PEM file of the TSA's CA certificate(s)",
+    ]);
+    expect(problemsOf({ LEDGER_TSA_CA_FILE: 'ca.pem' })).toEqual([
+      'LEDGER_TSA_CA_FILE needs LEDGER_TSA_URL (the time-stamping authority)',
+    ]);
+    expect(problemsOf({ LEDGER_TSA_URL: 'ftp://tsa.example', LEDGER_TSA_CA_FILE: '/nonexistent/ca.pem' })).toEqual([
+      'LEDGER_TSA_URL must be an http(s) URL of an RFC 3161 time-stamping authority (got "ftp://tsa.example")',
+      "LEDGER_TSA_CA_FILE /nonexistent/ca.pem cannot be read: ENOENT: no such file or directory, open '/nonexistent/ca.pem'",
+    ]);
+    const notPem = join(process.cwd(), 'package.json');
+    expect(problemsOf({ LEDGER_TSA_URL: 'http://tsa.example', LEDGER_TSA_CA_FILE: notPem })).toEqual([
+      `LEDGER_TSA_CA_FILE ${notPem} holds no PEM certificate`,
+    ]);
+    expect(loadConfig({}).ledgerTsa).toBeUndefined();
   });
 
   it('treats an empty variable as unset', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
@@ -50,6 +51,52 @@ export interface AppConfig {
   /** Cosignatures a checkpoint needs to be published; default all witnesses. */
   readonly ledgerWitnessQuorum: number;
   readonly ledgerWitnessIntervalMs: number;
+  /** RFC 3161 timestamps of published checkpoints (ADR 0027): LEDGER_TSA_URL, LEDGER_TSA_CA_FILE; undefined: off. */
+  readonly ledgerTsa?: LedgerTsaConfig;
+}
+
+export interface LedgerTsaConfig {
+  /** The TSA's RFC 3161 HTTP endpoint (POST application/timestamp-query). */
+  readonly url: string;
+  /** PEM file of the certificates the TSA's certificate must chain to. */
+  readonly caFile: string;
+  /** How often the newest published checkpoint is looked at; failures back off from it (LEDGER_TSA_INTERVAL_MS). */
+  readonly intervalMs: number;
+}
+
+function readTsa(read: EnvReader, env: Env, cwd: string): LedgerTsaConfig | undefined {
+  const url = env.LEDGER_TSA_URL?.trim() || undefined;
+  const caFile = env.LEDGER_TSA_CA_FILE?.trim() || undefined;
+  const intervalMs = read.integer('LEDGER_TSA_INTERVAL_MS', 10_000, 100, 86_400_000);
+  if (url === undefined) {
+    if (caFile !== undefined)
+      read.problems.push('LEDGER_TSA_CA_FILE needs LEDGER_TSA_URL (the time-stamping authority)');
+    return undefined;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    read.problems.push(`LEDGER_TSA_URL must be an http(s) URL of an RFC 3161 time-stamping authority (got "${url}")`);
+  }
+  if (caFile === undefined) {
+    // Without trust anchors any certificate could vouch for the time: no token would mean anything.
+    read.problems.push("with LEDGER_TSA_URL, LEDGER_TSA_CA_FILE must name a PEM file of the TSA's CA certificate(s)");
+    return undefined;
+  }
+  const path = resolve(cwd, caFile);
+  let pem = '';
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    read.problems.push(`LEDGER_TSA_CA_FILE ${path} cannot be read: ${(error as Error).message}`);
+  }
+  if (pem !== '' && !pem.includes('-----BEGIN CERTIFICATE-----'))
+    read.problems.push(`LEDGER_TSA_CA_FILE ${path} holds no PEM certificate`);
+  return { url, caFile: path, intervalMs };
 }
 
 export interface LedgerWitnessConfig {
@@ -322,6 +369,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       read.string('LEDGER_SIGNED_HEAD_FILE', join(dirname(ledgerKeyFile), 'ledger-signed-head.json')),
     ),
     ledgerPkcs11: readPkcs11(read, env, cwd),
+    ledgerTsa: readTsa(read, env, cwd),
     ledgerCheckpointSeconds: read.integer('LEDGER_CHECKPOINT_SECONDS', 10, 1, 86_400),
     ledgerMonitorSeconds: read.integer('LEDGER_MONITOR_SECONDS', 5, 1, 86_400),
     ledgerMonitorSweepEntries: read.integer('LEDGER_MONITOR_SWEEP_ENTRIES', 4096, 0, 1_000_000),

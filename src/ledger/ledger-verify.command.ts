@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
 import pg from 'pg';
@@ -19,6 +20,7 @@ import {
 } from './ledger-verification-run.js';
 import { verifyLedger, type VerifyResult } from './ledger-verifier.js';
 import { MAX_DIFFERENCES } from './state-tables.js';
+import { noteBody, parseTrustAnchors, verifyTimeStampToken } from './timestamp/time-stamp.js';
 
 export interface VerifyCommandArgs {
   /** Trusted verifier keys (vkey strings); default: the public half of LEDGER_KEY_FILE. */
@@ -31,6 +33,8 @@ export interface VerifyCommandArgs {
   witnesses: string[];
   /** How many of them (default all). */
   minWitnesses?: number;
+  /** PEM file of the TSA's CA: the published checkpoint must carry a token chaining to it (ADR 0027). */
+  tsaCa?: string;
 }
 
 export function parseVerifyArgs(argv: readonly string[]): VerifyCommandArgs {
@@ -43,6 +47,9 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyCommandArgs {
     } else if (flag === '--witness' && value !== undefined) {
       args.witnesses.push(parseCosignerVerifierKey(value).verifierKey);
       i++;
+    } else if (flag === '--tsa-ca' && value !== undefined && args.tsaCa === undefined) {
+      args.tsaCa = value;
+      i++;
     } else if (flag === '--min-witnesses' && value !== undefined && /^[1-9][0-9]*$/.test(value)) {
       args.minWitnesses = Number(value);
       i++;
@@ -51,7 +58,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyCommandArgs {
       i++;
     } else {
       throw new Error(
-        `unknown argument "${flag}" (usage: custos ledger verify [--deep] [--key <vkey>]... [--checkpoint <file>]... [--witness <vkey>]... [--min-witnesses <n>])`,
+        `unknown argument "${flag}" (usage: custos ledger verify [--deep] [--key <vkey>]... [--checkpoint <file>]... [--witness <vkey>]... [--min-witnesses <n>] [--tsa-ca <pem>])`,
       );
     }
   }
@@ -71,6 +78,8 @@ export async function runLedgerVerify(
   err: NodeJS.WriteStream = process.stderr,
 ): Promise<number> {
   const args = parseVerifyArgs(argv);
+  // Read before the (long) verification: a wrong --tsa-ca file fails at once.
+  const tsaAnchors = args.tsaCa === undefined ? null : readTsaCa(args.tsaCa);
   let keys = args.keys;
   if (keys.length === 0) {
     if (!existsSync(config.ledgerKeyFile)) {
@@ -137,6 +146,22 @@ export async function runLedgerVerify(
       }
       out.write(`witnesses: ${notes.length} checkpoint(s) carry the required cosignatures\n`);
     }
+    if (result.ok) {
+      // Every stored token is checked against its checkpoint; with --tsa-ca the published one must
+      // have one. The ledger itself verified (and is recorded so); what fails is the timestamps.
+      const stamps = await checkStoredTimestamps(databaseUrl, tsaAnchors).catch((error: unknown) =>
+        // Without --tsa-ca tokens are informative: a failure to read them does not fail the ledger.
+        tsaAnchors === null
+          ? { failure: undefined, summary: `time-stamp tokens not checked: ${(error as Error).message}` }
+          : { failure: `cannot read them: ${(error as Error).message}`, summary: null },
+      );
+      if (stamps.failure !== undefined) {
+        out.write(`ledger FAILED: time-stamp tokens: ${stamps.failure}\n`);
+        await recordRun(lock, run, verificationEnd(result), err);
+        return 1;
+      }
+      if (stamps.summary !== null) out.write(`${stamps.summary}\n`);
+    }
     const seconds = (Date.now() - started) / 1000;
     if (result.ok) {
       out.write(
@@ -157,6 +182,74 @@ export async function runLedgerVerify(
     }
     await recordRun(lock, run, verificationEnd(result), err);
     return result.ok ? 0 : 1;
+  }
+}
+
+function readTsaCa(file: string): X509Certificate[] {
+  try {
+    return parseTrustAnchors(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`--tsa-ca ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * The RFC 3161 tokens stored for checkpoints (ledger_checkpoint_timestamp), each verified over its
+ * checkpoint's note body — against the CA with `tsaCa`, which also requires the published checkpoint
+ * (the newest witnessed one, else the newest signed one) to carry one.
+ */
+async function checkStoredTimestamps(
+  databaseUrl: string,
+  anchors: readonly X509Certificate[] | null,
+): Promise<{ failure?: string; summary: string | null }> {
+  const required = anchors !== null;
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const exists = await client.query<{ present: boolean }>(
+      `SELECT to_regclass('ledger_checkpoint_timestamp') IS NOT NULL AS present`,
+    );
+    if (!exists.rows[0].present) {
+      return required ? { failure: 'this database has no time-stamp table', summary: null } : { summary: null };
+    }
+    const { rows } = await client.query<{ tree_size: string; token: Buffer; note: string }>(
+      `SELECT t.tree_size, t.token, c.note FROM ledger_checkpoint_timestamp t
+         JOIN ledger_checkpoint c USING (tree_size) ORDER BY t.tree_size`,
+    );
+    let last: { treeSize: number; genTime: Date; tsa: string } | undefined;
+    for (const row of rows) {
+      try {
+        const verified = verifyTimeStampToken(row.token, noteBody(row.note), anchors);
+        last = { treeSize: Number(row.tree_size), genTime: verified.genTime, tsa: verified.tsa };
+      } catch (error) {
+        return {
+          failure: `the time-stamp token of the checkpoint of size ${row.tree_size} does not verify: ${(error as Error).message}`,
+          summary: null,
+        };
+      }
+    }
+    if (required) {
+      const published = await client.query<{ tree_size: string }>(
+        `SELECT tree_size FROM ledger_witnessed_checkpoint
+         UNION ALL (SELECT tree_size FROM ledger_checkpoint WHERE NOT EXISTS (SELECT 1 FROM ledger_witnessed_checkpoint))
+         ORDER BY tree_size DESC LIMIT 1`,
+      );
+      const size = published.rows[0]?.tree_size;
+      if (size !== undefined && !rows.some((row) => row.tree_size === size)) {
+        return {
+          failure: `no time-stamp token for the checkpoint of size ${size} (the published one; tokens are fetched in the background: see the ledger status)`,
+          summary: null,
+        };
+      }
+    }
+    if (last === undefined) return { summary: required ? 'time-stamp tokens: none needed (nothing published)' : null };
+    return {
+      summary:
+        `time-stamp tokens: ${rows.length} verified${anchors === null ? ' (TSA not checked: pass --tsa-ca)' : ' against --tsa-ca'}; ` +
+        `the latest stamps the checkpoint of size ${last.treeSize} at ${last.genTime.toISOString()} by ${last.tsa}`,
+    };
+  } finally {
+    await client.end();
   }
 }
 

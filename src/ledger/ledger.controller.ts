@@ -14,6 +14,7 @@ import {
 import { LedgerEntriesService } from './ledger-entries.service.js';
 import { LedgerRangeError } from './ledger.errors.js';
 import { LedgerService } from './ledger.service.js';
+import { LedgerTimestampingService } from './timestamp/ledger-timestamping.service.js';
 import { LedgerWitnessingService } from './witnessing/ledger-witnessing.service.js';
 
 const MAX_ENTRIES_PER_PAGE = 1000;
@@ -52,12 +53,34 @@ export class LedgerController {
     private readonly checkpoints: CheckpointService,
     private readonly scopedEntries: LedgerEntriesService,
     private readonly witnessing: LedgerWitnessingService,
+    private readonly timestamping: LedgerTimestampingService,
   ) {}
 
   @Get('checkpoint')
   @Public()
   @ApiOperation({ summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note), or one by tree size' })
+  @ApiOkResponse({
+    description:
+      '{ origin, treeSize, rootHash, keyName, keyId, createdAt, note, cosignatures? (with witnesses), timestamp? } — ' +
+      "timestamp, once the TSA stamped this checkpoint (LEDGER_TSA_URL): { token: the RFC 3161 TimeStampToken, base64 DER, over SHA-256 of the note body; genTime; tsa: the TSA certificate's subject; serialNumber }",
+  })
   async checkpoint(@Query() query: CheckpointQueryDto): Promise<Record<string, unknown>> {
+    this.timestamping.kick();
+    const view = await this.checkpointOrWitnessed(query);
+    const stamp = await this.timestamping.forSize(view.treeSize as number);
+    if (!stamp) return view;
+    return {
+      ...view,
+      timestamp: {
+        token: stamp.token.toString('base64'),
+        genTime: stamp.genTime.toISOString(),
+        tsa: stamp.tsa,
+        serialNumber: stamp.serialNumber,
+      },
+    };
+  }
+
+  private async checkpointOrWitnessed(query: CheckpointQueryDto): Promise<Record<string, unknown>> {
     if (this.witnessing.enabled) {
       // With witnesses (docs/witness.md §5) only a checkpoint their quorum cosigned is published,
       // served with their cosignature lines; asking for one also starts a witnessing round.

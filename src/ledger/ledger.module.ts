@@ -13,6 +13,7 @@ import { LedgerController } from './ledger.controller.js';
 import { LedgerService } from './ledger.service.js';
 import { LEDGER_KEY } from './ledger.tokens.js';
 import { openPkcs11LedgerKey } from './signer/pkcs11-key.js';
+import { LedgerTimestampingService } from './timestamp/ledger-timestamping.service.js';
 import { LedgerWitnessingService } from './witnessing/ledger-witnessing.service.js';
 
 /** The ledger: `LedgerService.append(em, ctx, event)` for writers, read-only queries, checkpoints. */
@@ -28,6 +29,7 @@ import { LedgerWitnessingService } from './witnessing/ledger-witnessing.service.
     LedgerVerificationService,
     LedgerMonitorService,
     LedgerWitnessingService,
+    LedgerTimestampingService,
     {
       provide: LEDGER_KEY,
       inject: [APP_CONFIG],
@@ -38,6 +40,6 @@ import { LedgerWitnessingService } from './witnessing/ledger-witnessing.service.
           : loadOrCreateLedgerKey(config.ledgerKeyFile, config.ledgerOrigin, new Logger('LedgerKey')),
     },
   ],
-  exports: [LedgerService, CheckpointService, LedgerMonitorService, LedgerWitnessingService],
+  exports: [LedgerService, CheckpointService, LedgerMonitorService, LedgerWitnessingService, LedgerTimestampingService],
 })
 export class LedgerModule {}

@@ -194,6 +194,16 @@ export interface ReportVerification {
   readonly bundleFileName: string;
   readonly bundlePath: string;
   readonly entryCount: number;
+  /** Independent attestations of the checkpoint (issue #15): RFC 3161 timestamp, witness cosignatures. */
+  readonly attestations: ReportAttestations;
+}
+
+/** What vouches for the checkpoint beyond the ledger's own signature; verified by the caller. */
+export interface ReportAttestations {
+  /** The RFC 3161 timestamp of the bundle's checkpoint: genTime (display form) and the TSA's subject. */
+  readonly timestamp: { readonly genTime: string; readonly tsa: string } | null;
+  /** Witness cosignatures on the checkpoint: witness name and when it cosigned (display form). */
+  readonly cosignatures: ReadonlyArray<{ readonly witness: string; readonly at: string }>;
 }
 
 export interface CustodyReport {
@@ -218,6 +228,8 @@ export interface ReportContext {
   readonly agencyNames: ReadonlyMap<string, string>;
   /** Two-letter country of the issuing agency (the issuer's, else the case's): decides the legal wording. */
   readonly issuingCountry: string | null;
+  /** The checkpoint's verified timestamp and cosignatures, when it has any. */
+  readonly attestations?: ReportAttestations;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -917,6 +929,7 @@ export function custodyReport(bundle: CustodyBundle, bundleSha256: string, conte
       bundleFileName: `${subject.number}-at-${checkpoint.treeSize}.custos-bundle.json`.replace(/[^A-Za-z0-9._-]/g, '_'),
       bundlePath: `/api/v1/${subject.type === 'item' ? 'items' : 'cases'}/${subject.id}/bundle`,
       entryCount: bundle.entries.length,
+      attestations: context.attestations ?? { timestamp: null, cosignatures: [] },
     },
     entries,
     legalBasis: legalBasisFor(context.issuingCountry),

@@ -1001,6 +1001,21 @@ class ReportWriter {
       ['Root hash (base64)', [{ text: v.rootBase64, font: 'Courier', size: 8 }]],
       ['Root hash (hex)', [{ text: v.rootHex, font: 'Courier', size: 8 }]],
       ['Ledger verifier key', [{ text: v.vkey, font: 'Courier', size: 7 }]],
+      // What vouches for the checkpoint besides the ledger's key (issue #15): a TSA's time, witnesses.
+      ...(v.attestations.timestamp === null
+        ? []
+        : ([
+            [
+              'Time-stamp (RFC 3161)',
+              [
+                { text: v.attestations.timestamp.genTime, font: 'Helvetica-Bold', size: 8.5 },
+                { text: `by ${v.attestations.timestamp.tsa}`, size: 8 },
+              ],
+            ],
+          ] as const)),
+      ...v.attestations.cosignatures.map(
+        (c) => ['Witness cosignature', [{ text: `${c.witness}, cosigned ${c.at}`, font: 'Courier', size: 8 }]] as const,
+      ),
     ]);
     this.checkpointBox(v.checkpointNote);
     this.heading('How to verify', { size: 10.5, keep: 120 });

@@ -1,23 +1,34 @@
 import { createHash } from 'node:crypto';
 
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
 import { AccessLogService } from '../access-log/access-log.service.js';
+import { checkBundleTimestamps } from '../bundles/bundle-timestamps.js';
 import { verifyBundle } from '../bundles/bundle-verifier.js';
 import { BundlesService, type BuiltBundle } from '../bundles/bundles.service.js';
 import { CaseAccessService, type AccessibleCase } from '../cases/case-access.service.js';
 import { CaseNotFoundError } from '../cases/cases.errors.js';
 import type { RequestContext, Role } from '../common/request-context.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { CustodyRecords } from '../custody/custody-records.service.js';
 import { ItemNotFoundError } from '../custody/custody.errors.js';
 import { CheckpointService } from '../ledger/checkpoint.service.js';
+import { verifyCosignatures } from '../ledger/core/cosignature.js';
 import type { EntryActor, LedgerEntry } from '../ledger/core/entry.js';
 import { entryActor } from '../ledger/entry-actor.js';
 import { LedgerIntegrityError } from '../ledger/ledger.errors.js';
 import { LedgerService } from '../ledger/ledger.service.js';
-import { agencyCodesOf, custodyReport, REPORT_ISSUED, type CustodyReport } from './custody-report.model.js';
+import { LedgerTimestampingService } from '../ledger/timestamp/ledger-timestamping.service.js';
+import {
+  agencyCodesOf,
+  custodyReport,
+  displayInstant,
+  REPORT_ISSUED,
+  type CustodyReport,
+  type ReportAttestations,
+} from './custody-report.model.js';
 import { renderCustodyReport } from './custody-report.pdf.js';
 import { ReportNotFoundError } from './reports.errors.js';
 
@@ -97,6 +108,8 @@ export class ReportsService {
     private readonly bundles: BundlesService,
     private readonly ledger: LedgerService,
     private readonly checkpoints: CheckpointService,
+    private readonly timestamping: LedgerTimestampingService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly accessLog: AccessLogService,
   ) {}
 
@@ -179,7 +192,31 @@ export class ReportsService {
       },
       agencyNames: new Map(rows.map((row) => [row.code, row.name])),
       issuingCountry: rows.find((row) => row.code === issuingAgency)?.country ?? null,
+      attestations: this.attestations(built),
     });
+  }
+
+  /**
+   * The checkpoint's timestamp (verified against LEDGER_TSA_CA_FILE) and the cosignatures of this
+   * ledger's configured witnesses (verified with their keys), for the verification section.
+   */
+  private attestations(built: BuiltBundle): ReportAttestations {
+    const { bundle } = built;
+    // The checkpoint's second line is its tree size (C2SP tlog-checkpoint).
+    const own = (bundle.timestamps ?? []).find((t) => t.treeSize === Number(bundle.checkpoint.split('\n')[1]));
+    const anchors = this.timestamping.enabled ? this.timestamping.trustAnchors : null;
+    const checked = own === undefined ? undefined : checkBundleTimestamps({ ...bundle, timestamps: [own] }, anchors);
+    if (checked?.ok === false)
+      this.logger.error(`the bundle's time-stamp token is not named on the report: ${checked.reason}`);
+    const stamp = checked?.ok ? checked.timestamps[0] : undefined;
+    const witnesses = this.config.ledgerWitnesses.map((w) => w.vkey);
+    return {
+      timestamp: stamp ? { genTime: displayInstant(new Date(stamp.genTime)), tsa: stamp.tsa } : null,
+      cosignatures: verifyCosignatures(bundle.checkpoint, witnesses).map((c) => ({
+        witness: c.name,
+        at: displayInstant(new Date(c.timestamp * 1000)),
+      })),
+    };
   }
 
   /**

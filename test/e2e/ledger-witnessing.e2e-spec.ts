@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,8 +166,27 @@ describe('ledger witnessing', () => {
     let out = '';
     const io = { out: (t: string) => (out += t), err: (t: string) => (out += t) };
     const args = [file, '--key', ledgerVkey, '--witness', info[0].vkey, '--witness', info[1].vkey];
-    expect(runBundleVerify(args, io)).toBe(0);
+    expect(await runBundleVerify(args, io)).toBe(0);
     expect(out).toContain('checkpoint cosigned by witnesses: witness.test/w0, witness.test/w1');
+    // The court report's verification section names each witness and when it cosigned.
+    const pdf = await api()
+      .get(`/api/v1/items/${item.id}/report.pdf`)
+      .set(bearer(session))
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    writeFileSync(join(dir, 'report.pdf'), pdf.body as Buffer);
+    const text = execFileSync('pdftotext', [join(dir, 'report.pdf'), '-'])
+      .toString()
+      .replace(/\s+/g, ' ');
+    for (const name of ['witness.test/w0', 'witness.test/w1'])
+      expect(text).toMatch(
+        new RegExp(`Witness cosignature ${name}, cosigned \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} \\+00:00`),
+      );
   });
 
   it('custos ledger verify --witness requires the cosignatures on the published checkpoint', async () => {

@@ -225,7 +225,7 @@ def string_list(record, name, where):
 def check_shape(bundle):
     if isinstance(bundle, dict) and "format" in bundle and bundle["format"] != FORMAT:
         raise Fail(f"unknown format {bundle['format']!r}")
-    members(bundle, "bundle", ("format", "origin", "vkey", "subject", "checkpoint", "statement", "entries"), ("consistency",))
+    members(bundle, "bundle", ("format", "origin", "vkey", "subject", "checkpoint", "statement", "entries"), ("consistency", "timestamps"))
     subject = members(bundle["subject"], "bundle.subject", ("type", "id", "number"))
     if subject["type"] not in ("item", "case"):
         raise Fail("bundle.subject.type is neither item nor case")
@@ -247,6 +247,16 @@ def check_shape(bundle):
         members(bundle["consistency"], "bundle.consistency", ("checkpoint", "proof"))
         text_member(bundle["consistency"], "checkpoint", "bundle.consistency")
         string_list(bundle["consistency"], "proof", "bundle.consistency")
+    # RFC 3161 tokens (§5.3b): shape only; this verifier does not check them (it needs a CMS library).
+    if "timestamps" in bundle:
+        if not isinstance(bundle["timestamps"], list):
+            raise Fail("bundle.timestamps is not an array")
+        for position, element in enumerate(bundle["timestamps"]):
+            where = f"bundle.timestamps[{position}]"
+            members(element, where, ("treeSize", "token"))
+            if type(element["treeSize"]) is not int or element["treeSize"] < 1:
+                raise Fail(f"{where}.treeSize is not an integer >= 1")
+            text_member(element, "token", where)
 
 
 # --- §5.2 - §5.9 the cryptography ---------------------------------------------------------

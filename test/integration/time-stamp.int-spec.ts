@@ -63,17 +63,17 @@ describe('RFC 3161 time-stamp tokens over a checkpoint note body', () => {
     const { token } = await requestTimeStamp(tsa.url, body, parseTrustAnchors(tsa.caPem));
     const anchors = parseTrustAnchors(tsa.caPem);
     expect(() => verifyTimeStampToken(token, Buffer.concat([body, Buffer.from('x')]), anchors)).toThrow(
-      /over other data \(its message imprint differs\)/,
+      /imprint is not the checkpoint's note body/,
     );
     expect(() => verifyTimeStampToken(token, body, parseTrustAnchors(other.caPem))).toThrow(
-      /not issued by a trusted TSA authority/,
+      /does not chain to the given CA/,
     );
     // One byte of the signature changed (the last bytes of the token are the signature).
     const altered = Buffer.from(token);
     altered[altered.length - 3] ^= 0x01;
     expect(() => verifyTimeStampToken(altered, body, anchors)).toThrow(/time-stamp token/);
     await expect(requestTimeStamp(tsa.url, body, parseTrustAnchors(other.caPem))).rejects.toThrow(
-      /not issued by a trusted TSA authority/,
+      /does not chain to the given CA/,
     );
   });
 });

@@ -14,6 +14,9 @@ export interface TestTsa {
   readonly caFile: string;
   /** Replies served so far. */
   readonly requests: () => number;
+  /** Stops listening (connections are refused), keeping its keys: `start()` brings it back on the same URL. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -136,13 +139,21 @@ export async function startTestTsa(parent: string): Promise<TestTsa> {
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
+  const stop = (): Promise<void> =>
+    new Promise<void>((done) => {
+      if (!server.listening) return done();
+      server.close(() => done());
+      server.closeAllConnections();
+    });
   return {
     url: `http://127.0.0.1:${port}/tsa`,
     caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
     caFile: join(dir, 'ca.pem'),
     requests: () => served,
+    stop,
+    start: () => new Promise<void>((done) => server.listen(port, '127.0.0.1', done)),
     close: async () => {
-      await new Promise<void>((done) => server.close(() => done()));
+      await stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -58,6 +58,17 @@ export interface BundleConsistency {
   readonly proof: readonly string[];
 }
 
+/**
+ * An RFC 3161 time-stamp token of one of the bundle's checkpoints (ADR 0027): over the SHA-256 of
+ * that checkpoint's note body. Checked by src/bundles/bundle-timestamps.ts (it needs ASN.1/CMS).
+ */
+export interface BundleTimestamp {
+  /** The tree size of the checkpoint it stamps: the bundle's, or the earlier one of `consistency`. */
+  readonly treeSize: number;
+  /** The TimeStampToken (CMS ContentInfo), base64 DER. */
+  readonly token: string;
+}
+
 export interface CustodyBundle {
   readonly format: typeof BUNDLE_FORMAT;
   readonly origin: string;
@@ -71,6 +82,8 @@ export interface CustodyBundle {
   /** In ledger order. */
   readonly entries: readonly BundleEntry[];
   readonly consistency?: BundleConsistency;
+  /** Time-stamp tokens of its checkpoints, when the ledger has them (a TSA is configured). */
+  readonly timestamps?: readonly BundleTimestamp[];
 }
 
 /** What a bundle statement says; its text is fully determined by these. */
@@ -196,7 +209,7 @@ export function parseBundleShape(input: unknown): CustodyBundle {
     input,
     'the bundle',
     ['format', 'origin', 'vkey', 'subject', 'checkpoint', 'statement', 'entries'],
-    ['consistency'],
+    ['consistency', 'timestamps'],
   );
   const subject = object(bundle.subject, 'bundle.subject', ['type', 'id', 'number']);
   if (!BUNDLE_SUBJECT_TYPES.includes(subject.type as BundleSubjectType)) {
@@ -219,6 +232,16 @@ export function parseBundleShape(input: unknown): CustodyBundle {
     const consistency = object(bundle.consistency, 'bundle.consistency', ['checkpoint', 'proof']);
     string(consistency, 'checkpoint', 'bundle.consistency');
     strings(consistency, 'proof', 'bundle.consistency');
+  }
+  if (bundle.timestamps !== undefined) {
+    if (!Array.isArray(bundle.timestamps)) throw new BundleError('bundle.timestamps is not an array');
+    bundle.timestamps.forEach((value: unknown, position) => {
+      const where = `bundle.timestamps[${position}]`;
+      const stamp = object(value, where, ['treeSize', 'token']);
+      if (!Number.isSafeInteger(stamp.treeSize) || (stamp.treeSize as number) < 1)
+        throw new BundleError(`${where}.treeSize is not a tree size`);
+      string(stamp, 'token', where);
+    });
   }
   return bundle as unknown as CustodyBundle;
 }

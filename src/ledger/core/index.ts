@@ -112,6 +112,7 @@ export {
 } from './bundle.js';
 export type {
   BundleConsistency,
+  BundleTimestamp,
   BundleEntry,
   BundleStatement,
   BundleSubject,

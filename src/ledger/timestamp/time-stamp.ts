@@ -25,6 +25,8 @@ export interface VerifiedTimeStamp {
   readonly genTime: Date;
   readonly tsa: string;
   readonly serialNumber: string;
+  /** Whether the TSA's certificate was checked to chain to trust anchors (false: none were given). */
+  readonly chained: boolean;
 }
 
 /** The exact bytes a checkpoint's timestamp covers: the note body, i.e. the text the log signed. */
@@ -79,12 +81,14 @@ export function parseTrustAnchors(pem: string): X509Certificate[] {
  * the nonce, when given), the CMS signature by the certificate the token carries verifies over the
  * signed attributes, whose message digest is that of the TSTInfo; the certificate is for time
  * stamping only (critical extended key usage id-kp-timeStamping), valid at the time stamped, and
- * issued by one of the trust anchors (directly or through certificates in the token).
+ * issued by one of the trust anchors (directly or through certificates in the token). With `anchors`
+ * null everything but the chain is checked: a verifier without a TSA CA can still tell the token
+ * is intact and over this checkpoint, and reports it as not checked against a trusted CA.
  */
 export function verifyTimeStampToken(
   token: Buffer,
   body: Buffer,
-  anchors: readonly X509Certificate[],
+  anchors: readonly X509Certificate[] | null,
   nonce?: Buffer,
 ): VerifiedTimeStamp {
   let signed: SignedData;
@@ -105,7 +109,7 @@ export function verifyTimeStampToken(
     throw new TimeStampError('the time-stamp token is not over a SHA-256 imprint');
   }
   if (!sameBytes(tst.messageImprint.hashedMessage.buffer, createHash('sha256').update(body).digest())) {
-    throw new TimeStampError('the time-stamp token is over other data (its message imprint differs)');
+    throw new TimeStampError("the token's imprint is not the checkpoint's note body (it stamps other data)");
   }
   if (nonce !== undefined && (tst.nonce === undefined || !sameBytes(tst.nonce, stripZero(nonce)))) {
     throw new TimeStampError('the time-stamp token does not carry the nonce asked for');
@@ -170,13 +174,16 @@ export function verifyTimeStampToken(
   if (genTime < new Date(signerCert.validFrom) || genTime > new Date(signerCert.validTo)) {
     throw new TimeStampError("the time stamped lies outside its TSA certificate's validity");
   }
-  if (!chainsTo(signerCert, certificates, anchors)) {
-    throw new TimeStampError("the token's TSA certificate is not issued by a trusted TSA authority (--tsa-ca)");
+  if (anchors !== null && !chainsTo(signerCert, certificates, anchors)) {
+    throw new TimeStampError(
+      "the token's TSA certificate does not chain to the given CA (a TSA not trusted by --tsa-ca / LEDGER_TSA_CA_FILE)",
+    );
   }
   return {
     genTime,
     tsa: signerCert.subject.replace(/\n/g, ', '),
     serialNumber: Buffer.from(tst.serialNumber).toString('hex'),
+    chained: anchors !== null,
   };
 }
 
