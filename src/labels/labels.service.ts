@@ -51,6 +51,11 @@ export class LabelsService implements OnApplicationShutdown {
     });
   }
 
+  /** Sheets rendering or waiting for a worker (for tests and diagnostics). */
+  get load(): { inFlight: number } {
+    return { inFlight: this.inFlight };
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.pool.destroy();
   }

@@ -10,6 +10,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 
+import { LabelsService } from '../../src/labels/labels.service.js';
 import { LedgerService } from '../../src/ledger/ledger.service.js';
 import { ReportRenderer } from '../../src/reports/report-renderer.js';
 import type { ReportIssuedData } from '../../src/reports/reports.service.js';
@@ -190,5 +191,26 @@ describe('court reports rendered off the event loop', () => {
     expect(await issuedCount()).toBe(before);
     // The slot was given back: the next report is served.
     expect((await getPdf(`/api/v1/cases/${smallCase}/report.pdf`)).status).toBe(200);
+  }, 120_000);
+
+  it('label sheets render off the event loop too, within the same limits', async () => {
+    const labels = app.get(LabelsService);
+    const sheet = () => api().get(`/api/v1/cases/${largeCase}/labels.pdf`).set(bearer(prosecutor));
+    let sheetDone = false;
+    const first = sheet().then((response) => {
+      sheetDone = true;
+      return response;
+    });
+    await until(() => labels.load.inFlight === 1, 'the label sheet to be rendering');
+    expect((await api().get('/health')).status).toBe(200);
+    expect(sheetDone).toBe(false);
+    const second = sheet().then((response) => response);
+    await until(() => labels.load.inFlight === 2, 'the second sheet to wait');
+    const refused = await sheet();
+    expect(refused.status).toBe(503);
+    expect((refused.body as { code: string }).code).toBe('service_busy');
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    expect(labels.load.inFlight).toBe(0);
   }, 120_000);
 });
