@@ -22,6 +22,7 @@ const benchmarks: Record<string, () => Promise<Record<string, unknown>>> = {
   transfers: async () => (await import('./transfers.bench.js')).transfersBenchmark(),
   reads: async () => (await import('./reads.bench.js')).readsBenchmark(),
   ledger: async () => (await import('./ledger.bench.js')).ledgerBenchmark(),
+  'large-case': async () => (await import('./large-case.bench.js')).largeCaseBenchmark(),
 };
 
 const named = args.filter((arg) => !arg.startsWith('--'));

@@ -91,7 +91,8 @@ export function sendProblem(exception: unknown, request: Request, response: Resp
   if (response.headersSent) return;
   if (problem.status === 503) response.setHeader('Retry-After', '5');
   const retryAfter = (problem as { retryAfterSeconds?: unknown }).retryAfterSeconds;
-  if (problem.status === 429 && typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
+  if ((problem.status === 429 || problem.status === 503) && typeof retryAfter === 'number')
+    response.setHeader('Retry-After', String(retryAfter));
   const { title, ...rest } = problem;
   const body: ProblemDetails = {
     type: problemType(problem.code),

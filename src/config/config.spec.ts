@@ -68,6 +68,9 @@ describe('loadConfig', () => {
         LOGIN_RATE_WINDOW_SECONDS: '120',
         LOGIN_RATE_LIMIT_PER_IP: '50',
         SESSION_CACHE_SECONDS: '0',
+        REPORT_RENDERS_MAX: '3',
+        REPORT_RENDERS_QUEUED: '0',
+        REPORT_TEMP_DIR: '/var/tmp/custos-reports',
       },
       '/srv/custos',
     );
@@ -88,6 +91,9 @@ describe('loadConfig', () => {
       trustProxy: true,
       shutdownTimeoutMs: 20000,
       workers: 2,
+      reportRendersMax: 3,
+      reportRendersQueued: 0,
+      reportTempDir: '/var/tmp/custos-reports',
       ledgerOrigin: 'ledger.policia.example.es/custos',
       ledgerKeyFile: '/etc/custos/ledger.key',
       ledgerSignedHeadFile: '/etc/custos/ledger-signed-head.json',
@@ -161,6 +167,7 @@ describe('loadConfig', () => {
       'DATABASE_URL must name a host and a database, like postgres://user@host:5432/custos',
     ],
     [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be an integer from 1 to 500 (got "0")'],
+    [{ REPORT_RENDERS_MAX: '0' }, 'REPORT_RENDERS_MAX must be an integer from 1 to 64 (got "0")'],
     [{ EMBEDDED_POSTGRES_PORT: '80' }, 'EMBEDDED_POSTGRES_PORT must be an integer from 1024 to 65535 (got "80")'],
     [{ DATABASE_OWNER_URL: 'postgres://o@h/custos' }, 'DATABASE_OWNER_URL is only used together with DATABASE_URL'],
     [

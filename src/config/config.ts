@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 /**
@@ -28,6 +28,11 @@ export interface AppConfig {
   readonly shutdownTimeoutMs: number;
   /** Service processes sharing the port (CUSTOS_WORKERS, docs/operations.md): 1 runs in this process. */
   readonly workers: number;
+  /** Court reports rendered at once in worker threads (REPORT_RENDERS_MAX), and how many more may wait (REPORT_RENDERS_QUEUED); beyond: 503 service_busy. */
+  readonly reportRendersMax: number;
+  readonly reportRendersQueued: number;
+  /** Where court reports are written before they are served (REPORT_TEMP_DIR; default the OS's temporary directory). */
+  readonly reportTempDir: string;
   /** Origin line of the ledger's checkpoints (C2SP tlog-checkpoint), also the signing key's name. */
   readonly ledgerOrigin: string;
   /** Ed25519 signer key file (C2SP note format); generated in DATA_DIR when absent. */
@@ -362,6 +367,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: read.boolean('TRUST_PROXY', false),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workers: read.integer('CUSTOS_WORKERS', 1, 1, 64),
+    reportRendersMax: read.integer('REPORT_RENDERS_MAX', 2, 1, 64),
+    reportRendersQueued: read.integer('REPORT_RENDERS_QUEUED', 4, 0, 1000),
+    reportTempDir: resolve(cwd, read.string('REPORT_TEMP_DIR', tmpdir())),
     ledgerOrigin,
     ledgerKeyFile,
     ledgerSignedHeadFile: resolve(

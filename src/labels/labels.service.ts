@@ -1,12 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Piscina } from 'piscina';
 import type { DataSource } from 'typeorm';
 
 import { CaseAccessService } from '../cases/case-access.service.js';
 import type { RequestContext } from '../common/request-context.js';
+import { workerModule } from '../common/worker-module.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ItemNotFoundError } from '../custody/custody.errors.js';
 import { ITEM_SELECT, itemView, type ItemRow } from '../custody/item-records.js';
-import { renderLabelSheets, type LabelContent } from './labels-sheet.pdf.js';
+import { ReportRendersBusyError } from '../reports/reports.errors.js';
+import type { LabelContent } from './labels-sheet.pdf.js';
+import type { LabelSheetTask } from './labels-sheet.worker.js';
 
 /** Every label sheet shows at most this many items: a big search is printed in several runs. */
 export const MAX_LABELS = 200;
@@ -22,11 +27,38 @@ export interface LabelSheets {
  * rule as GET /items/:id, decided by CaseAccessService): a label says nothing the item view does not.
  */
 @Injectable()
-export class LabelsService {
+export class LabelsService implements OnApplicationShutdown {
+  /**
+   * Sheets are rendered in worker threads, as court reports are, within the same limits:
+   * REPORT_RENDERS_MAX at once, REPORT_RENDERS_QUEUED waiting, then 503 service_busy (ADR 0063).
+   */
+  private readonly pool: Piscina<LabelSheetTask, Uint8Array>;
+  /** Sheets rendering or waiting for a thread, and how many may be. */
+  private inFlight = 0;
+  private readonly limit: number;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly caseAccess: CaseAccessService,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.limit = config.reportRendersMax + config.reportRendersQueued;
+    this.pool = new Piscina<LabelSheetTask, Uint8Array>({
+      ...workerModule(import.meta.url, 'labels-sheet.worker'),
+      minThreads: 0,
+      maxThreads: config.reportRendersMax,
+      idleTimeout: 30_000,
+    });
+  }
+
+  /** Sheets rendering or waiting for a worker (for tests and diagnostics). */
+  get load(): { inFlight: number } {
+    return { inFlight: this.inFlight };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.destroy();
+  }
 
   async caseLabels(ctx: RequestContext, caseId: string, itemIds: readonly string[] | undefined): Promise<LabelSheets> {
     const kase = await this.caseAccess.requireCase(this.dataSource, ctx, caseId, 'read');
@@ -54,7 +86,15 @@ export class LabelsService {
         kind: item.kind,
         description: [item.make, item.model].filter((part) => part !== null).join(' ') || item.description,
       }));
-    const bytes = await renderLabelSheets(labels, { caseNumber: kase.case_number, issuedAt: new Date() });
+    if (this.inFlight >= this.limit) throw new ReportRendersBusyError(10);
+    this.inFlight++;
+    let rendered: Uint8Array;
+    try {
+      rendered = await this.pool.run({ labels, caseNumber: kase.case_number, issuedAt: new Date() });
+    } finally {
+      this.inFlight--;
+    }
+    const bytes = Buffer.from(rendered.buffer, rendered.byteOffset, rendered.byteLength);
     const safeNumber = kase.case_number.replace(/[^A-Za-z0-9._-]+/g, '_');
     return { bytes, fileName: `labels-${safeNumber}.pdf`, count: labels.length };
   }

@@ -225,11 +225,11 @@ class ReportWriter {
     return result.text;
   }
 
-  async render(): Promise<RenderedReport> {
-    const chunks: Buffer[] = [];
-    const done = new Promise<Buffer>((resolve, reject) => {
-      this.doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-      this.doc.on('end', () => resolve(Buffer.concat(chunks)));
+  /** Renders the document, handing each chunk of the file to `sink` in order; resolves with the page count. */
+  async render(sink: (chunk: Buffer) => void): Promise<number> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.doc.on('data', sink);
+      this.doc.on('end', resolve);
       this.doc.on('error', reject);
     });
     this.doc.addPage();
@@ -242,7 +242,8 @@ class ReportWriter {
     const pages = this.doc.bufferedPageRange().count;
     this.pageFurniture(pages);
     this.doc.end();
-    return { bytes: await done, pages };
+    await done;
+    return pages;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1237,6 +1238,20 @@ export async function renderCustodyReport(
   report: CustodyReport,
   attachment?: ReportAttachment,
 ): Promise<RenderedReport> {
+  const chunks: Buffer[] = [];
+  const { pages } = await writeCustodyReport(report, attachment, (chunk) => chunks.push(chunk));
+  return { bytes: Buffer.concat(chunks), pages };
+}
+
+/**
+ * Renders the report into `sink`, chunk by chunk, without keeping the file: the service's worker
+ * writes the chunks to a file as they come (report-render.worker.ts).
+ */
+export async function writeCustodyReport(
+  report: CustodyReport,
+  attachment: ReportAttachment | undefined,
+  sink: (chunk: Buffer) => void,
+): Promise<{ pages: number }> {
   const { default: PDFDocument } = await (pdfkit ??= import('pdfkit'));
-  return new ReportWriter(PDFDocument, report, attachment).render();
+  return { pages: await new ReportWriter(PDFDocument, report, attachment).render(sink) };
 }

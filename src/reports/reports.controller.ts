@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+
 import { Controller, Get, Param, Res, StreamableFile, type PipeTransform } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -5,7 +7,7 @@ import type { Response } from 'express';
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
-import { ReportNotFoundError } from './reports.errors.js';
+import { ReportAbandonedError, ReportNotFoundError } from './reports.errors.js';
 import { REPORT_READERS, ReportsService, type IssuedReport, type ReportRecord } from './reports.service.js';
 
 const PARAMS = { item: new UuidParam('item_not_found', 'Item'), case: new UuidParam('case_not_found', 'Case') };
@@ -41,7 +43,7 @@ export class ReportsController {
     @Param('id', PARAMS.item) id: string,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    return send(await this.reports.itemReport(ctx, id), response);
+    return serve(response, (signal) => this.reports.itemReport(ctx, id, signal));
   }
 
   @Get('cases/:id/report.pdf')
@@ -57,7 +59,7 @@ export class ReportsController {
     @Param('id', PARAMS.case) id: string,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    return send(await this.reports.caseReport(ctx, id), response);
+    return serve(response, (signal) => this.reports.caseReport(ctx, id, signal));
   }
 
   @Get('reports/:sha256')
@@ -73,14 +75,32 @@ export class ReportsController {
   }
 }
 
-function send(issued: IssuedReport, response: Response): StreamableFile {
+/**
+ * Issues a report and streams its temporary file. The file is removed when the response is over,
+ * whichever way: sent, failed, or the client gone; a client gone before the report is ready stops
+ * its render and nothing is registered.
+ */
+async function serve(
+  response: Response,
+  issue: (signal: AbortSignal) => Promise<IssuedReport>,
+): Promise<StreamableFile> {
+  const abandoned = new AbortController();
+  const over = new Promise<void>((done) =>
+    response.once('close', () => {
+      if (!response.writableFinished) abandoned.abort(new ReportAbandonedError());
+      done();
+    }),
+  );
+  const issued = await issue(abandoned.signal);
+  void over.then(() => issued.dispose());
+  if (abandoned.signal.aborted) throw abandoned.signal.reason;
   // RFC 9530: the digest of exactly the bytes served, which the ledger entry records.
   response.setHeader('Repr-Digest', `sha-256=:${Buffer.from(issued.sha256, 'hex').toString('base64')}:`);
   response.setHeader('Custos-Ledger-Index', String(issued.ledgerIndex));
   response.setHeader('Cache-Control', 'no-store');
-  return new StreamableFile(issued.bytes, {
+  return new StreamableFile(createReadStream(issued.file), {
     type: 'application/pdf',
     disposition: `inline; filename="${issued.fileName}"`,
-    length: issued.bytes.length,
+    length: issued.size,
   });
 }

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { BundlesModule } from '../bundles/bundles.module.js';
 import { CasesModule } from '../cases/cases.module.js';
 import { CustodyModule } from '../custody/custody.module.js';
+import { ReportRenderer } from './report-renderer.js';
 import { ReportsController } from './reports.controller.js';
 import { ReportsService } from './reports.service.js';
 
@@ -15,6 +16,6 @@ import { ReportsService } from './reports.service.js';
 @Module({
   imports: [CasesModule, CustodyModule, BundlesModule],
   controllers: [ReportsController],
-  providers: [ReportsService],
+  providers: [ReportsService, ReportRenderer],
 })
 export class ReportsModule {}

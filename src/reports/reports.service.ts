@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -6,7 +8,6 @@ import type { DataSource } from 'typeorm';
 
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { checkBundleTimestamps } from '../bundles/bundle-timestamps.js';
-import { verifyBundle } from '../bundles/bundle-verifier.js';
 import { BundlesService, type BuiltBundle } from '../bundles/bundles.service.js';
 import { CaseAccessService, type AccessibleCase } from '../cases/case-access.service.js';
 import { CaseNotFoundError } from '../cases/cases.errors.js';
@@ -23,13 +24,12 @@ import { LedgerService } from '../ledger/ledger.service.js';
 import { LedgerTimestampingService } from '../ledger/timestamp/ledger-timestamping.service.js';
 import {
   agencyCodesOf,
-  custodyReport,
   displayInstant,
   REPORT_ISSUED,
-  type CustodyReport,
   type ReportAttestations,
+  type ReportContext,
 } from './custody-report.model.js';
-import { renderCustodyReport } from './custody-report.pdf.js';
+import { ReportRenderer } from './report-renderer.js';
 import { ReportNotFoundError } from './reports.errors.js';
 
 /** Who may issue and look up reports: whoever may read a custody history (case access decides the rest). */
@@ -41,14 +41,20 @@ export const REPORT_READERS = [
   'auditor',
 ] as const satisfies readonly Role[];
 
-/** A report as served: the PDF, its SHA-256, and the ledger entry that registered it. */
+/**
+ * A report as served: the PDF in a temporary file (removed by `dispose`, which whoever serves it
+ * must call once the response is over — sent, failed or abandoned), its SHA-256, and the ledger
+ * entry that registered it.
+ */
 export interface IssuedReport {
-  readonly bytes: Buffer;
-  /** Lower-case hex SHA-256 of `bytes`. */
+  readonly file: string;
+  readonly size: number;
+  /** Lower-case hex SHA-256 of the file. */
   readonly sha256: string;
   readonly pages: number;
   readonly ledgerIndex: number;
   readonly fileName: string;
+  dispose(): Promise<void>;
 }
 
 /** `data` of a `report.issued` ledger entry. */
@@ -88,8 +94,6 @@ export const REPORT_LOOKUP_SQL = `SELECT idx, entry FROM ledger_entry
   WHERE type = '${REPORT_ISSUED}' AND ledger_report_sha256(entry) = $1
   ORDER BY idx LIMIT 1`;
 
-const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
 /**
  * Court custody reports. A report is rendered from the custody bundle of its item or case (so it
  * prints exactly what that bundle proves), then registered: a `report.issued` ledger entry carrying
@@ -109,65 +113,102 @@ export class ReportsService {
     private readonly ledger: LedgerService,
     private readonly checkpoints: CheckpointService,
     private readonly timestamping: LedgerTimestampingService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly accessLog: AccessLogService,
+    private readonly renderer: ReportRenderer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The report of an item; 404 item_not_found for an item the caller may not see. */
-  async itemReport(ctx: RequestContext, itemId: string): Promise<IssuedReport> {
+  /**
+   * The report of an item; 404 item_not_found for an item the caller may not see, 503 service_busy
+   * when every render slot and queue place is taken. `signal`: the client went away — an
+   * unfinished report is abandoned and not registered.
+   */
+  async itemReport(ctx: RequestContext, itemId: string, signal?: AbortSignal): Promise<IssuedReport> {
     const { kase } = await this.records.requireItem(this.dataSource, ctx, itemId, 'read');
-    // Writes the `report.read` access-log row.
-    const built = await this.bundles.itemBundle(ctx, itemId, { record: 'report' });
-    return this.issue(ctx, kase, built);
+    return this.issue(ctx, kase, signal, () => this.bundles.itemBundle(ctx, itemId, { record: 'report' }));
   }
 
   /** The report of a case and every item in it; 404 case_not_found for a case the caller may not see. */
-  async caseReport(ctx: RequestContext, caseId: string): Promise<IssuedReport> {
+  async caseReport(ctx: RequestContext, caseId: string, signal?: AbortSignal): Promise<IssuedReport> {
     const kase = await this.caseAccess.requireCase(this.dataSource, ctx, caseId, 'read');
-    const built = await this.bundles.caseBundle(ctx, caseId, { record: 'report' });
-    return this.issue(ctx, kase, built);
+    return this.issue(ctx, kase, signal, () => this.bundles.caseBundle(ctx, caseId, { record: 'report' }));
   }
 
-  private async issue(ctx: RequestContext, kase: AccessibleCase, built: BuiltBundle): Promise<IssuedReport> {
+  /**
+   * Reads the bundle (and writes the `report.read` access-log row) in this thread, holding a render
+   * slot; a worker verifies it, composes the report and writes the PDF to a temporary file, hashing
+   * it; then, the slot given back, the file is registered and handed to the caller. On any failure
+   * the file is removed here.
+   */
+  private async issue(
+    ctx: RequestContext,
+    kase: AccessibleCase,
+    signal: AbortSignal | undefined,
+    bundle: () => Promise<BuiltBundle>,
+  ): Promise<IssuedReport> {
     const actor = ctx.actor!;
-    const { subject } = built.bundle;
-    const report = await this.compose(ctx, kase, built);
-    const rendered = await renderCustodyReport(report, {
-      name: report.verification.bundleFileName,
-      bytes: built.bytes,
-      description: `Custody bundle of ${subject.type} ${subject.number} (custos-bundle/1), SHA-256 ${built.sha256}: check it with custos verify`,
-    });
-    const sha256 = sha256Hex(rendered.bytes);
-    const role = actor.roles.find((r) => (REPORT_READERS as readonly Role[]).includes(r)) ?? null;
-    const data: ReportIssuedData = {
-      format: 'pdf',
-      sha256,
-      bundleSha256: built.sha256,
-      checkpoint: { treeSize: report.verification.treeSize, rootHash: report.verification.rootBase64 },
-      pages: rendered.pages,
-      issuedAt: report.issuedAt.toISOString(),
-    };
-    // Registered before it is served: a report that reached someone is always in the ledger.
-    const appended = await this.ledger.write((em) =>
-      this.ledger.append(em, ctx, {
-        type: REPORT_ISSUED,
-        actor: entryActor(ctx, role),
-        subject: { type: subject.type, id: subject.id, number: subject.number },
-        case: { id: kase.id, number: kase.case_number },
-        data,
-      }),
-    );
-    const fileName = `${subject.number}-custody-report-${report.verification.treeSize}.pdf`.replace(
-      /[^A-Za-z0-9._-]/g,
-      '_',
-    );
-    return { bytes: rendered.bytes, sha256, pages: rendered.pages, ledgerIndex: appended.index, fileName };
+    const file = join(this.config.reportTempDir, `custos-report-${randomUUID()}.pdf`);
+    const dispose = (): Promise<void> => rm(file, { force: true });
+    try {
+      const { built, rendered, issuedAt } = await this.renderer.withSlot(signal, async (render) => {
+        const built = await bundle();
+        const context = await this.context(ctx, kase, built);
+        const rendered = await render(
+          {
+            bundle: built.bytes,
+            bundleSha256: built.sha256,
+            trustedKey: this.checkpoints.publicKey().vkey,
+            context,
+            file,
+          },
+          signal,
+        );
+        if (!rendered.ok) this.integrityFailure(built, rendered.reason);
+        return { built, rendered, issuedAt: context.issuedAt };
+      });
+      // A report nobody will receive is not registered.
+      signal?.throwIfAborted();
+      const { subject } = built.bundle;
+      const role = actor.roles.find((r) => (REPORT_READERS as readonly Role[]).includes(r)) ?? null;
+      const data: ReportIssuedData = {
+        format: 'pdf',
+        sha256: rendered.sha256,
+        bundleSha256: built.sha256,
+        checkpoint: { treeSize: rendered.treeSize, rootHash: rendered.rootBase64 },
+        pages: rendered.pages,
+        issuedAt: issuedAt.toISOString(),
+      };
+      // Registered before it is served: a report that reached someone is always in the ledger.
+      const appended = await this.ledger.write((em) =>
+        this.ledger.append(em, ctx, {
+          type: REPORT_ISSUED,
+          actor: entryActor(ctx, role),
+          subject: { type: subject.type, id: subject.id, number: subject.number },
+          case: { id: kase.id, number: kase.case_number },
+          data,
+        }),
+      );
+      const fileName = `${subject.number}-custody-report-${rendered.treeSize}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
+      return {
+        file,
+        size: rendered.size,
+        sha256: rendered.sha256,
+        pages: rendered.pages,
+        ledgerIndex: appended.index,
+        fileName,
+        dispose,
+      };
+    } catch (error) {
+      await dispose();
+      // Piscina rejects an aborted render with its own error: answer with the abort's reason.
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    }
   }
 
-  /** The report's content: the bundle read as a custody story, with the case and the names of agencies. */
-  private async compose(ctx: RequestContext, kase: AccessibleCase, built: BuiltBundle): Promise<CustodyReport> {
+  /** What the report says besides its bundle: the case, the issuer, the names of agencies, the issuer's law. */
+  private async context(ctx: RequestContext, kase: AccessibleCase, built: BuiltBundle): Promise<ReportContext> {
     const actor = ctx.actor!;
-    this.requireVerifiable(built);
     const codes = new Set(agencyCodesOf(built.bundle));
     codes.add(kase.agency_code);
     if (actor.agencyCode !== null) codes.add(actor.agencyCode);
@@ -179,7 +220,7 @@ export class ReportsService {
     // issuer without an agency reads it under the case's.
     const issuingAgency = actor.agencyCode ?? kase.agency_code;
     const role = actor.roles.find((r) => (REPORT_READERS as readonly Role[]).includes(r)) ?? null;
-    return custodyReport(built.bundle, built.sha256, {
+    return {
       issuedAt: new Date(),
       issuedBy: { name: actor.displayName, username: actor.username, role, agency: actor.agencyCode },
       case: {
@@ -193,7 +234,7 @@ export class ReportsService {
       agencyNames: new Map(rows.map((row) => [row.code, row.name])),
       issuingCountry: rows.find((row) => row.code === issuingAgency)?.country ?? null,
       attestations: this.attestations(built),
-    });
+    };
   }
 
   /**
@@ -221,14 +262,12 @@ export class ReportsService {
 
   /**
    * A report tells its reader to run `custos verify` on its bundle: it is never issued for a bundle
-   * that verifier would refuse.
+   * that verifier would refuse (the worker checks it before composing anything).
    */
-  private requireVerifiable(built: BuiltBundle): void {
-    const result = verifyBundle(built.bytes, { trustedKey: this.checkpoints.publicKey().vkey });
-    if (result.ok) return;
+  private integrityFailure(built: BuiltBundle, reason: string): never {
     const { subject } = built.bundle;
     this.logger.fatal(
-      `LEDGER INTEGRITY FAILURE: the bundle of ${subject.type} ${subject.number} does not verify: ${result.reason}. No report was issued. Run \`custos ledger verify\`.`,
+      `LEDGER INTEGRITY FAILURE: the bundle of ${subject.type} ${subject.number} does not verify: ${reason}. No report was issued. Run \`custos ledger verify\`.`,
     );
     throw new LedgerIntegrityError(
       'The ledger failed an integrity check; no report was issued. Operators have been alerted.',
