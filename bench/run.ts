@@ -21,6 +21,7 @@ const benchmarks: Record<string, () => Promise<Record<string, unknown>>> = {
   transfers: async () => (await import('./transfers.bench.js')).transfersBenchmark(),
   reads: async () => (await import('./reads.bench.js')).readsBenchmark(),
   ledger: async () => (await import('./ledger.bench.js')).ledgerBenchmark(),
+  witnessing: async () => (await import('./witnessing.bench.js')).witnessingBenchmark(),
 };
 
 const named = args.filter((arg) => !arg.startsWith('--'));
