@@ -1,4 +1,7 @@
-import type { ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
+
+import { api } from './api';
+import { localTime } from './evidence';
 
 /** The signer's and the witnesses' parts of GET /api/v1/ledger/status (no case data). */
 export interface SignerStatus {
@@ -26,7 +29,7 @@ export interface WitnessingStatus {
   readonly witnesses: readonly WitnessState[];
 }
 
-const when = (iso: string | null): string => (iso === null ? 'never' : new Date(iso).toLocaleString());
+const when = (iso: string | null): string => (iso === null ? 'never' : localTime(iso));
 
 /**
  * What auditors and administrators must know about the ledger's outside checks (docs/ledger.md §3,
@@ -79,5 +82,72 @@ export function LedgerTrustBanner({
         </div>
       )}
     </>
+  );
+}
+
+/**
+ * The same status as facts, for the Ledger panel of the Administration and Audit screens: who signs
+ * and up to where, and which witnesses cosign — shown when all is well too, so that a reader knows
+ * what the published checkpoint rests on.
+ */
+export function OutsideChecksFacts({ reloadKey }: { reloadKey?: unknown }): ReactNode {
+  const [status, setStatus] = useState<{ signer?: SignerStatus; witnessing?: WitnessingStatus } | null>(null);
+  useEffect(() => {
+    let live = true;
+    void api
+      .get<{ signer?: SignerStatus; witnessing?: WitnessingStatus }>('/ledger/status')
+      .then((read) => live && setStatus(read))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [reloadKey]);
+  const signer = status?.signer;
+  const witnessing = status?.witnessing;
+  if (!signer && !witnessing) return null;
+  const cosigning = witnessing?.witnesses.filter((w) => w.status === 'ok').length ?? 0;
+  return (
+    <dl className="facts outside-checks">
+      {signer && (
+        <>
+          <dt>Signer</dt>
+          <dd>
+            {signer.status === 'refused' ? (
+              <span className="badge bad">refused to sign</span>
+            ) : (
+              <span className="badge ok">signing</span>
+            )}{' '}
+            last signed head: {signer.signedSize === null ? 'none' : `${signer.signedSize} entries`} (
+            {localTime(signer.signedAt)})
+          </dd>
+        </>
+      )}
+      {witnessing && (
+        <>
+          <dt>Witnesses</dt>
+          <dd>
+            {witnessing.enabled
+              ? `${cosigning} of ${witnessing.witnesses.length} cosigning (quorum ${witnessing.quorum}); last witnessed: ${
+                  witnessing.publishedSize === null
+                    ? 'none'
+                    : `${witnessing.publishedSize} entries (${localTime(witnessing.publishedAt)})`
+                }`
+              : 'none configured: checkpoints are published as the service signs them'}
+            {witnessing.enabled && (
+              <ul className="plain">
+                {witnessing.witnesses.map((w) => (
+                  <li key={w.name}>
+                    {w.name}{' '}
+                    <span className={`badge ${w.status === 'ok' ? 'ok' : w.status === 'unknown' ? '' : 'bad'}`}>
+                      {w.status === 'unreachable' ? 'unreachable' : w.status === 'unknown' ? 'not asked yet' : w.status}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </dd>
+        </>
+      )}
+    </dl>
   );
 }

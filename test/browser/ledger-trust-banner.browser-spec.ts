@@ -63,6 +63,11 @@ describe('the web app in a browser: the signer and witnessing banner', () => {
       /^Witnessing failing: fewer than 1 of 1 witnesses cosign, so no newer checkpoint is published\. The published checkpoint covers nothing yet\.\nwitness\.test\/w1 could not be reached: .+ \(checked .+; it holds 0 entries; last cosigned never\)$/,
     );
     expect(await signerBanner().count()).toBe(0);
+    // The Ledger panel says the same as facts: who signs, which witnesses cosign, what is published.
+    const panel = h.page.locator('dl.outside-checks');
+    await panel.getByText('0 of 1 cosigning (quorum 1); last witnessed: none').waitFor();
+    expect(await panel.getByText('unreachable', { exact: true }).count()).toBe(1);
+    expect(await panel.getByText('signing', { exact: true }).count()).toBe(1);
     await h.screenshot('witnessing-banner-auditor');
   });
 
@@ -82,6 +87,7 @@ describe('the web app in a browser: the signer and witnessing banner', () => {
       /^Checkpoint signing stopped: the signer refused the ledger's tree of \d+ entries: .*1000000.* \(.+\)\. The last head it signed has 1000000 entries \(.+\); nothing newer is signed until an operator decides what happened\.$/,
     );
     await witnessingBanner().waitFor();
+    await h.page.locator('dl.outside-checks').getByText('refused to sign').waitFor();
     await h.screenshot('signer-banner-admin');
 
     await h.signOut();
