@@ -23,6 +23,7 @@ const benchmarks: Record<string, () => Promise<Record<string, unknown>>> = {
   reads: async () => (await import('./reads.bench.js')).readsBenchmark(),
   ledger: async () => (await import('./ledger.bench.js')).ledgerBenchmark(),
   'large-case': async () => (await import('./large-case.bench.js')).largeCaseBenchmark(),
+  witnessing: async () => (await import('./witnessing.bench.js')).witnessingBenchmark(),
 };
 
 const named = args.filter((arg) => !arg.startsWith('--'));

@@ -3,7 +3,14 @@ import pg from 'pg';
 import { CustodyChainError, CustodyReplay, isCustodyEvent, type ItemCustody } from '../custody/custody-chain.js';
 import { binaryCopyRows, int2, int8 } from './binary-copy.js';
 import { entryProblem, type LedgerEntry } from './core/entry.js';
-import { CompactRange, leafHash, openCheckpoint, type TreeNode, type VerifierKey } from './core/index.js';
+import {
+  CompactRange,
+  leafHash,
+  openCheckpoint,
+  verifyCosignatures,
+  type TreeNode,
+  type VerifierKey,
+} from './core/index.js';
 import { canonicalBytes } from './core/jcs.js';
 import {
   changesState,
@@ -52,6 +59,12 @@ export interface VerifyOptions {
   trustedKeys: readonly VerifierKey[];
   /** Signed checkpoints held outside the database (e.g. given to a court): checked too. */
   externalCheckpoints?: readonly string[];
+  /**
+   * Witness vkeys (`--witness`). When a checkpoint held outside does not match the entries, a
+   * checkpoint of this ledger cosigned by the same witness bounds where the two histories diverge:
+   * a witness cosigns only checkpoints consistent with each other.
+   */
+  witnesses?: readonly string[];
   /**
    * Also check each entry's content: canonical RFC 8785 form, the index it states, and that every
    * signature is bound to it. Costs a JSON parse and re-serialisation per entry; the cryptographic
@@ -114,6 +127,53 @@ function openTrusted(
   } catch (error) {
     throw new Failure(null, `${source} is not validly signed by a trusted key: ${(error as Error).message}`);
   }
+}
+
+/** The cosigners of `note` among `witnesses` (none when its lines do not verify). */
+function cosigners(note: string, witnesses: readonly string[]): Set<string> {
+  try {
+    return new Set(verifyCosignatures(note, witnesses).map((c) => c.verifierKey));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Why a checkpoint held outside does not match this ledger, and where the two histories part. The
+ * entries form another tree at its size, so they differ at some index below it. A stored witnessed
+ * checkpoint of this ledger (already verified against the entries: stored checkpoints are checked
+ * in size order) cosigned by a witness that also cosigned the outside one is on both histories, as
+ * long as that witness is honest: the fork lies after it.
+ */
+async function divergence(meta: pg.Client, outside: Checkpoint, options: VerifyOptions): Promise<string> {
+  const size = outside.treeSize;
+  const prefix = `${outside.source} is of another history: the entries here form another tree of size ${size}`;
+  const witnesses = options.witnesses ?? [];
+  const theirs = cosigners(outside.note, witnesses);
+  if (theirs.size > 0) {
+    const { rows } = await meta.query<{ tree_size: string; note: string; root_hash: Buffer }>(
+      `SELECT w.tree_size, w.note, c.root_hash FROM ledger_witnessed_checkpoint w JOIN ledger_checkpoint c USING (tree_size)
+        WHERE w.tree_size < $1 ORDER BY w.tree_size DESC LIMIT 1000`,
+      [size],
+    );
+    for (const row of rows) {
+      let opened: { treeSize: number; rootHash: Buffer };
+      try {
+        opened = openCheckpoint(row.note, options.trustedKeys);
+      } catch {
+        continue;
+      }
+      if (opened.treeSize !== Number(row.tree_size) || !sameHash(opened.rootHash, row.root_hash)) continue;
+      const shared = verifyCosignatures(row.note, [...theirs]);
+      if (shared.length === 0) continue;
+      return (
+        `${prefix}, so the histories diverge at an index from ${opened.treeSize} to ${size - 1}: up to size ` +
+        `${opened.treeSize} they agree (${shared.map((c) => c.name).join(', ')} cosigned this ledger's checkpoint ` +
+        `of that size and that one, and a witness cosigns only consistent checkpoints)`
+      );
+    }
+  }
+  return `${prefix}, so the histories diverge at or before index ${size - 1}: history was rewritten`;
 }
 
 export async function verifyLedger(
@@ -203,10 +263,7 @@ async function run(
       const root = range.root();
       for (const checkpoint of external) {
         if (checkpoint.treeSize === size && !sameHash(checkpoint.rootHash, root)) {
-          throw new Failure(
-            size - 1,
-            `${checkpoint.source} does not match the tree the entries form: history was rewritten`,
-          );
+          throw new Failure(size - 1, await divergence(meta, checkpoint, options));
         }
       }
     }

@@ -113,6 +113,7 @@ export async function runLedgerVerify(
       result = await verifyLedger(databaseUrl, {
         trustedKeys,
         externalCheckpoints,
+        witnesses: args.witnesses,
         deep: args.deep,
         onProgress: err.isTTY
           ? (done, total) => {

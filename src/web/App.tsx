@@ -207,7 +207,7 @@ function Shell({ user, path, children }: { user: User; path: string; children: R
         </div>
       </header>
       <main id="content" tabIndex={-1} ref={main}>
-        <IntegrityBanner />
+        <IntegrityBanner roles={user.roles} />
         {children}
       </main>
     </>

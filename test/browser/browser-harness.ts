@@ -41,14 +41,15 @@ export class BrowserHarness {
   /** `prefix` keeps this story's screenshots apart from the other stories'. */
   constructor(private readonly prefix: string) {}
 
-  async start(): Promise<void> {
+  /** `env`: configuration on top of the test defaults (test/utils/test-app.ts). */
+  async start(env: Record<string, string> = {}): Promise<void> {
     if (!existsSync(CHROMIUM))
       throw new Error(`Chromium is needed at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
     if (!existsSync(resolve(process.cwd(), 'dist/web/index.html')))
       throw new Error('the web app is not built: run `npm run build` (npm test does)');
     mkdirSync(SCREENSHOTS, { recursive: true });
     this.database = await createTestDatabase();
-    this.app = await createTestApp({ databaseUrl: this.database.appUrl });
+    this.app = await createTestApp({ databaseUrl: this.database.appUrl, env });
     await this.app.listen(0, '127.0.0.1');
     this.baseUrl = `http://127.0.0.1:${(this.app.getHttpServer().address() as { port: number }).port}`;
     this.db = dataSourceOf(this.app);

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from
 import { ACCESS_LOG_EVENTS, type AccessLogEvent } from '../../access-log/access-log-events';
 import { api, ApiProblem, plainWords } from '../api';
 import { localNow, localOffset, localTime, withLocalOffset } from '../evidence';
+import { OutsideChecksFacts } from '../LedgerTrustBanner';
 import type {
   Agency,
   LedgerVerification,
@@ -110,6 +111,7 @@ function LedgerStatus({ canSign }: { canSign: boolean }): ReactNode {
           <dd className="mono">{data.keyName}</dd>
         </dl>
       )}
+      <OutsideChecksFacts reloadKey={data} />
       {canSign && <VerificationFacts state={verification} />}
       {message && <Notice>{message}</Notice>}
       {verification.error && (
