@@ -6,6 +6,7 @@ import { CaseAccessService } from '../cases/case-access.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import { ItemNotFoundError } from '../custody/custody.errors.js';
 import { ITEM_SELECT, itemView, type ItemRow } from '../custody/item-records.js';
+import { isLanguage, type Language } from '../i18n/languages.js';
 import { renderLabelSheets, type LabelContent } from './labels-sheet.pdf.js';
 
 /** Every label sheet shows at most this many items: a big search is printed in several runs. */
@@ -15,6 +16,7 @@ export interface LabelSheets {
   readonly bytes: Buffer;
   readonly fileName: string;
   readonly count: number;
+  readonly language: Language;
 }
 
 /**
@@ -28,7 +30,13 @@ export class LabelsService {
     private readonly caseAccess: CaseAccessService,
   ) {}
 
-  async caseLabels(ctx: RequestContext, caseId: string, itemIds: readonly string[] | undefined): Promise<LabelSheets> {
+  /** In `language`, or else the issuing agency's (the caller's, else the case's), like a court report. */
+  async caseLabels(
+    ctx: RequestContext,
+    caseId: string,
+    itemIds: readonly string[] | undefined,
+    language?: Language,
+  ): Promise<LabelSheets> {
     const kase = await this.caseAccess.requireCase(this.dataSource, ctx, caseId, 'read');
     const params: unknown[] = [kase.id];
     let filter = '';
@@ -54,8 +62,22 @@ export class LabelsService {
         kind: item.kind,
         description: [item.make, item.model].filter((part) => part !== null).join(' ') || item.description,
       }));
-    const bytes = await renderLabelSheets(labels, { caseNumber: kase.case_number, issuedAt: new Date() });
+    const printed = language ?? (await this.agencyLanguage(ctx.actor?.agencyCode ?? kase.agency_code));
+    const bytes = await renderLabelSheets(labels, {
+      caseNumber: kase.case_number,
+      issuedAt: new Date(),
+      language: printed,
+    });
     const safeNumber = kase.case_number.replace(/[^A-Za-z0-9._-]+/g, '_');
-    return { bytes, fileName: `labels-${safeNumber}.pdf`, count: labels.length };
+    return { bytes, fileName: `labels-${safeNumber}.pdf`, count: labels.length, language: printed };
+  }
+
+  private async agencyLanguage(code: string): Promise<Language> {
+    const rows = await this.dataSource.query<Array<{ language: string }>>(
+      'SELECT language FROM agency WHERE code = $1',
+      [code],
+    );
+    const tag = rows[0]?.language;
+    return tag !== undefined && isLanguage(tag) ? tag : 'en';
   }
 }

@@ -1,9 +1,11 @@
-import { Controller, Get, Param, Res, StreamableFile, type PipeTransform } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Query, Res, StreamableFile, type PipeTransform } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
+import { LanguageParam } from '../i18n/language-param.pipe.js';
+import { LANGUAGES, type Language } from '../i18n/languages.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
 import { ReportNotFoundError } from './reports.errors.js';
 import { REPORT_READERS, ReportsService, type IssuedReport, type ReportRecord } from './reports.service.js';
@@ -22,7 +24,16 @@ const REPORT_DESCRIPTION =
   'A printable A4 chain-of-custody report (docs/reports.md), rendered from the custody bundle of the item or case, which it names by SHA-256 ' +
   'with its signed checkpoint and carries as an attached file. Each request issues a new report and records a `report.issued` ledger entry ' +
   'with the PDF’s SHA-256 before the PDF is returned (its index is in the `Custos-Ledger-Index` header); `custos verify-report <file>` or ' +
-  '`GET /api/v1/reports/{sha256}` authenticates a copy later. Writes a `report.read` access-log row.';
+  '`GET /api/v1/reports/{sha256}` authenticates a copy later. Writes a `report.read` access-log row. Written in the language of the ' +
+  'issuing agency (the caller’s, else the case’s) unless `lang` names another; the entry records the language.';
+
+const LANG_QUERY = {
+  name: 'lang',
+  required: false,
+  enum: LANGUAGES,
+  description:
+    'Language of the report; absent: the issuing agency’s. 400 language_unsupported (listing the supported ones) otherwise',
+} as const;
 
 /** Court custody reports and their authentication by SHA-256. */
 @ApiTags('reports')
@@ -36,12 +47,14 @@ export class ReportsController {
   @ApiOperation({ summary: 'Issue the court custody report of an item (PDF)', description: REPORT_DESCRIPTION })
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'The report, application/pdf' })
+  @ApiQuery(LANG_QUERY)
   async itemReport(
     @Ctx() ctx: RequestContext,
     @Param('id', PARAMS.item) id: string,
+    @Query('lang', new LanguageParam()) lang: Language | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    return send(await this.reports.itemReport(ctx, id), response);
+    return send(await this.reports.itemReport(ctx, id, lang), response);
   }
 
   @Get('cases/:id/report.pdf')
@@ -52,12 +65,14 @@ export class ReportsController {
   })
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'The report, application/pdf' })
+  @ApiQuery(LANG_QUERY)
   async caseReport(
     @Ctx() ctx: RequestContext,
     @Param('id', PARAMS.case) id: string,
+    @Query('lang', new LanguageParam()) lang: Language | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    return send(await this.reports.caseReport(ctx, id), response);
+    return send(await this.reports.caseReport(ctx, id, lang), response);
   }
 
   @Get('reports/:sha256')
@@ -78,6 +93,7 @@ function send(issued: IssuedReport, response: Response): StreamableFile {
   response.setHeader('Repr-Digest', `sha-256=:${Buffer.from(issued.sha256, 'hex').toString('base64')}:`);
   response.setHeader('Custos-Ledger-Index', String(issued.ledgerIndex));
   response.setHeader('Cache-Control', 'no-store');
+  response.setHeader('Content-Language', issued.language);
   return new StreamableFile(issued.bytes, {
     type: 'application/pdf',
     disposition: `inline; filename="${issued.fileName}"`,

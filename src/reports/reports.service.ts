@@ -12,6 +12,7 @@ import { CaseNotFoundError } from '../cases/cases.errors.js';
 import type { RequestContext, Role } from '../common/request-context.js';
 import { CustodyRecords } from '../custody/custody-records.service.js';
 import { ItemNotFoundError } from '../custody/custody.errors.js';
+import { isLanguage, type Language } from '../i18n/languages.js';
 import { CheckpointService } from '../ledger/checkpoint.service.js';
 import type { EntryActor, LedgerEntry } from '../ledger/core/entry.js';
 import { entryActor } from '../ledger/entry-actor.js';
@@ -38,6 +39,8 @@ export interface IssuedReport {
   readonly pages: number;
   readonly ledgerIndex: number;
   readonly fileName: string;
+  /** The language it is written in (BCP 47). */
+  readonly language: Language;
 }
 
 /** `data` of a `report.issued` ledger entry. */
@@ -50,6 +53,8 @@ export type ReportIssuedData = {
   readonly pages: number;
   /** The issuing time printed on the report (and its PDF creation date). */
   readonly issuedAt: string;
+  /** The language it is written in (BCP 47); absent in entries written before reports were translated (English). */
+  readonly language?: Language;
 };
 
 /** What the lookup by SHA-256 answers: which report that file is, who it was issued to, when, and its ledger entry. */
@@ -66,6 +71,8 @@ export interface ReportRecord {
   readonly bundleSha256: string;
   readonly checkpoint: { readonly treeSize: number; readonly rootHash: string };
   readonly pages: number;
+  /** The language the report is written in. */
+  readonly language: Language;
 }
 
 /**
@@ -100,25 +107,33 @@ export class ReportsService {
     private readonly accessLog: AccessLogService,
   ) {}
 
-  /** The report of an item; 404 item_not_found for an item the caller may not see. */
-  async itemReport(ctx: RequestContext, itemId: string): Promise<IssuedReport> {
+  /**
+   * The report of an item; 404 item_not_found for an item the caller may not see. In `language`, or
+   * else the issuing agency's.
+   */
+  async itemReport(ctx: RequestContext, itemId: string, language?: Language): Promise<IssuedReport> {
     const { kase } = await this.records.requireItem(this.dataSource, ctx, itemId, 'read');
     // Writes the `report.read` access-log row.
     const built = await this.bundles.itemBundle(ctx, itemId, { record: 'report' });
-    return this.issue(ctx, kase, built);
+    return this.issue(ctx, kase, built, language);
   }
 
   /** The report of a case and every item in it; 404 case_not_found for a case the caller may not see. */
-  async caseReport(ctx: RequestContext, caseId: string): Promise<IssuedReport> {
+  async caseReport(ctx: RequestContext, caseId: string, language?: Language): Promise<IssuedReport> {
     const kase = await this.caseAccess.requireCase(this.dataSource, ctx, caseId, 'read');
     const built = await this.bundles.caseBundle(ctx, caseId, { record: 'report' });
-    return this.issue(ctx, kase, built);
+    return this.issue(ctx, kase, built, language);
   }
 
-  private async issue(ctx: RequestContext, kase: AccessibleCase, built: BuiltBundle): Promise<IssuedReport> {
+  private async issue(
+    ctx: RequestContext,
+    kase: AccessibleCase,
+    built: BuiltBundle,
+    language: Language | undefined,
+  ): Promise<IssuedReport> {
     const actor = ctx.actor!;
     const { subject } = built.bundle;
-    const report = await this.compose(ctx, kase, built);
+    const report = await this.compose(ctx, kase, built, language);
     const rendered = await renderCustodyReport(report, {
       name: report.verification.bundleFileName,
       bytes: built.bytes,
@@ -133,6 +148,7 @@ export class ReportsService {
       checkpoint: { treeSize: report.verification.treeSize, rootHash: report.verification.rootBase64 },
       pages: rendered.pages,
       issuedAt: report.issuedAt.toISOString(),
+      language: report.language,
     };
     // Registered before it is served: a report that reached someone is always in the ledger.
     const appended = await this.ledger.write((em) =>
@@ -148,24 +164,39 @@ export class ReportsService {
       /[^A-Za-z0-9._-]/g,
       '_',
     );
-    return { bytes: rendered.bytes, sha256, pages: rendered.pages, ledgerIndex: appended.index, fileName };
+    return {
+      bytes: rendered.bytes,
+      sha256,
+      pages: rendered.pages,
+      ledgerIndex: appended.index,
+      fileName,
+      language: report.language,
+    };
   }
 
   /** The report's content: the bundle read as a custody story, with the case and the names of agencies. */
-  private async compose(ctx: RequestContext, kase: AccessibleCase, built: BuiltBundle): Promise<CustodyReport> {
+  private async compose(
+    ctx: RequestContext,
+    kase: AccessibleCase,
+    built: BuiltBundle,
+    language: Language | undefined,
+  ): Promise<CustodyReport> {
     const actor = ctx.actor!;
     this.requireVerifiable(built);
     const codes = new Set(agencyCodesOf(built.bundle));
     codes.add(kase.agency_code);
     if (actor.agencyCode !== null) codes.add(actor.agencyCode);
-    const rows = await this.dataSource.query<Array<{ code: string; name: string; country: string }>>(
-      'SELECT code, name, country FROM agency WHERE code = ANY($1::text[])',
+    const rows = await this.dataSource.query<Array<{ code: string; name: string; country: string; language: string }>>(
+      'SELECT code, name, country, language FROM agency WHERE code = ANY($1::text[])',
       [[...codes]],
     );
     // The legal wording is the issuer's agency's law (a prosecutor presents it to their court); an
     // issuer without an agency reads it under the case's.
     const issuingAgency = actor.agencyCode ?? kase.agency_code;
     const role = actor.roles.find((r) => (REPORT_READERS as readonly Role[]).includes(r)) ?? null;
+    const issuer = rows.find((row) => row.code === issuingAgency);
+    // The agency's language, unless the caller chose one; a tag this version does not print reads as English.
+    const agencyLanguage = issuer !== undefined && isLanguage(issuer.language) ? issuer.language : 'en';
     return custodyReport(built.bundle, built.sha256, {
       issuedAt: new Date(),
       issuedBy: { name: actor.displayName, username: actor.username, role, agency: actor.agencyCode },
@@ -178,7 +209,8 @@ export class ReportsService {
         status: kase.status,
       },
       agencyNames: new Map(rows.map((row) => [row.code, row.name])),
-      issuingCountry: rows.find((row) => row.code === issuingAgency)?.country ?? null,
+      issuingCountry: issuer?.country ?? null,
+      language: language ?? agencyLanguage,
     });
   }
 
@@ -233,6 +265,7 @@ export class ReportsService {
       bundleSha256: data.bundleSha256,
       checkpoint: data.checkpoint,
       pages: data.pages,
+      language: data.language ?? 'en',
     };
   }
 

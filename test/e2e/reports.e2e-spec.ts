@@ -464,6 +464,7 @@ describe('court custody reports', () => {
       bundleSha256: data.bundleSha256,
       checkpoint: data.checkpoint,
       pages: data.pages,
+      language: 'en',
     });
     // Upper-case hex names the same file.
     await api()
