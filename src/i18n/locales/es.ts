@@ -87,7 +87,7 @@ export const es: Catalogue = {
   'report.held_by': 'En poder de {name} ({agency})',
   'report.last_held_by': 'Último custodio: {name} ({agency})',
   'report.case_record_heading': 'Historial de la causa',
-  'report.col_entry': 'Asiento',
+  'report.col_entry': 'N.º',
   'report.col_recorded': 'Anotado',
   'report.col_event': 'Hecho',
   'report.item_n_of': 'Efecto {n} de {count}: {number}',

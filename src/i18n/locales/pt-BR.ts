@@ -87,7 +87,7 @@ export const ptBR: Catalogue = {
   'report.held_by': 'Sob a guarda de {name} ({agency})',
   'report.last_held_by': 'Último custodiante: {name} ({agency})',
   'report.case_record_heading': 'Histórico do caso',
-  'report.col_entry': 'Entrada',
+  'report.col_entry': 'N.º',
   'report.col_recorded': 'Registrado',
   'report.col_event': 'Evento',
   'report.item_n_of': 'Item {n} de {count}: {number}',

@@ -87,7 +87,7 @@ export const ptPT: Catalogue = {
   'report.held_by': 'À guarda de {name} ({agency})',
   'report.last_held_by': 'Último fiel depositário: {name} ({agency})',
   'report.case_record_heading': 'Histórico do processo',
-  'report.col_entry': 'Entrada',
+  'report.col_entry': 'N.º',
   'report.col_recorded': 'Registado',
   'report.col_event': 'Evento',
   'report.item_n_of': 'Objeto {n} de {count}: {number}',
