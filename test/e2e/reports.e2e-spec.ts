@@ -541,6 +541,7 @@ describe('court custody reports', () => {
     expect(issued.stdout).toContain(`item ${drive.itemNumber} (case OP-TORMENTA-9)`);
     expect(issued.stdout).toContain(`#${driveReport.entry.index} (report.issued)`);
     expect(issued.stdout).toContain('Rui Tavares');
+    expect(issued.stdout).toContain('  language     en\n');
 
     const tampered = join(work, 'drive-tampered.pdf');
     const bytes = Buffer.from(driveReport.bytes);
