@@ -10,7 +10,7 @@ import { DATA_USAGE, runDataCommand } from './database/embedded-clusters.command
 import { revertLastMigration, runMigrations } from './database/migrate.js';
 import { DEMO_USAGE, runDemo } from './demo/demo.command.js';
 import { HASH_IMPORT_USAGE, runHashImport } from './hash-imports/hash-import.command.js';
-import { IDENTITY_USAGE, runAgencyCreate, runUserCreate } from './identity/identity.command.js';
+import { IDENTITY_USAGE, runAgencyCreate, runAgencySetLanguage, runUserCreate } from './identity/identity.command.js';
 import { runLedgerVerify } from './ledger/ledger-verify.command.js';
 import { connectDatabase } from './service.js';
 import { WITNESS_USAGE } from './witness/witness.command.js';
@@ -103,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
         if (config.runMigrations) await runMigrations(ownerUrl, { info: () => undefined });
         return runAgencyCreate(argv.slice(2), appUrl, io);
       });
+    case 'agency set-language':
+      return withDatabase(({ appUrl }) => runAgencySetLanguage(argv.slice(2), appUrl, io));
     case 'demo':
       return withDatabase((urls, config, logger) => runDemo(urls, config, io, { logger }));
     case 'hashes import':

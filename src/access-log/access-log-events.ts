@@ -21,6 +21,7 @@ export const ACCESS_LOG_EVENTS = [
   'user.enable',
   'user.password_reset',
   'agency.create',
+  'agency.update',
   'case.create',
   'case.read',
   'case.access_denied',

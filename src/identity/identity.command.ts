@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { ROLES, systemContext, type Role } from '../common/request-context.js';
 import { dataSourceOptions } from '../database/data-source.js';
-import { findAgencyByCode, insertAgency } from './agencies/agencies.service.js';
+import { LanguageUnsupportedError } from '../i18n/language.errors.js';
+import { findAgencyByCode, insertAgency, updateAgencyLanguage } from './agencies/agencies.service.js';
 import { generatePassword } from './passwords/password-hasher.js';
 import { insertUser, userSubject } from './users/users.service.js';
 
@@ -13,8 +14,11 @@ export const IDENTITY_USAGE = `  user create --username <name> --display-name <p
               --roles <role,role> [--password-stdin]
                       create a user; without --password-stdin a password is generated and printed
                       once, and must be changed at first login
-  agency create --code <ES-PN> --name <name> --country <ES>
-                      create an agency
+  agency create --code <ES-PN> --name <name> --country <ES> [--language <es>]
+                      create an agency; its reports and labels are printed in --language
+                      (en, es, pt-BR, pt-PT), by default its country's courts' language, else en
+  agency set-language --code <ES-PN> --language <es>
+                      change the language of an agency's reports and labels
 `;
 
 interface Output {
@@ -119,7 +123,12 @@ export async function runUserCreate(
 export async function runAgencyCreate(args: string[], appUrl: string, io: Output): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { code: { type: 'string' }, name: { type: 'string' }, country: { type: 'string' } },
+    options: {
+      code: { type: 'string' },
+      name: { type: 'string' },
+      country: { type: 'string' },
+      language: { type: 'string' },
+    },
     strict: true,
   });
   if (!values.code || !values.name || !values.country) {
@@ -129,7 +138,12 @@ export async function runAgencyCreate(args: string[], appUrl: string, io: Output
   return withAppDataSource(appUrl, async (dataSource) => {
     const accessLog = new AccessLogService(dataSource);
     const agency = await dataSource.transaction(async (em) => {
-      const created = await insertAgency(em, { code: values.code!, name: values.name!, country: values.country! });
+      const created = await insertAgency(em, {
+        code: values.code!,
+        name: values.name!,
+        country: values.country!,
+        language: values.language,
+      });
       await accessLog.record(
         systemContext('cli'),
         {
@@ -142,7 +156,49 @@ export async function runAgencyCreate(args: string[], appUrl: string, io: Output
       );
       return created;
     });
-    io.out(`created agency ${agency.code} (${agency.name}, ${agency.country}) ${agency.id}`);
+    io.out(`created agency ${agency.code} (${agency.name}, ${agency.country}, ${agency.language}) ${agency.id}`);
     return 0;
+  });
+}
+
+export async function runAgencySetLanguage(args: string[], appUrl: string, io: Output): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { code: { type: 'string' }, language: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.code || !values.language) {
+    io.err('custos agency set-language: --code and --language are required');
+    return 64;
+  }
+  return withAppDataSource(appUrl, async (dataSource) => {
+    const accessLog = new AccessLogService(dataSource);
+    try {
+      const updated = await dataSource.transaction(async (em) => {
+        const result = await updateAgencyLanguage(em, values.code!, values.language!);
+        if (result === undefined) return undefined;
+        await accessLog.record(
+          systemContext('cli'),
+          {
+            event: 'agency.update',
+            outcome: 'success',
+            subject: { type: 'agency', id: result.agency.id, label: result.agency.code, agencyId: result.agency.id },
+            details: { via: 'command line', language: { from: result.previous, to: result.agency.language } },
+          },
+          em,
+        );
+        return result;
+      });
+      if (updated === undefined) {
+        io.err(`custos agency set-language: there is no agency ${values.code}`);
+        return 1;
+      }
+      io.out(`agency ${updated.agency.code} now prints in ${updated.agency.language} (was ${updated.previous})`);
+      return 0;
+    } catch (error) {
+      if (!(error instanceof LanguageUnsupportedError)) throw error;
+      io.err(`custos agency set-language: ${error.message}`);
+      return 64;
+    }
   });
 }

@@ -38,3 +38,54 @@ describe('evidence label sheet', () => {
     expect(text).toContain('2026-11-26 14:05 (UTC-03:00)');
   });
 });
+
+describe('evidence label sheet languages', () => {
+  const sheet = async (language: 'en' | 'es' | 'pt-BR' | 'pt-PT'): Promise<string> =>
+    textOf(
+      await renderLabelSheets(
+        [
+          label({ kind: 'sim_card' }),
+          label({ itemNumber: 'ES-PN-2026-000002', kind: 'forensic_image', sealNumber: null }),
+        ],
+        { caseNumber: 'OP-TELARANA-2026', issuedAt: new Date('2026-12-01T10:00:00Z'), language },
+      ),
+    );
+
+  it.each([
+    [
+      'en',
+      ['EVIDENCE — ES-PN', 'Seized', 'Acquired', 'Seal no.', '— none —', 'SIM card:', 'Forensic image:'],
+      '2026-11-20 09:14 (UTC+01:00)',
+    ],
+    [
+      'es',
+      [
+        'EFECTO JUDICIAL — ES-PN',
+        'Intervenido',
+        'Adquirido',
+        'Precinto',
+        '— ninguno —',
+        'Tarjeta SIM:',
+        'Imagen forense:',
+      ],
+      '20/11/2026 09:14 (UTC+01:00)',
+    ],
+    [
+      'pt-BR',
+      ['VESTÍGIO — ES-PN', 'Apreendido', 'Adquirido', 'Lacre n.º', '— nenhum —', 'Chip SIM:', 'Imagem forense:'],
+      '20/11/2026 09:14 (UTC+01:00)',
+    ],
+    [
+      'pt-PT',
+      ['PROVA — ES-PN', 'Apreendido', 'Adquirido', 'Selo n.º', '— nenhum —', 'Cartão SIM:', 'Imagem forense:'],
+      '20/11/2026 09:14 (UTC+01:00)',
+    ],
+  ] as const)(
+    'prints the labels in %s, with the date in that order and the offset of the place',
+    async (language, words, date) => {
+      const text = await sheet(language);
+      for (const word of words) expect(text).toContain(word);
+      expect(text).toContain(date);
+    },
+  );
+});

@@ -13,6 +13,8 @@ import type BwipJs from 'bwip-js';
 import type PDFKitDocument from 'pdfkit';
 
 import { DERIVED_KINDS, type ItemKind } from '../custody/custody-events.js';
+import type { Language } from '../i18n/languages.js';
+import { translator, type Translator } from '../i18n/translator.js';
 
 /**
  * pdfkit and bwip-js (with their fonts and encoders, several MB of heap) are loaded on the first
@@ -55,14 +57,25 @@ const PAD = 4 * MM;
 const printable = (text: string): string =>
   text.replace(/[^\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac]/g, '?');
 
-/** `2026-11-28T09:14:00+01:00` → `2026-11-28 09:14 (UTC+01:00)`: the wall clock of the place. */
-export function labelTime(occurredAt: string): string {
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.exec(occurredAt);
+/**
+ * `2026-11-28T09:14:00+01:00` → `2026-11-28 09:14 (UTC+01:00)` in English, `28/11/2026 09:14 (UTC+01:00)`
+ * in Spanish and Portuguese: the wall clock of the place, never converted.
+ */
+export function labelTime(occurredAt: string, language: Language = 'en'): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.exec(occurredAt);
   if (match === null) return occurredAt;
-  return `${match[1]} ${match[2]} (UTC${match[3] === 'Z' ? '' : match[3]})`;
+  const [, year, month, day, clock, zone] = match;
+  const date =
+    language === 'en'
+      ? `${year}-${month}-${day}`
+      : new Intl.DateTimeFormat(language, {
+          timeZone: 'UTC',
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+        }).format(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  return `${date} ${clock} (UTC${zone === 'Z' ? '' : zone})`;
 }
-
-const humanKind = (kind: string): string => kind.replace(/_/g, ' ');
 
 async function barcodes(bwipjs: typeof BwipJs, itemNumber: string): Promise<{ code128: Buffer; qr: Buffer }> {
   const [code128, qr] = await Promise.all([
@@ -83,15 +96,17 @@ async function barcodes(bwipjs: typeof BwipJs, itemNumber: string): Promise<{ co
 /** The PDF bytes; `issuedAt` is the creation date, so equal inputs at one time give equal bytes. */
 export async function renderLabelSheets(
   labels: readonly LabelContent[],
-  meta: { caseNumber: string; issuedAt: Date },
+  meta: { caseNumber: string; issuedAt: Date; language?: Language },
 ): Promise<Buffer> {
   const { PDFDocument, bwipjs } = await loadLibraries();
+  const tr = translator(meta.language ?? 'en');
   const doc = new PDFDocument({
     size: 'A4',
     margin: 0,
     autoFirstPage: false,
+    lang: tr.language,
     info: {
-      Title: `Evidence labels — case ${printable(meta.caseNumber)}`,
+      Title: printable(tr.t('labels.title', { number: meta.caseNumber })),
       Creator: 'Custos',
       Producer: 'Custos',
       CreationDate: meta.issuedAt,
@@ -111,7 +126,7 @@ export async function renderLabelSheets(
       .font('Helvetica')
       .fontSize(12)
       .fillColor('#111111')
-      .text(`Case ${printable(meta.caseNumber)} has no items to label yet.`, 60, 80);
+      .text(printable(tr.t('labels.empty', { number: meta.caseNumber })), 60, 80);
   }
   labels.forEach((label, n) => {
     const slot = n % LABELS_PER_SHEET;
@@ -120,7 +135,7 @@ export async function renderLabelSheets(
     const row = Math.floor(slot / LABEL_SHEET.columns);
     const x = LABEL_SHEET.left + column * (LABEL_SHEET.width + LABEL_SHEET.gap);
     const y = LABEL_SHEET.top + row * LABEL_SHEET.height;
-    drawLabel(doc, label, codes[n], x, y);
+    drawLabel(doc, tr, label, codes[n], x, y);
   });
   doc.end();
   return done;
@@ -128,6 +143,7 @@ export async function renderLabelSheets(
 
 function drawLabel(
   doc: PDFKit.PDFDocument,
+  tr: Translator,
   label: LabelContent,
   codes: { code128: Buffer; qr: Buffer },
   x: number,
@@ -148,7 +164,10 @@ function drawLabel(
   doc
     .font('Helvetica')
     .fontSize(7)
-    .text(`EVIDENCE — ${printable(label.agency)}`, left, y + PAD, { width: inner - qrSize - 2 * MM, lineBreak: false });
+    .text(printable(tr.t('labels.evidence', { agency: label.agency })), left, y + PAD, {
+      width: inner - qrSize - 2 * MM,
+      lineBreak: false,
+    });
   doc
     .font('Helvetica-Bold')
     .fontSize(15)
@@ -172,12 +191,16 @@ function drawLabel(
         ellipsis: true,
       });
   };
-  field('Case', label.caseNumber, 0);
+  field(tr.t('labels.case'), label.caseNumber, 0);
   // An image or extraction was made at the lab, not seized: its time is the acquisition's.
-  field(DERIVED_KINDS.includes(label.kind as ItemKind) ? 'Acquired' : 'Seized', labelTime(label.occurredAt), 1);
-  field('Seal no.', label.sealNumber ?? '— none —', 2);
+  field(
+    tr.t(DERIVED_KINDS.includes(label.kind as ItemKind) ? 'labels.acquired' : 'labels.seized'),
+    labelTime(label.occurredAt, tr.language),
+    1,
+  );
+  field(tr.t('labels.seal'), label.sealNumber ?? tr.t('labels.no_seal'), 2);
   doc.font('Helvetica').fontSize(7.5).fillColor('#111111');
-  doc.text(printable(`${humanKind(label.kind)}: ${label.description}`), left, fieldsTop + 3 * 11 + 1, {
+  doc.text(printable(`${tr.kind(label.kind)}: ${label.description}`), left, fieldsTop + 3 * 11 + 1, {
     width: inner - qrSize - 2 * MM,
     height: 18,
     ellipsis: true,

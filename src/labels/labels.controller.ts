@@ -5,6 +5,8 @@ import type { Response } from 'express';
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { ITEM_READERS } from '../custody/items.controller.js';
+import { LanguageParam } from '../i18n/language-param.pipe.js';
+import type { Language } from '../i18n/languages.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
 import { LabelsQueryDto } from './dto/labels-query.dto.js';
 import { LabelsService } from './labels.service.js';
@@ -23,7 +25,8 @@ export class LabelsController {
     description:
       'Each label: item number, case number, seizure time with its UTC offset, seal number, a Code 128 barcode and a QR code of the ' +
       'item number. Same access as reading the items: 404 case_not_found for a case you may not see, 404 item_not_found when an id ' +
-      'is not an item of this case.',
+      'is not an item of this case. Printed in the issuing agency’s language (the caller’s, else the case’s) unless `lang` names ' +
+      'another; 400 language_unsupported lists the supported ones.',
   })
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'The label sheets, application/pdf' })
@@ -31,10 +34,12 @@ export class LabelsController {
     @Ctx() ctx: RequestContext,
     @Param('id', new UuidParam('case_not_found', 'Case')) id: string,
     @Query() query: LabelsQueryDto,
+    @Query('lang', new LanguageParam()) lang: Language | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    const sheets = await this.labels.caseLabels(ctx, id, query.items);
+    const sheets = await this.labels.caseLabels(ctx, id, query.items, lang);
     response.setHeader('Cache-Control', 'no-store');
+    response.setHeader('Content-Language', sheets.language);
     response.setHeader('Custos-Label-Count', String(sheets.count));
     return new StreamableFile(sheets.bytes, {
       type: 'application/pdf',

@@ -9,6 +9,7 @@ import { workerModule } from '../common/worker-module.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ItemNotFoundError } from '../custody/custody.errors.js';
 import { ITEM_SELECT, itemView, type ItemRow } from '../custody/item-records.js';
+import { isLanguage, type Language } from '../i18n/languages.js';
 import { ReportRendersBusyError } from '../reports/reports.errors.js';
 import type { LabelContent } from './labels-sheet.pdf.js';
 import type { LabelSheetTask } from './labels-sheet.worker.js';
@@ -20,6 +21,7 @@ export interface LabelSheets {
   readonly bytes: Buffer;
   readonly fileName: string;
   readonly count: number;
+  readonly language: Language;
 }
 
 /**
@@ -60,7 +62,13 @@ export class LabelsService implements OnApplicationShutdown {
     await this.pool.destroy();
   }
 
-  async caseLabels(ctx: RequestContext, caseId: string, itemIds: readonly string[] | undefined): Promise<LabelSheets> {
+  /** In `language`, or else the issuing agency's (the caller's, else the case's), like a court report. */
+  async caseLabels(
+    ctx: RequestContext,
+    caseId: string,
+    itemIds: readonly string[] | undefined,
+    language?: Language,
+  ): Promise<LabelSheets> {
     const kase = await this.caseAccess.requireCase(this.dataSource, ctx, caseId, 'read');
     const params: unknown[] = [kase.id];
     let filter = '';
@@ -86,16 +94,27 @@ export class LabelsService implements OnApplicationShutdown {
         kind: item.kind,
         description: [item.make, item.model].filter((part) => part !== null).join(' ') || item.description,
       }));
+    const printed = language ?? (await this.agencyLanguage(ctx.actor?.agencyCode ?? kase.agency_code));
     if (this.inFlight >= this.limit) throw new ReportRendersBusyError(10);
     this.inFlight++;
     let rendered: Uint8Array;
     try {
-      rendered = await this.pool.run({ labels, caseNumber: kase.case_number, issuedAt: new Date() });
+      const task: LabelSheetTask = { labels, caseNumber: kase.case_number, issuedAt: new Date(), language: printed };
+      rendered = await this.pool.run(task);
     } finally {
       this.inFlight--;
     }
     const bytes = Buffer.from(rendered.buffer, rendered.byteOffset, rendered.byteLength);
     const safeNumber = kase.case_number.replace(/[^A-Za-z0-9._-]+/g, '_');
-    return { bytes, fileName: `labels-${safeNumber}.pdf`, count: labels.length };
+    return { bytes, fileName: `labels-${safeNumber}.pdf`, count: labels.length, language: printed };
+  }
+
+  private async agencyLanguage(code: string): Promise<Language> {
+    const rows = await this.dataSource.query<Array<{ language: string }>>(
+      'SELECT language FROM agency WHERE code = $1',
+      [code],
+    );
+    const tag = rows[0]?.language;
+    return tag !== undefined && isLanguage(tag) ? tag : 'en';
   }
 }

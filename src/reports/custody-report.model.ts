@@ -24,6 +24,8 @@ import {
   type TransferClosedData,
   type TransferReleasedData,
 } from '../custody/custody-events.js';
+import type { Language } from '../i18n/languages.js';
+import { translator, type Translator } from '../i18n/translator.js';
 import type { CustodyBundle } from '../ledger/core/bundle.js';
 import type { EntryActor, EntrySignature, LedgerEntry } from '../ledger/core/entry.js';
 import { legalBasisFor, type LegalBasis } from './legal-basis.js';
@@ -208,6 +210,8 @@ export interface ReportAttestations {
 
 export interface CustodyReport {
   readonly subject: { readonly type: 'item' | 'case'; readonly id: string; readonly number: string };
+  /** The language it is written in: every word, date and number the model and the PDF print. */
+  readonly language: Language;
   readonly title: string;
   readonly issuedAt: Date;
   readonly issuedBy: ReportParty;
@@ -230,6 +234,8 @@ export interface ReportContext {
   readonly issuingCountry: string | null;
   /** The checkpoint's verified timestamp and cosignatures, when it has any. */
   readonly attestations?: ReportAttestations;
+  /** The language to write in (English when not given). */
+  readonly language?: Language;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,9 +327,9 @@ interface OpenTransfer {
 
 const EDITABLE_FIELDS: ReadonlySet<string> = new Set(CORRECTABLE_ITEM_FIELDS);
 
-function valueText(value: unknown): string {
-  if (value === null || value === undefined) return '(none)';
-  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.map(String).join(', ');
+function valueText(value: unknown, none = '(none)'): string {
+  if (value === null || value === undefined) return none;
+  if (Array.isArray(value)) return value.length === 0 ? none : value.map(String).join(', ');
   if (typeof value === 'string') return value;
   return JSON.stringify(value);
 }
@@ -332,8 +338,15 @@ class ReportBuilder {
   private readonly tracks = new Map<string, ItemTrack>();
   private readonly transfers = new Map<string, OpenTransfer>();
   private readonly caseRecord: CaseRecordLine[] = [];
+  private readonly tr: Translator;
+  private readonly t: Translator['t'];
+  private readonly time: (text: string) => string;
 
-  constructor(private readonly context: ReportContext) {}
+  constructor(private readonly context: ReportContext) {
+    this.tr = translator(context.language ?? 'en');
+    this.t = this.tr.t;
+    this.time = this.tr.time;
+  }
 
   party(ref: PartyRef | EntryActor | null, role: string | null = null): ReportParty | null {
     if (ref === null) return null;
@@ -355,7 +368,7 @@ class ReportBuilder {
       agency: signature.agency,
       agencyName: signature.agency === null ? null : (this.context.agencyNames.get(signature.agency) ?? null),
       meaning: signature.meaning,
-      signedAt: displayTime(signature.signedAt),
+      signedAt: this.time(signature.signedAt),
       eventHash: signature.eventHash,
       act,
     }));
@@ -365,7 +378,7 @@ class ReportBuilder {
     const found = entry.signatures.find(
       (signature) => signature.signerId === signerId && signature.meaning === meaning,
     );
-    return found === undefined ? null : { meaning: found.meaning, at: displayTime(found.signedAt) };
+    return found === undefined ? null : { meaning: found.meaning, at: this.time(found.signedAt) };
   }
 
   apply(entry: LedgerEntry): void {
@@ -401,7 +414,7 @@ class ReportBuilder {
       id: entry.subject.id,
       number: entry.subject.number ?? entry.subject.id,
       registrationEntry: entry.index,
-      registeredAt: displayTime(entry.recordedAt),
+      registeredAt: this.time(entry.recordedAt),
       registeredBy: this.party(entry.actor),
       derived,
       registered: data.item,
@@ -427,14 +440,20 @@ class ReportBuilder {
     const row: CustodyRow = {
       entries: [entry.index],
       when: [
-        { label: derived ? 'Made' : 'Seized', time: displayTime(data.item.occurredAt) },
-        { label: 'Recorded', time: displayTime(entry.recordedAt) },
+        { label: this.t(derived ? 'custody.made' : 'custody.seized'), time: this.time(data.item.occurredAt) },
+        { label: this.t('custody.recorded'), time: this.time(entry.recordedAt) },
       ],
       releasedBy: derived
-        ? { party: null, text: `Made from item ${data.item.parent?.number ?? '(unknown)'}`, signature: null }
+        ? {
+            party: null,
+            text: this.t('custody.made_from', { number: data.item.parent?.number ?? this.t('custody.unknown') }),
+            signature: null,
+          }
         : {
             party: null,
-            text: `Seized at ${data.item.place}${data.item.seizedFrom ? `; from ${data.item.seizedFrom}` : ''}`,
+            text:
+              this.t('custody.seized_at', { place: data.item.place }) +
+              (data.item.seizedFrom ? this.t('custody.seized_from', { reference: data.item.seizedFrom }) : ''),
             signature: null,
           },
       receivedBy: {
@@ -445,19 +464,28 @@ class ReportBuilder {
       purpose: [
         {
           text: derived
-            ? `Forensic acquisition with ${acquisition!.tool} ${acquisition!.toolVersion}${acquisition!.method ? ` (${acquisition!.method})` : ''}`
-            : `Seizure${data.item.legalAuthority ? ` under ${data.item.legalAuthority}` : ''}`,
+            ? this.t('custody.acquisition', {
+                tool: `${acquisition!.tool} ${acquisition!.toolVersion}${acquisition!.method ? ` (${acquisition!.method})` : ''}`,
+              })
+            : data.item.legalAuthority
+              ? this.t('custody.seizure_under', { authority: data.item.legalAuthority })
+              : this.t('custody.seizure'),
           alert: false,
         },
       ],
       location: data.location,
       condition: [
-        { text: data.item.sealNumber ? `Sealed: bag ${data.item.sealNumber}` : 'No seal recorded', alert: false },
+        {
+          text: data.item.sealNumber
+            ? this.t('custody.sealed_bag', { seal: data.item.sealNumber })
+            : this.t('custody.no_seal'),
+          alert: false,
+        },
       ],
     };
     this.addRow(track, entry.index, row);
     track.signatures.push(
-      ...this.signatures(entry, derived ? `Acquisition of ${track.number}` : `Registration of ${track.number}`),
+      ...this.signatures(entry, this.t(derived ? 'act.acquisition' : 'act.registration', { number: track.number })),
     );
     if (derived) {
       const hashes = (data as ItemDerivedData).hashes;
@@ -505,7 +533,7 @@ class ReportBuilder {
         referenceEntry: null,
         weak: weak === true,
         tool,
-        when: displayTime(occurredAt),
+        when: this.time(occurredAt),
         by: this.party(entry.actor),
       });
     }
@@ -542,10 +570,16 @@ class ReportBuilder {
       const reference = track.references.get(target);
       track.findings.push({
         entry: entry.index,
-        label: 'HASH MISMATCH',
-        text:
-          `${value.algorithm.toUpperCase()} of ${target} recorded ${context === 'on receipt' ? 'on receipt ' : ''}in entry #${entry.index} (${when}, ` +
-          `${by?.name ?? 'the system'}) does not match the reference${reference ? ` recorded in entry #${reference.entry}` : ''}.`,
+        label: this.t('integrity.hash_mismatch'),
+        text: this.t('finding.hash_mismatch', {
+          algorithm: value.algorithm.toUpperCase(),
+          target,
+          onReceipt: context === 'on receipt' ? 'yes' : 'no',
+          entry: String(entry.index),
+          time: when,
+          by: by?.name ?? this.t('report.the_system'),
+          reference: reference ? String(reference.entry) : 'none',
+        }),
       });
     } else track.verifications.notCompared++;
   }
@@ -557,7 +591,7 @@ class ReportBuilder {
     const tool = data.tool === null ? null : `${data.tool.name}${data.tool.version ? ` ${data.tool.version}` : ''}`;
     if (data.role === 'reference') {
       this.reference(track, entry, data.target, data.values, data.weak, 'recorded', tool, data.occurredAt);
-      track.signatures.push(...this.signatures(entry, `Reference hashes of ${data.target}`));
+      track.signatures.push(...this.signatures(entry, this.t('act.reference_hashes', { target: data.target })));
       return;
     }
     for (const value of data.values)
@@ -568,10 +602,10 @@ class ReportBuilder {
         value,
         'recorded',
         tool,
-        displayTime(data.occurredAt),
+        this.time(data.occurredAt),
         this.party(entry.actor),
       );
-    track.signatures.push(...this.signatures(entry, `Verification of ${data.target}`));
+    track.signatures.push(...this.signatures(entry, this.t('act.verification', { target: data.target })));
   }
 
   private moved(entry: LedgerEntry): void {
@@ -581,11 +615,18 @@ class ReportBuilder {
     const custodian = this.party(entry.actor)!;
     this.addRow(track, entry.index, {
       entries: [entry.index],
-      when: [{ label: 'Moved', time: displayTime(entry.recordedAt) }],
+      when: [{ label: this.t('custody.moved'), time: this.time(entry.recordedAt) }],
       releasedBy: { party: custodian, text: null, signature: null },
-      receivedBy: { party: null, text: 'Same custodian (storage move)', signature: null },
-      purpose: [{ text: `Storage move${data.reason ? `: ${data.reason}` : ''}`, alert: false }],
-      location: `${data.to}${data.from ? ` (from ${data.from})` : ''}`,
+      receivedBy: { party: null, text: this.t('custody.same_custodian'), signature: null },
+      purpose: [
+        {
+          text: data.reason
+            ? this.t('custody.storage_move_reason', { reason: data.reason })
+            : this.t('custody.storage_move'),
+          alert: false,
+        },
+      ],
+      location: data.from ? this.t('custody.moved_from', { to: data.to, from: data.from }) : data.to,
       condition: [],
     });
     track.location = data.to;
@@ -600,27 +641,45 @@ class ReportBuilder {
     const witnessSignature = entry.signatures.find(
       (signature) => signature.signerId === data.witness.id && signature.meaning === 'witnessed',
     );
-    const signatures = this.signatures(entry, `Disposition of ${track.number}`);
-    const kind = humanize(data.disposition);
+    const signatures = this.signatures(entry, this.t('act.disposition', { number: track.number }));
+    const kind = this.tr.word('disposition', data.disposition);
     this.addRow(track, entry.index, {
       entries: [entry.index],
       when: [
-        { label: 'Disposed', time: displayTime(data.occurredAt) },
-        { label: 'Recorded', time: displayTime(entry.recordedAt) },
+        { label: this.t('custody.disposed'), time: this.time(data.occurredAt) },
+        { label: this.t('custody.recorded'), time: this.time(entry.recordedAt) },
       ],
       releasedBy: { party: custodian, text: null, signature: this.signatureOf(entry, data.custodian.id, 'disposed') },
       receivedBy: {
         party: null,
         text:
           data.disposition === 'destroyed'
-            ? 'None: destroyed'
-            : `Recipient: ${data.recipient ?? (data.disposition === 'returned_to_owner' ? 'the owner' : 'the receiving authority')}`,
+            ? this.t('custody.destroyed_none')
+            : this.t('custody.recipient', {
+                recipient:
+                  data.recipient ??
+                  this.t(
+                    data.disposition === 'returned_to_owner' ? 'custody.the_owner' : 'custody.receiving_authority',
+                  ),
+              }),
         signature: null,
       },
       purpose: [
-        { text: `Disposition: ${kind.toLowerCase()} under ${data.authorityReference}`, alert: false },
         {
-          text: `Witness: ${witness.name}${witness.agency ? ` (${witness.agency})` : ''}${witnessSignature ? `, signed “witnessed” ${displayTime(witnessSignature.signedAt)}` : ''}`,
+          text: this.t('custody.disposition_under', {
+            disposition: kind.toLowerCase(),
+            authority: data.authorityReference,
+          }),
+          alert: false,
+        },
+        {
+          text: witnessSignature
+            ? this.t('custody.witness_signed', {
+                name: `${witness.name}${witness.agency ? ` (${witness.agency})` : ''}`,
+                meaning: this.tr.meaning('witnessed'),
+                time: this.time(witnessSignature.signedAt),
+              })
+            : this.t('custody.witness', { name: `${witness.name}${witness.agency ? ` (${witness.agency})` : ''}` }),
           alert: false,
         },
       ],
@@ -630,7 +689,7 @@ class ReportBuilder {
     track.disposition = {
       entry: entry.index,
       disposition: kind,
-      occurredAt: displayTime(data.occurredAt),
+      occurredAt: this.time(data.occurredAt),
       authorityReference: data.authorityReference,
       recipient: data.recipient,
       notes: data.notes,
@@ -653,12 +712,12 @@ class ReportBuilder {
       reason: entry.corrects?.reason ?? '',
       changes: data.changes.map((change) => ({
         field: change.field,
-        from: valueText(change.from),
-        to: valueText(change.to),
+        from: valueText(change.from, this.t('report.none_value')),
+        to: valueText(change.to, this.t('report.none_value')),
       })),
       by: this.party(entry.actor),
     });
-    track.signatures.push(...this.signatures(entry, `Correction of entry #${corrects}`));
+    track.signatures.push(...this.signatures(entry, this.t('act.correction', { entry: String(corrects) })));
     if (corrects === track.registrationEntry) {
       const description = { ...track.description } as Record<string, unknown>;
       for (const change of data.changes) {
@@ -675,7 +734,11 @@ class ReportBuilder {
       const index = track.custody.indexOf(row);
       const amended: CustodyRow = {
         ...row,
-        location: `${valueText(location.to)} (corrected by entry #${entry.index}; recorded as ${valueText(location.from)})`,
+        location: this.t('custody.location_corrected', {
+          to: valueText(location.to, this.t('report.none_value')),
+          entry: String(entry.index),
+          from: valueText(location.from, this.t('report.none_value')),
+        }),
       };
       track.custody[index] = amended;
       track.rowsByEntry.set(corrects, amended);
@@ -695,17 +758,17 @@ class ReportBuilder {
       open.rows.set(ref.id, track.custody.length);
       this.addRow(track, entry.index, {
         entries: [entry.index],
-        when: [{ label: 'Released', time: displayTime(entry.recordedAt) }],
+        when: [{ label: this.t('custody.released'), time: this.time(entry.recordedAt) }],
         releasedBy: { party: from, text: null, signature: this.signatureOf(entry, data.from.id, 'released') },
-        receivedBy: { party: to, text: null, signature: null, unsigned: 'Receipt not yet signed' },
+        receivedBy: { party: to, text: null, signature: null, unsigned: this.t('custody.receipt_not_signed') },
         purpose: [
           { text: data.purpose, alert: false },
-          { text: 'PENDING: not yet received when the bundle was signed', alert: true },
+          { text: this.t('custody.pending'), alert: true },
         ],
         location: null,
         condition: [],
       });
-      track.signatures.push(...this.signatures(entry, `Release to ${to.name}`));
+      track.signatures.push(...this.signatures(entry, this.t('act.release', { name: to.name })));
       track.state = 'transfer_pending';
       track.pendingTo = to;
     }
@@ -724,7 +787,7 @@ class ReportBuilder {
       const release = rowIndex === undefined ? undefined : track.custody[rowIndex];
       const row: CustodyRow = {
         entries: [...(release?.entries ?? []), entry.index],
-        when: [...(release?.when ?? []), { label: 'Received', time: displayTime(entry.recordedAt) }],
+        when: [...(release?.when ?? []), { label: this.t('custody.received'), time: this.time(entry.recordedAt) }],
         releasedBy: release?.releasedBy ?? { party: from, text: null, signature: null },
         receivedBy: { party: to, text: null, signature: this.signatureOf(entry, data.to.id, 'received') },
         purpose: release === undefined ? [] : release.purpose.filter((line) => !line.alert),
@@ -736,7 +799,7 @@ class ReportBuilder {
         track.custody[rowIndex] = row;
         track.rowsByEntry.set(entry.index, row);
       }
-      track.signatures.push(...this.signatures(entry, `Receipt from ${from.name}`));
+      track.signatures.push(...this.signatures(entry, this.t('act.receipt', { name: from.name })));
       track.state = 'in_custody';
       track.custodian = to;
       track.pendingTo = null;
@@ -751,24 +814,32 @@ class ReportBuilder {
     to: ReportParty,
   ): ReportConditionLine[] {
     const lines: ReportConditionLine[] = [];
-    if (accepted.sealIntact) lines.push({ text: 'Seal intact', alert: false });
+    if (accepted.sealIntact) lines.push({ text: this.t('integrity.seal_intact'), alert: false });
     else {
-      lines.push({ text: 'SEAL BROKEN', alert: true });
+      lines.push({ text: this.t('integrity.seal_broken'), alert: true });
       if (accepted.sealNote) lines.push({ text: accepted.sealNote, alert: false });
       track.findings.push({
         entry: entry.index,
-        label: 'SEAL BROKEN',
-        text: `On receipt by ${to.name}${to.agency ? ` (${to.agency})` : ''} in entry #${entry.index} (${displayTime(entry.recordedAt)}) the seal was reported broken${accepted.sealNote ? `: “${accepted.sealNote}”` : ''}.`,
+        label: this.t('integrity.seal_broken'),
+        text: this.t('finding.seal_broken', {
+          name: `${to.name}${to.agency ? ` (${to.agency})` : ''}`,
+          entry: String(entry.index),
+          time: this.time(entry.recordedAt),
+          note: accepted.sealNote ? `: “${accepted.sealNote}”` : '',
+        }),
       });
     }
     if (accepted.sealNote && accepted.sealIntact) lines.push({ text: accepted.sealNote, alert: false });
     for (const hash of accepted.hashes) {
-      this.verification(track, entry, hash.target, hash, 'on receipt', null, displayTime(entry.recordedAt), to);
-      lines.push({ text: `Re-hash ${hash.algorithm.toUpperCase()} of ${hash.target}:`, alert: false });
+      this.verification(track, entry, hash.target, hash, 'on receipt', null, this.time(entry.recordedAt), to);
+      lines.push({
+        text: this.t('custody.rehash', { algorithm: hash.algorithm.toUpperCase(), target: hash.target }),
+        alert: false,
+      });
       lines.push(
         hash.result === 'mismatch'
-          ? { text: 'MISMATCH', alert: true }
-          : { text: hash.result === 'match' ? 'matches' : 'not compared', alert: false },
+          ? { text: this.t('hash.mismatch'), alert: true }
+          : { text: this.t(hash.result === 'match' ? 'custody.matches' : 'custody.not_compared'), alert: false },
       );
     }
     return lines;
@@ -785,25 +856,28 @@ class ReportBuilder {
       const release = rowIndex === undefined ? undefined : track.custody[rowIndex];
       const from = this.party(data.from)!;
       const to = this.party(data.to)!;
-      const outcome = rejected
-        ? `REJECTED by ${to.name} ${displayTime(entry.recordedAt)}${data.reason ? `: ${data.reason}` : ''}. Custody stayed with ${from.name}.`
-        : `CANCELLED by ${from.name} ${displayTime(entry.recordedAt)}${data.reason ? `: ${data.reason}` : ''}. Custody stayed with ${from.name}.`;
+      const outcome = this.t(rejected ? 'custody.rejected_by' : 'custody.cancelled_by', {
+        name: rejected ? to.name : from.name,
+        time: this.time(entry.recordedAt),
+        reason: data.reason ? `: ${data.reason}` : '',
+        from: from.name,
+      });
       const row: CustodyRow = {
         entries: [...(release?.entries ?? []), entry.index],
         when: [
           ...(release?.when ?? []),
-          { label: rejected ? 'Rejected' : 'Cancelled', time: displayTime(entry.recordedAt) },
+          { label: this.t(rejected ? 'custody.rejected' : 'custody.cancelled'), time: this.time(entry.recordedAt) },
         ],
         releasedBy: release?.releasedBy ?? { party: from, text: null, signature: null },
         receivedBy: rejected
           ? { party: to, text: null, signature: this.signatureOf(entry, data.to.id, 'rejected') }
-          : { party: to, text: null, signature: null, unsigned: 'Cancelled before receipt' },
+          : { party: to, text: null, signature: null, unsigned: this.t('custody.cancelled_before_receipt') },
         purpose: [
           ...(release === undefined ? [] : release.purpose.filter((line) => !line.alert)),
           { text: outcome, alert: false },
         ],
         location: null,
-        condition: [{ text: 'Not handed over', alert: false }],
+        condition: [{ text: this.t('custody.not_handed_over'), alert: false }],
       };
       if (rowIndex === undefined) this.addRow(track, entry.index, row);
       else {
@@ -813,7 +887,7 @@ class ReportBuilder {
       track.signatures.push(
         ...this.signatures(
           entry,
-          rejected ? `Rejection of transfer from ${from.name}` : `Cancellation of transfer to ${to.name}`,
+          rejected ? this.t('act.rejection', { name: from.name }) : this.t('act.cancellation', { name: to.name }),
         ),
       );
       track.state = 'in_custody';
@@ -824,41 +898,49 @@ class ReportBuilder {
   private other(entry: LedgerEntry): void {
     const by =
       entry.actor === null
-        ? 'the system'
+        ? this.t('report.the_system')
         : `${entry.actor.displayName}${entry.actor.agency ? ` (${entry.actor.agency})` : ''}`;
     const data = entry.data as Record<string, unknown>;
     let text: string;
     switch (entry.type) {
       case 'case.opened':
-        text = `Case opened by ${by}`;
+        text = this.t('record.case_opened', { by });
         break;
       case 'case.shared':
-        text = `Shared with ${valueText(data.grantee)} (${valueText(data.access) === 'contribute' ? 'contributor' : 'read-only'}) by ${by}`;
+        text = this.t('record.case_shared', { grantee: valueText(data.grantee), access: valueText(data.access), by });
         break;
       case 'case.share_revoked':
-        text = `A share was revoked by ${by}`;
+        text = this.t('record.share_revoked', { by });
         break;
       case 'case.closed':
-        text = `Case closed by ${by}: ${valueText(data.reason)}`;
+        text = this.t('record.case_closed', { by, reason: valueText(data.reason) });
         break;
       case 'case.reopened':
-        text = `Case reopened by ${by}: ${valueText(data.reason)}`;
+        text = this.t('record.case_reopened', { by, reason: valueText(data.reason) });
         break;
       case REPORT_ISSUED: {
-        const about = entry.subject.type === 'item' ? `item ${entry.subject.number ?? entry.subject.id}` : 'the case';
-        text = `Court report (${valueText(data.format).toUpperCase()}, ${valueText(data.pages)} pages) of ${about} issued to ${by}`;
+        const about =
+          entry.subject.type === 'item'
+            ? this.t('record.about_item', { number: entry.subject.number ?? entry.subject.id })
+            : this.t('record.about_case');
+        text = this.t('record.report_issued', {
+          format: valueText(data.format).toUpperCase(),
+          pages: Number(data.pages),
+          about,
+          by,
+        });
         this.caseRecord.push({
           entry: entry.index,
-          when: displayTime(entry.recordedAt),
+          when: this.time(entry.recordedAt),
           text,
           sha256: valueText(data.sha256),
         });
         return;
       }
       default:
-        text = `${entry.type} by ${by}`;
+        text = this.t('record.other', { type: entry.type, by });
     }
-    this.caseRecord.push({ entry: entry.index, when: displayTime(entry.recordedAt), text });
+    this.caseRecord.push({ entry: entry.index, when: this.time(entry.recordedAt), text });
   }
 
   items(): ReportItem[] {
@@ -890,6 +972,8 @@ class ReportBuilder {
 
 /** The report of a bundle: every entry in it, read as the custody story of its item or case. */
 export function custodyReport(bundle: CustodyBundle, bundleSha256: string, context: ReportContext): CustodyReport {
+  const language = context.language ?? 'en';
+  const { t, time } = translator(language);
   const builder = new ReportBuilder(context);
   const entries: LedgerEntryLine[] = [];
   for (const element of bundle.entries) {
@@ -898,7 +982,7 @@ export function custodyReport(bundle: CustodyBundle, bundleSha256: string, conte
     entries.push({
       index: element.index,
       type: entry.type,
-      recordedAt: displayTime(entry.recordedAt),
+      recordedAt: time(entry.recordedAt),
       subject: `${entry.subject.type} ${entry.subject.number ?? entry.subject.id}`,
       leafHash: leafHashHex(element.entry),
     });
@@ -906,12 +990,12 @@ export function custodyReport(bundle: CustodyBundle, bundleSha256: string, conte
   const checkpoint = decodeCheckpoint(bundle.checkpoint);
   const { subject } = bundle;
   const items = builder.items();
-  const title =
-    subject.type === 'item' ? `CHAIN OF CUSTODY — ${subject.number}` : `CHAIN OF CUSTODY — CASE ${subject.number}`;
+  const title = t(subject.type === 'item' ? 'report.title_item' : 'report.title_case', { number: subject.number });
   const agencyName = (code: string | null): string | null =>
     code === null ? null : (context.agencyNames.get(code) ?? null);
   return {
     subject,
+    language,
     title,
     issuedAt: context.issuedAt,
     issuedBy: { ...context.issuedBy, agencyName: agencyName(context.issuedBy.agency) },
@@ -932,6 +1016,6 @@ export function custodyReport(bundle: CustodyBundle, bundleSha256: string, conte
       attestations: context.attestations ?? { timestamp: null, cosignatures: [] },
     },
     entries,
-    legalBasis: legalBasisFor(context.issuingCountry),
+    legalBasis: legalBasisFor(context.issuingCountry, language),
   };
 }

@@ -17,11 +17,8 @@
  */
 import type PDFKitDocument from 'pdfkit';
 
+import { translator, type Translator } from '../i18n/translator.js';
 import {
-  displayInstant,
-  displayTime,
-  humanize,
-  itemKindWords,
   type CustodyReport,
   type CustodyRow,
   type HashRow,
@@ -153,21 +150,23 @@ function partyLine(party: ReportParty): string {
   return [party.role, party.agency].filter((part) => part !== null && part !== '').join(', ');
 }
 
-function agencyLine(code: string | null, name: string | null): string {
-  if (code === null) return 'no agency';
+function agencyLine(tr: Translator, code: string | null, name: string | null): string {
+  if (code === null) return tr.t('report.no_agency');
   return name === null ? code : `${code}, ${name}`;
 }
 
-const STATE_TEXT = { in_custody: 'In custody', transfer_pending: 'Transfer pending', disposed: 'Disposed of' } as const;
-
 /** Where the item stood at the checkpoint, as a sentence fragment ("in custody of … at …"). */
-function custodyStatus(now: ReportItem['current']): string {
-  const holder = `${now.custodian.name} (${agencyLine(now.custodian.agency, now.custodian.agencyName)})`;
-  if (now.state === 'disposed') return `disposed of; last held by ${holder}`;
-  const where = now.location ? `, stored at ${now.location}` : '';
+function custodyStatus(tr: Translator, now: ReportItem['current']): string {
+  const holder = `${now.custodian.name} (${agencyLine(tr, now.custodian.agency, now.custodian.agencyName)})`;
+  if (now.state === 'disposed') return tr.t('report.status_disposed', { holder });
+  const where = now.location ? tr.t('report.stored_at', { location: now.location }) : '';
   if (now.state === 'transfer_pending')
-    return `in custody of ${holder}${where}; released to ${now.pendingTo?.name ?? 'another custodian'}, receipt not yet signed`;
-  return `in custody of ${holder}${where}`;
+    return tr.t('report.status_pending', {
+      holder,
+      where,
+      to: now.pendingTo?.name ?? tr.t('report.another_custodian'),
+    });
+  return tr.t('report.status_in_custody', { holder, where });
 }
 
 class ReportWriter {
@@ -176,6 +175,9 @@ class ReportWriter {
   /** The item each page is about, for its header (null: the case as a whole). */
   private readonly pageItems: Array<string | null> = [];
   private currentItem: string | null;
+  /** The report's language: every word printed comes from its catalogue (src/i18n/locales). */
+  private readonly tr: Translator;
+  private readonly t: Translator['t'];
 
   constructor(
     PDFDocument: typeof PDFKitDocument,
@@ -183,22 +185,31 @@ class ReportWriter {
     attachment: ReportAttachment | undefined,
   ) {
     const { issuedAt } = report;
+    this.tr = translator(report.language);
+    this.t = this.tr.t;
+    const { t } = this;
     this.currentItem = report.subject.type === 'item' ? report.subject.number : null;
     this.doc = new PDFDocument({
       size: 'A4',
       margins: MARGIN,
       bufferPages: true,
       autoFirstPage: false,
-      lang: 'en',
+      lang: report.language,
       displayTitle: true,
       pdfVersion: '1.7',
       info: {
         Title: this.clean(`${report.title}`),
         Subject: this.clean(
-          `Chain-of-custody report of ${report.subject.type} ${report.subject.number}, case ${report.case.number}`,
+          t('report.pdf_subject', {
+            subject: report.subject.type,
+            number: report.subject.number,
+            case: report.case.number,
+          }),
         ),
         Author: this.clean(
-          `Custos, issued to ${report.issuedBy.name}${report.issuedBy.agency ? ` (${report.issuedBy.agency})` : ''}`,
+          t('report.pdf_author', {
+            name: `${report.issuedBy.name}${report.issuedBy.agency ? ` (${report.issuedBy.agency})` : ''}`,
+          }),
         ),
         Keywords: `chain of custody; ${report.subject.number}; bundle sha256 ${report.verification.bundleSha256}; checkpoint ${report.verification.treeSize}`,
         Creator: 'Custos',
@@ -349,7 +360,12 @@ class ReportWriter {
       if (continued && options.caption) {
         const y = this.doc.y;
         this.write(
-          { text: `${options.caption} (continued)`, font: 'Helvetica-Oblique', size: 7.5, color: MUTED },
+          {
+            text: this.t('report.continued', { caption: options.caption }),
+            font: 'Helvetica-Oblique',
+            size: 7.5,
+            color: MUTED,
+          },
           MARGIN.left,
           y,
           CONTENT_WIDTH,
@@ -430,10 +446,7 @@ class ReportWriter {
     this.paragraph(
       [
         {
-          text:
-            report.subject.type === 'item'
-              ? 'Evidence custody record: identification, seizure, every transfer of custody, hash verifications, disposition and electronic signatures, as recorded in the Custos tamper-evident ledger.'
-              : 'Evidence custody record of every item of the case: identification, seizure, every transfer of custody, hash verifications, disposition and electronic signatures, as recorded in the Custos tamper-evident ledger.',
+          text: report.subject.type === 'item' ? this.t('report.intro_item') : this.t('report.intro_case'),
           size: 8.5,
           color: MUTED,
         },
@@ -442,51 +455,63 @@ class ReportWriter {
     );
     const { verification, issuedBy } = report;
     this.fields([
-      ['Case', `${report.case.number} — ${report.case.title}`],
-      ['Owning agency', agencyLine(report.case.agency, report.case.agencyName)],
+      [this.t('report.field_case'), `${report.case.number} — ${report.case.title}`],
+      [this.t('report.field_owning_agency'), agencyLine(this.tr, report.case.agency, report.case.agencyName)],
       [
-        'Case legal authority',
-        report.case.legalAuthority.length > 0 ? report.case.legalAuthority.join('; ') : 'None recorded on the case',
+        this.t('report.field_case_authority'),
+        report.case.legalAuthority.length > 0 ? report.case.legalAuthority.join('; ') : this.t('report.none_on_case'),
       ],
       ...(report.subject.type === 'item'
-        ? [['Item number', [{ text: report.subject.number, font: 'Helvetica-Bold', size: 9 }]] as const]
+        ? [
+            [
+              this.t('report.field_item_number'),
+              [{ text: report.subject.number, font: 'Helvetica-Bold', size: 9 }],
+            ] as const,
+          ]
         : []),
       [
-        'Report issued',
+        this.t('report.field_issued'),
         [
           {
-            text: `${displayInstant(report.issuedAt)} (UTC) to ${issuedBy.name}${issuedBy.username ? ` (${issuedBy.username})` : ''}`,
+            text: this.t('report.issued_to', {
+              time: this.tr.time(report.issuedAt.toISOString()),
+              name: `${issuedBy.name}${issuedBy.username ? ` (${issuedBy.username})` : ''}`,
+            }),
             size: 8.5,
           },
           {
-            text: `${issuedBy.role ?? 'user'}, ${agencyLine(issuedBy.agency, issuedBy.agencyName)}`,
+            text: `${issuedBy.role ?? this.t('report.user')}, ${agencyLine(this.tr, issuedBy.agency, issuedBy.agencyName)}`,
             size: 8,
             color: MUTED,
           },
         ],
       ],
       [
-        'Ledger evidence',
+        this.t('report.field_ledger_evidence'),
         [
           {
-            text: `Checkpoint of ledger ${verification.origin} at tree size ${verification.treeSize}; ${verification.entryCount} entries of this ${report.subject.type}`,
+            text: this.t('report.ledger_evidence', {
+              origin: verification.origin,
+              size: String(verification.treeSize),
+              count: verification.entryCount,
+              subject: report.subject.type,
+            }),
             size: 8.5,
           },
           { text: `Bundle SHA-256: ${verification.bundleSha256}`, font: 'Courier', size: 7.5 },
           {
-            text: 'Details and how to verify them: section “Verification” at the end of this report.',
+            text: this.t('report.see_verification'),
             size: 7.5,
             color: MUTED,
           },
         ],
       ],
+      [this.t('report.field_language'), `${this.t('language.name')} (${report.language})`],
     ]);
     this.paragraph(
       [
         {
-          text:
-            'Times are shown with their UTC offset. Times stated by the person who acted (seizure, hashing, disposal) keep the offset of the place; ' +
-            'times recorded by the ledger and signature times are in UTC (+00:00). Ledger entries are cited as #<index>.',
+          text: this.t('report.times_note'),
           size: 7.5,
           color: MUTED,
         },
@@ -497,13 +522,13 @@ class ReportWriter {
 
   private caseOverview(): void {
     const { report } = this;
-    this.heading('Items of the case');
-    if (report.items.length === 0) this.paragraph([{ text: 'No item is registered in this case.', size: 8.5 }]);
+    this.heading(this.t('report.items_heading'));
+    if (report.items.length === 0) this.paragraph([{ text: this.t('report.no_items'), size: 8.5 }]);
     const columns: Column[] = [
-      { header: 'Item number', width: 92 },
-      { header: 'Kind and description', width: 170 },
-      { header: 'Custody at the checkpoint', width: 148 },
-      { header: 'Integrity', width: CONTENT_WIDTH - 410 },
+      { header: this.t('report.col_item_number'), width: 92 },
+      { header: this.t('report.col_kind_description'), width: 170 },
+      { header: this.t('report.col_custody_checkpoint'), width: 148 },
+      { header: this.t('report.col_integrity'), width: CONTENT_WIDTH - 410 },
     ];
     if (report.items.length > 0) {
       this.table(
@@ -511,20 +536,23 @@ class ReportWriter {
         report.items.map((item): Cell[] => [
           [{ text: item.number, font: 'Helvetica-Bold', size: 7.5 }],
           [
-            { text: itemKindWords(item.description.kind), font: 'Helvetica-Bold', size: 7.5 },
+            { text: this.tr.kind(item.description.kind), font: 'Helvetica-Bold', size: 7.5 },
             { text: item.description.description, size: 7.5 },
           ],
           [
-            { text: STATE_TEXT[item.current.state], size: 7.5 },
+            { text: this.tr.word('state', item.current.state), size: 7.5 },
             {
-              text: `${item.current.state === 'disposed' ? 'Last held by' : 'Held by'} ${item.current.custodian.name} (${item.current.custodian.agency ?? 'no agency'})`,
+              text: this.t(item.current.state === 'disposed' ? 'report.last_held_by' : 'report.held_by', {
+                name: item.current.custodian.name,
+                agency: item.current.custodian.agency ?? this.t('report.no_agency'),
+              }),
               size: 7.5,
             },
             ...(item.current.location ? [{ text: item.current.location, size: 7, color: MUTED }] : []),
           ],
           item.findings.length > 0
             ? [
-                { text: 'COMPROMISED', font: 'Helvetica-Bold', size: 7.5, color: ALERT },
+                { text: this.t('integrity.compromised'), font: 'Helvetica-Bold', size: 7.5, color: ALERT },
                 ...item.findings.map((finding): Run => ({
                   text: `${finding.label} (#${finding.entry})`,
                   font: 'Helvetica-Bold',
@@ -532,18 +560,18 @@ class ReportWriter {
                   color: ALERT,
                 })),
               ]
-            : [{ text: 'Intact', size: 7.5 }],
+            : [{ text: this.t('integrity.intact'), size: 7.5 }],
         ]),
-        { caption: 'Items of the case' },
+        { caption: this.t('report.items_heading') },
       );
     }
     if (report.caseRecord.length > 0) {
-      this.heading('Case record');
+      this.heading(this.t('report.case_record_heading'));
       this.table(
         [
-          { header: 'Entry', width: 34 },
-          { header: 'Recorded', width: 110 },
-          { header: 'Event', width: CONTENT_WIDTH - 144 },
+          { header: this.t('report.col_entry'), width: 34 },
+          { header: this.t('report.col_recorded'), width: 110 },
+          { header: this.t('report.col_event'), width: CONTENT_WIDTH - 144 },
         ],
         report.caseRecord.map((line): Cell[] => [
           [{ text: `#${line.entry}`, size: 7.5 }],
@@ -553,7 +581,7 @@ class ReportWriter {
             ...(line.sha256 ? [{ text: `PDF SHA-256 ${line.sha256}`, font: 'Courier' as const, size: 7 }] : []),
           ],
         ]),
-        { caption: 'Case record' },
+        { caption: this.t('report.case_record_heading') },
       );
     }
   }
@@ -567,7 +595,11 @@ class ReportWriter {
       this.newPage();
       const y = this.doc.y;
       this.write(
-        { text: `Item ${n + 1} of ${report.items.length}: ${item.number}`, font: 'Helvetica-Bold', size: 15 },
+        {
+          text: this.t('report.item_n_of', { n: n + 1, count: report.items.length, number: item.number }),
+          font: 'Helvetica-Bold',
+          size: 15,
+        },
         MARGIN.left,
         y,
         CONTENT_WIDTH,
@@ -591,12 +623,12 @@ class ReportWriter {
     const verifications = match + mismatch + notCompared;
     const counted =
       verifications === 0
-        ? 'no hash verification is recorded'
-        : `${verifications} hash verification${verifications === 1 ? '' : 's'} recorded: ${match} matched the reference, ${mismatch} did not${notCompared > 0 ? `, ${notCompared} could not be compared` : ''}`;
-    const headline = compromised ? 'INTEGRITY: COMPROMISED' : 'INTEGRITY: INTACT';
+        ? this.t('report.verifications_none')
+        : this.t('report.verifications_counted', { count: verifications, match, mismatch, notCompared });
+    const headline = this.t(compromised ? 'integrity.banner_compromised' : 'integrity.banner_intact');
     const summary = compromised
-      ? `The ledger records ${item.findings.length} integrity problem${item.findings.length === 1 ? '' : 's'} for this item (${counted}):`
-      : `No hash mismatch and no broken seal is recorded for this item (${counted}).`;
+      ? this.t('report.integrity_problems', { count: item.findings.length, counted })
+      : this.t('report.integrity_none', { counted });
     const width = CONTENT_WIDTH - 16;
     this.doc.font('Helvetica-Bold').fontSize(8.5);
     const findingsHeight = item.findings.reduce(
@@ -627,7 +659,7 @@ class ReportWriter {
     const d = item.description;
     const note = (field: string): Run[] =>
       item.correctedFields.has(field)
-        ? [{ text: 'Corrected value: see Corrections', font: 'Helvetica-Oblique', size: 7.5, color: MUTED }]
+        ? [{ text: this.t('report.corrected_see'), font: 'Helvetica-Oblique', size: 7.5, color: MUTED }]
         : [];
     const corrected = (field: string, text: string): Cell => [{ text, size: 8.5 }, ...note(field)];
     const mono = (field: string, values: readonly string[]): Cell | null =>
@@ -635,33 +667,37 @@ class ReportWriter {
     const capacity =
       d.capacityBytes === null
         ? null
-        : `${BigInt(d.capacityBytes).toLocaleString('en-GB')} bytes (${(Number(d.capacityBytes) / 1e9).toLocaleString('en-GB', { maximumFractionDigits: 1 })} GB)`;
-    this.heading(`${number}. Evidence item`);
+        : this.t('report.capacity', {
+            bytes: this.tr.integer(BigInt(d.capacityBytes)),
+            gb: this.tr.decimal(Number(d.capacityBytes) / 1e9, 1),
+          });
+    this.heading(this.t('report.evidence_item_heading', { number }));
     this.fields([
-      ['Item number', [{ text: item.number, font: 'Helvetica-Bold', size: 9.5 }]],
-      ['Kind', itemKindWords(d.kind)],
-      ['Description', corrected('description', d.description)],
+      [this.t('report.field_item_number'), [{ text: item.number, font: 'Helvetica-Bold', size: 9.5 }]],
+      [this.t('report.field_kind'), this.tr.kind(d.kind)],
+      [this.t('report.field_description'), corrected('description', d.description)],
       [
-        'Make / model',
+        this.t('report.field_make_model'),
         d.make || d.model ? corrected(d.make ? 'make' : 'model', [d.make, d.model].filter(Boolean).join(' / ')) : null,
       ],
-      ['Serial number', d.serial ? mono('serial', [d.serial]) : null],
+      [this.t('report.field_serial'), d.serial ? mono('serial', [d.serial]) : null],
       [d.imeis.length > 1 ? 'IMEIs' : 'IMEI', mono('imeis', d.imeis)],
       ['ICCID (SIM)', d.iccid ? mono('iccid', [d.iccid]) : null],
-      ['MAC addresses', mono('macAddresses', d.macAddresses)],
-      ['Capacity', capacity === null ? null : corrected('capacityBytes', capacity)],
-      ['Condition', d.condition ? corrected('condition', d.condition) : null],
+      [this.t('report.field_macs'), mono('macAddresses', d.macAddresses)],
+      [this.t('report.field_capacity'), capacity === null ? null : corrected('capacityBytes', capacity)],
+      [this.t('report.field_condition'), d.condition ? corrected('condition', d.condition) : null],
       [
-        'Power state at seizure',
-        d.powerState
-          ? corrected('powerState', humanize(d.powerState === 'airplane' ? 'airplane_mode' : d.powerState))
-          : null,
+        this.t('report.field_power_state'),
+        d.powerState ? corrected('powerState', this.tr.word('power', d.powerState)) : null,
       ],
       [
-        'Seal (evidence bag) no.',
-        d.sealNumber ? mono('sealNumber', [d.sealNumber]) : 'No seal recorded at registration',
+        this.t('report.field_seal'),
+        d.sealNumber ? mono('sealNumber', [d.sealNumber]) : this.t('report.no_seal_at_registration'),
       ],
-      ['Made from item', d.parent ? [{ text: d.parent.number, font: 'Helvetica-Bold', size: 8.5 }] : null],
+      [
+        this.t('report.field_made_from'),
+        d.parent ? [{ text: d.parent.number, font: 'Helvetica-Bold', size: 8.5 }] : null,
+      ],
     ]);
   }
 
@@ -671,51 +707,60 @@ class ReportWriter {
     const corrected = (field: string, text: string, bold = false): Cell => [
       { text, font: bold ? 'Helvetica-Bold' : 'Helvetica', size: 8.5 },
       ...(item.correctedFields.has(field)
-        ? [{ text: 'Corrected value: see Corrections', font: 'Helvetica-Oblique' as const, size: 7.5, color: MUTED }]
+        ? [{ text: this.t('report.corrected_see'), font: 'Helvetica-Oblique' as const, size: 7.5, color: MUTED }]
         : []),
     ];
     const who: Cell =
       by === null
-        ? [{ text: 'the system', size: 8.5 }]
+        ? [{ text: this.t('report.the_system'), size: 8.5 }]
         : [
             { text: by.name, font: 'Helvetica-Bold', size: 8.5 },
             {
-              text: `${by.role ?? ''}${by.role ? ', ' : ''}${agencyLine(by.agency, by.agencyName)}`,
+              text: `${by.role ?? ''}${by.role ? ', ' : ''}${agencyLine(this.tr, by.agency, by.agencyName)}`,
               size: 8,
               color: MUTED,
             },
           ];
     if (item.derived) {
       const acquisition = item.acquisition!;
-      this.heading(`${number}. Origin: forensic acquisition`);
+      this.heading(this.t('report.origin_heading', { number }));
       this.fields([
-        ['Made at (date / time)', corrected('occurredAt', displayTime(d.occurredAt), true)],
-        ['Place', corrected('place', d.place)],
-        ['Made from item', d.parent?.number ?? 'not recorded'],
+        [this.t('report.field_made_at'), corrected('occurredAt', this.tr.time(d.occurredAt), true)],
+        [this.t('report.field_place'), corrected('place', d.place)],
+        [this.t('report.field_made_from'), d.parent?.number ?? this.t('report.not_recorded')],
         [
-          'Tool',
+          this.t('report.field_tool'),
           `${acquisition.tool} ${acquisition.toolVersion}${acquisition.method ? ` — ${acquisition.method}` : ''}`,
         ],
         [
-          'Legal authority',
-          d.legalAuthority ? corrected('legalAuthority', d.legalAuthority) : 'Not stated on the item (see the case)',
+          this.t('report.field_legal_authority'),
+          d.legalAuthority ? corrected('legalAuthority', d.legalAuthority) : this.t('report.authority_not_on_item'),
         ],
-        ['Made and registered by', who],
-        ['Recorded in the ledger', `Entry #${item.registrationEntry}, ${item.registeredAt}`],
+        [this.t('report.field_made_by'), who],
+        [
+          this.t('report.field_recorded_in_ledger'),
+          this.t('report.entry_at', { entry: String(item.registrationEntry), time: item.registeredAt }),
+        ],
       ]);
       return;
     }
-    this.heading(`${number}. Seizure and authority`);
+    this.heading(this.t('report.seizure_heading', { number }));
     this.fields([
-      ['Seized (date / time)', corrected('occurredAt', displayTime(d.occurredAt), true)],
-      ['Place of seizure', corrected('place', d.place)],
-      ['Seized from (reference)', d.seizedFrom ? corrected('seizedFrom', d.seizedFrom) : 'Not recorded'],
+      [this.t('report.field_seized_at'), corrected('occurredAt', this.tr.time(d.occurredAt), true)],
+      [this.t('report.field_seizure_place'), corrected('place', d.place)],
       [
-        'Legal authority',
-        d.legalAuthority ? corrected('legalAuthority', d.legalAuthority) : 'Not stated on the item (see the case)',
+        this.t('report.field_seized_from'),
+        d.seizedFrom ? corrected('seizedFrom', d.seizedFrom) : this.t('report.not_recorded'),
       ],
-      ['Seized and registered by', who],
-      ['Recorded in the ledger', `Entry #${item.registrationEntry}, ${item.registeredAt}`],
+      [
+        this.t('report.field_legal_authority'),
+        d.legalAuthority ? corrected('legalAuthority', d.legalAuthority) : this.t('report.authority_not_on_item'),
+      ],
+      [this.t('report.field_seized_by'), who],
+      [
+        this.t('report.field_recorded_in_ledger'),
+        this.t('report.entry_at', { entry: String(item.registrationEntry), time: item.registeredAt }),
+      ],
     ]);
   }
 
@@ -737,10 +782,19 @@ class ReportWriter {
     }
     if (cell.text !== null) runs.push({ text: cell.text, size: 7.2 });
     if (cell.signature !== null) {
-      runs.push({ text: `Signed “${cell.signature.meaning}”`, font: 'Helvetica-Bold', size: 6.8 });
+      runs.push({
+        text: this.t('report.signed_meaning', { meaning: this.tr.meaning(cell.signature.meaning) }),
+        font: 'Helvetica-Bold',
+        size: 6.8,
+      });
       runs.push({ text: cell.signature.at, size: 6.5 });
     } else if (cell.party !== null) {
-      runs.push({ text: cell.unsigned ?? 'Not a signed act', font: 'Helvetica-Oblique', size: 6.5, color: MUTED });
+      runs.push({
+        text: cell.unsigned ?? this.t('report.not_signed_act'),
+        font: 'Helvetica-Oblique',
+        size: 6.5,
+        color: MUTED,
+      });
     }
     return runs;
   }
@@ -753,15 +807,15 @@ class ReportWriter {
   }
 
   private custodyTable(item: ReportItem, number: string): void {
-    this.heading(`${number}. Chain of custody`, { keep: 90 });
+    this.heading(this.t('report.custody_heading', { number }), { keep: 90 });
     const columns: Column[] = [
-      { header: 'Entry', width: 27 },
-      { header: 'Date / time', width: 66 },
-      { header: 'Released by', width: 97 },
-      { header: 'Received by', width: 97 },
-      { header: 'Purpose', width: 90 },
-      { header: 'Location', width: 62 },
-      { header: 'Seal / condition', width: CONTENT_WIDTH - 439 },
+      { header: this.t('report.col_entry'), width: 27 },
+      { header: this.t('report.col_date_time'), width: 66 },
+      { header: this.t('report.col_released_by'), width: 97 },
+      { header: this.t('report.col_received_by'), width: 97 },
+      { header: this.t('report.col_purpose'), width: 90 },
+      { header: this.t('report.col_location'), width: 62 },
+      { header: this.t('report.col_seal_condition'), width: CONTENT_WIDTH - 439 },
     ];
     const rows = item.custody.map((row: CustodyRow): Cell[] => [
       [{ text: row.entries.map((index) => `#${index}`).join('\n'), size: 7.2 }],
@@ -772,10 +826,13 @@ class ReportWriter {
       [{ text: row.location ?? '—', size: 7, color: row.location ? INK : MUTED }],
       this.lines(row.condition),
     ]);
-    this.table(columns, rows, { caption: `${item.number}: chain of custody` });
+    this.table(columns, rows, { caption: this.t('report.caption_custody', { number: item.number }) });
     this.paragraph([
       {
-        text: `Custody at the checkpoint (tree size ${this.report.verification.treeSize}): ${custodyStatus(item.current)}.`,
+        text: this.t('report.custody_at_checkpoint', {
+          size: String(this.report.verification.treeSize),
+          status: custodyStatus(this.tr, item.current),
+        }),
         font: 'Helvetica-Bold',
         size: 8,
       },
@@ -783,18 +840,18 @@ class ReportWriter {
   }
 
   private hashTable(item: ReportItem, number: string): void {
-    this.heading(`${number}. Hash references and verifications`, { keep: 70 });
+    this.heading(this.t('report.hashes_heading', { number }), { keep: 70 });
     if (item.hashes.length === 0) {
-      this.paragraph([{ text: 'No hash of this item is recorded.', size: 8.5 }]);
+      this.paragraph([{ text: this.t('report.no_hashes'), size: 8.5 }]);
       return;
     }
     const columns: Column[] = [
-      { header: 'Entry', width: 30 },
-      { header: 'Target / record', width: 78 },
-      { header: 'Algorithm', width: 44 },
-      { header: 'Value (hex)', width: 140 },
-      { header: 'Date / time, by, tool', width: 118 },
-      { header: 'Result', width: CONTENT_WIDTH - 410 },
+      { header: this.t('report.col_entry'), width: 30 },
+      { header: this.t('report.col_target'), width: 78 },
+      { header: this.t('report.col_algorithm'), width: 44 },
+      { header: this.t('report.col_value'), width: 140 },
+      { header: this.t('report.col_when_by_tool'), width: 118 },
+      { header: this.t('report.col_result'), width: CONTENT_WIDTH - 410 },
     ];
     const rows = item.hashes.map((hash: HashRow): Cell[] => [
       [{ text: `#${hash.entry}`, size: 7.2 }],
@@ -804,11 +861,11 @@ class ReportWriter {
           text:
             hash.role === 'reference'
               ? hash.context === 'acquisition'
-                ? 'Reference (acquisition)'
-                : 'Reference'
+                ? this.t('report.hash_reference_acquisition')
+                : this.t('report.hash_reference')
               : hash.context === 'on receipt'
-                ? 'Verification on receipt'
-                : 'Verification',
+                ? this.t('report.hash_verification_receipt')
+                : this.t('report.hash_verification'),
           size: 7,
         },
       ],
@@ -816,88 +873,100 @@ class ReportWriter {
       [{ text: hexLines(hash.value), font: 'Courier', size: 6.6 }],
       [
         { text: hash.when, size: 7 },
-        { text: hash.by === null ? 'the system' : `${hash.by.name} (${hash.by.agency ?? 'no agency'})`, size: 7 },
+        {
+          text:
+            hash.by === null
+              ? this.t('report.the_system')
+              : `${hash.by.name} (${hash.by.agency ?? this.t('report.no_agency')})`,
+          size: 7,
+        },
         ...(hash.tool ? [{ text: hash.tool, size: 6.8, color: MUTED }] : []),
       ],
       this.hashResult(hash),
     ]);
-    this.table(columns, rows, { caption: `${item.number}: hash references and verifications` });
+    this.table(columns, rows, { caption: this.t('report.caption_hashes', { number: item.number }) });
   }
 
   private hashResult(hash: HashRow): Cell {
     if (hash.role === 'reference') {
       return hash.weak
         ? [
-            { text: 'REFERENCE', font: 'Helvetica-Bold', size: 7.2 },
-            { text: 'WEAK: no SHA-256 or stronger in this reference', font: 'Helvetica-Bold', size: 6.8, color: ALERT },
+            { text: this.t('hash.reference'), font: 'Helvetica-Bold', size: 7.2 },
+            { text: this.t('report.hash_weak'), font: 'Helvetica-Bold', size: 6.8, color: ALERT },
           ]
-        : [{ text: 'REFERENCE', font: 'Helvetica-Bold', size: 7.2 }];
+        : [{ text: this.t('hash.reference'), font: 'Helvetica-Bold', size: 7.2 }];
     }
-    const against = hash.referenceEntry === null ? '' : ` reference #${hash.referenceEntry}`;
+    const against =
+      hash.referenceEntry === null ? '' : this.t('report.hash_against', { entry: String(hash.referenceEntry) });
     switch (hash.result) {
       case 'match':
         return [
-          { text: 'MATCH', font: 'Helvetica-Bold', size: 7.2, color: OK },
-          { text: `equals${against}`, size: 6.8 },
+          { text: this.t('hash.match'), font: 'Helvetica-Bold', size: 7.2, color: OK },
+          { text: this.t('report.hash_equals', { against }), size: 6.8 },
         ];
       case 'mismatch':
         return [
-          { text: 'MISMATCH', font: 'Helvetica-Bold', size: 8, color: ALERT },
-          { text: `differs from${against}`, font: 'Helvetica-Bold', size: 6.8, color: ALERT },
+          { text: this.t('hash.mismatch'), font: 'Helvetica-Bold', size: 8, color: ALERT },
+          { text: this.t('report.hash_differs', { against }), font: 'Helvetica-Bold', size: 6.8, color: ALERT },
         ];
       default:
         return [
-          { text: 'NOT COMPARED', font: 'Helvetica-Bold', size: 7.2 },
-          { text: `no ${hash.algorithm.toUpperCase()} in the reference`, size: 6.8 },
+          { text: this.t('hash.not_compared'), font: 'Helvetica-Bold', size: 7.2 },
+          { text: this.t('report.hash_not_in_reference', { algorithm: hash.algorithm.toUpperCase() }), size: 6.8 },
         ];
     }
   }
 
   private corrections(item: ReportItem, number: string): void {
-    this.heading(`${number}. Corrections`, { keep: 50 });
+    this.heading(this.t('report.corrections_heading', { number }), { keep: 50 });
     this.paragraph([
       {
-        text: 'Nothing in the ledger is ever edited. A correction is a new, signed entry naming the entry it corrects and why; this report shows the corrected values above and both values here.',
+        text: this.t('report.corrections_note'),
         size: 7.5,
         color: MUTED,
       },
     ]);
     this.table(
       [
-        { header: 'Entry', width: 30 },
-        { header: 'Corrects', width: 46 },
-        { header: 'Field: recorded value / corrected value', width: 230 },
-        { header: 'Reason', width: 110 },
-        { header: 'By', width: CONTENT_WIDTH - 416 },
+        { header: this.t('report.col_entry'), width: 30 },
+        { header: this.t('report.col_corrects'), width: 46 },
+        { header: this.t('report.col_field_values'), width: 230 },
+        { header: this.t('report.col_reason'), width: 110 },
+        { header: this.t('report.col_by'), width: CONTENT_WIDTH - 416 },
       ],
       item.corrections.map((correction): Cell[] => [
         [{ text: `#${correction.entry}`, size: 7.2 }],
         [{ text: `#${correction.corrects}`, size: 7.2 }],
         correction.changes.flatMap((change): Run[] => [
           { text: change.field, font: 'Helvetica-Bold', size: 7.2 },
-          { text: `was: ${change.from}`, size: 7 },
-          { text: `now: ${change.to}`, size: 7 },
+          { text: this.t('report.was', { value: change.from }), size: 7 },
+          { text: this.t('report.now', { value: change.to }), size: 7 },
         ]),
         [{ text: correction.reason, size: 7.2 }],
         [
           {
             text:
-              correction.by === null ? 'the system' : `${correction.by.name} (${correction.by.agency ?? 'no agency'})`,
+              correction.by === null
+                ? this.t('report.the_system')
+                : `${correction.by.name} (${correction.by.agency ?? this.t('report.no_agency')})`,
             size: 7.2,
           },
         ],
       ]),
-      { caption: `${item.number}: corrections` },
+      { caption: this.t('report.caption_corrections', { number: item.number }) },
     );
   }
 
   private disposition(item: ReportItem, number: string): void {
-    this.heading(`${number}. Disposition`, { keep: 50 });
+    this.heading(this.t('report.disposition_heading', { number }), { keep: 50 });
     const disposal = item.disposition;
     if (disposal === null) {
       this.paragraph([
         {
-          text: `Not disposed of. At the checkpoint of tree size ${this.report.verification.treeSize} the item was ${custodyStatus(item.current)}.`,
+          text: this.t('report.not_disposed', {
+            size: String(this.report.verification.treeSize),
+            status: custodyStatus(this.tr, item.current),
+          }),
           size: 8.5,
         },
       ]);
@@ -908,54 +977,58 @@ class ReportWriter {
       return [
         { text: who.name, font: 'Helvetica-Bold', size: 8.5 },
         {
-          text: `${who.role ?? ''}${who.role ? ', ' : ''}${agencyLine(who.agency, who.agencyName)}`,
+          text: `${who.role ?? ''}${who.role ? ', ' : ''}${agencyLine(this.tr, who.agency, who.agencyName)}`,
           size: 8,
           color: MUTED,
         },
         signed
-          ? { text: `Signed “${meaning}” ${signed.signedAt}`, font: 'Helvetica-Bold', size: 8 }
-          : { text: 'No signature', size: 8, color: ALERT },
+          ? {
+              text: this.t('report.signed_meaning_at', { meaning: this.tr.meaning(meaning), time: signed.signedAt }),
+              font: 'Helvetica-Bold' as const,
+              size: 8,
+            }
+          : { text: this.t('report.no_signature'), size: 8, color: ALERT },
       ];
     };
     this.fields([
-      ['Disposition', [{ text: disposal.disposition, font: 'Helvetica-Bold', size: 9 }]],
-      ['Date / time', disposal.occurredAt],
-      ['Authority', disposal.authorityReference],
+      [this.t('report.field_disposition'), [{ text: disposal.disposition, font: 'Helvetica-Bold', size: 9 }]],
+      [this.t('report.col_date_time'), disposal.occurredAt],
+      [this.t('report.field_authority'), disposal.authorityReference],
       [
-        'Recipient',
-        disposal.recipient ?? (disposal.disposition === 'Destroyed' ? 'Not applicable (destroyed)' : 'Not recorded'),
+        this.t('report.field_recipient'),
+        disposal.recipient ??
+          (disposal.disposition === this.t('disposition.destroyed')
+            ? this.t('report.recipient_destroyed')
+            : this.t('report.not_recorded')),
       ],
-      ['Notes', disposal.notes],
-      ['Custodian', signature(disposal.custodian, 'disposed')],
-      ['Witness', signature(disposal.witness, 'witnessed')],
-      ['Recorded in the ledger', `Entry #${disposal.entry}`],
+      [this.t('report.field_notes'), disposal.notes],
+      [this.t('report.field_custodian'), signature(disposal.custodian, 'disposed')],
+      [this.t('report.field_witness'), signature(disposal.witness, 'witnessed')],
+      [this.t('report.field_recorded_in_ledger'), this.t('report.entry', { entry: String(disposal.entry) })],
     ]);
   }
 
   private signatures(item: ReportItem, number: string): void {
-    this.heading(`${number}. Electronic signatures`, { keep: 60 });
+    this.heading(this.t('report.signatures_heading', { number }), { keep: 60 });
     this.paragraph([
       {
-        text:
-          'Each signature was made by the signer re-entering their password at the time of signing. It is stored inside the ledger entry it signs ' +
-          'and bound to the SHA-256 of that entry’s content, so it cannot be moved to another record. Shown with printed name, date and time and meaning. ' +
-          this.report.legalBasis.signatureLaw,
+        text: `${this.t('report.signatures_note')} ${this.report.legalBasis.signatureLaw}`,
         size: 7.5,
         color: MUTED,
       },
     ]);
     if (item.signatures.length === 0) {
-      this.paragraph([{ text: 'No signed act is recorded for this item.', size: 8.5 }]);
+      this.paragraph([{ text: this.t('report.no_signatures'), size: 8.5 }]);
       return;
     }
     this.table(
       [
-        { header: 'Entry', width: 27 },
-        { header: 'Printed name', width: 92 },
-        { header: 'Meaning', width: 52 },
-        { header: 'Date / time signed', width: 108 },
-        { header: 'Role, agency', width: 96 },
-        { header: 'Signed act; bound to entry content SHA-256', width: CONTENT_WIDTH - 375 },
+        { header: this.t('report.col_entry'), width: 27 },
+        { header: this.t('report.col_printed_name'), width: 92 },
+        { header: this.t('report.col_meaning'), width: 52 },
+        { header: this.t('report.col_signed_at'), width: 108 },
+        { header: this.t('report.col_role_agency'), width: 96 },
+        { header: this.t('report.col_signed_act'), width: CONTENT_WIDTH - 375 },
       ],
       item.signatures.map((signature: ReportSignature): Cell[] => [
         [{ text: `#${signature.entry}`, size: 7.2 }],
@@ -963,10 +1036,10 @@ class ReportWriter {
           { text: signature.printedName, font: 'Helvetica-Bold', size: 7.5 },
           { text: signature.username, size: 6.8, color: MUTED },
         ],
-        [{ text: signature.meaning, font: 'Helvetica-Bold', size: 7.5 }],
+        [{ text: this.tr.meaning(signature.meaning), font: 'Helvetica-Bold', size: 7.5 }],
         [{ text: signature.signedAt, size: 7.5 }],
         [
-          { text: `${signature.role}, ${signature.agency ?? 'no agency'}`, size: 7.2 },
+          { text: `${signature.role}, ${signature.agency ?? this.t('report.no_agency')}`, size: 7.2 },
           ...(signature.agencyName
             ? [{ text: signature.agencyName, font: 'Helvetica-Oblique' as const, size: 6.8, color: MUTED }]
             : []),
@@ -976,7 +1049,7 @@ class ReportWriter {
           { text: hexLines(signature.eventHash), font: 'Courier', size: 6.2, color: MUTED },
         ],
       ]),
-      { caption: `${item.number}: electronic signatures` },
+      { caption: this.t('report.caption_signatures', { number: item.number }) },
     );
   }
 
@@ -984,60 +1057,55 @@ class ReportWriter {
     const { report } = this;
     const v = report.verification;
     this.newPage();
-    this.heading('Verification', { before: 0, size: 13 });
+    this.heading(this.t('report.verification_heading'), { before: 0, size: 13 });
     this.paragraph([
       {
-        text:
-          `This report is a rendering of the custody bundle identified below: ${v.entryCount} ledger entries of ${report.subject.type} ${report.subject.number}, ` +
-          'each with its proof of inclusion in the signed checkpoint below, and the ledger’s signed statement that they are all the entries of that ' +
-          `${report.subject.type} in that checkpoint’s tree. Anyone can check the bundle offline, without trusting Custos or its operators, with nothing but the bundle and the ledger’s public key.`,
+        text: this.t('report.verification_intro', {
+          count: v.entryCount,
+          subject: report.subject.type,
+          number: report.subject.number,
+        }),
         size: 8.5,
       },
     ]);
     this.fields([
       ['Bundle SHA-256', [{ text: v.bundleSha256, font: 'Courier-Bold', size: 8.2 }]],
-      ['Bundle file', [{ text: v.bundleFileName, font: 'Courier', size: 8 }]],
-      ['Ledger origin', [{ text: v.origin, font: 'Courier', size: 8 }]],
-      ['Checkpoint tree size', [{ text: String(v.treeSize), font: 'Helvetica-Bold', size: 9 }]],
-      ['Root hash (base64)', [{ text: v.rootBase64, font: 'Courier', size: 8 }]],
-      ['Root hash (hex)', [{ text: v.rootHex, font: 'Courier', size: 8 }]],
-      ['Ledger verifier key', [{ text: v.vkey, font: 'Courier', size: 7 }]],
+      [this.t('report.field_bundle_file'), [{ text: v.bundleFileName, font: 'Courier', size: 8 }]],
+      [this.t('report.field_ledger_origin'), [{ text: v.origin, font: 'Courier', size: 8 }]],
+      [this.t('report.field_tree_size'), [{ text: String(v.treeSize), font: 'Helvetica-Bold', size: 9 }]],
+      [this.t('report.field_root_base64'), [{ text: v.rootBase64, font: 'Courier', size: 8 }]],
+      [this.t('report.field_root_hex'), [{ text: v.rootHex, font: 'Courier', size: 8 }]],
+      [this.t('report.field_vkey'), [{ text: v.vkey, font: 'Courier', size: 7 }]],
       // What vouches for the checkpoint besides the ledger's key (issue #15): a TSA's time, witnesses.
       ...(v.attestations.timestamp === null
         ? []
         : ([
             [
-              'Time-stamp (RFC 3161)',
+              this.t('report.field_timestamp'),
               [
                 { text: v.attestations.timestamp.genTime, font: 'Helvetica-Bold', size: 8.5 },
-                { text: `by ${v.attestations.timestamp.tsa}`, size: 8 },
+                { text: this.t('report.timestamp_by', { tsa: v.attestations.timestamp.tsa }), size: 8 },
               ],
             ],
           ] as const)),
       ...v.attestations.cosignatures.map(
-        (c) => ['Witness cosignature', [{ text: `${c.witness}, cosigned ${c.at}`, font: 'Courier', size: 8 }]] as const,
+        (c) =>
+          [
+            this.t('report.field_cosignature'),
+            [{ text: this.t('report.cosigned', { witness: c.witness, at: c.at }), font: 'Courier', size: 8 }],
+          ] as const,
       ),
     ]);
     this.checkpointBox(v.checkpointNote);
-    this.heading('How to verify', { size: 10.5, keep: 120 });
+    this.heading(this.t('report.how_to_verify_heading'), { size: 10.5, keep: 120 });
     const steps: Array<readonly [string, string | null]> = [
+      [this.t('report.verify_step_key'), null],
       [
-        'Obtain the ledger’s verifier key from the operator of the Custos service, through a channel independent of this report (for example GET /api/v1/ledger/public-key, or a letter from the agency). It must equal the key printed above.',
+        this.t('report.verify_step_bundle', { file: v.bundleFileName, path: v.bundlePath, size: String(v.treeSize) }),
         null,
       ],
-      [
-        `Obtain the bundle. The electronic copy of this report carries it as the attached file ${v.bundleFileName} (extract it with “pdfdetach -saveall report.pdf”, or from the attachments panel of a PDF reader). Its SHA-256 (“sha256sum ${v.bundleFileName}”) must equal the bundle SHA-256 above. ` +
-          `With a paper copy only, download the bundle from the service with GET ${v.bundlePath}?since=${v.treeSize} and save the checkpoint above as checkpoint.txt: that bundle proves that the ledger today extends this checkpoint.`,
-        null,
-      ],
-      [
-        'Run the offline verifier of Custos (it needs Node.js only: no database, no network), with the key of step 1. It must end with VERIFIED and show the entries, custodians, signatures and integrity findings printed in this report:',
-        `npm run custos -- verify ${v.bundleFileName} --key <verifier key>\n(with a downloaded bundle, add: --checkpoint checkpoint.txt)`,
-      ],
-      [
-        'Authenticate this PDF file. Its SHA-256 was registered in the ledger when it was issued; a copy changed after issue, even by one byte, is not found:',
-        'npm run custos -- verify-report report.pdf --url <service base URL> --token <access token>\n(or: sha256sum report.pdf, then GET /api/v1/reports/<sha256>)',
-      ],
+      [this.t('report.verify_step_run'), this.t('report.verify_step_run_command', { file: v.bundleFileName })],
+      [this.t('report.verify_step_pdf'), this.t('report.verify_step_pdf_command')],
     ];
     steps.forEach(([text, command], i) => {
       this.ensure(30);
@@ -1047,28 +1115,29 @@ class ReportWriter {
       this.paragraph([{ text, size: 8.5 }], { indent: 14, after: command === null ? 5 : 2 });
       if (command !== null) this.paragraph([{ text: command, font: 'Courier', size: 7.2 }], { indent: 24, after: 6 });
     });
-    this.heading('Standards and legal basis', { size: 10.5, keep: 80 });
+    this.heading(this.t('report.legal_heading'), { size: 10.5, keep: 80 });
     for (const text of report.legalBasis.paragraphs) this.paragraph([{ text, size: 8.5 }]);
-    this.heading('Registration of this report', { size: 10.5, keep: 60 });
+    this.heading(this.t('report.registration_heading'), { size: 10.5, keep: 60 });
     this.paragraph([
       {
-        text:
-          `Issued ${displayInstant(report.issuedAt)} (UTC) to ${report.issuedBy.name} (${report.issuedBy.role ?? 'user'}, ${agencyLine(report.issuedBy.agency, report.issuedBy.agencyName)}). ` +
-          'Before this file was delivered, Custos recorded a “report.issued” entry in the ledger carrying the SHA-256 of this PDF file, the bundle SHA-256, the checkpoint above, ' +
-          'the number of pages and the issuing time. A document cannot contain its own hash, so that entry’s number is not printed here: the lookup in step 4 returns it, ' +
-          'and later checkpoints include it like every entry. The report bears no handwritten signature; its authenticity rests on that entry.',
+        text: this.t('report.registration', {
+          time: this.tr.time(report.issuedAt.toISOString()),
+          name: report.issuedBy.name,
+          role: report.issuedBy.role ?? this.t('report.user'),
+          agency: agencyLine(this.tr, report.issuedBy.agency, report.issuedBy.agencyName),
+        }),
         size: 8.5,
       },
     ]);
     this.ensure(70);
     this.doc.y += 8;
     const y = this.doc.y;
-    this.write({ text: 'For the use of the court', font: 'Helvetica-Bold', size: 8.5 }, MARGIN.left, y, CONTENT_WIDTH);
+    this.write({ text: this.t('report.court_use'), font: 'Helvetica-Bold', size: 8.5 }, MARGIN.left, y, CONTENT_WIDTH);
     const lineY = y + 34;
     const segments: Array<[string, number, number]> = [
-      ['Received by (name, signature)', MARGIN.left, 220],
-      ['Date', MARGIN.left + 240, 110],
-      ['Exhibit number', MARGIN.left + 370, CONTENT_WIDTH - 370],
+      [this.t('report.court_received_by'), MARGIN.left, 220],
+      [this.t('report.court_date'), MARGIN.left + 240, 110],
+      [this.t('report.court_exhibit'), MARGIN.left + 370, CONTENT_WIDTH - 370],
     ];
     for (const [label, x, width] of segments) {
       this.doc
@@ -1092,7 +1161,7 @@ class ReportWriter {
     const top = this.doc.y + 2;
     this.write(
       {
-        text: 'Signed checkpoint (C2SP tlog-checkpoint signed note), exactly as issued:',
+        text: this.t('report.checkpoint_box'),
         font: 'Helvetica-Bold',
         size: 8,
       },
@@ -1121,24 +1190,21 @@ class ReportWriter {
 
   private entriesAppendix(): void {
     const { report } = this;
-    this.heading('Appendix: ledger entries of the bundle', { size: 10.5, keep: 80 });
+    this.heading(this.t('report.appendix_heading'), { size: 10.5, keep: 80 });
     this.paragraph([
       {
-        text: 'Every entry this report is drawn from, with its RFC 6962 leaf hash, SHA-256(0x00 ‖ entry bytes): what its inclusion proof in the bundle proves.'.replace(
-          '‖',
-          '||',
-        ),
+        text: this.t('report.appendix_intro'),
         size: 7.5,
         color: MUTED,
       },
     ]);
     this.table(
       [
-        { header: 'Entry', width: 34 },
-        { header: 'Type', width: 78 },
-        { header: 'About', width: 116 },
-        { header: 'Recorded', width: 94 },
-        { header: 'Leaf hash (hex)', width: CONTENT_WIDTH - 322 },
+        { header: this.t('report.col_entry'), width: 34 },
+        { header: this.t('report.col_type'), width: 78 },
+        { header: this.t('report.col_about'), width: 116 },
+        { header: this.t('report.col_recorded'), width: 94 },
+        { header: this.t('report.col_leaf_hash'), width: CONTENT_WIDTH - 322 },
       ],
       report.entries.map((entry): Cell[] => [
         [{ text: `#${entry.index}`, size: 7 }],
@@ -1147,7 +1213,7 @@ class ReportWriter {
         [{ text: entry.recordedAt, size: 7 }],
         [{ text: hexLines(entry.leafHash), font: 'Courier', size: 6.4 }],
       ]),
-      { caption: 'Ledger entries of the bundle' },
+      { caption: this.t('report.caption_entries') },
     );
   }
 
@@ -1155,14 +1221,21 @@ class ReportWriter {
   private pageFurniture(pages: number): void {
     const { report } = this;
     const v = report.verification;
+    const issued = this.tr.time(report.issuedAt.toISOString());
     for (let i = 0; i < pages; i++) {
       this.doc.switchToPage(i);
       // Writing in the margins must not start new pages.
       const margins = { ...this.doc.page.margins };
       this.doc.page.margins = { top: 0, bottom: 0, left: 0, right: 0 };
       const item = this.pageItems[i];
-      const right = `Case ${report.case.number}${item !== null ? `  ·  Item ${item}` : report.subject.type === 'case' ? '  ·  All items' : ''}`;
-      this.write({ text: 'CHAIN OF CUSTODY REPORT', font: 'Helvetica-Bold', size: 8 }, MARGIN.left, 30, 200);
+      const scope =
+        item !== null
+          ? this.t('report.header_item', { number: item })
+          : report.subject.type === 'case'
+            ? this.t('report.header_all_items')
+            : null;
+      const right = `${this.t('report.header_case', { number: report.case.number })}${scope === null ? '' : `  ·  ${scope}`}`;
+      this.write({ text: this.t('report.running_title'), font: 'Helvetica-Bold', size: 8 }, MARGIN.left, 30, 200);
       this.write(
         { text: right, font: 'Helvetica-Bold', size: 9, align: 'right' },
         MARGIN.left + 150,
@@ -1181,7 +1254,7 @@ class ReportWriter {
         330,
       );
       this.write(
-        { text: `Issued ${displayInstant(report.issuedAt)} (UTC)`, size: 7.5, color: MUTED, align: 'right' },
+        { text: this.t('report.header_issued', { time: issued }), size: 7.5, color: MUTED, align: 'right' },
         MARGIN.left + 330,
         43,
         CONTENT_WIDTH - 330,
@@ -1201,7 +1274,7 @@ class ReportWriter {
         .stroke();
       this.write(
         {
-          text: `Bundle SHA-256 ${v.bundleSha256}  ·  checkpoint ${v.treeSize}`,
+          text: this.t('report.footer_bundle', { sha256: v.bundleSha256, size: String(v.treeSize) }),
           font: 'Courier',
           size: 6.3,
           color: MUTED,
@@ -1211,16 +1284,17 @@ class ReportWriter {
         CONTENT_WIDTH - 80,
       );
       this.write(
-        { text: `Page ${i + 1} of ${pages}`, font: 'Helvetica-Bold', size: 8.5, align: 'right' },
+        {
+          text: this.t('report.footer_page', { page: i + 1, pages }),
+          font: 'Helvetica-Bold',
+          size: 8.5,
+          align: 'right',
+        },
         MARGIN.left + CONTENT_WIDTH - 80,
         footerTop + 4,
         80,
       );
-      const note =
-        'The SHA-256 of this PDF file is registered in the Custos ledger (report.issued): check a copy with “custos verify-report”.' +
-        (this.replaced > 0
-          ? ' Characters the PDF standard fonts cannot print are shown without their accents (ś as s, Ł as L) or as “?”; the bundle holds the exact text.'
-          : '');
+      const note = this.t('report.footer_note') + (this.replaced > 0 ? ` ${this.t('report.footer_replaced')}` : '');
       this.write({ text: note, size: 6.3, color: MUTED }, MARGIN.left, footerTop + 15, CONTENT_WIDTH - 80);
       this.doc.page.margins = margins;
     }

@@ -300,9 +300,90 @@ describe('court report PDF', () => {
   });
 
   it('names no foreign law for an agency of another jurisdiction', async () => {
-    const text = await readBack(custodyReport(story(), 'f'.repeat(64), { ...context, issuingCountry: 'AR' }));
+    const text = await readBack(custodyReport(story(), 'f'.repeat(64), { ...context, issuingCountry: 'CA' }));
     expect(text).toContain('ISO/IEC 27037:2012');
-    expect(text).toContain('governed by the law of the issuing agency’s jurisdiction (AR)');
+    expect(text).toContain('governed by the law of the issuing agency’s jurisdiction (CA)');
     expect(text).not.toMatch(/eIDAS|Federal Rules of Evidence/);
   });
+
+  /** What a reader of each language must find: headings, a translated item kind, the language stated, its law. */
+  const IN_LANGUAGE = {
+    en: {
+      words: ['CHAIN OF CUSTODY — PL-PG-2026-000001', 'Chain of custody', 'Electronic signatures', 'How to verify'],
+      kind: 'Kind Laptop',
+      language: 'Language of this report English (en)',
+      date: 'Seized (date / time) 2026-03-01 06:05:00 +01:00',
+      law: 'Ley de Enjuiciamiento Criminal), articles 334 and 338',
+    },
+    es: {
+      words: [
+        'CADENA DE CUSTODIA — PL-PG-2026-000001',
+        'Cadena de custodia',
+        'Firmas electrónicas',
+        'Cómo verificarlo',
+      ],
+      kind: 'Tipo Ordenador portátil',
+      language: 'Idioma de este informe Español (es)',
+      date: 'Intervenido el (fecha / hora) 01/03/2026 06:05:00 +01:00',
+      law: 'Ley de Enjuiciamiento Criminal, artículos 334 y 338',
+    },
+    'pt-BR': {
+      words: [
+        'CADEIA DE CUSTÓDIA — PL-PG-2026-000001',
+        'Cadeia de custódia',
+        'Assinaturas eletrônicas',
+        'Como verificar',
+      ],
+      kind: 'Tipo Notebook',
+      language: 'Idioma deste relatório Português (Brasil) (pt-BR)',
+      date: 'Apreendido em (data / hora) 01/03/2026 06:05:00 +01:00',
+      law: 'Ley de Enjuiciamiento Criminal, artigos 334 e 338',
+    },
+    'pt-PT': {
+      words: [
+        'CADEIA DE CUSTÓDIA — PL-PG-2026-000001',
+        'Cadeia de custódia',
+        'Assinaturas eletrónicas',
+        'Como verificar',
+      ],
+      kind: 'Tipo Computador portátil',
+      language: 'Idioma deste relatório Português (Portugal) (pt-PT)',
+      date: 'Apreendido em (data / hora) 01/03/2026 06:05:00 +01:00',
+      law: 'Ley de Enjuiciamiento Criminal, artigos 334 e 338',
+    },
+  } as const;
+
+  it.each(Object.keys(IN_LANGUAGE) as Array<keyof typeof IN_LANGUAGE>)(
+    'is written in %s: headings, item kind, dates, the language it states and the law it cites',
+    async (language) => {
+      const expected = IN_LANGUAGE[language];
+      const report = custodyReport(story(), 'f'.repeat(64), { ...context, issuingCountry: 'ES', language });
+      expect(report.language).toBe(language);
+      const text = await readBack(report);
+      for (const words of expected.words) expect(text).toContain(words);
+      expect(text).toContain(expected.kind);
+      expect(text).toContain(expected.language);
+      expect(text).toContain(expected.date);
+      expect(text).toContain(expected.law);
+      // Nothing of another language's headings leaks in.
+      for (const other of Object.keys(IN_LANGUAGE) as Array<keyof typeof IN_LANGUAGE>) {
+        if (IN_LANGUAGE[other].words[1] !== expected.words[1]) expect(text).not.toContain(IN_LANGUAGE[other].words[1]);
+      }
+    },
+  );
+
+  it.each([
+    ['BR', 'pt-BR', ['artigos 158-A a 158-F', 'Lei n.º 13.964/2019', 'cadeia de custódia'], /eIDAS/],
+    ['PT', 'pt-PT', ['artigos 178.º e seguintes', 'Lei n.º 109/2009', 'eIDAS'], /158-A/],
+    ['AR', 'es', ['Ley 23.984', 'Ley 25.506', 'firmas electrónicas'], /eIDAS|Federal Rules/],
+  ] as const)(
+    'cites the national rules of custody for an agency of %s, in %s',
+    async (country, language, cited, absent) => {
+      const text = await readBack(
+        custodyReport(story(), 'f'.repeat(64), { ...context, issuingCountry: country, language }),
+      );
+      for (const words of cited) expect(text).toContain(words);
+      expect(text).not.toMatch(absent);
+    },
+  );
 });

@@ -76,6 +76,8 @@ interface ReportRecord {
   bundleSha256: string;
   checkpoint: { treeSize: number; rootHash: string };
   pages: number;
+  /** Absent from services that predate translated reports (their reports are English). */
+  language?: string;
 }
 
 function describe(file: string, sha256: string, record: ReportRecord): string {
@@ -92,6 +94,7 @@ function describe(file: string, sha256: string, record: ReportRecord): string {
     `  issued       ${record.issuedAt} to ${by}`,
     `  ledger entry #${record.ledgerIndex} (report.issued), recorded ${record.recordedAt}`,
     `  pages        ${record.pages}`,
+    `  language     ${record.language ?? 'en'}`,
     `  bundle       SHA-256 ${record.bundleSha256}`,
     `  checkpoint   tree size ${record.checkpoint.treeSize}, root ${record.checkpoint.rootHash}`,
     '',

@@ -1,11 +1,13 @@
 import { createReadStream } from 'node:fs';
 
-import { Controller, Get, Param, Res, StreamableFile, type PipeTransform } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Query, Res, StreamableFile, type PipeTransform } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
+import { LanguageParam } from '../i18n/language-param.pipe.js';
+import { LANGUAGES, type Language } from '../i18n/languages.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
 import { ReportAbandonedError, ReportNotFoundError } from './reports.errors.js';
 import { REPORT_READERS, ReportsService, type IssuedReport, type ReportRecord } from './reports.service.js';
@@ -24,7 +26,16 @@ const REPORT_DESCRIPTION =
   'A printable A4 chain-of-custody report (docs/reports.md), rendered from the custody bundle of the item or case, which it names by SHA-256 ' +
   'with its signed checkpoint and carries as an attached file. Each request issues a new report and records a `report.issued` ledger entry ' +
   'with the PDF’s SHA-256 before the PDF is returned (its index is in the `Custos-Ledger-Index` header); `custos verify-report <file>` or ' +
-  '`GET /api/v1/reports/{sha256}` authenticates a copy later. Writes a `report.read` access-log row.';
+  '`GET /api/v1/reports/{sha256}` authenticates a copy later. Writes a `report.read` access-log row. Written in the language of the ' +
+  'issuing agency (the caller’s, else the case’s) unless `lang` names another; the entry records the language.';
+
+const LANG_QUERY = {
+  name: 'lang',
+  required: false,
+  enum: LANGUAGES,
+  description:
+    'Language of the report; absent: the issuing agency’s. 400 language_unsupported (listing the supported ones) otherwise',
+} as const;
 
 /** Court custody reports and their authentication by SHA-256. */
 @ApiTags('reports')
@@ -38,12 +49,14 @@ export class ReportsController {
   @ApiOperation({ summary: 'Issue the court custody report of an item (PDF)', description: REPORT_DESCRIPTION })
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'The report, application/pdf' })
+  @ApiQuery(LANG_QUERY)
   async itemReport(
     @Ctx() ctx: RequestContext,
     @Param('id', PARAMS.item) id: string,
+    @Query('lang', new LanguageParam()) lang: Language | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    return serve(response, (signal) => this.reports.itemReport(ctx, id, signal));
+    return serve(response, (signal) => this.reports.itemReport(ctx, id, lang, signal));
   }
 
   @Get('cases/:id/report.pdf')
@@ -54,12 +67,14 @@ export class ReportsController {
   })
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'The report, application/pdf' })
+  @ApiQuery(LANG_QUERY)
   async caseReport(
     @Ctx() ctx: RequestContext,
     @Param('id', PARAMS.case) id: string,
+    @Query('lang', new LanguageParam()) lang: Language | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    return serve(response, (signal) => this.reports.caseReport(ctx, id, signal));
+    return serve(response, (signal) => this.reports.caseReport(ctx, id, lang, signal));
   }
 
   @Get('reports/:sha256')
@@ -98,6 +113,7 @@ async function serve(
   response.setHeader('Repr-Digest', `sha-256=:${Buffer.from(issued.sha256, 'hex').toString('base64')}:`);
   response.setHeader('Custos-Ledger-Index', String(issued.ledgerIndex));
   response.setHeader('Cache-Control', 'no-store');
+  response.setHeader('Content-Language', issued.language);
   return new StreamableFile(createReadStream(issued.file), {
     type: 'application/pdf',
     disposition: `inline; filename="${issued.fileName}"`,

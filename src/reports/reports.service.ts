@@ -15,6 +15,7 @@ import type { RequestContext, Role } from '../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { CustodyRecords } from '../custody/custody-records.service.js';
 import { ItemNotFoundError } from '../custody/custody.errors.js';
+import { isLanguage, type Language } from '../i18n/languages.js';
 import { CheckpointService } from '../ledger/checkpoint.service.js';
 import { verifyCosignatures } from '../ledger/core/cosignature.js';
 import type { EntryActor, LedgerEntry } from '../ledger/core/entry.js';
@@ -55,6 +56,8 @@ export interface IssuedReport {
   readonly ledgerIndex: number;
   readonly fileName: string;
   dispose(): Promise<void>;
+  /** The language it is written in (BCP 47). */
+  readonly language: Language;
 }
 
 /** `data` of a `report.issued` ledger entry. */
@@ -67,6 +70,8 @@ export type ReportIssuedData = {
   readonly pages: number;
   /** The issuing time printed on the report (and its PDF creation date). */
   readonly issuedAt: string;
+  /** The language it is written in (BCP 47); absent in entries written before reports were translated (English). */
+  readonly language?: Language;
 };
 
 /** What the lookup by SHA-256 answers: which report that file is, who it was issued to, when, and its ledger entry. */
@@ -83,6 +88,8 @@ export interface ReportRecord {
   readonly bundleSha256: string;
   readonly checkpoint: { readonly treeSize: number; readonly rootHash: string };
   readonly pages: number;
+  /** The language the report is written in. */
+  readonly language: Language;
 }
 
 /**
@@ -123,15 +130,25 @@ export class ReportsService {
    * when every render slot and queue place is taken. `signal`: the client went away — an
    * unfinished report is abandoned and not registered.
    */
-  async itemReport(ctx: RequestContext, itemId: string, signal?: AbortSignal): Promise<IssuedReport> {
+  async itemReport(
+    ctx: RequestContext,
+    itemId: string,
+    language?: Language,
+    signal?: AbortSignal,
+  ): Promise<IssuedReport> {
     const { kase } = await this.records.requireItem(this.dataSource, ctx, itemId, 'read');
-    return this.issue(ctx, kase, signal, () => this.bundles.itemBundle(ctx, itemId, { record: 'report' }));
+    return this.issue(ctx, kase, language, signal, () => this.bundles.itemBundle(ctx, itemId, { record: 'report' }));
   }
 
   /** The report of a case and every item in it; 404 case_not_found for a case the caller may not see. */
-  async caseReport(ctx: RequestContext, caseId: string, signal?: AbortSignal): Promise<IssuedReport> {
+  async caseReport(
+    ctx: RequestContext,
+    caseId: string,
+    language?: Language,
+    signal?: AbortSignal,
+  ): Promise<IssuedReport> {
     const kase = await this.caseAccess.requireCase(this.dataSource, ctx, caseId, 'read');
-    return this.issue(ctx, kase, signal, () => this.bundles.caseBundle(ctx, caseId, { record: 'report' }));
+    return this.issue(ctx, kase, language, signal, () => this.bundles.caseBundle(ctx, caseId, { record: 'report' }));
   }
 
   /**
@@ -143,6 +160,7 @@ export class ReportsService {
   private async issue(
     ctx: RequestContext,
     kase: AccessibleCase,
+    language: Language | undefined,
     signal: AbortSignal | undefined,
     bundle: () => Promise<BuiltBundle>,
   ): Promise<IssuedReport> {
@@ -150,9 +168,9 @@ export class ReportsService {
     const file = join(this.config.reportTempDir, `custos-report-${randomUUID()}.pdf`);
     const dispose = (): Promise<void> => rm(file, { force: true });
     try {
-      const { built, rendered, issuedAt } = await this.renderer.withSlot(signal, async (render) => {
+      const { built, rendered, issuedAt, printed } = await this.renderer.withSlot(signal, async (render) => {
         const built = await bundle();
-        const context = await this.context(ctx, kase, built);
+        const context = await this.context(ctx, kase, built, language);
         const rendered = await render(
           {
             bundle: built.bytes,
@@ -164,7 +182,7 @@ export class ReportsService {
           signal,
         );
         if (!rendered.ok) this.integrityFailure(built, rendered.reason);
-        return { built, rendered, issuedAt: context.issuedAt };
+        return { built, rendered, issuedAt: context.issuedAt, printed: context.language ?? 'en' };
       });
       // A report nobody will receive is not registered.
       signal?.throwIfAborted();
@@ -177,6 +195,7 @@ export class ReportsService {
         checkpoint: { treeSize: rendered.treeSize, rootHash: rendered.rootBase64 },
         pages: rendered.pages,
         issuedAt: issuedAt.toISOString(),
+        language: printed,
       };
       // Registered before it is served: a report that reached someone is always in the ledger.
       const appended = await this.ledger.write((em) =>
@@ -196,6 +215,7 @@ export class ReportsService {
         pages: rendered.pages,
         ledgerIndex: appended.index,
         fileName,
+        language: printed,
         dispose,
       };
     } catch (error) {
@@ -207,19 +227,27 @@ export class ReportsService {
   }
 
   /** What the report says besides its bundle: the case, the issuer, the names of agencies, the issuer's law. */
-  private async context(ctx: RequestContext, kase: AccessibleCase, built: BuiltBundle): Promise<ReportContext> {
+  private async context(
+    ctx: RequestContext,
+    kase: AccessibleCase,
+    built: BuiltBundle,
+    language: Language | undefined,
+  ): Promise<ReportContext> {
     const actor = ctx.actor!;
     const codes = new Set(agencyCodesOf(built.bundle));
     codes.add(kase.agency_code);
     if (actor.agencyCode !== null) codes.add(actor.agencyCode);
-    const rows = await this.dataSource.query<Array<{ code: string; name: string; country: string }>>(
-      'SELECT code, name, country FROM agency WHERE code = ANY($1::text[])',
+    const rows = await this.dataSource.query<Array<{ code: string; name: string; country: string; language: string }>>(
+      'SELECT code, name, country, language FROM agency WHERE code = ANY($1::text[])',
       [[...codes]],
     );
     // The legal wording is the issuer's agency's law (a prosecutor presents it to their court); an
     // issuer without an agency reads it under the case's.
     const issuingAgency = actor.agencyCode ?? kase.agency_code;
     const role = actor.roles.find((r) => (REPORT_READERS as readonly Role[]).includes(r)) ?? null;
+    const issuer = rows.find((row) => row.code === issuingAgency);
+    // The agency's language, unless the caller chose one; a tag this version does not print reads as English.
+    const agencyLanguage = issuer !== undefined && isLanguage(issuer.language) ? issuer.language : 'en';
     return {
       issuedAt: new Date(),
       issuedBy: { name: actor.displayName, username: actor.username, role, agency: actor.agencyCode },
@@ -232,8 +260,9 @@ export class ReportsService {
         status: kase.status,
       },
       agencyNames: new Map(rows.map((row) => [row.code, row.name])),
-      issuingCountry: rows.find((row) => row.code === issuingAgency)?.country ?? null,
+      issuingCountry: issuer?.country ?? null,
       attestations: this.attestations(built),
+      language: language ?? agencyLanguage,
     };
   }
 
@@ -309,6 +338,7 @@ export class ReportsService {
       bundleSha256: data.bundleSha256,
       checkpoint: data.checkpoint,
       pages: data.pages,
+      language: data.language ?? 'en',
     };
   }
 

@@ -1,27 +1,10 @@
 /**
- * How custody codes read for people — on the web app's screens and in court reports alike, so the
- * two never disagree ("USB drive", "SIM card", never "Usb drive"). Dependency-free: the web app
- * imports this file too.
+ * How custody codes read for people in English — on the web app's screens and in court reports
+ * alike, so the two never disagree ("USB drive", "SIM card", never "Usb drive"). The words are the
+ * shared vocabulary's (src/i18n/locales/en.ts); reports in other languages use src/i18n/translator.ts.
+ * Dependency-free: the web app imports this file too.
  */
-
-/** Item kinds as people write them. */
-const ITEM_KIND_WORDS: Readonly<Record<string, string>> = {
-  mobile_phone: 'Mobile phone',
-  computer: 'Computer',
-  laptop: 'Laptop',
-  tablet: 'Tablet',
-  hard_drive: 'Hard drive',
-  ssd: 'SSD',
-  usb_drive: 'USB drive',
-  memory_card: 'Memory card',
-  sim_card: 'SIM card',
-  optical_disc: 'Optical disc',
-  camera: 'Camera',
-  game_console: 'Game console',
-  other: 'Other',
-  forensic_image: 'Forensic image',
-  extraction: 'Extraction',
-};
+import { en } from '../i18n/locales/en.js';
 
 /** Words written in capitals wherever they stand (`sim_card` → `SIM card`, `ssd` → `SSD`). */
 const ACRONYMS = /\b(ssd|usb|sim|imei|iccid|pdf|csv)\b/g;
@@ -34,5 +17,6 @@ export function humanize(code: string): string {
 
 /** An item kind as people write it; a kind not listed reads as its code, humanized. */
 export function itemKindWords(kind: string): string {
-  return ITEM_KIND_WORDS[kind] ?? humanize(kind);
+  const id = `kind.${kind}`;
+  return Object.hasOwn(en, id) ? en[id as keyof typeof en] : humanize(kind);
 }

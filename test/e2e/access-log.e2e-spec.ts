@@ -125,6 +125,7 @@ describe('access log', () => {
     await post(platformSession, '/api/v1/agencies', { code: 'ES-GC', name: 'Guardia Civil', country: 'ES' }).expect(
       201,
     ); // agency.create
+    await api().patch('/api/v1/agencies/ES-GC').set(bearer(platformSession)).send({ language: 'en' }).expect(200); // agency.update
     const newCase = (
       await post(officerSession, '/api/v1/cases', { caseNumber: 'LOG-1', title: 'Logged case' }).expect(201)
     ).body; // case.create
@@ -205,7 +206,7 @@ describe('access log', () => {
     // agency.create by a platform admin concerns the new agency; the integrity alarm and the witness
     // refusals are the service's own (no agency): platform administrators read both. Everything else concerns ES-PN.
     // auth.lockout names rows written before ADR 0016 (nothing locks an account any more).
-    const platformEvents = ['agency.create', 'ledger.integrity_alarm', 'ledger.witness_refused'];
+    const platformEvents = ['agency.create', 'agency.update', 'ledger.integrity_alarm', 'ledger.witness_refused'];
     expect(
       ACCESS_LOG_EVENTS.filter(
         (event) => !seen.has(event) && !platformEvents.includes(event) && event !== 'auth.lockout',

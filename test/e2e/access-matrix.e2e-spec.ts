@@ -276,6 +276,8 @@ describe('access matrix, cell by cell', () => {
     switch (`${row.method} ${row.path}`) {
       case 'POST /api/v1/agencies':
         return { code: `ES-M${unique.toUpperCase()}`, name: 'Matrix agency', country: 'ES' };
+      case 'PATCH /api/v1/agencies/:code':
+        return { language: 'es' };
       case 'POST /api/v1/users':
         return {
           username: `matrix.${unique}`,
@@ -344,7 +346,8 @@ describe('access matrix, cell by cell', () => {
           const path =
             row.path
               .replace(':id', target.itemId ?? target.case?.id ?? target.userId ?? randomUUID())
-              .replace(':shareId', target.shareId ?? randomUUID()) + (await queryOf(row, target));
+              .replace(':shareId', target.shareId ?? randomUUID())
+              .replace(':code', home.code) + (await queryOf(row, target));
           const response = await send(row.method, path, caller, body(row, row.relation));
           expect({ status: response.status, code: response.body?.code }).toMatchObject({ status: expected.status });
           if (row.path === '/api/v1/ledger/verifications' && row.method === 'POST' && response.status === 202)

@@ -464,6 +464,7 @@ describe('court custody reports', () => {
       bundleSha256: data.bundleSha256,
       checkpoint: data.checkpoint,
       pages: data.pages,
+      language: 'en',
     });
     // Upper-case hex names the same file.
     await api()
@@ -540,6 +541,7 @@ describe('court custody reports', () => {
     expect(issued.stdout).toContain(`item ${drive.itemNumber} (case OP-TORMENTA-9)`);
     expect(issued.stdout).toContain(`#${driveReport.entry.index} (report.issued)`);
     expect(issued.stdout).toContain('Rui Tavares');
+    expect(issued.stdout).toContain('  language     en\n');
 
     const tampered = join(work, 'drive-tampered.pdf');
     const bytes = Buffer.from(driveReport.bytes);

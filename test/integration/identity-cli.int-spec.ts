@@ -67,7 +67,8 @@ describe('custos user create / agency create', () => {
       'ES',
     ]);
     expect(agency).toMatchObject({ code: 0, stderr: '' });
-    expect(agency.stdout).toMatch(/created agency ES-PN \(Policía Nacional, ES\)/);
+    // Its reports are printed in its courts' language unless --language says otherwise.
+    expect(agency.stdout).toMatch(/created agency ES-PN \(Policía Nacional, ES, es\)/);
 
     const user = await custos([
       'user',
@@ -95,6 +96,34 @@ describe('custos user create / agency create', () => {
       { event: 'agency.create', via: 'command line' },
       { event: 'user.create', via: 'command line' },
     ]);
+  });
+
+  it('sets the language of an agency’s reports and labels, refusing one it does not print', async () => {
+    const created = await custos([
+      'agency',
+      'create',
+      '--code',
+      'BR-PF',
+      '--name',
+      'Polícia Federal',
+      '--country',
+      'BR',
+    ]);
+    expect(created.stdout).toMatch(/created agency BR-PF \(Polícia Federal, BR, pt-BR\)/);
+    const refused = await custos(['agency', 'set-language', '--code', 'BR-PF', '--language', 'pt']);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toContain('use one of en, es, pt-BR, pt-PT');
+    const changed = await custos(['agency', 'set-language', '--code', 'BR-PF', '--language', 'en']);
+    expect(changed).toMatchObject({ code: 0, stdout: 'agency BR-PF now prints in en (was pt-BR)\n' });
+    expect(await query(`SELECT language FROM agency WHERE code = 'BR-PF'`)).toEqual([{ language: 'en' }]);
+    const logged = await query(
+      `SELECT event, details->'language' AS language FROM access_log WHERE subject_label = 'BR-PF' ORDER BY id`,
+    );
+    expect(logged).toEqual([
+      { event: 'agency.create', language: null },
+      { event: 'agency.update', language: { from: 'pt-BR', to: 'en' } },
+    ]);
+    expect((await custos(['agency', 'set-language', '--code', 'BR-XX', '--language', 'en'])).code).toBe(1);
   });
 
   it('takes a password on standard input, and applies the password policy to it', async () => {

@@ -85,6 +85,7 @@ export async function buildWorld(app: NestExpressApplication, db: DataSource): P
       name: 'Polícia Judiciária',
       country: 'PT',
     }),
+    route('patch /api/v1/agencies/{code}', `/api/v1/agencies/${home.code}`, admin, { language: 'pt-PT' }),
     route('post /api/v1/users', '/api/v1/users', admin, {
       username: 'nuno.silva',
       displayName: 'Nuno Silva',

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { Ctx, Roles } from '../auth.decorators.js';
-import { CreateAgencyDto } from '../dto/agency.dto.js';
+import { CreateAgencyDto, UpdateAgencyDto } from '../dto/agency.dto.js';
 import { AgenciesService, type AgencyDetails } from './agencies.service.js';
 
 @ApiTags('agencies')
@@ -17,10 +17,24 @@ export class AgenciesController {
   @Roles('admin')
   @ApiOperation({
     summary: 'Create an agency (platform administrators)',
-    description: '409 agency_code_taken; 400 country_invalid',
+    description: '409 agency_code_taken; 400 country_invalid, language_unsupported',
   })
   create(@Ctx() ctx: RequestContext, @Body() body: CreateAgencyDto): Promise<AgencyDetails> {
     return this.agencies.create(ctx, body);
+  }
+
+  @Patch(':code')
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Set the language of an agency’s court reports and label sheets (platform administrators)',
+    description: '404 agency_not_found; 400 language_unsupported (the problem lists the supported ones)',
+  })
+  update(
+    @Ctx() ctx: RequestContext,
+    @Param('code') code: string,
+    @Body() body: UpdateAgencyDto,
+  ): Promise<AgencyDetails> {
+    return this.agencies.setLanguage(ctx, code, body.language);
   }
 
   @Get()

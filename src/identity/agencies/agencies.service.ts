@@ -4,8 +4,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 
 import { AccessLogService } from '../../access-log/access-log.service.js';
 import { decodeCursor, encodeCursor } from '../../common/cursor.js';
+import { NotFoundError } from '../../common/domain-error.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { insertOrConflict } from '../../common/unique-violation.js';
+import { requireLanguage } from '../../i18n/language.errors.js';
+import { languageForCountry, type Language } from '../../i18n/languages.js';
 import { isPlatformAdmin } from '../identity-actor.js';
 import { AdminScopeError, ConflictError, InvalidRequestError } from '../identity.errors.js';
 import type { AgencyView, Queryable } from '../users/user-records.js';
@@ -15,6 +18,8 @@ export interface NewAgency {
   readonly code: string;
   readonly name: string;
   readonly country: string;
+  /** What its reports and labels are printed in; absent: its country's courts' language, else English. */
+  readonly language?: string;
 }
 
 interface AgencyRow {
@@ -22,18 +27,24 @@ interface AgencyRow {
   code: string;
   name: string;
   country: string;
+  language: string;
   created_at: Date;
 }
 
 export interface AgencyDetails extends AgencyView {
+  /** BCP 47 tag of the language its court reports and label sheets are printed in (ADR 0073). */
+  readonly language: string;
   readonly createdAt: string;
 }
+
+const AGENCY_COLUMNS = 'id, code, name, country, language, created_at';
 
 const agencyDetails = (row: AgencyRow): AgencyDetails => ({
   id: row.id,
   code: row.code,
   name: row.name,
   country: row.country.trim(),
+  language: row.language,
   createdAt: row.created_at.toISOString(),
 });
 
@@ -48,23 +59,42 @@ export async function insertAgency(em: EntityManager, input: NewAgency): Promise
       'country',
     );
   }
+  const language: Language =
+    input.language === undefined ? languageForCountry(input.country) : requireLanguage(input.language, 'language');
   const existing = await em.query<unknown[]>('SELECT 1 FROM agency WHERE code = $1', [input.code]);
   if (existing.length > 0) throw new ConflictError('agency_code_taken', `An agency ${input.code} already exists`);
   const rows = await insertOrConflict(
     () =>
       em.query<AgencyRow[]>(
-        'INSERT INTO agency (code, name, country) VALUES ($1, $2, $3) RETURNING id, code, name, country, created_at',
-        [input.code, input.name.trim(), input.country],
+        `INSERT INTO agency (code, name, country, language) VALUES ($1, $2, $3, $4) RETURNING ${AGENCY_COLUMNS}`,
+        [input.code, input.name.trim(), input.country, language],
       ),
     () => new ConflictError('agency_code_taken', `An agency ${input.code} already exists`),
   );
   return agencyDetails(rows[0]);
 }
 
-export async function findAgencyByCode(db: Queryable, code: string): Promise<AgencyDetails | undefined> {
-  const rows = await db.query<AgencyRow[]>('SELECT id, code, name, country, created_at FROM agency WHERE code = $1', [
+/** Shared by the API and `custos agency set-language`: the one thing of an agency that may change. */
+export async function updateAgencyLanguage(
+  em: EntityManager,
+  code: string,
+  language: string,
+): Promise<{ agency: AgencyDetails; previous: string } | undefined> {
+  const checked = requireLanguage(language, 'language');
+  // The row is locked so `previous` is what this update replaced.
+  const before = await em.query<Array<{ language: string }>>('SELECT language FROM agency WHERE code = $1 FOR UPDATE', [
     code,
   ]);
+  if (before.length === 0) return undefined;
+  const [rows] = await em.query<[AgencyRow[], number]>(
+    `UPDATE agency SET language = $2 WHERE code = $1 RETURNING ${AGENCY_COLUMNS}`,
+    [code, checked],
+  );
+  return { agency: agencyDetails(rows[0]), previous: before[0].language };
+}
+
+export async function findAgencyByCode(db: Queryable, code: string): Promise<AgencyDetails | undefined> {
+  const rows = await db.query<AgencyRow[]>(`SELECT ${AGENCY_COLUMNS} FROM agency WHERE code = $1`, [code]);
   return rows[0] === undefined ? undefined : agencyDetails(rows[0]);
 }
 
@@ -101,6 +131,30 @@ export class AgenciesService {
     });
   }
 
+  /** Platform administrators only, like creating one: the language its reports and labels are printed in. */
+  async setLanguage(ctx: RequestContext, code: string, language: string): Promise<AgencyDetails> {
+    if (!isPlatformAdmin(ctx)) {
+      await this.accessLog.recordRefusal(ctx, { event: 'agency.update', outcome: 'denied', details: { code } });
+      throw new AdminScopeError('Agencies are changed by platform administrators');
+    }
+    return this.dataSource.transaction(async (em) => {
+      const updated = await updateAgencyLanguage(em, code, language);
+      if (updated === undefined) throw new NotFoundError(`Agency ${code}`, 'agency_not_found');
+      const { agency, previous } = updated;
+      await this.accessLog.record(
+        ctx,
+        {
+          event: 'agency.update',
+          outcome: 'success',
+          subject: { type: 'agency', id: agency.id, label: agency.code, agencyId: agency.id },
+          details: { language: { from: previous, to: agency.language } },
+        },
+        em,
+      );
+      return agency;
+    });
+  }
+
   /** Every authenticated user may list agencies: sharing a case names one. */
   async list(
     _ctx: RequestContext,
@@ -108,7 +162,7 @@ export class AgenciesService {
   ): Promise<{ agencies: AgencyDetails[]; nextCursor: string | null }> {
     const after = page.cursor === undefined ? '' : decodeCursor(page.cursor, ['string'] as const)[0];
     const rows = await this.dataSource.query<AgencyRow[]>(
-      'SELECT id, code, name, country, created_at FROM agency WHERE code > $1 ORDER BY code LIMIT $2',
+      `SELECT ${AGENCY_COLUMNS} FROM agency WHERE code > $1 ORDER BY code LIMIT $2`,
       [after, page.limit + 1],
     );
     const agencies = rows.slice(0, page.limit).map(agencyDetails);

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsOptional, IsUUID } from 'class-validator';
 
+import { LANGUAGES } from '../../i18n/languages.js';
 import { MAX_LABELS } from '../labels.service.js';
 
 /** `?items=<id>,<id>` (or `items` repeated): which items of the case; absent means all of them. */
@@ -25,4 +26,12 @@ export class LabelsQueryDto {
   @ArrayUnique()
   @IsUUID('all', { each: true, message: 'items must be item ids (UUIDs) separated by commas' })
   items?: string[];
+
+  /** Checked by LanguageParam (400 language_unsupported, listing the supported ones); declared here so it is not refused as unknown. */
+  @ApiPropertyOptional({
+    enum: LANGUAGES,
+    description: 'Language of the labels; absent: the issuing agency’s (the caller’s, else the case’s)',
+  })
+  @IsOptional()
+  lang?: unknown;
 }

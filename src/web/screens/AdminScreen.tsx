@@ -709,6 +709,7 @@ const EVENT_WORDS: Readonly<Record<AccessLogEvent, string>> = {
   'user.enable': 'User enabled',
   'user.password_reset': 'Password reset by an administrator',
   'agency.create': 'Agency created',
+  'agency.update': 'Agency changed',
   'case.create': 'Case opened',
   'case.read': 'Case read',
   'case.access_denied': 'Refused: case not shared with them',
