@@ -17,6 +17,7 @@ import { PasswordThrottle1796002000010 } from './1796002000010-PasswordThrottle.
 import { IdempotencyKeys1796002000020 } from './1796002000020-IdempotencyKeys.js';
 import { WitnessLog1796003000001 } from './1796003000001-WitnessLog.js';
 import { LedgerWitnessing1796003000002 } from './1796003000002-LedgerWitnessing.js';
+import { TransferHandOverTimes1796004100001 } from './1796004100001-TransferHandOverTimes.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so the service, the migration
@@ -40,4 +41,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   IdempotencyKeys1796002000020,
   WitnessLog1796003000001,
   LedgerWitnessing1796003000002,
+  TransferHandOverTimes1796004100001,
 ];
