@@ -231,6 +231,24 @@ export function displayTime(text: string): string {
   return `${match[1]} ${match[2]} ${match[3] === 'Z' ? '+00:00' : match[3]}`;
 }
 
+/**
+ * When a hand-over happened (ADR 0033): the time its entry states, with the recording time beside
+ * it when they are a minute or more apart; entries that state none were recorded as it happened.
+ */
+function handOverTimes(
+  label: string,
+  recordedLabel: string,
+  occurredAt: string | undefined,
+  recordedAt: string,
+): Array<{ label: string; time: string }> {
+  if (occurredAt === undefined) return [{ label, time: displayTime(recordedAt) }];
+  const apart = Math.abs(Date.parse(occurredAt) - Date.parse(recordedAt)) >= 60_000;
+  return [
+    { label, time: displayTime(occurredAt) },
+    ...(apart ? [{ label: recordedLabel, time: displayTime(recordedAt) }] : []),
+  ];
+}
+
 export function displayInstant(instant: Date): string {
   return displayTime(instant.toISOString());
 }
@@ -683,7 +701,7 @@ class ReportBuilder {
       open.rows.set(ref.id, track.custody.length);
       this.addRow(track, entry.index, {
         entries: [entry.index],
-        when: [{ label: 'Released', time: displayTime(entry.recordedAt) }],
+        when: handOverTimes('Released', 'Release recorded', data.occurredAt, entry.recordedAt),
         releasedBy: { party: from, text: null, signature: this.signatureOf(entry, data.from.id, 'released') },
         receivedBy: { party: to, text: null, signature: null, unsigned: 'Receipt not yet signed' },
         purpose: [
@@ -707,12 +725,15 @@ class ReportBuilder {
     for (const accepted of data.items) {
       const track = this.tracks.get(accepted.id);
       if (track === undefined) continue;
-      const condition = this.receiptCondition(track, entry, accepted, to);
+      const condition = this.receiptCondition(track, entry, accepted, to, data.occurredAt ?? entry.recordedAt);
       const rowIndex = open?.rows.get(accepted.id);
       const release = rowIndex === undefined ? undefined : track.custody[rowIndex];
       const row: CustodyRow = {
         entries: [...(release?.entries ?? []), entry.index],
-        when: [...(release?.when ?? []), { label: 'Received', time: displayTime(entry.recordedAt) }],
+        when: [
+          ...(release?.when ?? []),
+          ...handOverTimes('Received', 'Receipt recorded', data.occurredAt, entry.recordedAt),
+        ],
         releasedBy: release?.releasedBy ?? { party: from, text: null, signature: null },
         receivedBy: { party: to, text: null, signature: this.signatureOf(entry, data.to.id, 'received') },
         purpose: release === undefined ? [] : release.purpose.filter((line) => !line.alert),
@@ -737,6 +758,7 @@ class ReportBuilder {
     entry: LedgerEntry,
     accepted: AcceptedItem,
     to: ReportParty,
+    receivedAt: string,
   ): ReportConditionLine[] {
     const lines: ReportConditionLine[] = [];
     if (accepted.sealIntact) lines.push({ text: 'Seal intact', alert: false });
@@ -746,12 +768,12 @@ class ReportBuilder {
       track.findings.push({
         entry: entry.index,
         label: 'SEAL BROKEN',
-        text: `On receipt by ${to.name}${to.agency ? ` (${to.agency})` : ''} in entry #${entry.index} (${displayTime(entry.recordedAt)}) the seal was reported broken${accepted.sealNote ? `: “${accepted.sealNote}”` : ''}.`,
+        text: `On receipt by ${to.name}${to.agency ? ` (${to.agency})` : ''} in entry #${entry.index} (${displayTime(receivedAt)}) the seal was reported broken${accepted.sealNote ? `: “${accepted.sealNote}”` : ''}.`,
       });
     }
     if (accepted.sealNote && accepted.sealIntact) lines.push({ text: accepted.sealNote, alert: false });
     for (const hash of accepted.hashes) {
-      this.verification(track, entry, hash.target, hash, 'on receipt', null, displayTime(entry.recordedAt), to);
+      this.verification(track, entry, hash.target, hash, 'on receipt', null, displayTime(receivedAt), to);
       lines.push({ text: `Re-hash ${hash.algorithm.toUpperCase()} of ${hash.target}:`, alert: false });
       lines.push(
         hash.result === 'mismatch'
