@@ -457,10 +457,11 @@ export class TransfersService {
   }
 
   /**
-   * Nothing is handed over before what the ledger already says happened to it (ADR 0033): its
-   * seizure or acquisition (as corrected), its hash records, what was acquired from it, its storage
-   * moves (at their recording) and its earlier transfers' ends (an acceptance at its stated time,
-   * a rejection or cancellation at its recording). The pending transfer being accepted is not one.
+   * Nothing is handed over before an earlier event of the item at the time the ledger states for
+   * it (ADR 0033): its seizure or acquisition (as corrected), its hash records, what was acquired
+   * from it, its earlier transfers (their receipt, or the release of one rejected or cancelled).
+   * Storage moves, rejections and cancellations state no time of their own: entered late, their
+   * recording time would wrongly forbid an earlier hand-over. The pending transfer is not earlier.
    */
   private async requireAfterPreviousEvents(
     em: EntityManager,
@@ -477,15 +478,12 @@ export class TransfersService {
            UNION ALL
            (SELECT 'acquisition of ' || c.item_number || ' from ' || i.item_number, c.occurred_at, c.occurred_offset FROM item c WHERE c.parent_id = i.id ORDER BY c.occurred_at DESC LIMIT 1)
            UNION ALL
-           (SELECT 'storage move of ' || i.item_number, le.recorded_at, 0 FROM item_event ie JOIN ledger_entry le ON le.idx = ie.ledger_idx
-             WHERE ie.item_id = i.id AND ie.type = 'item.moved' ORDER BY le.recorded_at DESC LIMIT 1)
-           UNION ALL
-           (SELECT CASE t.status WHEN 'accepted' THEN 'receipt' WHEN 'rejected' THEN 'rejected transfer' ELSE 'cancelled transfer' END
+           (SELECT CASE WHEN t.status = 'accepted' THEN 'receipt' ELSE 'release in a ' || t.status || ' transfer' END
                      || ' of ' || i.item_number,
-                   coalesce(t.accepted_occurred_at, t.resolved_at), coalesce(t.accepted_occurred_offset, 0)
+                   coalesce(t.accepted_occurred_at, t.release_occurred_at), coalesce(t.accepted_occurred_offset, t.release_occurred_offset)
               FROM transfer_item ti JOIN transfer t ON t.id = ti.transfer_id
              WHERE ti.item_id = i.id AND t.status <> 'pending'
-             ORDER BY coalesce(t.accepted_occurred_at, t.resolved_at) DESC LIMIT 1)
+             ORDER BY coalesce(t.accepted_occurred_at, t.release_occurred_at) DESC LIMIT 1)
          ) e
         WHERE i.id = ANY($1::uuid[]) AND e.at > $2
         ORDER BY e.at DESC LIMIT 1`,
