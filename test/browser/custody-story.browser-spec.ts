@@ -336,7 +336,7 @@ describe('the web app in a browser', () => {
     await page.getByRole('button', { name: 'Sign and accept' }).click();
     const receivedAt = page.locator('.field', { has: page.getByLabel('Received (if not now)') });
     await receivedAt.getByRole('alert').waitFor();
-    expect(await receivedAt.getByRole('alert').textContent()).toMatch(/before the release/);
+    expect(await receivedAt.getByRole('alert').textContent()).toMatch(/before the items were handed over/);
     await page.getByLabel('Received (if not now)').fill('2026-11-25T16:10');
     await page.getByLabel('Your password, to sign').fill(examiner.password);
     await screenshot('examiner-receipt');
