@@ -18,6 +18,7 @@ import { IdempotencyKeys1796002000020 } from './1796002000020-IdempotencyKeys.js
 import { WitnessLog1796003000001 } from './1796003000001-WitnessLog.js';
 import { LedgerWitnessing1796003000002 } from './1796003000002-LedgerWitnessing.js';
 import { LedgerTimestamps1796004000001 } from './1796004000001-LedgerTimestamps.js';
+import { TransferHandOverTimes1796004100001 } from './1796004100001-TransferHandOverTimes.js';
 import { AgencyLanguage1796004200001 } from './1796004200001-AgencyLanguage.js';
 import { SessionChangeNotifications1796004300001 } from './1796004300001-SessionChangeNotifications.js';
 
@@ -44,6 +45,7 @@ export const migrations: Array<new () => MigrationInterface> = [
   WitnessLog1796003000001,
   LedgerWitnessing1796003000002,
   LedgerTimestamps1796004000001,
+  TransferHandOverTimes1796004100001,
   AgencyLanguage1796004200001,
   SessionChangeNotifications1796004300001,
 ];

@@ -15,6 +15,7 @@ import type { ItemDescription } from '../custody/custody-events.js';
 import {
   canonicalBytes,
   canonicalize,
+  eventHash,
   leafHash,
   nodeHash,
   parseVerifierKey,
@@ -63,6 +64,8 @@ interface Story {
   verification?: { value: string; result: string; referenceIndex?: number };
   secondReference?: boolean;
   weak?: boolean;
+  /** Hand-over times the release and the acceptance state (ADR 0033); `forgedRelease` replaces the release's after signing. */
+  handOver?: { released?: string; accepted?: string; forgedRelease?: string };
 }
 
 function story(options: Story = {}): {
@@ -87,10 +90,26 @@ function story(options: Story = {}): {
     type: 'transfer.released',
     actor: actor(releaser),
     subject: transfer,
-    data: { from: party(releaser), to: party(luis), purpose: 'Storage', items: [{ id: item.id, number: item.number }] },
+    data: {
+      from: party(releaser),
+      to: party(luis),
+      purpose: 'Storage',
+      items: [{ id: item.id, number: item.number }],
+      ...(options.handOver?.released === undefined ? {} : { occurredAt: options.handOver.released }),
+    },
   };
-  const signedRelease =
+  let signedRelease =
     options.releaseSigned === false ? { ...release, signatures: [] } : sign(release, [releaser, 'released']);
+  if (options.handOver?.forgedRelease !== undefined) {
+    // Bound to the release as signed, then given another time.
+    const { signatures: _signatures, ...unsigned } = signedRelease;
+    const signedHash = eventHash({ ...unsigned, case: ledger.caseRef });
+    signedRelease = {
+      ...signedRelease,
+      signatures: signedRelease.signatures!.map((s) => ({ ...s, eventHash: signedHash })),
+      data: { ...signedRelease.data, occurredAt: options.handOver.forgedRelease },
+    };
+  }
   ledger.append(
     options.bindingOf === undefined
       ? signedRelease
@@ -110,6 +129,7 @@ function story(options: Story = {}): {
           to: party(luis),
           items: [{ id: item.id, number: item.number, sealIntact: true, sealNote: null, hashes: [] }],
           location: 'Madrid/HQ',
+          ...(options.handOver?.accepted === undefined ? {} : { occurredAt: options.handOver.accepted }),
         },
       },
       [luis, 'received'],
@@ -169,6 +189,32 @@ describe('bundle verifier: custody rules over genuine signatures and proofs', ()
     expect(text).toContain('custodians in order: Ana Morales (ES-PN) from #0 → Luis Garcia (ES-PN) from #2');
     expect(text).toContain('signed "released" by Ana Morales (officer, ES-PN)');
     expect(text).toMatch(/VERIFIED: item ES-PN-2026-000009, 5 entries/);
+  });
+
+  it('prints the hand-over times the transfer entries state; one received before its release does not pass', () => {
+    const handOver = { released: '2026-11-20T13:05:00+01:00', accepted: '2026-11-20T16:40:00+01:00' };
+    const { ledger, item } = story({ handOver });
+    const result = verifyBundle(ledger.bundle(item, [0, 1, 2, 3, 4]), { trustedKey: ledger.keys.verifierKey });
+    if (!result.ok) throw new Error(result.reason);
+    const text = formatBundleVerification(result);
+    expect(text).toContain(
+      'released by Ana Morales (ES-PN) to Luis Garcia (ES-PN) on 2026-11-20T13:05:00+01:00: Storage',
+    );
+    expect(text).toContain('received by Luis Garcia (ES-PN) from Ana Morales (ES-PN) on 2026-11-20T16:40:00+01:00');
+
+    const early = story({ handOver: { ...handOver, accepted: '2026-11-20T12:59:00+01:00' } });
+    expect(reasonOf(early.ledger.bundle(early.item, [0, 1, 2, 3, 4]))).toMatch(
+      /^entry 2: transfer .* is received at 2026-11-20T12:59:00\+01:00, before its release at 2026-11-20T13:05:00\+01:00$/,
+    );
+  });
+
+  it('a hand-over time changed after signing: the signature is bound to another event', () => {
+    const { ledger, item } = story({
+      handOver: { released: '2026-11-20T13:05:00+01:00', forgedRelease: '2026-11-19T13:05:00+01:00' },
+    });
+    expect(reasonOf(ledger.bundle(item, [0, 1, 2, 3, 4]))).toBe(
+      'a signature of entry 1 (released by ana.morales) is bound to another event',
+    );
   });
 
   it('a bundle without the release — even with a statement that agrees — does not pass: the acceptance accepts a transfer never released', () => {

@@ -388,9 +388,13 @@ class CustodyCheck {
       case T.released: {
         const data = entry.data as TransferReleasedData;
         for (const ref of data.items)
-          this.tracks
-            .get(ref.id)
-            ?.events.push(this.line(entry, `released by ${party(data.from)} to ${party(data.to)}: ${data.purpose}`));
+          this.tracks.get(ref.id)?.events.push(
+            this.line(
+              entry,
+              // A release from before ADR 0033 states no time: its recording time is the hand-over's.
+              `released by ${party(data.from)} to ${party(data.to)}${data.occurredAt ? ` on ${data.occurredAt}` : ''}: ${data.purpose}`,
+            ),
+          );
         return;
       }
       case T.accepted:
@@ -558,7 +562,9 @@ class CustodyCheck {
     for (const [id, accepted] of byId) {
       const track = this.tracks.get(id);
       if (track === undefined) continue;
-      const parts = [`received by ${party(data.to)} from ${party(data.from)}`];
+      const parts = [
+        `received by ${party(data.to)} from ${party(data.from)}${data.occurredAt ? ` on ${data.occurredAt}` : ''}`,
+      ];
       parts.push(
         accepted.sealIntact ? 'seal intact' : `SEAL BROKEN${accepted.sealNote ? ` (${accepted.sealNote})` : ''}`,
       );

@@ -134,8 +134,14 @@ class Chain {
     items: ItemRef[],
     parties = { from: by, to: examiner },
     signatures = [signed(by, 'released')],
+    occurredAt?: string,
   ): number {
-    const data: TransferReleasedData = { ...parties, items, purpose: 'Forensic examination' };
+    const data: TransferReleasedData = {
+      ...parties,
+      items,
+      purpose: 'Forensic examination',
+      ...(occurredAt === undefined ? {} : { occurredAt }),
+    };
     return this.add(T.released, by, { type: 'transfer', id: transfer }, data, { signatures });
   }
 
@@ -143,12 +149,18 @@ class Chain {
     by: PartyRef,
     transfer: string,
     items: Array<ItemRef & Partial<AcceptedItem>>,
-    options: { parties?: { from: PartyRef; to: PartyRef }; location?: string | null; signatures?: Signature[] } = {},
+    options: {
+      parties?: { from: PartyRef; to: PartyRef };
+      location?: string | null;
+      signatures?: Signature[];
+      occurredAt?: unknown;
+    } = {},
   ): number {
     const data: TransferAcceptedData = {
       ...(options.parties ?? { from: officer, to: by }),
       items: items.map((item) => ({ sealIntact: true, sealNote: null, hashes: [], ...item })),
       location: options.location === undefined ? 'Lab vault' : options.location,
+      ...(options.occurredAt === undefined ? {} : { occurredAt: options.occurredAt as string }),
     };
     return this.add(T.accepted, by, { type: 'transfer', id: transfer }, data, {
       signatures: options.signatures ?? [signed(by, 'received')],
@@ -354,6 +366,36 @@ describe('CustodyReplay', () => {
         index: twice,
         message: expect.stringMatching(/release of ES-PN-2026-000001 while it is transfer_pending/),
       });
+    });
+
+    it('hand-over times: an acceptance stated before its release breaks the chain; entries without them replay', () => {
+      chain.seize(officer, phone);
+      chain.release(officer, 't-1', [phone], undefined, undefined, '2026-11-24T09:30:00+01:00');
+      // The same instant in Buenos Aires' offset is not before it.
+      chain.accept(examiner, 't-1', [phone], { occurredAt: '2026-11-24T05:30:00-03:00' });
+      expect(chain.replay().items.get(phone.id)).toMatchObject({ custodianId: 'examiner' });
+
+      chain = new Chain();
+      chain.seize(officer, phone);
+      chain.release(officer, 't-1', [phone], undefined, undefined, '2026-11-24T09:30:00+01:00');
+      const early = chain.accept(examiner, 't-1', [phone], { occurredAt: '2026-11-24T05:29:59-03:00' });
+      expect(chain.failure()).toMatchObject({
+        index: early,
+        message: `entry ${early}: transfer t-1 is received at 2026-11-24T05:29:59-03:00, before its release at 2026-11-24T09:30:00+01:00`,
+      });
+
+      // Entries from before ADR 0033 state no time, on either side: nothing to compare.
+      chain = new Chain();
+      chain.seize(officer, phone);
+      chain.release(officer, 't-1', [phone]);
+      chain.accept(examiner, 't-1', [phone], { occurredAt: '2026-11-24T05:29:59-03:00' });
+      expect(chain.replay().items.get(phone.id)).toMatchObject({ custodianId: 'examiner' });
+
+      chain = new Chain();
+      chain.seize(officer, phone);
+      chain.release(officer, 't-1', [phone]);
+      const malformed = chain.accept(examiner, 't-1', [phone], { occurredAt: '24/11/2026 09:30' });
+      expect(chain.failure()).toMatchObject({ index: malformed, message: expect.stringMatching(/not a date-time/) });
     });
 
     it('a second acceptance of the same transfer breaks the chain', () => {

@@ -110,6 +110,8 @@ class EntryLog {
 interface PendingTransfer {
   readonly from: string;
   readonly to: string;
+  /** The hand-over time the release states (ADR 0033), as stated and in milliseconds. */
+  readonly occurredAt: { readonly text: string; readonly ms: number } | undefined;
   pending: number;
 }
 
@@ -124,6 +126,23 @@ export class CustodyChainError extends Error {
 }
 
 const CUSTODY_TYPES = new Set<string>(Object.values(T));
+
+const OFFSET_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A transfer entry's stated hand-over time (ADR 0033): absent in entries written before it existed
+ * (their recording time is it); present, an RFC 3339 date-time with its offset.
+ */
+function statedTime(entry: CustodyEntry, text: unknown): { text: string; ms: number } | undefined {
+  if (text === undefined) return undefined;
+  const ms = typeof text === 'string' && OFFSET_DATE_TIME.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new CustodyChainError(
+      entry.index,
+      `${entry.type} states occurredAt ${JSON.stringify(text)}, not a date-time`,
+    );
+  return { text: text as string, ms };
+}
 
 export function isCustodyEvent(type: string): boolean {
   return CUSTODY_TYPES.has(type);
@@ -358,6 +377,7 @@ export class CustodyReplay {
     if (data.from.id === data.to.id) throw new CustodyChainError(entry.index, 'a transfer needs two different people');
     if (this.transfers.has(entry.subject.id))
       throw new CustodyChainError(entry.index, `transfer ${entry.subject.id} is released twice`);
+    const occurredAt = statedTime(entry, data.occurredAt);
     const items: TrackedItem[] = [];
     for (const ref of data.items) {
       const item = this.item(entry, ref.id);
@@ -371,7 +391,7 @@ export class CustodyReplay {
       items.push(item);
     }
     if (items.length > 0)
-      this.transfers.set(entry.subject.id, { from: data.from.id, to: data.to.id, pending: items.length });
+      this.transfers.set(entry.subject.id, { from: data.from.id, to: data.to.id, occurredAt, pending: items.length });
     this.note(entry, items);
   }
 
@@ -427,6 +447,13 @@ export class CustodyReplay {
       throw new CustodyChainError(entry.index, 'only the named receiver accepts a transfer');
     requireSignature(entry, data.to.id, 'received');
     const transfer = this.requireReleased(entry, data);
+    const occurredAt = statedTime(entry, data.occurredAt);
+    if (occurredAt !== undefined && transfer?.occurredAt !== undefined && occurredAt.ms < transfer.occurredAt.ms) {
+      throw new CustodyChainError(
+        entry.index,
+        `transfer ${entry.subject.id} is received at ${occurredAt.text}, before its release at ${transfer.occurredAt.text}`,
+      );
+    }
     const items = this.pendingItems(entry, data);
     const byId = new Map(data.items.map((accepted) => [accepted.id, accepted]));
     for (const item of items) {

@@ -188,9 +188,14 @@ export type TransferParties = {
   readonly items: readonly ItemRef[];
 };
 
-/** `transfer.released`: subject is the transfer; signed `released` by `from`. */
+/**
+ * `transfer.released`: subject is the transfer; signed `released` by `from`. `occurredAt` is when
+ * the items were handed over (RFC 3339 with the place's offset); entries from before it existed
+ * lack it, and their `recordedAt` is the hand-over time (ADR 0033).
+ */
 export type TransferReleasedData = TransferParties & {
   readonly purpose: string;
+  readonly occurredAt?: string;
 };
 
 export type AcceptedItem = ItemRef & {
@@ -199,12 +204,16 @@ export type AcceptedItem = ItemRef & {
   readonly hashes: readonly (ComparedHashValue & { readonly target: string })[];
 };
 
-/** `transfer.accepted`: signed `received` by `to`; custody passes to `to`. */
+/**
+ * `transfer.accepted`: signed `received` by `to`; custody passes to `to`. `occurredAt`: when they
+ * received the items, not before the release's; absent in older entries, as for the release.
+ */
 export type TransferAcceptedData = {
   readonly from: PartyRef;
   readonly to: PartyRef;
   readonly items: readonly AcceptedItem[];
   readonly location: string | null;
+  readonly occurredAt?: string;
 };
 
 /** `transfer.rejected` (signed `rejected` by `to`) and `transfer.cancelled` (by `from`): custody stays. */

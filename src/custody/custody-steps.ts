@@ -208,6 +208,8 @@ export function custodyStep(
       return {
         ...base,
         summary: `Released by ${who(data.from)} to ${who(data.to)}: ${data.purpose}`,
+        // Entries from before ADR 0033 state no hand-over time: their recording time is it.
+        occurredAt: data.occurredAt ?? null,
         from: data.from,
         to: data.to,
         transferId: entry.subject.id,
@@ -222,6 +224,7 @@ export function custodyStep(
       return {
         ...base,
         summary: `Received by ${who(data.to)} from ${who(data.from)}${broken ? ' — SEAL BROKEN' : ''}${mismatch ? ' — HASH MISMATCH' : ''}`,
+        occurredAt: data.occurredAt ?? null,
         from: data.from,
         to: data.to,
         transferId: entry.subject.id,

@@ -22,7 +22,7 @@ import {
   type TransferClosedData,
   type TransferReleasedData,
 } from './custody-events.js';
-import { CustodyRecords } from './custody-records.service.js';
+import { CustodyRecords, type EventTime } from './custody-records.service.js';
 import {
   CustodyConflictError,
   CustodyForbiddenError,
@@ -42,7 +42,7 @@ import {
   referencesOf,
   type ComparedHash,
 } from './hashes.service.js';
-import { actorParty, partyOf } from './item-records.js';
+import { actorParty, formatOffsetDateTime, partyOf } from './item-records.js';
 
 export type TransferStatus = 'pending' | 'accepted' | 'rejected' | 'cancelled';
 
@@ -66,9 +66,14 @@ export interface TransferView {
   readonly status: TransferStatus;
   readonly itemCount: number;
   readonly items: readonly TransferItemView[];
+  /** When the release was recorded (the ledger's time). */
   readonly releasedAt: string;
+  /** When the items were handed over, with the place's offset (ADR 0033). */
+  readonly releaseOccurredAt: string;
   readonly releaseLedgerIndex: number;
   readonly resolvedAt: string | null;
+  /** When an accepted transfer's items were received, with the place's offset; null otherwise. */
+  readonly acceptedOccurredAt: string | null;
   readonly resolvedBy: string | null;
   readonly resolutionLedgerIndex: number | null;
   /** Rejection or cancellation reason. */
@@ -92,8 +97,12 @@ interface TransferRow {
   item_count: number;
   released_at: Date;
   released_at_us: string;
+  release_occurred_at: Date;
+  release_occurred_offset: number;
   release_idx: string;
   resolved_at: Date | null;
+  accepted_occurred_at: Date | null;
+  accepted_occurred_offset: number | null;
   resolved_by_username: string | null;
   resolution_idx: string | null;
   resolution_note: string | null;
@@ -114,6 +123,7 @@ const TRANSFER_SELECT = `
   SELECT t.id, t.case_id, c.case_number, t.from_user_id, fu.username AS from_username, fu.display_name AS from_name, fa.code AS from_agency,
          t.to_user_id, tu.username AS to_username, tu.display_name AS to_name, ta.code AS to_agency, t.purpose, t.status, t.item_count,
          t.released_at, (extract(epoch FROM t.released_at) * 1000000)::bigint::text AS released_at_us, t.release_idx, t.resolved_at,
+         t.release_occurred_at, t.release_occurred_offset, t.accepted_occurred_at, t.accepted_occurred_offset,
          rb.username AS resolved_by_username, t.resolution_idx, t.resolution_note
     FROM transfer t
     JOIN case_file c ON c.id = t.case_id
@@ -142,8 +152,13 @@ function transferView(row: TransferRow, items: readonly TransferItemRow[]): Tran
       sealNote: item.seal_note,
     })),
     releasedAt: row.released_at.toISOString(),
+    releaseOccurredAt: formatOffsetDateTime(row.release_occurred_at, row.release_occurred_offset),
     releaseLedgerIndex: Number(row.release_idx),
     resolvedAt: row.resolved_at?.toISOString() ?? null,
+    acceptedOccurredAt:
+      row.accepted_occurred_at === null
+        ? null
+        : formatOffsetDateTime(row.accepted_occurred_at, row.accepted_occurred_offset ?? 0),
     resolvedBy: row.resolved_by_username,
     resolutionLedgerIndex: row.resolution_idx === null ? null : Number(row.resolution_idx),
     reason: row.resolution_note,
@@ -181,6 +196,7 @@ export class TransfersService {
   async release(ctx: RequestContext, input: CreateTransferDto): Promise<TransferView> {
     const actor = ctx.actor!;
     const itemIds = [...new Set(input.itemIds.map((id) => id.toLowerCase()))];
+    const occurred = this.handOverTime(input.occurredAt);
     const signer = await this.records.authenticate(ctx, input.signature, 'released');
     return this.records.ledger.write(async (em) => {
       const { items, cases } = await this.records.requireItems(em, ctx, itemIds, 'contribute', { lock: true });
@@ -192,6 +208,7 @@ export class TransfersService {
         );
       const kase = [...cases.values()][0];
       for (const item of items) this.records.requireHeldBy(item, actor, 'releases it');
+      await this.requireAfterPreviousEvents(em, itemIds, occurred);
       const receiver = await findUserByUsername(em, input.to);
       if (
         receiver === undefined ||
@@ -217,6 +234,7 @@ export class TransfersService {
         to: partyOf(receiver),
         purpose: input.purpose,
         items: items.map((item) => ({ id: item.id, number: item.item_number })),
+        occurredAt: occurred.text,
       };
       const event = await this.records.signEvent(
         em,
@@ -231,8 +249,19 @@ export class TransfersService {
       );
       const [entry] = await this.records.append(em, ctx, [event]);
       await em.query(
-        `INSERT INTO transfer (id, case_id, from_user_id, to_user_id, purpose, item_count, release_idx) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [id, kase.id, actor.id, receiver.id, input.purpose, items.length, entry.index],
+        `INSERT INTO transfer (id, case_id, from_user_id, to_user_id, purpose, item_count, release_idx, release_occurred_at, release_occurred_offset)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          id,
+          kase.id,
+          actor.id,
+          receiver.id,
+          input.purpose,
+          items.length,
+          entry.index,
+          occurred.instant,
+          occurred.offsetMinutes,
+        ],
       );
       await insertOrConflict(
         () =>
@@ -256,6 +285,7 @@ export class TransfersService {
 
   async accept(ctx: RequestContext, transferId: string, input: AcceptTransferDto): Promise<TransferView> {
     const actor = ctx.actor!;
+    const occurred = this.handOverTime(input.occurredAt);
     const signer = await this.records.authenticate(ctx, input.signature, 'received');
     const statements = new Map<string, AcceptTransferDto['items'][number]>();
     input.items.forEach((item, n) => {
@@ -285,6 +315,14 @@ export class TransfersService {
         );
       }
       const { items } = await this.records.requireItems(em, ctx, itemIds, 'read', { lock: true });
+      if (occurred.instant < transfer.release_occurred_at) {
+        throw new CustodyInvalidError(
+          'accepted_before_release',
+          `occurredAt (${occurred.text}) is before the release (${formatOffsetDateTime(transfer.release_occurred_at, transfer.release_occurred_offset)}): items are received after they are handed over`,
+          'occurredAt',
+        );
+      }
+      await this.requireAfterPreviousEvents(em, itemIds, occurred);
       const references = await referencesOf(em, itemIds, (rows) => this.records.checkReferences(ctx, rows, em));
       const accepted: AcceptedItem[] = [];
       const compared = new Map<string, Array<ComparedHash & { target: string }>>();
@@ -317,12 +355,13 @@ export class TransfersService {
         to: actorParty(actor),
         items: accepted,
         location: input.location ?? null,
+        occurredAt: occurred.text,
       };
       const event = await this.records.signEvent(em, this.event(T.accepted, ctx, transfer, kase.case_number, data), [
         { signer, ctx },
       ]);
       const [entry] = await this.records.append(em, ctx, [event]);
-      await this.resolve(em, transfer.id, 'accepted', actor.id, entry.index, null);
+      await this.resolve(em, transfer.id, 'accepted', actor.id, entry.index, null, occurred);
       await em.query(
         `UPDATE transfer_item ti SET pending = false, seal_intact = s.seal_intact, seal_note = s.seal_note
            FROM jsonb_to_recordset($2::jsonb) AS s(item_id uuid, seal_intact boolean, seal_note text)
@@ -343,7 +382,6 @@ export class TransfersService {
           WHERE id = ANY($1::uuid[])`,
         [itemIds, actor.id, input.location ?? null, compromised],
       );
-      const occurredAt = new Date(entry.entry.recordedAt);
       await insertHashRecords(
         em,
         [...compared.entries()].flatMap(([itemId, results]) =>
@@ -354,8 +392,8 @@ export class TransfersService {
             hash,
             tool: null,
             toolVersion: null,
-            occurredAt,
-            occurredOffset: 0,
+            occurredAt: occurred.instant,
+            occurredOffset: occurred.offsetMinutes,
             recordedBy: actor.id,
             ledgerIndex: entry.index,
             transferId: transfer.id,
@@ -413,6 +451,54 @@ export class TransfersService {
     });
   }
 
+  /** The stated hand-over time, or now (in UTC: the service does not know the place's offset). */
+  private handOverTime(text: string | undefined): EventTime {
+    return this.records.eventTime(text ?? formatOffsetDateTime(new Date(), 0), 'occurredAt');
+  }
+
+  /**
+   * Nothing is handed over before an earlier event of the item at the time the ledger states for
+   * it (ADR 0033): its seizure or acquisition (as corrected), its hash records, what was acquired
+   * from it, its earlier transfers (their receipt, or the release of one rejected or cancelled).
+   * Storage moves, rejections and cancellations state no time of their own: entered late, their
+   * recording time would wrongly forbid an earlier hand-over. The pending transfer is not earlier.
+   */
+  private async requireAfterPreviousEvents(
+    em: EntityManager,
+    itemIds: readonly string[],
+    occurred: EventTime,
+  ): Promise<void> {
+    const rows = await em.query<Array<{ what: string; at: Date; offset_minutes: number }>>(
+      `SELECT e.what, e.at, e.offset_minutes
+         FROM item i
+         CROSS JOIN LATERAL (
+           SELECT CASE WHEN i.parent_id IS NULL THEN 'seizure' ELSE 'acquisition' END || ' of ' || i.item_number AS what, i.occurred_at AS at, i.occurred_offset AS offset_minutes
+           UNION ALL
+           (SELECT 'hash record of ' || i.item_number, h.occurred_at, h.occurred_offset FROM hash_record h WHERE h.item_id = i.id ORDER BY h.occurred_at DESC LIMIT 1)
+           UNION ALL
+           (SELECT 'acquisition of ' || c.item_number || ' from ' || i.item_number, c.occurred_at, c.occurred_offset FROM item c WHERE c.parent_id = i.id ORDER BY c.occurred_at DESC LIMIT 1)
+           UNION ALL
+           (SELECT CASE WHEN t.status = 'accepted' THEN 'receipt' ELSE 'release in a ' || t.status || ' transfer' END
+                     || ' of ' || i.item_number,
+                   coalesce(t.accepted_occurred_at, t.release_occurred_at), coalesce(t.accepted_occurred_offset, t.release_occurred_offset)
+              FROM transfer_item ti JOIN transfer t ON t.id = ti.transfer_id
+             WHERE ti.item_id = i.id AND t.status <> 'pending'
+             ORDER BY coalesce(t.accepted_occurred_at, t.release_occurred_at) DESC LIMIT 1)
+         ) e
+        WHERE i.id = ANY($1::uuid[]) AND e.at > $2
+        ORDER BY e.at DESC LIMIT 1`,
+      [itemIds, occurred.instant],
+    );
+    const [later] = rows;
+    if (later !== undefined) {
+      throw new CustodyInvalidError(
+        'occurred_before_previous_event',
+        `occurredAt (${occurred.text}) is before the ${later.what} (${formatOffsetDateTime(later.at, later.offset_minutes)}): custody events follow one another`,
+        'occurredAt',
+      );
+    }
+  }
+
   private event(
     type: string,
     ctx: RequestContext,
@@ -444,10 +530,13 @@ export class TransfersService {
     by: string,
     index: number,
     note: string | null,
+    accepted?: EventTime,
   ): Promise<void> {
     await em.query(
-      `UPDATE transfer SET status = $2, resolved_at = now(), resolved_by = $3, resolution_idx = $4, resolution_note = $5 WHERE id = $1`,
-      [id, status, by, index, note],
+      `UPDATE transfer SET status = $2, resolved_at = now(), resolved_by = $3, resolution_idx = $4, resolution_note = $5,
+                           accepted_occurred_at = $6, accepted_occurred_offset = $7
+        WHERE id = $1`,
+      [id, status, by, index, note, accepted?.instant ?? null, accepted?.offsetMinutes ?? null],
     );
   }
 

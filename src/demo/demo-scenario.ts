@@ -156,16 +156,13 @@ export function localTime(zone: string, daysAgo: number, hhmm: string, now: Date
 }
 
 /**
- * The moment `at` as a clock in `zone` shows it (RFC 3339 with that offset, seconds precision): for
- * lab work and disposals, which happen after the hand-overs the demo records as it runs.
+ * The lab's days, counted back from the demo's run like the searches' (`daysAgo`): the Madrid
+ * search is six days back and the property room takes the items that afternoon; three days back
+ * the property room hands the phone and drives to the courier for Buenos Aires, where the lab
+ * receives them the next morning and images the drive; the day before the run it extracts the
+ * phone, re-verifies both and sends the originals back.
  */
-export function nowIn(zone: string, at: Date = new Date()): string {
-  const offset = zoneOffsetMinutes(zone, at);
-  const local = new Date(Math.floor(at.getTime() / 1000) * 1000 + offset * 60_000).toISOString().slice(0, 19);
-  const sign = offset < 0 ? '-' : '+';
-  const abs = Math.abs(offset);
-  return `${local}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
+export const LAB = { released: 3, received: 2, verified: 1 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // What was seized

@@ -26,10 +26,10 @@ import {
   DEMO_USERS,
   demoDigest,
   demoHashes,
+  LAB,
   localTime,
   madridSearch,
   mareAltaCase,
-  nowIn,
   PLATFORM_ADMIN,
   portoSearch,
   seizurePayload,
@@ -298,11 +298,18 @@ class DemoStory {
     return { items, byKey };
   }
 
-  private async release(from: string, items: readonly ItemView[], to: string, purpose: string): Promise<TransferView> {
+  private async release(
+    from: string,
+    items: readonly ItemView[],
+    to: string,
+    purpose: string,
+    occurredAt: string,
+  ): Promise<TransferView> {
     return this.api.call<TransferView>(this.as(from), 'POST', '/transfers', {
       itemIds: items.map((item) => item.id),
       to,
       purpose,
+      occurredAt,
       signature: sign(this.as(from), 'released'),
     });
   }
@@ -311,6 +318,7 @@ class DemoStory {
     receiver: string,
     transfer: TransferView,
     location: string,
+    occurredAt: string,
     statements: ReadonlyMap<
       string,
       { sealIntact?: boolean; sealNote?: string; hashes?: Array<{ target: string; algorithm: string; value: string }> }
@@ -319,20 +327,26 @@ class DemoStory {
     return this.api.call<TransferView>(this.as(receiver), 'POST', `/transfers/${transfer.id}/accept`, {
       items: transfer.items.map((item) => ({ itemId: item.id, sealIntact: true, ...(statements.get(item.id) ?? {}) })),
       location,
+      occurredAt,
       signature: sign(this.as(receiver), 'received'),
     });
   }
 
+  /** A hand-over entered after the fact: released at `times.released`, received at `times.received`. */
   private async handOver(
     from: string,
     items: readonly ItemView[],
     to: string,
     purpose: string,
     location: string,
-    statements?: Parameters<DemoStory['accept']>[3],
+    times: { released: string; received: string },
+    statements?: Parameters<DemoStory['accept']>[4],
   ): Promise<TransferView> {
-    const accepted = await this.accept(to, await this.release(from, items, to, purpose), location, statements);
-    this.done(`${from} → ${to}: ${items.length} items, released and received (both signed), now at ${location}`);
+    const released = await this.release(from, items, to, purpose, times.released);
+    const accepted = await this.accept(to, released, location, times.received, statements);
+    this.done(
+      `${from} → ${to}: ${items.length} items, released ${times.released} and received ${times.received} (both signed), now at ${location}`,
+    );
     return accepted;
   }
 
@@ -380,6 +394,11 @@ class DemoStory {
     return items.filter((item) => item.state !== 'disposed').length;
   }
 
+  /** A time of the story: `daysAgo` calendar days before the run, at `hhmm` on the clocks of `zone`. */
+  private at(zone: string, daysAgo: number, hhmm: string): string {
+    return localTime(zone, daysAgo, hhmm, this.now);
+  }
+
   async play(): Promise<{ facts: DemoFacts; checkpoint: { treeSize: number; rootHash: string } }> {
     const year = this.now.getUTCFullYear();
 
@@ -398,6 +417,11 @@ class DemoStory {
       U.clerk,
       `Intake into the property room after the search of ${search.address}`,
       'Madrid/HQ/Evidence intake',
+      // The afternoon of the search.
+      {
+        released: this.at(ZONES.madrid, search.daysAgo, '15:40'),
+        received: this.at(ZONES.madrid, search.daysAgo, '16:05'),
+      },
     );
     for (const [n, device] of search.devices.entries()) {
       if (device.shelf === undefined) continue;
@@ -418,6 +442,11 @@ class DemoStory {
       U.examiner,
       `Forensic acquisition at the PFA lab, Buenos Aires (mutual legal assistance request ES-AR 118/${year})`,
       'Buenos Aires/PFA Forensic Lab/Intake safe 2',
+      // Days later: handed to the courier in Madrid in the morning, received at the lab the next morning.
+      {
+        released: this.at(ZONES.madrid, LAB.released, '09:30'),
+        received: this.at(ZONES.buenosAires, LAB.received, '10:15'),
+      },
       new Map([
         [
           item('wd').id,
@@ -436,7 +465,7 @@ class DemoStory {
       hashes: driveHashes,
       tool: 'Tableau TX1',
       toolVersion: '22.3.0.9',
-      occurredAt: nowIn(ZONES.buenosAires),
+      occurredAt: this.at(ZONES.buenosAires, LAB.received, '14:20'),
       meaning: 'acquired',
     });
     this.done(
@@ -454,7 +483,7 @@ class DemoStory {
             kind: 'forensic_image',
             description: `E01 image of the Seagate BarraCuda ${item('seagate').serial}, 2 TB, in 2 GiB segments on lab evidence store AR-07`,
             parentId: item('seagate').id,
-            occurredAt: nowIn(ZONES.buenosAires),
+            occurredAt: this.at(ZONES.buenosAires, LAB.received, '14:20'),
             place: 'PFA Forensic Lab, Buenos Aires',
             location: 'Buenos Aires/PFA Forensic Lab/Evidence store AR-07',
             acquisition: {
@@ -469,7 +498,7 @@ class DemoStory {
             kind: 'extraction',
             description: `Full file system extraction of the Galaxy S23 ${item('samsung').serial}`,
             parentId: item('samsung').id,
-            occurredAt: nowIn(ZONES.buenosAires),
+            occurredAt: this.at(ZONES.buenosAires, LAB.verified, '11:30'),
             place: 'PFA Forensic Lab, Buenos Aires',
             location: 'Buenos Aires/PFA Forensic Lab/Evidence store AR-07',
             acquisition: {
@@ -495,7 +524,7 @@ class DemoStory {
       hashes: driveHashes.filter((hash) => hash.algorithm === 'sha256'),
       tool: 'ewfverify',
       toolVersion: '20140814',
-      occurredAt: nowIn(ZONES.buenosAires),
+      occurredAt: this.at(ZONES.buenosAires, LAB.verified, '09:10'),
     });
     await this.verifyExpecting(U.examiner, extraction, 'mismatch', {
       target: 'extraction.zip',
@@ -507,7 +536,7 @@ class DemoStory {
       ],
       tool: 'sha256sum (GNU coreutils)',
       toolVersion: '9.4',
-      occurredAt: nowIn(ZONES.buenosAires),
+      occurredAt: this.at(ZONES.buenosAires, LAB.verified, '16:05'),
     });
 
     // Back to Madrid: released by the lab, not yet received — it waits in the clerk's inbox.
@@ -517,6 +546,7 @@ class DemoStory {
       returned,
       U.clerk,
       'Return after acquisition: the originals and the verified image',
+      this.at(ZONES.buenosAires, LAB.verified, '18:30'),
     );
     this.done(
       `${U.examiner} released ${returned.length} items back to ${U.clerk} (signed); the transfer is pending in ${U.clerk}'s inbox`,
@@ -530,7 +560,7 @@ class DemoStory {
       authorityReference: `JI nº 7 Madrid, providencia de devolución, DP 1184/${year}`,
       recipient: `Owner per acta de entrega 3/${year} (identity on the court file)`,
       notes: 'Belongs to a flatmate who is not under investigation; preview on site found nothing relevant',
-      occurredAt: nowIn(ZONES.madrid),
+      occurredAt: this.at(ZONES.madrid, LAB.verified, '12:00'),
       witness: { username: witness.username, password: witness.password },
       signature: sign(this.as(U.clerk), 'disposed'),
     });
@@ -557,7 +587,7 @@ class DemoStory {
       hashes: evoHash,
       tool: 'Magnet ACQUIRE',
       toolVersion: '2.64',
-      occurredAt: localTime(ZONES.porto, 3, '09:40', this.now),
+      occurredAt: this.at(ZONES.porto, porto.daysAgo, '09:40'),
       meaning: 'acquired',
     });
     this.done(`${U.ptOfficer} hashed ${evo.itemNumber} on site (reference, signed)`);
@@ -567,6 +597,10 @@ class DemoStory {
       U.ptExaminer,
       'Forensic examination at the Laboratório de Polícia Científica, Lisbon',
       'Lisboa/PJ LPC/Digital forensics/Safe 3',
+      {
+        released: this.at(ZONES.porto, porto.daysAgo, '15:00'),
+        received: this.at(ZONES.porto, porto.daysAgo - 1, '10:30'),
+      },
       new Map([[evo.id, { hashes: [{ target: 'device', ...evoHash[0] }] }]]),
     );
     this.done(`${U.ptExaminer} re-verified ${evo.itemNumber} on receipt: MATCH`);

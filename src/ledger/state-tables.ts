@@ -194,6 +194,10 @@ interface TransferRow {
   resolved_by: string | null;
   resolution_idx: string | null;
   resolution_note: string | null;
+  release_occurred_ms: string;
+  release_occurred_offset: number;
+  accepted_occurred_ms: string | null;
+  accepted_occurred_offset: number | null;
   /** [item_id, position, pending, seal_intact, seal_note] by position. */
   items: Array<[string, number, boolean, boolean | null, string | null]> | null;
 }
@@ -204,6 +208,8 @@ const TRANSFER_ROWS = `
          t.from_user_id::text AS from_user_id, t.to_user_id::text AS to_user_id, t.purpose, t.status, t.item_count,
          t.release_idx::text AS release_idx, t.resolved_by::text AS resolved_by, t.resolution_idx::text AS resolution_idx,
          t.resolution_note,
+         (extract(epoch FROM t.release_occurred_at) * 1000)::bigint::text AS release_occurred_ms, t.release_occurred_offset,
+         (extract(epoch FROM t.accepted_occurred_at) * 1000)::bigint::text AS accepted_occurred_ms, t.accepted_occurred_offset,
          (SELECT json_agg(json_build_array(ti.item_id, ti.position, ti.pending, ti.seal_intact, ti.seal_note)
                           ORDER BY ti.position, ti.item_id)
             FROM transfer_item ti WHERE ti.transfer_id = t.id) AS items
@@ -270,7 +276,8 @@ function expectedHashes(entry: LedgerEntry): ExpectedHash[] {
   }
   if (entry.type === T.accepted) {
     const data = entry.data as unknown as TransferAcceptedData;
-    const occurredAt = formatOffsetDateTime(new Date(entry.recordedAt), 0);
+    // Before ADR 0033 an acceptance stated no time, and its recording time was the hashes'.
+    const occurredAt = data.occurredAt ?? formatOffsetDateTime(new Date(entry.recordedAt), 0);
     return data.items.flatMap((item) =>
       item.hashes.map((hash) => ({
         itemId: item.id,
@@ -319,6 +326,8 @@ interface ReleasedTransfer {
   readonly to: string;
   readonly purpose: string;
   readonly items: readonly string[];
+  /** The hand-over time the release states; undefined in entries from before ADR 0033. */
+  readonly occurredAt: string | undefined;
   /** Its row was found at the release (it must be, unless a later entry resolves it). */
   seenAtRelease: boolean;
 }
@@ -653,6 +662,7 @@ export class StateTables {
         to: data.to.id,
         purpose: data.purpose,
         items: data.items.map((item) => item.id),
+        occurredAt: data.occurredAt,
         seenAtRelease: mine !== undefined,
       };
       this.released.set(transferId, released);
@@ -705,6 +715,18 @@ export class StateTables {
       ],
       ['resolution_note', row.resolution_note, note ?? null],
     ];
+    // Hand-over times (ADR 0033), where the entries state them: older ones leave the backfill alone.
+    const stated = (ms: string | null, offset: number | null): string | null =>
+      ms === null ? null : formatOffsetDateTime(new Date(Number(ms)), offset ?? 0);
+    if (released.occurredAt !== undefined)
+      fields.push([
+        'release_occurred_at',
+        stated(row.release_occurred_ms, row.release_occurred_offset),
+        released.occurredAt,
+      ]);
+    const acceptedAt = entry.type === T.accepted ? (entry.data as TransferAcceptedData).occurredAt : null;
+    if (acceptedAt !== undefined)
+      fields.push(['accepted_occurred_at', stated(row.accepted_occurred_ms, row.accepted_occurred_offset), acceptedAt]);
     for (const [column, stored, recorded] of fields) {
       if (stored !== recorded) {
         this.differ(

@@ -249,6 +249,22 @@ export function displayTime(text: string): string {
   return `${match[1]} ${match[2]} ${match[3] === 'Z' ? '+00:00' : match[3]}`;
 }
 
+/**
+ * When a hand-over happened (ADR 0033): the time its entry states, with the recording time beside
+ * it when they are a minute or more apart; entries that state none were recorded as it happened.
+ */
+function handOverTimes(
+  label: string,
+  recordedLabel: string,
+  occurredAt: string | undefined,
+  recordedAt: string,
+  time: (text: string) => string,
+): Array<{ label: string; time: string }> {
+  if (occurredAt === undefined) return [{ label, time: time(recordedAt) }];
+  const apart = Math.abs(Date.parse(occurredAt) - Date.parse(recordedAt)) >= 60_000;
+  return [{ label, time: time(occurredAt) }, ...(apart ? [{ label: recordedLabel, time: time(recordedAt) }] : [])];
+}
+
 export function displayInstant(instant: Date): string {
   return displayTime(instant.toISOString());
 }
@@ -758,7 +774,13 @@ class ReportBuilder {
       open.rows.set(ref.id, track.custody.length);
       this.addRow(track, entry.index, {
         entries: [entry.index],
-        when: [{ label: this.t('custody.released'), time: this.time(entry.recordedAt) }],
+        when: handOverTimes(
+          this.t('custody.released'),
+          this.t('custody.release_recorded'),
+          data.occurredAt,
+          entry.recordedAt,
+          this.time,
+        ),
         releasedBy: { party: from, text: null, signature: this.signatureOf(entry, data.from.id, 'released') },
         receivedBy: { party: to, text: null, signature: null, unsigned: this.t('custody.receipt_not_signed') },
         purpose: [
@@ -782,12 +804,21 @@ class ReportBuilder {
     for (const accepted of data.items) {
       const track = this.tracks.get(accepted.id);
       if (track === undefined) continue;
-      const condition = this.receiptCondition(track, entry, accepted, to);
+      const condition = this.receiptCondition(track, entry, accepted, to, data.occurredAt ?? entry.recordedAt);
       const rowIndex = open?.rows.get(accepted.id);
       const release = rowIndex === undefined ? undefined : track.custody[rowIndex];
       const row: CustodyRow = {
         entries: [...(release?.entries ?? []), entry.index],
-        when: [...(release?.when ?? []), { label: this.t('custody.received'), time: this.time(entry.recordedAt) }],
+        when: [
+          ...(release?.when ?? []),
+          ...handOverTimes(
+            this.t('custody.received'),
+            this.t('custody.receipt_recorded'),
+            data.occurredAt,
+            entry.recordedAt,
+            this.time,
+          ),
+        ],
         releasedBy: release?.releasedBy ?? { party: from, text: null, signature: null },
         receivedBy: { party: to, text: null, signature: this.signatureOf(entry, data.to.id, 'received') },
         purpose: release === undefined ? [] : release.purpose.filter((line) => !line.alert),
@@ -812,6 +843,7 @@ class ReportBuilder {
     entry: LedgerEntry,
     accepted: AcceptedItem,
     to: ReportParty,
+    receivedAt: string,
   ): ReportConditionLine[] {
     const lines: ReportConditionLine[] = [];
     if (accepted.sealIntact) lines.push({ text: this.t('integrity.seal_intact'), alert: false });
@@ -824,14 +856,14 @@ class ReportBuilder {
         text: this.t('finding.seal_broken', {
           name: `${to.name}${to.agency ? ` (${to.agency})` : ''}`,
           entry: String(entry.index),
-          time: this.time(entry.recordedAt),
+          time: this.time(receivedAt),
           note: accepted.sealNote ? `: “${accepted.sealNote}”` : '',
         }),
       });
     }
     if (accepted.sealNote && accepted.sealIntact) lines.push({ text: accepted.sealNote, alert: false });
     for (const hash of accepted.hashes) {
-      this.verification(track, entry, hash.target, hash, 'on receipt', null, this.time(entry.recordedAt), to);
+      this.verification(track, entry, hash.target, hash, 'on receipt', null, this.time(receivedAt), to);
       lines.push({
         text: this.t('custody.rehash', { algorithm: hash.algorithm.toUpperCase(), target: hash.target }),
         alert: false,

@@ -203,6 +203,66 @@ describe('court report content', () => {
     });
   });
 
+  it('dates a hand-over by the time its entries state, with the recording time when a minute or more apart', () => {
+    index = 0;
+    const item = { type: 'item', id: ITEM, number: 'PL-PG-2026-000001' };
+    const items = [{ id: ITEM, number: 'PL-PG-2026-000001' }];
+    const registration = entry('item.seized', item, officer, {
+      item: {
+        kind: 'laptop',
+        description: 'Laptop',
+        make: null,
+        model: null,
+        serial: null,
+        imeis: [],
+        iccid: null,
+        macAddresses: [],
+        capacityBytes: null,
+        condition: null,
+        powerState: null,
+        sealNumber: null,
+        occurredAt: '2026-03-01T06:05:00+01:00',
+        place: 'Łódź',
+        seizedFrom: null,
+        legalAuthority: null,
+        parent: null,
+      },
+      custodian: officer,
+      location: null,
+    });
+    const transfer = { type: 'transfer', id: '44444444-4444-4444-8444-444444444444' };
+    // Recorded 2026-03-03T10:00:00Z (half a minute later) and 2026-03-04T10:00:00Z (a day later).
+    const released = entry(
+      'transfer.released',
+      transfer,
+      officer,
+      { from: officer, to: lab, purpose: 'Examination abroad', items, occurredAt: '2026-03-03T10:59:30+01:00' },
+      [[officer, 'released']],
+    );
+    const received = entry(
+      'transfer.accepted',
+      transfer,
+      lab,
+      {
+        from: officer,
+        to: lab,
+        items: [{ ...items[0], sealIntact: false, sealNote: 'Tape lifted', hashes: [] }],
+        location: null,
+        occurredAt: '2026-03-03T13:00:00+02:00',
+      },
+      [[lab, 'received']],
+    );
+    const report = custodyReport(bundleOf([registration, released, received]), 'f'.repeat(64), context);
+    expect(report.items[0].custody[1].when).toEqual([
+      { label: 'Released', time: '2026-03-03 10:59:30 +01:00' },
+      { label: 'Received', time: '2026-03-03 13:00:00 +02:00' },
+      { label: 'Receipt recorded', time: '2026-03-04 10:00:00 +00:00' },
+    ]);
+    expect(report.items[0].findings.map((finding) => finding.text).join(' ')).toContain(
+      '(2026-03-03 13:00:00 +02:00) the seal was reported broken',
+    );
+  });
+
   it('shows times as people read them, with their offset', () => {
     expect(displayTime('2026-11-20T09:14:00+01:00')).toBe('2026-11-20 09:14:00 +01:00');
     expect(displayTime('2026-11-20T08:14:00.123Z')).toBe('2026-11-20 08:14:00 +00:00');

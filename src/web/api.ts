@@ -211,6 +211,7 @@ export function plainWords(problem: Problem): string {
 /** Plain words for a field's problem, by code (and field), where the server's message is for developers. */
 const FIELD_WORDS: Record<string, (field: string) => string> = {
   occurred_in_future: () => 'This time is in the future: check the date and the computer’s clock.',
+  accepted_before_release: () => 'This is before the items were handed over: a receipt comes after its release.',
   hash_reference_missing: () => 'This target has no reference hash yet: record the acquisition hashes after accepting.',
   // A disposal carries two passwords; the API names the field of the wrong one.
   signature_password_invalid: (field) =>

@@ -113,7 +113,10 @@ export interface TransferView {
     readonly sealNote: string | null;
   }>;
   readonly releasedAt: string;
+  /** When the items were handed over, with the place's offset (the release may be entered later). */
+  readonly releaseOccurredAt: string;
   readonly resolvedAt: string | null;
+  readonly acceptedOccurredAt: string | null;
   readonly reason: string | null;
 }
 

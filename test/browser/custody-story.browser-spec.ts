@@ -283,6 +283,8 @@ describe('the web app in a browser', () => {
     expect(await passwordField.getByRole('alert').textContent()).toMatch(/not your password/);
     expect(await page.evaluate<string>('document.activeElement.labels[0].textContent')).toBe('Your password, to sign');
     await screenshot('transfer-wrong-password');
+    // Entered in the evening: the hand-over happened that morning (Madrid's clock).
+    await page.getByLabel('When (if not now)').fill('2026-11-24T09:30');
     await page.getByLabel('Your password, to sign').fill(OFFICER_NEW_PASSWORD);
     await page.getByRole('button', { name: 'Sign and hand over' }).click();
     await page.getByText('Released 3 items to Julieta Ferreira: waiting for their signature.').waitFor();
@@ -327,6 +329,15 @@ describe('the web app in a browser', () => {
     await page.getByLabel(`Seal intact on ${numbers[1]}`).uncheck();
     await page.getByLabel(`What is wrong with the seal of ${numbers[1]}`).fill('Bag torn at the lower seam');
     await page.getByLabel('Where you keep them now').fill('Buenos Aires/Lab/Safe 2');
+    await page.getByText('Handed over 2026-11-24 09:30 (UTC+01:00)', { exact: false }).waitFor();
+    // A receipt before the hand-over is refused on its field, with the release's time.
+    await page.getByLabel('Received (if not now)').fill('2026-11-24T09:00');
+    await page.getByLabel('Your password, to sign').fill(examiner.password);
+    await page.getByRole('button', { name: 'Sign and accept' }).click();
+    const receivedAt = page.locator('.field', { has: page.getByLabel('Received (if not now)') });
+    await receivedAt.getByRole('alert').waitFor();
+    expect(await receivedAt.getByRole('alert').textContent()).toMatch(/before the items were handed over/);
+    await page.getByLabel('Received (if not now)').fill('2026-11-25T16:10');
     await page.getByLabel('Your password, to sign').fill(examiner.password);
     await screenshot('examiner-receipt');
     await page.getByRole('button', { name: 'Sign and accept' }).click();
@@ -420,6 +431,9 @@ describe('the web app in a browser', () => {
     const timeline = page.locator('ol.timeline');
     await expect(timeline.getByText('⚠ BROKEN').count()).resolves.toBe(1);
     await expect(timeline.getByText('Bag torn at the lower seam', { exact: false }).count()).resolves.toBe(1);
+    // The hand-over's own times, as stated, beside the recording times.
+    await expect(timeline.getByText('2026-11-24 09:30 (UTC+01:00)').count()).resolves.toBe(1);
+    await expect(timeline.getByText('2026-11-25 16:10 (UTC+01:00)').count()).resolves.toBe(1);
     const signatures = await timeline.locator('.signatures li').allTextContents();
     expect(signatures.some((line) => /Ana Morales \(ES-PN, officer\) — released/.test(line))).toBe(true);
     expect(signatures.some((line) => /Julieta Ferreira \(AR-PFA, examiner\) — received/.test(line))).toBe(true);
@@ -432,6 +446,9 @@ describe('the web app in a browser', () => {
     const reportText = pdfText(report);
     expect(reportText).toContain(broken);
     expect(reportText).toContain('DIL-2026/0142');
+    // The hand-over's date and time (the narrow column puts them on two lines).
+    expect(reportText).toMatch(/Released\s+[^\n]*\n\s+#7\s+2026-11-24/);
+    expect(reportText).toContain('09:30:00 +01:00');
 
     // A tablet in portrait: the same case screen, without horizontal scrolling of the page.
     await page.setViewportSize({ width: 820, height: 1180 });

@@ -157,6 +157,9 @@ describe('the web app in a browser: item actions and pre-filled forms', () => {
       .locator('ol.timeline li', { hasText: 'Made from' })
       .getByText('Guymager 0.8.13', { exact: true })
       .waitFor();
+    // Made in a lab: the facts say when it was acquired, not seized.
+    await expect(page.locator('dl.facts dt', { hasText: 'Acquired' }).count()).resolves.toBe(1);
+    await expect(page.locator('dl.facts dt', { hasText: 'Seized' }).count()).resolves.toBe(0);
     await page.getByRole('button', { name: 'Record hashes' }).click();
     await expect(page.getByLabel('What was hashed (target)').inputValue()).resolves.toBe('image.e01');
     await page.getByRole('button', { name: 'Cancel' }).click();

@@ -8,7 +8,16 @@ import type { ItemView } from '../../src/custody/item-records.js';
 import type { TransferView } from '../../src/custody/transfers.service.js';
 import { parseVerifierKey } from '../../src/ledger/core/signed-note.js';
 import { verifyLedger } from '../../src/ledger/ledger-verifier.js';
-import { accept, hardDrive, phone, release, seize, signature, usernameOf } from '../factories/custody.factory.js';
+import {
+  accept,
+  hardDrive,
+  phone,
+  recordHashes,
+  release,
+  seize,
+  signature,
+  usernameOf,
+} from '../factories/custody.factory.js';
 import {
   bearer,
   createAgency,
@@ -789,6 +798,167 @@ describe('transfers', () => {
     const transfer = await release(app, officer, [inbound.id], signerUser.username);
     await refused(() => acceptRequest(signer, transfer, statements(transfer)), 429, 'password_throttled');
     expect((await transferOf(officer, transfer.id)).status).toBe('pending');
+  });
+
+  describe('hand-over times (occurredAt): when it happened, apart from when it was entered', () => {
+    const history = async (session: Session, id: string): Promise<HistoryEvent[]> =>
+      (await api().get(`/api/v1/items/${id}/history`).set(bearer(session)).expect(200)).body.events as HistoryEvent[];
+    const tomorrow = (): string => new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+
+    it('a release in Madrid and a receipt in Buenos Aires keep their times and offsets, in the ledger and the views', async () => {
+      const [held] = await seize(app, officer, caseId, [phone({ occurredAt: '2026-11-20T09:14:00+01:00' })]);
+      const released = (
+        await releaseRequest(officer, [held.id], usernameOf(foreignExaminer), {
+          occurredAt: '2026-11-24T09:30:00+01:00',
+        }).expect(201)
+      ).body as TransferView;
+      expect(released).toMatchObject({ releaseOccurredAt: '2026-11-24T09:30:00+01:00', acceptedOccurredAt: null });
+      const received = (
+        await acceptRequest(foreignExaminer, released, statements(released), {
+          occurredAt: '2026-11-25T16:10:00-03:00',
+        }).expect(200)
+      ).body as TransferView;
+      expect(received).toMatchObject({
+        status: 'accepted',
+        releaseOccurredAt: '2026-11-24T09:30:00+01:00',
+        acceptedOccurredAt: '2026-11-25T16:10:00-03:00',
+      });
+      const events = await history(foreignExaminer, held.id);
+      const release = events.find((event) => event.type === 'transfer.released')!;
+      const receipt = events.find((event) => event.type === 'transfer.accepted')!;
+      // The entry states it, inside what is signed; the recording time stays the ledger's own.
+      expect(release.data).toMatchObject({ occurredAt: '2026-11-24T09:30:00+01:00' });
+      expect(release.occurredAt).toBe('2026-11-24T09:30:00+01:00');
+      expect(receipt.data).toMatchObject({ occurredAt: '2026-11-25T16:10:00-03:00' });
+      expect(receipt.occurredAt).toBe('2026-11-25T16:10:00-03:00');
+      expect(Date.parse(receipt.recordedAt)).toBeGreaterThan(Date.parse('2026-12-01T00:00:00Z'));
+    });
+
+    it('without occurredAt, the hand-over is now (UTC), and re-verification hashes on receipt carry its time', async () => {
+      const [held] = await seize(app, officer, caseId, [phone()]);
+      await recordHashes(app, officer, held.id, {
+        target: 'device',
+        hashes: [{ algorithm: 'sha256', value: DEVICE_SHA256 }],
+        occurredAt: '2026-11-20T10:00:00+01:00',
+        signature: signature('acquired'),
+      });
+      const before = Date.now();
+      const released = await release(app, officer, [held.id], clerk);
+      expect(released.releaseOccurredAt).toMatch(/Z$/);
+      expect(Date.parse(released.releaseOccurredAt)).toBeGreaterThanOrEqual(before - 1000);
+      const received = (
+        await acceptRequest(
+          clerk,
+          released,
+          [
+            {
+              itemId: held.id,
+              sealIntact: true,
+              hashes: [{ target: 'device', algorithm: 'sha256', value: DEVICE_SHA256 }],
+            },
+          ],
+          { occurredAt: released.releaseOccurredAt },
+        ).expect(200)
+      ).body as TransferView;
+      expect(received.acceptedOccurredAt).toBe(released.releaseOccurredAt);
+      const hashes = (await api().get(`/api/v1/items/${held.id}/hashes`).set(bearer(clerk)).expect(200)).body
+        .hashes as HashRecordView[];
+      expect(hashes.find((hash) => hash.role === 'verification')).toMatchObject({
+        occurredAt: released.releaseOccurredAt,
+      });
+    });
+
+    it('refuses a time in the future, a release before the seizure and a malformed time; nothing changes', async () => {
+      const [held] = await seize(app, officer, caseId, [phone({ occurredAt: '2026-11-20T09:14:00+01:00' })]);
+      await refused(
+        () => releaseRequest(officer, [held.id], usernameOf(clerk), { occurredAt: tomorrow() }),
+        400,
+        'occurred_in_future',
+        ['occurredAt'],
+      );
+      const early = await refused(
+        () => releaseRequest(officer, [held.id], usernameOf(clerk), { occurredAt: '2026-11-20T08:00:00+01:00' }),
+        400,
+        'occurred_before_previous_event',
+        ['occurredAt'],
+      );
+      expect(early.body.detail).toContain(`seizure of ${held.itemNumber} (2026-11-20T09:14:00+01:00)`);
+      await refused(
+        () => releaseRequest(officer, [held.id], usernameOf(clerk), { occurredAt: '2026-11-24 09:30' }),
+        400,
+        'validation_failed',
+        ['occurredAt'],
+      );
+      // The same instant as the seizure is not before it.
+      await releaseRequest(officer, [held.id], usernameOf(clerk), { occurredAt: '2026-11-20T08:14:00Z' }).expect(201);
+    });
+
+    it('refuses a release before the item’s last hash record or receipt; a storage move states no time', async () => {
+      const [held] = await seize(app, officer, caseId, [phone({ occurredAt: '2026-11-20T09:14:00+01:00' })]);
+      await recordHashes(app, officer, held.id, {
+        target: 'device',
+        hashes: [{ algorithm: 'sha256', value: DEVICE_SHA256 }],
+        occurredAt: '2026-11-21T10:00:00+01:00',
+        signature: signature('acquired'),
+      });
+      const hashed = await refused(
+        () => releaseRequest(officer, [held.id], usernameOf(clerk), { occurredAt: '2026-11-21T09:00:00+01:00' }),
+        400,
+        'occurred_before_previous_event',
+        ['occurredAt'],
+      );
+      expect(hashed.body.detail).toContain('hash record');
+      const first = (
+        await releaseRequest(officer, [held.id], usernameOf(clerk), { occurredAt: '2026-11-22T12:00:00+01:00' }).expect(
+          201,
+        )
+      ).body as TransferView;
+      await acceptRequest(clerk, first, statements(first), { occurredAt: '2026-11-22T15:00:00+01:00' }).expect(200);
+      // The clerk cannot hand on what they received before they received it.
+      const handBack = await refused(
+        () => releaseRequest(clerk, [held.id], usernameOf(officer), { occurredAt: '2026-11-22T14:00:00+01:00' }),
+        400,
+        'occurred_before_previous_event',
+        ['occurredAt'],
+      );
+      expect(handBack.body.detail).toContain('receipt');
+      await api()
+        .post(`/api/v1/items/${held.id}/location`)
+        .set(bearer(clerk))
+        .send({ location: 'Madrid/HQ/Safe 2' })
+        .expect(200);
+      // A storage move states no time of its own: entered now, it does not forbid an earlier hand-over.
+      await releaseRequest(clerk, [held.id], usernameOf(officer), { occurredAt: '2026-11-23T09:00:00+01:00' }).expect(
+        201,
+      );
+    });
+
+    it('refuses an acceptance before its release, or in the future; the transfer stays pending', async () => {
+      const [held] = await seize(app, officer, caseId, [phone()]);
+      const released = (
+        await releaseRequest(officer, [held.id], usernameOf(clerk), { occurredAt: '2026-11-24T09:30:00+01:00' }).expect(
+          201,
+        )
+      ).body as TransferView;
+      const early = await refused(
+        () => acceptRequest(clerk, released, statements(released), { occurredAt: '2026-11-24T04:29:00-03:00' }),
+        400,
+        'accepted_before_release',
+        ['occurredAt'],
+      );
+      expect(early.body.detail).toContain('2026-11-24T09:30:00+01:00');
+      await refused(
+        () => acceptRequest(clerk, released, statements(released), { occurredAt: tomorrow() }),
+        400,
+        'occurred_in_future',
+        ['occurredAt'],
+      );
+      expect((await transferOf(clerk, released.id)).status).toBe('pending');
+      // The same instant, stated in another offset, is not before it.
+      await acceptRequest(clerk, released, statements(released), { occurredAt: '2026-11-24T05:30:00-03:00' }).expect(
+        200,
+      );
+    });
   });
 
   it('afterwards, the ledger verifies and its replay matches the current-state tables', async () => {

@@ -11,10 +11,12 @@ Exit code 0: the bundle verifies; 1: it does not (the first failure is printed);
 """
 
 import base64
+import calendar
 import hashlib
 import json
 import re
 import sys
+import time
 
 try:
     from cryptography.exceptions import InvalidSignature
@@ -26,6 +28,7 @@ except ImportError:  # pragma: no cover - reported clearly rather than as a trac
 FORMAT = "custos-bundle/1"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DECIMAL = re.compile(r"0|[1-9][0-9]*")
+OFFSET_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 CUSTODY_TYPES = {
     "item.seized", "item.derived", "hash.recorded", "item.moved", "item.disposed", "item.corrected",
     "transfer.released", "transfer.accepted", "transfer.rejected", "transfer.cancelled",
@@ -541,8 +544,26 @@ class Replay:
             item.pending = transfer
             items.append(item)
         if items:
-            self.transfers[transfer] = {"from": data["from"]["id"], "to": data["to"]["id"], "pending": len(items)}
+            self.transfers[transfer] = {
+                "from": data["from"]["id"],
+                "to": data["to"]["id"],
+                "pending": len(items),
+                "occurredAt": self.stated_time(entry, data),
+            }
         self.note(entry, items)
+
+    def stated_time(self, entry, data):
+        """A transfer entry's hand-over time (ADR 0033); None in entries from before it existed."""
+        text = data.get("occurredAt")
+        if text is None:
+            return None
+        if not isinstance(text, str) or not OFFSET_DATE_TIME.match(text):
+            self.fail(entry, f"occurredAt {text!r} is not a date-time with its offset")
+        match = OFFSET_DATE_TIME.match(text)
+        local = calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S"))
+        offset = 0 if match.group(2) == "Z" else int(match.group(2)[:3]) * 3600 + int(match.group(2)[0] + match.group(2)[4:]) * 60
+        # (UTC seconds, nanoseconds): comparable whatever the offset and the digits of the fraction.
+        return text, (local - offset, int((match.group(1) or ".")[1:].ljust(9, "0")))
 
     def resolve(self, entry, data):
         transfer = entry["subject"]["id"]
@@ -569,6 +590,10 @@ class Replay:
         if self.actor(entry) != data["to"]["id"]:
             self.fail(entry, "only the named receiver accepts")
         self.signed(entry, data["to"]["id"], "received")
+        released = self.transfers.get(entry["subject"]["id"], {}).get("occurredAt")
+        received = self.stated_time(entry, data)
+        if released is not None and received is not None and received[1] < released[1]:
+            self.fail(entry, f"received at {received[0]}, before its release at {released[0]}")
         items = self.resolve(entry, data)
         statements = {accepted["id"]: accepted for accepted in data["items"]}
         for item in items:

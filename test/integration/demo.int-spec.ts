@@ -158,6 +158,58 @@ describe('custos demo', () => {
     }
   });
 
+  it('spreads the operation over days and hours, in the past, each event after the one before', async () => {
+    const { rows } = await sql(
+      database.appUrl,
+      `SELECT s.what, s.at, s.offset_minutes
+         FROM (
+           SELECT 'seized' AS what, i.occurred_at AS at, i.occurred_offset AS offset_minutes, i.case_id
+             FROM item i WHERE i.parent_id IS NULL OR i.kind NOT IN ('forensic_image', 'extraction')
+           UNION ALL
+           SELECT 'released to ' || u.username, t.release_occurred_at, t.release_occurred_offset, t.case_id
+             FROM transfer t JOIN user_account u ON u.id = t.to_user_id
+           UNION ALL
+           SELECT 'received by ' || u.username, t.accepted_occurred_at, t.accepted_occurred_offset, t.case_id
+             FROM transfer t JOIN user_account u ON u.id = t.to_user_id WHERE t.status = 'accepted'
+           UNION ALL
+           SELECT 'acquired ' || i.kind, i.occurred_at, i.occurred_offset, i.case_id
+             FROM item i WHERE i.kind IN ('forensic_image', 'extraction')
+           UNION ALL
+           SELECT 'hashed ' || h.role || coalesce(' ' || h.result, ''), h.occurred_at, h.occurred_offset, i.case_id
+             FROM hash_record h JOIN item i ON i.id = h.item_id WHERE h.transfer_id IS NULL
+         ) s JOIN case_file c ON c.id = s.case_id
+        WHERE c.case_number LIKE 'UCC-%'
+        ORDER BY s.at`,
+    );
+    const events = rows as Array<{ what: string; at: Date; offset_minutes: number }>;
+    const first = (what: string): { at: Date; offset_minutes: number } => {
+      const found = events.find((event) => event.what === what);
+      if (found === undefined) throw new Error(`no event "${what}" in ${events.map((e) => e.what).join(', ')}`);
+      return found;
+    };
+    const last = (what: string): Date => events.filter((event) => event.what === what).at(-1)!.at;
+    // Nothing happens in the future, and the operation spans days, not a minute.
+    for (const event of events) expect(event.at.getTime()).toBeLessThan(Date.now());
+    expect(new Set(events.map((event) => event.at.toISOString().slice(0, 10))).size).toBeGreaterThanOrEqual(4);
+    // Search in the morning, the property room the same afternoon (Madrid's clock).
+    const intake = first('released to clerk.garcia');
+    expect(intake.at.getTime()).toBeGreaterThan(last('seized').getTime());
+    expect(intake.at.getTime() - first('seized').at.getTime()).toBeLessThan(12 * 3_600_000);
+    // The lab transfer days later, received in Buenos Aires (UTC-3), then the acquisition and the
+    // failed re-verification, in that order.
+    const toLab = first('released to perito.ferreira');
+    const atLab = first('received by perito.ferreira');
+    expect(toLab.at.getTime() - intake.at.getTime()).toBeGreaterThan(2 * 86_400_000);
+    expect(toLab.offset_minutes).toBeGreaterThan(0);
+    expect(atLab).toMatchObject({ offset_minutes: -180 });
+    expect(atLab.at.getTime()).toBeGreaterThan(toLab.at.getTime());
+    expect(first('acquired forensic_image').at.getTime()).toBeGreaterThan(atLab.at.getTime());
+    expect(first('hashed verification mismatch').at.getTime()).toBeGreaterThan(
+      first('acquired extraction').at.getTime(),
+    );
+    expect(first('hashed verification mismatch').at.getTime() - toLab.at.getTime()).toBeGreaterThan(86_400_000);
+  });
+
   it('lets every printed user log in with the printed password', async () => {
     const app: NestExpressApplication = await createTestApp({
       databaseUrl: database.appUrl,

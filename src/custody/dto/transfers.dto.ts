@@ -14,6 +14,7 @@ import {
 
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { Omittable, TextField, Trim } from '../../common/text-field.js';
+import { IsOffsetDateTime } from '../evidence-fields.js';
 import { HASH_TARGET_PATTERN, HashValueDto } from './hashes.dto.js';
 import { SignatureDto } from './signature.dto.js';
 
@@ -36,6 +37,16 @@ export class CreateTransferDto {
   @ApiProperty({ example: 'Forensic acquisition at the lab' })
   @TextField(500, { prose: true })
   purpose!: string;
+
+  @ApiPropertyOptional({
+    example: '2026-11-24T09:30:00+01:00',
+    description:
+      'When you handed the items over, with the offset of the place (default: now). Not in the future, ' +
+      "nor before any item's previous custody event",
+  })
+  @Omittable()
+  @IsOffsetDateTime()
+  occurredAt?: string;
 
   @ApiProperty({ type: SignatureDto, description: 'You sign the release (`released`)' })
   @ValidateNested()
@@ -87,6 +98,14 @@ export class AcceptTransferDto {
   @ApiPropertyOptional({ example: 'Lab intake, safe 2' })
   @TextField(500, { optional: true })
   location?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-11-25T16:10:00-03:00',
+    description: 'When you received the items, with the offset of the place (default: now). Not before the release',
+  })
+  @Omittable()
+  @IsOffsetDateTime()
+  occurredAt?: string;
 
   @ApiProperty({ type: SignatureDto, description: 'You sign receipt (`received`)' })
   @ValidateNested()

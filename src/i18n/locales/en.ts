@@ -302,6 +302,8 @@ export const en = {
   'custody.recorded': 'Recorded',
   'custody.released': 'Released',
   'custody.received': 'Received',
+  'custody.release_recorded': 'Release recorded',
+  'custody.receipt_recorded': 'Receipt recorded',
   'custody.rejected': 'Rejected',
   'custody.cancelled': 'Cancelled',
   'custody.moved': 'Moved',

@@ -282,6 +282,8 @@ export const es: Catalogue = {
   'custody.recorded': 'Anotado',
   'custody.released': 'Entregado',
   'custody.received': 'Recibido',
+  'custody.release_recorded': 'Entrega registrada',
+  'custody.receipt_recorded': 'Recepción registrada',
   'custody.rejected': 'Rechazado',
   'custody.cancelled': 'Anulado',
   'custody.moved': 'Trasladado',

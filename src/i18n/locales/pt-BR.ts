@@ -282,6 +282,8 @@ export const ptBR: Catalogue = {
   'custody.recorded': 'Registrado',
   'custody.released': 'Entregue',
   'custody.received': 'Recebido',
+  'custody.release_recorded': 'Entrega registrada',
+  'custody.receipt_recorded': 'Recebimento registrado',
   'custody.rejected': 'Recusado',
   'custody.cancelled': 'Cancelado',
   'custody.moved': 'Movido',

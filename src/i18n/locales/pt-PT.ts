@@ -282,6 +282,8 @@ export const ptPT: Catalogue = {
   'custody.recorded': 'Registado',
   'custody.released': 'Entregue',
   'custody.received': 'Recebido',
+  'custody.release_recorded': 'Entrega registada',
+  'custody.receipt_recorded': 'Receção registada',
   'custody.rejected': 'Recusado',
   'custody.cancelled': 'Cancelado',
   'custody.moved': 'Movido',

@@ -2,7 +2,7 @@ import { Fragment, useCallback, useEffect, useState, type FormEvent, type ReactN
 
 import { api, ApiProblem, plainWords } from '../api';
 import { AppLink, INBOX_CHANGED } from '../App';
-import { checkHashValue, count, itemKindWords, localTime } from '../evidence';
+import { checkHashValue, count, itemKindWords, localNow, localTimeHint, placeTime, withLocalOffset } from '../evidence';
 import { HASH_ALGORITHMS, type Problem, type TransferView, type User } from '../types';
 import { Field, FormActions, Loading, Notice, ProblemBanner, SignatureFields } from '../ui';
 
@@ -60,7 +60,7 @@ export function InboxScreen({ user }: { user: User }): ReactNode {
                   <AppLink to={`/cases/${transfer.case.id}`}>{transfer.case.caseNumber}</AppLink>
                 </h3>
                 <p className="muted">
-                  Purpose: {transfer.purpose} · released {localTime(transfer.releasedAt)}
+                  Purpose: {transfer.purpose} · released {placeTime(transfer.releaseOccurredAt)}
                 </p>
               </header>
               {open === transfer.id ? (
@@ -150,6 +150,8 @@ function ReceiveForm({
     })),
   );
   const [location, setLocation] = useState('');
+  // Empty: now, as the server's clock says.
+  const [occurredAt, setOccurredAt] = useState('');
   const [password, setPassword] = useState('');
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState('');
@@ -184,6 +186,7 @@ function ReceiveForm({
               : {}),
           })),
           ...(location.trim() ? { location: location.trim() } : {}),
+          ...(occurredAt ? { occurredAt: withLocalOffset(occurredAt) } : {}),
           signature: { password, meaning: 'received' },
         });
         const broken = checks.filter((check) => !check.sealIntact).length;
@@ -201,7 +204,7 @@ function ReceiveForm({
 
   return (
     <form onSubmit={(event) => void submit(event)} aria-label={`Receipt of transfer from ${transfer.from.displayName}`}>
-      <ProblemBanner problem={problem} fields={['items', 'location', 'signature', 'reason']} />
+      <ProblemBanner problem={problem} fields={['items', 'location', 'occurredAt', 'signature', 'reason']} />
       <fieldset className="choice">
         <legend>Your decision</legend>
         <label>
@@ -348,6 +351,21 @@ function ReceiveForm({
           <Field label="Where you keep them now" name="location" problem={problem} hint="e.g. Lab intake, safe 2">
             {(attributes) => (
               <input {...attributes} value={location} onChange={(event) => setLocation(event.target.value)} />
+            )}
+          </Field>
+          <Field
+            label="Received (if not now)"
+            name="occurredAt"
+            problem={problem}
+            hint={`${localTimeHint(occurredAt || localNow())}; leave empty for now. Handed over ${placeTime(transfer.releaseOccurredAt)}`}
+          >
+            {(attributes) => (
+              <input
+                {...attributes}
+                type="datetime-local"
+                value={occurredAt}
+                onChange={(event) => setOccurredAt(event.target.value)}
+              />
             )}
           </Field>
         </>

@@ -134,7 +134,8 @@ export function ItemScreen({ user, itemId }: { user: User; itemId: string }): Re
           <dd>{item.location ?? '—'}</dd>
           <dt>Seal number</dt>
           <dd className="mono">{item.sealNumber ?? '—'}</dd>
-          <dt>Seized</dt>
+          {/* An image or an extraction is made in a lab, never seized. */}
+          <dt>{item.kind === 'forensic_image' || item.kind === 'extraction' ? 'Acquired' : 'Seized'}</dt>
           <dd>
             {placeTime(item.occurredAt)} — {item.place}
           </dd>

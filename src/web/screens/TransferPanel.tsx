@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 
 import { api, ApiProblem } from '../api';
+import { localNow, localTimeHint, withLocalOffset } from '../evidence';
 import type { ItemView, Party, Problem, TransferView, User } from '../types';
 import { Field, FormActions, ProblemBanner, SignatureFields } from '../ui';
 
@@ -40,6 +41,8 @@ export function TransferPanel({
   const suggestions = receivers(user, people, recent);
   const [to, setTo] = useState('');
   const [purpose, setPurpose] = useState('');
+  // Empty: now, as the server's clock says. A hand-over entered afterwards states its own time.
+  const [occurredAt, setOccurredAt] = useState('');
   const [password, setPassword] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
@@ -53,6 +56,7 @@ export function TransferPanel({
         itemIds: items.map((item) => item.id),
         to: to.trim().toLowerCase(),
         purpose: purpose.trim(),
+        ...(occurredAt ? { occurredAt: withLocalOffset(occurredAt) } : {}),
         signature: { password, meaning: 'released' },
       });
       onDone(transfer);
@@ -72,7 +76,7 @@ export function TransferPanel({
       <p className="muted">
         {items.map((item) => item.itemNumber).join(', ')}. They stay in your custody until the receiver signs for them.
       </p>
-      <ProblemBanner problem={problem} fields={['to', 'purpose', 'signature', 'itemIds']} />
+      <ProblemBanner problem={problem} fields={['to', 'purpose', 'occurredAt', 'signature', 'itemIds']} />
       <div className="grid">
         <Field
           label="Receiver’s username"
@@ -106,6 +110,21 @@ export function TransferPanel({
         <Field label="Purpose" name="purpose" problem={problem} hint="e.g. Forensic acquisition at the lab">
           {(attributes) => (
             <input {...attributes} required value={purpose} onChange={(event) => setPurpose(event.target.value)} />
+          )}
+        </Field>
+        <Field
+          label="When (if not now)"
+          name="occurredAt"
+          problem={problem}
+          hint={`${localTimeHint(occurredAt || localNow())}; leave empty for now`}
+        >
+          {(attributes) => (
+            <input
+              {...attributes}
+              type="datetime-local"
+              value={occurredAt}
+              onChange={(event) => setOccurredAt(event.target.value)}
+            />
           )}
         </Field>
       </div>
