@@ -6,9 +6,10 @@ import { AccessLogService } from '../../access-log/access-log.service.js';
 import { decodeCursor, encodeCursor } from '../../common/cursor.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { insertOrConflict } from '../../common/unique-violation.js';
+import type { AgencyDetails } from '../../contracts/identity.js';
 import { isPlatformAdmin } from '../identity-actor.js';
 import { AdminScopeError, ConflictError, InvalidRequestError } from '../identity.errors.js';
-import type { AgencyView, Queryable } from '../users/user-records.js';
+import type { Queryable } from '../users/user-records.js';
 import { AGENCY_CODE_PATTERN, COUNTRY_CODES } from './countries.js';
 
 export interface NewAgency {
@@ -25,9 +26,7 @@ interface AgencyRow {
   created_at: Date;
 }
 
-export interface AgencyDetails extends AgencyView {
-  readonly createdAt: string;
-}
+export type { AgencyDetails };
 
 const agencyDetails = (row: AgencyRow): AgencyDetails => ({
   id: row.id,
