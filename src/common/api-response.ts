@@ -17,6 +17,13 @@ export function ApiJson(status: number, schema: Type.TSchema, description = ''):
 export function ApiFile(mediaType: string, description: string, status = 200): MethodDecorator {
   return applyDecorators(
     ApiProduces(mediaType),
-    ApiResponse({ status, description, content: { [mediaType]: { schema: { type: 'string', format: 'binary' } } } }),
+    ApiResponse({
+      status,
+      description,
+      content: {
+        // A JSON file (a bundle, a JSON-LD export) is a format of its own, described in docs/.
+        [mediaType]: { schema: mediaType.endsWith('json') ? { type: 'object' } : { type: 'string', format: 'binary' } },
+      },
+    }),
   );
 }
