@@ -124,6 +124,8 @@ export const EntrySignatureView = Type.Object(
   },
   { title: 'EntrySignature' },
 );
+export type EntrySignature = Static<typeof EntrySignatureView>;
+export type EntryActor = Static<typeof EntryActorView>;
 
 /** Any JSON object (an entry's `data` as recorded). */
 const JsonObject = Type.Unsafe<Readonly<Record<string, unknown>>>({ type: 'object', additionalProperties: true });

@@ -20,4 +20,6 @@ export const Problem = Type.Object(
   },
   { title: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details; features add members.' },
 );
-export type Problem = Static<typeof Problem> & { readonly [extension: string]: unknown };
+/** The members every problem has; features add their own (`warnings`, `lines`, …). */
+export type ProblemMembers = Static<typeof Problem>;
+export type Problem = ProblemMembers & { readonly [extension: string]: unknown };
