@@ -10,6 +10,7 @@ import { AppModule, type AppModuleOptions } from './app.module.js';
 import { parseJsonBody, requireJsonBody } from './common/json-body.js';
 import { httpLogOptions } from './common/logging.js';
 import { bindRequestLogger, PinoNestLogger } from './common/nest-logger.js';
+import { finishOpenApiDocument } from './common/openapi-document.js';
 import { errorFallback, notFoundFallback } from './common/problem-details.filter.js';
 import { requestIdMiddleware } from './common/request-id.js';
 import { webAppMiddleware } from './web-app.js';
@@ -74,5 +75,6 @@ function setUpOpenApi(app: INestApplication): void {
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', raw: ['json'] });
+  const finished = finishOpenApiDocument(document);
+  SwaggerModule.setup('api/docs', app, finished, { jsonDocumentUrl: 'api/docs-json', raw: ['json'] });
 }

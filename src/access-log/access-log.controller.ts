@@ -1,8 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { ApiJson } from '../common/api-response.js';
 import { DomainError } from '../common/domain-error.js';
 import type { RequestContext } from '../common/request-context.js';
+import { AccessLogPage } from '../contracts/operations.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
 import { identityActor } from '../identity/identity-actor.js';
 import { AccessLogService, type AccessLogView } from './access-log.service.js';
@@ -19,7 +21,7 @@ export class AccessLogController {
   @ApiOperation({
     summary: 'The access log of your agency, newest first (auditors); rows of no agency (platform administrators)',
   })
-  @ApiOkResponse({ description: '{ entries, nextCursor }' })
+  @ApiJson(200, AccessLogPage)
   list(
     @Ctx() ctx: RequestContext,
     @Query() query: AccessLogQueryDto,

@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { DomainError } from '../common/domain-error.js';
 import type { RequestContext } from '../common/request-context.js';
+import type { AccessLogView } from '../contracts/operations.js';
 import { prepared, queryPrepared } from '../database/prepared.js';
 import type { AccessLogEvent, AccessLogOutcome, ReadRecord } from './access-log-events.js';
 
@@ -27,18 +28,7 @@ export interface AccessLogRecord {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-export interface AccessLogView {
-  readonly id: string;
-  readonly occurredAt: string;
-  readonly event: string;
-  readonly outcome: string;
-  readonly actor: { id: string | null; username: string | null; agencyId: string | null };
-  readonly subject: { type: string; id: string; label: string | null; agencyId: string | null } | null;
-  readonly caseId: string | null;
-  readonly ip: string | null;
-  readonly requestId: string | null;
-  readonly details: Record<string, unknown>;
-}
+export type { AccessLogView };
 
 export interface AccessLogFilter {
   readonly event?: string;

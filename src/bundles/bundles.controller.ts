@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
+import { ApiFile } from '../common/api-response.js';
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
@@ -28,8 +29,7 @@ export class BundlesController {
   @Get('items/:id/bundle')
   @Roles(...BUNDLE_READERS)
   @ApiOperation({ summary: 'The verifiable custody bundle of an item', description: FORMAT_DESCRIPTION })
-  @ApiProduces('application/json')
-  @ApiOkResponse({ description: 'custos-bundle/1 document' })
+  @ApiFile('application/json', 'custos-bundle/1 document')
   async itemBundle(
     @Ctx() ctx: RequestContext,
     @Param('id', PARAMS.item) id: string,
@@ -42,8 +42,7 @@ export class BundlesController {
   @Get('cases/:id/bundle')
   @Roles(...BUNDLE_READERS)
   @ApiOperation({ summary: 'The verifiable custody bundle of a whole case', description: FORMAT_DESCRIPTION })
-  @ApiProduces('application/json')
-  @ApiOkResponse({ description: 'custos-bundle/1 document' })
+  @ApiFile('application/json', 'custos-bundle/1 document')
   async caseBundle(
     @Ctx() ctx: RequestContext,
     @Param('id', PARAMS.case) id: string,

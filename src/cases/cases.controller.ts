@@ -1,10 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { ApiJson } from '../common/api-response.js';
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
+import { CasePage, CaseView, ShareList, ShareView } from '../contracts/cases.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
-import { CasesService, type CaseListEntry, type CaseView, type ShareView } from './cases.service.js';
+import { CasesService, type CaseListEntry } from './cases.service.js';
 import { CaseListQueryDto, CaseStatusChangeDto, CreateCaseDto, CreateShareDto } from './dto/case.dto.js';
 
 const CASE_ID = new UuidParam('case_not_found', 'Case');
@@ -18,6 +20,7 @@ export class CasesController {
   constructor(private readonly cases: CasesService) {}
 
   @Post()
+  @ApiJson(201, CaseView)
   @Roles('officer')
   @ApiOperation({ summary: 'Open a case of your agency (officers)', description: '409 case_number_taken' })
   create(@Ctx() ctx: RequestContext, @Body() body: CreateCaseDto): Promise<CaseView> {
@@ -25,6 +28,7 @@ export class CasesController {
   }
 
   @Get()
+  @ApiJson(200, CasePage)
   @Roles(...CASE_READERS)
   @ApiOperation({
     summary:
@@ -38,6 +42,7 @@ export class CasesController {
   }
 
   @Get(':id')
+  @ApiJson(200, CaseView)
   @Roles(...CASE_READERS)
   @ApiOperation({ summary: 'One case; 404 case_not_found when it does not exist or you may not see it' })
   get(@Ctx() ctx: RequestContext, @Param('id', CASE_ID) id: string): Promise<CaseView> {
@@ -45,6 +50,7 @@ export class CasesController {
   }
 
   @Post(':id/close')
+  @ApiJson(200, CaseView)
   @HttpCode(200)
   @Roles('officer')
   @ApiOperation({
@@ -61,6 +67,7 @@ export class CasesController {
   }
 
   @Post(':id/reopen')
+  @ApiJson(200, CaseView)
   @HttpCode(200)
   @Roles('officer')
   @ApiOperation({
@@ -76,6 +83,7 @@ export class CasesController {
   }
 
   @Post(':id/shares')
+  @ApiJson(201, ShareView)
   @Roles('officer')
   @ApiOperation({
     summary: 'Share the case with another agency or one user of another agency, read-only or as contributor',
@@ -90,6 +98,7 @@ export class CasesController {
   }
 
   @Get(':id/shares')
+  @ApiJson(200, ShareList)
   @Roles(...CASE_READERS)
   @ApiOperation({ summary: 'Shares of the case, active and revoked (users of the owning agency)' })
   listShares(@Ctx() ctx: RequestContext, @Param('id', CASE_ID) id: string): Promise<{ shares: ShareView[] }> {
@@ -97,6 +106,7 @@ export class CasesController {
   }
 
   @Delete(':id/shares/:shareId')
+  @ApiJson(200, ShareView)
   @HttpCode(200)
   @Roles('officer')
   @ApiOperation({ summary: 'Revoke a share: it stays on record as revoked (by whom, when)' })

@@ -7,8 +7,9 @@ import { CursorInvalidError, decodeCursor, encodeCursor } from '../common/cursor
 import { DomainError } from '../common/domain-error.js';
 import type { RequestContext } from '../common/request-context.js';
 import { insertOrConflict } from '../common/unique-violation.js';
+import type { CaseListEntry, CaseView, ShareView } from '../contracts/cases.js';
 import { findAgencyByCode } from '../identity/agencies/agencies.service.js';
-import { findUserByUsername, type AgencyView } from '../identity/users/user-records.js';
+import { findUserByUsername } from '../identity/users/user-records.js';
 import { entryActor } from '../ledger/entry-actor.js';
 import { LedgerService } from '../ledger/ledger.service.js';
 import { caseAccessFor, type CaseAccess } from './case-access.js';
@@ -20,42 +21,8 @@ import {
   CaseShareNotFoundError,
 } from './cases.errors.js';
 
-export interface CaseView {
-  readonly id: string;
-  readonly caseNumber: string;
-  readonly title: string;
-  readonly legalAuthority: readonly string[];
-  readonly status: 'open' | 'closed';
-  /** When and why the case was closed; null while it is open (the ledger keeps every close and reopening). */
-  readonly closedAt: string | null;
-  readonly closeReason: string | null;
-  readonly agency: AgencyView;
-  readonly createdAt: string;
-  readonly createdBy: { id: string; username: string; displayName: string };
-  /** What you may do with it: `read` or `contribute`. */
-  readonly access: CaseAccess;
-  /** Your agency does not own it: it was shared with your agency or with you. */
-  readonly shared: boolean;
-}
-
-/** A case in a list, with its items counted: the integrity problems of a case show before it is opened. */
-export interface CaseListEntry extends CaseView {
-  readonly items: { readonly total: number; readonly compromised: number };
-}
-
-export interface ShareView {
-  readonly id: string;
-  readonly caseId: string;
-  readonly grantee:
-    | { type: 'agency'; agency: AgencyView }
-    | { type: 'user'; user: { id: string; username: string; displayName: string; agencyCode: string | null } };
-  readonly access: CaseAccess;
-  readonly grantedAt: string;
-  readonly grantedBy: string;
-  readonly revokedAt: string | null;
-  readonly revokedBy: string | null;
-  readonly status: 'active' | 'revoked';
-}
+// Declared once, with their schemas, in src/contracts (ADR 0009).
+export type { CaseListEntry, CaseView, ShareView };
 
 interface ShareRow {
   id: string;

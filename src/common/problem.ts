@@ -2,23 +2,11 @@
  * RFC 9457 problem details: every error Custos returns has this shape, served as
  * `application/problem+json`. `code` is stable and documented in docs/api.md; `type` is its URI.
  */
-export interface FieldProblem {
-  /** Path of the failing field in the request, e.g. `items[3].imei`. */
-  readonly field: string;
-  readonly messages: readonly string[];
-}
+import type { FieldProblem, Problem } from '../contracts/problem.js';
 
-export interface ProblemDetails {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly code: string;
-  readonly instance?: string;
-  readonly requestId?: string;
-  readonly errors?: readonly FieldProblem[];
-  readonly [extension: string]: unknown;
-}
+// Declared once, with the schema the OpenAPI document publishes, in src/contracts (ADR 0009).
+export type { FieldProblem };
+export type ProblemDetails = Problem;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 

@@ -2,7 +2,8 @@
  * How custody events read as steps of an item's story. Pure (no Nest, no database): the item history
  * and the CSV export both read entries through `custodyStep`, so they cannot disagree.
  */
-import type { EntryActor, EntrySignature, LedgerEntry } from '../ledger/core/entry.js';
+import type { HistoryEvent, HistoryHash } from '../contracts/custody.js';
+import type { LedgerEntry } from '../ledger/core/entry.js';
 import {
   CUSTODY_EVENT_TYPES as T,
   type HashRecordedData,
@@ -17,50 +18,8 @@ import {
   type TransferReleasedData,
 } from './custody-events.js';
 
-export interface HistoryHash {
-  readonly target: string;
-  readonly algorithm: string;
-  readonly value: string;
-  readonly role: 'reference' | 'verification';
-  readonly result: string | null;
-  readonly referenceIndex: number | null;
-}
-
-/** One event of an item's custody timeline, exactly as its ledger entry records it. */
-export interface HistoryEvent {
-  readonly ledgerIndex: number;
-  /** Hex RFC 6962 leaf hash of the entry: what an inclusion proof proves. */
-  readonly leafHash: string;
-  readonly type: string;
-  /** One line for people: "Released by … to … for …". */
-  readonly summary: string;
-  readonly recordedAt: string;
-  /** When it happened, with the offset of the place, where the event states it. */
-  readonly occurredAt: string | null;
-  readonly actor: EntryActor | null;
-  readonly from: PartyRef | null;
-  readonly to: PartyRef | null;
-  readonly transferId: string | null;
-  readonly purpose: string | null;
-  readonly location: string | null;
-  readonly seal: {
-    readonly number: string | null;
-    readonly intact: boolean | null;
-    readonly note: string | null;
-  } | null;
-  readonly hashes: readonly HistoryHash[];
-  readonly reason: string | null;
-  readonly signatures: readonly EntrySignature[];
-  readonly corrects: { readonly index: number; readonly reason: string } | null;
-  /** Later entries that correct this one (their changes show in the item's current view). */
-  readonly correctedBy: ReadonlyArray<{
-    readonly index: number;
-    readonly reason: string;
-    readonly changes: ItemCorrectedData['changes'];
-  }>;
-  /** The entry's `data` as recorded. */
-  readonly data: Readonly<Record<string, unknown>>;
-}
+/** One event of an item’s custody timeline: declared once, with its schema, in src/contracts. */
+export type { HistoryEvent, HistoryHash };
 
 function who(party: PartyRef): string {
   return `${party.displayName} (${party.agency ?? 'no agency'})`;

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 
 import type { AccessibleCase } from '../cases/case-access.service.js';
 import type { RequestContext } from '../common/request-context.js';
+import type { HashRecordView } from '../contracts/custody.js';
 import { prepared, queryPrepared } from '../database/prepared.js';
 import type { Signer } from '../identity/signing/signature.js';
 import type { Queryable } from '../identity/users/user-records.js';
@@ -24,25 +25,7 @@ import type { SignatureDto } from './dto/signature.dto.js';
 import { isStrongHashAlgorithm, normaliseHashValue } from './evidence-fields.js';
 import { formatOffsetDateTime, itemView, type ItemRow, type ItemView } from './item-records.js';
 
-export interface HashRecordView {
-  readonly id: string;
-  readonly target: string;
-  readonly algorithm: string;
-  readonly value: string;
-  /** The first record of a target is its reference; later ones are verifications compared with it. */
-  readonly role: 'reference' | 'verification';
-  readonly result: HashResult | null;
-  /** A reference with no algorithm of at least 256 bits (docs/design.md §2). */
-  readonly weak: boolean;
-  readonly referenceId: string | null;
-  readonly tool: string | null;
-  readonly toolVersion: string | null;
-  readonly occurredAt: string;
-  readonly recordedAt: string;
-  readonly recordedBy: { readonly username: string; readonly displayName: string; readonly agency: string | null };
-  readonly ledgerIndex: number;
-  readonly transferId: string | null;
-}
+export type { HashRecordView };
 
 interface HashRow {
   id: string;

@@ -1,14 +1,7 @@
 import type { Actor } from '../common/request-context.js';
+import type { ItemView } from '../contracts/custody.js';
 import type { UserRow } from '../identity/users/user-records.js';
-import type {
-  Disposition,
-  Integrity,
-  ItemDescription,
-  ItemKind,
-  ItemState,
-  PartyRef,
-  PowerState,
-} from './custody-events.js';
+import type { Disposition, Integrity, ItemKind, ItemState, PartyRef, PowerState } from './custody-events.js';
 import { LATEST_ENTRY_COLUMNS, LATEST_ENTRY_JOIN } from './custody-state-check.js';
 
 /**
@@ -25,28 +18,8 @@ export function formatOffsetDateTime(instant: Date, offsetMinutes: number): stri
   return `${local.slice(0, 19)}${ms === '.000' ? '' : ms}${offset}`;
 }
 
-/** An item as the API shows it: what was seized (corrected values), and its custody now. */
-export interface ItemView extends Omit<ItemDescription, 'parent'> {
-  readonly id: string;
-  readonly itemNumber: string;
-  readonly case: { readonly id: string; readonly caseNumber: string; readonly agency: string };
-  readonly parent: { readonly id: string; readonly itemNumber: string } | null;
-  readonly acquisition: {
-    readonly tool: string;
-    readonly toolVersion: string | null;
-    readonly method: string | null;
-  } | null;
-  readonly custodian: PartyRef;
-  readonly location: string | null;
-  readonly state: ItemState;
-  readonly integrity: Integrity;
-  readonly pendingTransferId: string | null;
-  readonly disposition: { readonly kind: Disposition; readonly at: string } | null;
-  readonly registeredAt: string;
-  readonly registeredBy: string;
-  /** Ledger index of the item's latest event. */
-  readonly lastLedgerIndex: number;
-}
+/** An item as the API shows it (declared once, with its schema, in src/contracts). */
+export type { ItemView };
 
 export interface ItemRow {
   id: string;

@@ -1,14 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { ApiJson } from '../common/api-response.js';
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
+import { HashRecordList, ItemHistory, ItemList, ItemPage, ItemView, RecordedHashes } from '../contracts/custody.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
 import { RecordHashesDto } from './dto/hashes.dto.js';
 import { CorrectItemDto, DisposeItemDto, ItemListQueryDto, MoveItemDto, RegisterItemsDto } from './dto/items.dto.js';
 import { HashesService, type HashRecordView } from './hashes.service.js';
 import { ItemHistoryService, type HistoryEvent } from './item-history.service.js';
-import type { ItemView } from './item-records.js';
 import { ItemsService } from './items.service.js';
 
 const ITEM_ID = new UuidParam('item_not_found', 'Item');
@@ -29,6 +30,7 @@ export class ItemsController {
   ) {}
 
   @Post('cases/:id/items')
+  @ApiJson(201, ItemList)
   @Roles('officer', 'examiner')
   @ApiOperation({
     summary:
@@ -45,6 +47,7 @@ export class ItemsController {
   }
 
   @Get('items')
+  @ApiJson(200, ItemPage)
   @Roles(...ITEM_READERS)
   @ApiOperation({
     summary:
@@ -58,6 +61,7 @@ export class ItemsController {
   }
 
   @Get('items/:id')
+  @ApiJson(200, ItemView)
   @Roles(...ITEM_READERS)
   @ApiOperation({
     summary: 'One item with its current custodian, location, state and integrity (corrected values shown)',
@@ -67,6 +71,7 @@ export class ItemsController {
   }
 
   @Get('items/:id/history')
+  @ApiJson(200, ItemHistory)
   @Roles(...ITEM_READERS)
   @ApiOperation({
     summary: 'The custody timeline: every ledger entry about the item, with signatures, ledger index and leaf hash',
@@ -79,6 +84,7 @@ export class ItemsController {
   }
 
   @Post('items/:id/hashes')
+  @ApiJson(201, RecordedHashes)
   @Roles(...CUSTODIANS)
   @ApiOperation({
     summary:
@@ -96,6 +102,7 @@ export class ItemsController {
   }
 
   @Get('items/:id/hashes')
+  @ApiJson(200, HashRecordList)
   @Roles(...ITEM_READERS)
   @ApiOperation({ summary: 'Hash references and verifications of the item, with results' })
   listHashes(@Ctx() ctx: RequestContext, @Param('id', ITEM_ID) id: string): Promise<{ hashes: HashRecordView[] }> {
@@ -103,6 +110,7 @@ export class ItemsController {
   }
 
   @Post('items/:id/location')
+  @ApiJson(200, ItemView)
   @HttpCode(200)
   @Roles(...CUSTODIANS)
   @ApiOperation({ summary: 'Storage move by the custodian (e.g. Madrid/HQ/Room 2/Shelf B/Bin 4)' })
@@ -111,6 +119,7 @@ export class ItemsController {
   }
 
   @Post('items/:id/disposition')
+  @ApiJson(200, ItemView)
   @HttpCode(200)
   @Roles('clerk', 'officer')
   @ApiOperation({
@@ -126,6 +135,7 @@ export class ItemsController {
   }
 
   @Post('items/:id/corrections')
+  @ApiJson(201, ItemView)
   @Roles('officer', 'clerk', 'examiner')
   @ApiOperation({
     summary:

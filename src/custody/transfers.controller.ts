@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { ApiJson } from '../common/api-response.js';
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
+import { TransferPage, TransferView } from '../contracts/custody.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
 import {
   AcceptTransferDto,
@@ -12,7 +14,7 @@ import {
   TransferListQueryDto,
 } from './dto/transfers.dto.js';
 import { CUSTODIANS, ITEM_READERS } from './items.controller.js';
-import { TransfersService, type TransferView } from './transfers.service.js';
+import { TransfersService } from './transfers.service.js';
 
 const TRANSFER_ID = new UuidParam('transfer_not_found', 'Transfer');
 
@@ -23,6 +25,7 @@ export class TransfersController {
   constructor(private readonly transfers: TransfersService) {}
 
   @Post()
+  @ApiJson(201, TransferView)
   @Roles(...CUSTODIANS)
   @ApiOperation({
     summary:
@@ -34,6 +37,7 @@ export class TransfersController {
   }
 
   @Get()
+  @ApiJson(200, TransferPage)
   @Roles(...ITEM_READERS)
   @ApiOperation({ summary: 'Transfers to you (incoming), from you (outgoing), or of one case; newest first' })
   list(
@@ -44,6 +48,7 @@ export class TransfersController {
   }
 
   @Get(':id')
+  @ApiJson(200, TransferView)
   @Roles(...ITEM_READERS)
   @ApiOperation({ summary: 'One transfer (its parties, and readers of its case)' })
   get(@Ctx() ctx: RequestContext, @Param('id', TRANSFER_ID) id: string): Promise<TransferView> {
@@ -51,6 +56,7 @@ export class TransfersController {
   }
 
   @Post(':id/accept')
+  @ApiJson(200, TransferView)
   @HttpCode(200)
   @Roles(...CUSTODIANS)
   @ApiOperation({
@@ -67,6 +73,7 @@ export class TransfersController {
   }
 
   @Post(':id/reject')
+  @ApiJson(200, TransferView)
   @HttpCode(200)
   @Roles(...CUSTODIANS)
   @ApiOperation({
@@ -81,6 +88,7 @@ export class TransfersController {
   }
 
   @Post(':id/cancel')
+  @ApiJson(200, TransferView)
   @HttpCode(200)
   @Roles(...CUSTODIANS)
   @ApiOperation({ summary: 'Cancel a pending transfer you released' })

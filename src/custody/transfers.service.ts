@@ -11,6 +11,7 @@ import { CaseNotFoundError } from '../cases/cases.errors.js';
 import { CursorInvalidError, decodeCursor, encodeCursor } from '../common/cursor.js';
 import type { RequestContext } from '../common/request-context.js';
 import { insertOrConflict } from '../common/unique-violation.js';
+import type { TransferItemView, TransferStatus, TransferView } from '../contracts/custody.js';
 import type { Signer } from '../identity/signing/signature.js';
 import { findUserByUsername, type Queryable } from '../identity/users/user-records.js';
 import type { LedgerEvent } from '../ledger/core/entry.js';
@@ -44,41 +45,7 @@ import {
 } from './hashes.service.js';
 import { actorParty, formatOffsetDateTime, partyOf } from './item-records.js';
 
-export type TransferStatus = 'pending' | 'accepted' | 'rejected' | 'cancelled';
-
-export interface TransferItemView {
-  readonly id: string;
-  readonly itemNumber: string;
-  readonly kind: string;
-  readonly description: string;
-  readonly sealNumber: string | null;
-  /** On acceptance: the receiver's statement; null before. */
-  readonly sealIntact: boolean | null;
-  readonly sealNote: string | null;
-}
-
-export interface TransferView {
-  readonly id: string;
-  readonly case: { readonly id: string; readonly caseNumber: string };
-  readonly from: PartyRef;
-  readonly to: PartyRef;
-  readonly purpose: string;
-  readonly status: TransferStatus;
-  readonly itemCount: number;
-  readonly items: readonly TransferItemView[];
-  /** When the release was recorded (the ledger's time). */
-  readonly releasedAt: string;
-  /** When the items were handed over, with the place's offset (ADR 0033). */
-  readonly releaseOccurredAt: string;
-  readonly releaseLedgerIndex: number;
-  readonly resolvedAt: string | null;
-  /** When an accepted transfer's items were received, with the place's offset; null otherwise. */
-  readonly acceptedOccurredAt: string | null;
-  readonly resolvedBy: string | null;
-  readonly resolutionLedgerIndex: number | null;
-  /** Rejection or cancellation reason. */
-  readonly reason: string | null;
-}
+export type { TransferItemView, TransferStatus, TransferView };
 
 interface TransferRow {
   id: string;

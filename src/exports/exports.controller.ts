@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { ApiFile } from '../common/api-response.js';
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
@@ -42,8 +43,7 @@ export class ExportsController {
       'custody event as an InvestigativeAction with its ledger index and leaf hash, a ProvenanceRecord chain per exhibit, hashes as ' +
       'ContentData, warrants as Authorizations. Mapping and limits: docs/exports.md. Writes a `custody_history.read` access-log row.',
   })
-  @ApiProduces('application/ld+json')
-  @ApiOkResponse({ description: 'JSON-LD document { @context, @graph }' })
+  @ApiFile('application/ld+json', 'JSON-LD document { @context, @graph }')
   async caseExport(
     @Ctx() ctx: RequestContext,
     @Param('id', PARAMS.case) id: string,
@@ -61,8 +61,7 @@ export class ExportsController {
   @Get('cases/:id/custody.csv')
   @Roles(...EXPORT_READERS)
   @ApiOperation({ summary: 'The custody table of every item of the case, as CSV', description: CSV_DESCRIPTION })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'CSV' })
+  @ApiFile('text/csv', 'CSV')
   async caseCsv(@Ctx() ctx: RequestContext, @Param('id', PARAMS.case) id: string): Promise<StreamableFile> {
     const { csv, caseNumber } = await this.exports.caseCsv(ctx, id);
     return new StreamableFile(csv, {
@@ -75,8 +74,7 @@ export class ExportsController {
   @Get('items/:id/custody.csv')
   @Roles(...EXPORT_READERS)
   @ApiOperation({ summary: 'The custody table of an item, as CSV', description: CSV_DESCRIPTION })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'CSV' })
+  @ApiFile('text/csv', 'CSV')
   async itemCsv(@Ctx() ctx: RequestContext, @Param('id', PARAMS.item) id: string): Promise<StreamableFile> {
     const { csv, itemNumber } = await this.exports.itemCsv(ctx, id);
     return new StreamableFile(csv, {

@@ -6,45 +6,20 @@ import type { DataSource } from 'typeorm';
 
 import type { AccessibleCase } from '../cases/case-access.service.js';
 import type { RequestContext } from '../common/request-context.js';
+import type { ImportPreview, ImportResult } from '../contracts/operations.js';
 import type { HashRecordSource } from '../custody/custody-events.js';
 import { CustodyRecords } from '../custody/custody-records.service.js';
 import { isStrongHashAlgorithm } from '../custody/evidence-fields.js';
-import { compareWithReference, HashesService, referencesOf, type HashRecordView } from '../custody/hashes.service.js';
-import type { ItemRow, ItemView } from '../custody/item-records.js';
+import { compareWithReference, HashesService, referencesOf } from '../custody/hashes.service.js';
+import type { ItemRow } from '../custody/item-records.js';
 import type { ImportHashLogDto, ImportWarningCode } from './dto/import-hash-log.dto.js';
 import { FORMAT_LABELS, LogNotUnderstoodError, parseLog, type LogObject, type ParsedLog } from './formats/index.js';
 import { ImportConfirmationRequiredError, LogNotImportableError, type ImportWarning } from './hash-imports.errors.js';
 import { logTextProblem } from './log-text.js';
 import { logTimeText } from './log-times.js';
 
-export interface ImportPreview {
-  readonly format: string;
-  readonly formatLabel: string;
-  readonly target: string;
-  readonly role: 'reference' | 'verification';
-  readonly occurredAt: string;
-  readonly timeZoneAssumed: string | null;
-  readonly values: ReadonlyArray<{ algorithm: string; value: string; result?: string }>;
-  readonly weak: boolean;
-  readonly warnings: readonly ImportWarning[];
-  /**
-   * The examiner the log names, shown to the importer but not recorded: ledger entries keep no
-   * personal data beyond custodians' names (docs/design.md §4), and the log's SHA-256 in `source` lets
-   * anyone holding the log read it there.
-   */
-  readonly examiner: string | null;
-  /** What the ledger entry records about the log (`hash.recorded` data `source`). */
-  readonly source: HashRecordSource;
-}
-
-export type ImportResult =
-  | { readonly dryRun: true; readonly import: ImportPreview }
-  | {
-      readonly dryRun: false;
-      readonly import: ImportPreview;
-      readonly item: ItemView;
-      readonly records: HashRecordView[];
-    };
+// Declared once, with their schemas, in src/contracts (ADR 0009).
+export type { ImportPreview, ImportResult };
 
 /** Identifiers compared as a person compares them: case, spaces and punctuation do not matter. */
 const normalised = (text: string | null | undefined): string =>

@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
+import { ApiFile } from '../common/api-response.js';
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
 import { ITEM_READERS } from '../custody/items.controller.js';
@@ -28,8 +29,7 @@ export class LabelsController {
       'is not an item of this case. Printed in the issuing agency’s language (the caller’s, else the case’s) unless `lang` names ' +
       'another; 400 language_unsupported lists the supported ones.',
   })
-  @ApiProduces('application/pdf')
-  @ApiOkResponse({ description: 'The label sheets, application/pdf' })
+  @ApiFile('application/pdf', 'The label sheets, application/pdf')
   async caseLabels(
     @Ctx() ctx: RequestContext,
     @Param('id', new UuidParam('case_not_found', 'Case')) id: string,

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 
 import { NotFoundError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import type { LedgerPublicKey } from '../contracts/ledger.js';
 import { signBundleStatement, signCheckpoint, verifyConsistency, type BundleStatement } from './core/index.js';
 import type { LedgerKey } from './ledger-key.js';
 import { LedgerIntegrityError } from './ledger.errors.js';
@@ -104,7 +105,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
     this.key.close?.();
   }
 
-  publicKey(): Record<string, string> {
+  publicKey(): LedgerPublicKey {
     return {
       origin: this.config.ledgerOrigin,
       keyName: this.key.signer.name,

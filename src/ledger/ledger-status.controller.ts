@@ -1,8 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { CheckpointService, type SignerStatus } from './checkpoint.service.js';
-import { LedgerMonitorService, type IntegrityStatus } from './ledger-monitor.service.js';
+import { ApiJson } from '../common/api-response.js';
+import { LedgerStatus } from '../contracts/ledger.js';
+import { CheckpointService } from './checkpoint.service.js';
+import { LedgerMonitorService } from './ledger-monitor.service.js';
 import { LedgerService } from './ledger.service.js';
 import { LedgerTimestampingService, type TimestampingStatus } from './timestamp/ledger-timestamping.service.js';
 import { LedgerWitnessingService, type WitnessingStatus } from './witnessing/ledger-witnessing.service.js';
@@ -26,17 +28,9 @@ export class LedgerStatusController {
 
   @Get()
   @ApiOperation({ summary: "The ledger's size and what the service's own integrity monitor found (no case data)" })
-  @ApiOkResponse({
-    description:
-      '{ treeSize, integrity: { status: ok|failed, verifiedSize, verifiedAt, failure: { index, kind, summary, source, at } | null, writesRefused, checkpointsStopped }, signer: { status: ok|refused, signedSize, signedAt, refusal: { reason, at } | null }, witnessing: { enabled, quorum, publishedSize, publishedAt, witnesses: [{ name, url, vkey, status: ok|refused|unreachable|unknown, size, reason, checkedAt, okAt }] }, timestamping: { enabled, url, status: ok|failing|unknown, stampedSize, genTime, tsa, pendingSize, lastError: { reason, at } | null, checkedAt } }',
-  })
-  async status(): Promise<{
-    treeSize: number;
-    integrity: IntegrityStatus;
-    signer: SignerStatus;
-    witnessing: WitnessingStatus;
-    timestamping: TimestampingStatus;
-  }> {
+  @ApiJson(200, LedgerStatus)
+  // The parts' own types are checked against the contract here (they live with their services).
+  async status(): Promise<LedgerStatus> {
     const [head, integrity, witnessing, timestamping] = await Promise.all([
       this.ledger.treeHead(),
       this.monitor.status(),

@@ -1,22 +1,12 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { ApiJson } from '../common/api-response.js';
 import type { RequestContext } from '../common/request-context.js';
+import { StartedView, VerificationList } from '../contracts/ledger.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
 import { VerificationsQueryDto } from './dto/verifications-query.dto.js';
-import {
-  LedgerVerificationService,
-  type RunningView,
-  type StartedView,
-  type VerificationView,
-} from './ledger-verification.service.js';
+import { LedgerVerificationService } from './ledger-verification.service.js';
 
 const DEFAULT_LIMIT = 10;
 
@@ -37,9 +27,7 @@ export class LedgerVerificationController {
   @ApiOperation({
     summary: 'Start a deep verification of the whole ledger in the background (one at a time across every process)',
   })
-  @ApiAcceptedResponse({
-    description: '{ status: "running", deep, startedAt, source, requestedBy }: poll GET /ledger/verifications',
-  })
+  @ApiJson(202, StartedView, 'Running: poll GET /ledger/verifications')
   @ApiConflictResponse({
     description:
       'verification_running: a verification is running already (this or another process, or the command line)',
@@ -51,13 +39,8 @@ export class LedgerVerificationController {
   @Get()
   @Roles('auditor', 'admin')
   @ApiOperation({ summary: 'The latest verification runs, newest first, and the one running now (or null)' })
-  @ApiOkResponse({
-    description:
-      '{ verifications: [{ id, startedAt, finishedAt, seconds, deep, outcome, treeSize, rootHash, …, source, requestedBy }], running }',
-  })
-  list(
-    @Query() query: VerificationsQueryDto,
-  ): Promise<{ verifications: VerificationView[]; running: RunningView | null }> {
+  @ApiJson(200, VerificationList)
+  list(@Query() query: VerificationsQueryDto): Promise<VerificationList> {
     return this.verifications.list(query.limit ?? DEFAULT_LIMIT);
   }
 }

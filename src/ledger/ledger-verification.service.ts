@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 
 import { AccessLogService } from '../access-log/access-log.service.js';
 import type { RequestContext } from '../common/request-context.js';
+import type { PersonView, RunningView, StartedView, VerificationView } from '../contracts/ledger.js';
 import { parseVerifierKey } from './core/index.js';
 import type { LedgerKey } from './ledger-key.js';
 import {
@@ -25,43 +26,8 @@ import { VerificationRunningError } from './ledger.errors.js';
 import { LEDGER_KEY } from './ledger.tokens.js';
 import { withoutValues } from './state-tables.js';
 
-export interface PersonView {
-  readonly id: string;
-  readonly username: string;
-  readonly displayName: string;
-}
-
-export interface VerificationView {
-  readonly id: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly seconds: number;
-  readonly deep: boolean;
-  readonly outcome: VerificationOutcome;
-  /** What an `ok` run verified; null otherwise. */
-  readonly treeSize: number | null;
-  readonly rootHash: string | null;
-  readonly checkpointsVerified: number | null;
-  readonly itemsChecked: number | null;
-  /** Where a `failed` run failed (null when the failure is not at one entry) and why; why a run could not finish. */
-  readonly failedIndex: number | null;
-  readonly reason: string | null;
-  readonly source: VerificationSource;
-  /** Who asked the service; null for the command line. */
-  readonly requestedBy: PersonView | null;
-}
-
-export interface RunningView {
-  /** Null when the holder of the lock is not readable by the service's role. */
-  readonly startedAt: string | null;
-  readonly source: VerificationSource | null;
-  readonly requestedBy: PersonView | null;
-}
-
-export interface StartedView extends RunningView {
-  readonly status: 'running';
-  readonly deep: true;
-}
+// Declared once, with their schemas, in src/contracts (ADR 0009).
+export type { PersonView, RunningView, StartedView, VerificationView };
 
 interface VerificationRow {
   id: string;

@@ -1,8 +1,16 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { ApiJson } from '../common/api-response.js';
 import { DomainError, NotFoundError } from '../common/domain-error.js';
 import type { RequestContext } from '../common/request-context.js';
+import {
+  CheckpointView,
+  ConsistencyProof,
+  InclusionProof,
+  LedgerEntries,
+  LedgerPublicKey,
+} from '../contracts/ledger.js';
 import { Ctx, Public, Roles } from '../identity/auth.decorators.js';
 import { CheckpointService, type StoredCheckpoint } from './checkpoint.service.js';
 import {
@@ -20,7 +28,7 @@ import { LedgerWitnessingService } from './witnessing/ledger-witnessing.service.
 const MAX_ENTRIES_PER_PAGE = 1000;
 const b64 = (hash: Buffer): string => hash.toString('base64');
 
-function checkpointView(checkpoint: StoredCheckpoint): Record<string, unknown> {
+function checkpointView(checkpoint: StoredCheckpoint): CheckpointView {
   return {
     origin: checkpoint.origin,
     treeSize: checkpoint.treeSize,
@@ -57,17 +65,13 @@ export class LedgerController {
   ) {}
 
   @Get('checkpoint')
+  @ApiJson(200, CheckpointView)
   @Public()
   @ApiOperation({ summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note), or one by tree size' })
-  @ApiOkResponse({
-    description:
-      '{ origin, treeSize, rootHash, keyName, keyId, createdAt, note, cosignatures? (with witnesses), timestamp? } — ' +
-      "timestamp, once the TSA stamped this checkpoint (LEDGER_TSA_URL): { token: the RFC 3161 TimeStampToken, base64 DER, over SHA-256 of the note body; genTime; tsa: the TSA certificate's subject; serialNumber }",
-  })
-  async checkpoint(@Query() query: CheckpointQueryDto): Promise<Record<string, unknown>> {
+  async checkpoint(@Query() query: CheckpointQueryDto): Promise<CheckpointView> {
     this.timestamping.kick();
     const view = await this.checkpointOrWitnessed(query);
-    const stamp = await this.timestamping.forSize(view.treeSize as number);
+    const stamp = await this.timestamping.forSize(view.treeSize);
     if (!stamp) return view;
     return {
       ...view,
@@ -80,7 +84,7 @@ export class LedgerController {
     };
   }
 
-  private async checkpointOrWitnessed(query: CheckpointQueryDto): Promise<Record<string, unknown>> {
+  private async checkpointOrWitnessed(query: CheckpointQueryDto): Promise<CheckpointView> {
     if (this.witnessing.enabled) {
       // With witnesses (docs/witness.md §5) only a checkpoint their quorum cosigned is published,
       // served with their cosignature lines; asking for one also starts a witnessing round.
@@ -103,10 +107,11 @@ export class LedgerController {
   }
 
   @Post('checkpoints')
+  @ApiJson(201, CheckpointView)
   @Roles('auditor', 'admin')
   @HttpCode(201)
   @ApiOperation({ summary: 'Sign a checkpoint of the current tree now (on demand)' })
-  async createCheckpoint(): Promise<Record<string, unknown>> {
+  async createCheckpoint(): Promise<CheckpointView> {
     const checkpoint = await this.checkpoints.checkpointNow();
     this.witnessing.kick();
     return checkpointView(checkpoint);
@@ -115,12 +120,13 @@ export class LedgerController {
   @Get('public-key')
   @Public()
   @ApiOperation({ summary: 'The checkpoint verifier key (Go sumdb/note vkey format) and origin' })
-  @ApiOkResponse({ description: '{ origin, keyName, keyId, vkey, algorithm }' })
-  publicKey(): Record<string, string> {
+  @ApiJson(200, LedgerPublicKey)
+  publicKey(): LedgerPublicKey {
     return this.checkpoints.publicKey();
   }
 
   @Get('entries')
+  @ApiJson(200, LedgerEntries)
   @Roles('auditor')
   @ApiOperation({
     summary: 'Entries [from, to) with their canonical bytes and leaf hashes (at most 1000)',
@@ -128,7 +134,7 @@ export class LedgerController {
       'An entry about a case the caller may not read (docs/access-control.md) is served as `{ index, leafHash, ' +
       'withheld: true }` without `entry` and `entryBase64`: its leaf hash is all a verifier needs to recompute the tree.',
   })
-  async entries(@Ctx() ctx: RequestContext, @Query() query: EntriesQueryDto): Promise<Record<string, unknown>> {
+  async entries(@Ctx() ctx: RequestContext, @Query() query: EntriesQueryDto): Promise<LedgerEntries> {
     if (query.to <= query.from) throw new LedgerRangeError('`to` must be greater than `from`');
     if (query.to - query.from > MAX_ENTRIES_PER_PAGE) {
       throw new LedgerRangeError(`at most ${MAX_ENTRIES_PER_PAGE} entries per request`);
@@ -146,8 +152,9 @@ export class LedgerController {
   }
 
   @Get('proofs/inclusion')
+  @ApiJson(200, InclusionProof)
   @ApiOperation({ summary: 'RFC 9162 inclusion proof of entry `index` in the tree of `treeSize`' })
-  async inclusion(@Query() query: InclusionProofQueryDto): Promise<Record<string, unknown>> {
+  async inclusion(@Query() query: InclusionProofQueryDto): Promise<InclusionProof> {
     const treeSize = query.treeSize ?? (await this.checkpoints.latest()).treeSize;
     const proof = await this.ledger.inclusionProof(query.index, treeSize);
     const [entry] = await this.ledger.entries(query.index, query.index + 1);
@@ -161,8 +168,9 @@ export class LedgerController {
   }
 
   @Get('proofs/consistency')
+  @ApiJson(200, ConsistencyProof)
   @ApiOperation({ summary: 'RFC 9162 consistency proof between tree sizes `from` and `to`' })
-  async consistency(@Query() query: ConsistencyProofQueryDto): Promise<Record<string, unknown>> {
+  async consistency(@Query() query: ConsistencyProofQueryDto): Promise<ConsistencyProof> {
     const to = query.to ?? (await this.checkpoints.latest()).treeSize;
     if (query.from > to) throw new LedgerRangeError('`from` must not exceed `to`');
     const proof = await this.ledger.consistencyProof(query.from, to);

@@ -1,16 +1,18 @@
 import { createReadStream } from 'node:fs';
 
 import { Controller, Get, Param, Query, Res, StreamableFile, type PipeTransform } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
+import { ApiFile, ApiJson } from '../common/api-response.js';
 import type { RequestContext } from '../common/request-context.js';
 import { UuidParam } from '../common/uuid-param.pipe.js';
+import { ReportRecord } from '../contracts/ledger.js';
 import { LanguageParam } from '../i18n/language-param.pipe.js';
 import { LANGUAGES, type Language } from '../i18n/languages.js';
 import { Ctx, Roles } from '../identity/auth.decorators.js';
 import { ReportAbandonedError, ReportNotFoundError } from './reports.errors.js';
-import { REPORT_READERS, ReportsService, type IssuedReport, type ReportRecord } from './reports.service.js';
+import { REPORT_READERS, ReportsService, type IssuedReport } from './reports.service.js';
 
 const PARAMS = { item: new UuidParam('item_not_found', 'Item'), case: new UuidParam('case_not_found', 'Case') };
 
@@ -47,8 +49,7 @@ export class ReportsController {
   @Get('items/:id/report.pdf')
   @Roles(...REPORT_READERS)
   @ApiOperation({ summary: 'Issue the court custody report of an item (PDF)', description: REPORT_DESCRIPTION })
-  @ApiProduces('application/pdf')
-  @ApiOkResponse({ description: 'The report, application/pdf' })
+  @ApiFile('application/pdf', 'The report, application/pdf')
   @ApiQuery(LANG_QUERY)
   async itemReport(
     @Ctx() ctx: RequestContext,
@@ -65,8 +66,7 @@ export class ReportsController {
     summary: 'Issue the court custody report of a case and all its items (PDF)',
     description: REPORT_DESCRIPTION,
   })
-  @ApiProduces('application/pdf')
-  @ApiOkResponse({ description: 'The report, application/pdf' })
+  @ApiFile('application/pdf', 'The report, application/pdf')
   @ApiQuery(LANG_QUERY)
   async caseReport(
     @Ctx() ctx: RequestContext,
@@ -85,6 +85,7 @@ export class ReportsController {
     description:
       '404 report_not_found for a file Custos did not issue (one changed byte is enough) and for a report about an item or case you may not see.',
   })
+  @ApiJson(200, ReportRecord)
   lookup(@Ctx() ctx: RequestContext, @Param('sha256', new Sha256Param()) sha256: string): Promise<ReportRecord> {
     return this.reports.lookup(ctx, sha256);
   }

@@ -13,12 +13,13 @@ import { CaseAccessService, type AccessibleCase } from '../cases/case-access.ser
 import { CaseNotFoundError } from '../cases/cases.errors.js';
 import type { RequestContext, Role } from '../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import type { ReportRecord } from '../contracts/ledger.js';
 import { CustodyRecords } from '../custody/custody-records.service.js';
 import { ItemNotFoundError } from '../custody/custody.errors.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { CheckpointService } from '../ledger/checkpoint.service.js';
 import { verifyCosignatures } from '../ledger/core/cosignature.js';
-import type { EntryActor, LedgerEntry } from '../ledger/core/entry.js';
+import type { LedgerEntry } from '../ledger/core/entry.js';
 import { entryActor } from '../ledger/entry-actor.js';
 import { LedgerIntegrityError } from '../ledger/ledger.errors.js';
 import { LedgerService } from '../ledger/ledger.service.js';
@@ -75,22 +76,7 @@ export type ReportIssuedData = {
 };
 
 /** What the lookup by SHA-256 answers: which report that file is, who it was issued to, when, and its ledger entry. */
-export interface ReportRecord {
-  readonly sha256: string;
-  readonly format: string;
-  readonly issuedAt: string;
-  readonly issuedBy: EntryActor | null;
-  readonly subject: { readonly type: string; readonly id: string; readonly number: string | null };
-  readonly case: { readonly id: string; readonly number: string } | null;
-  readonly ledgerIndex: number;
-  /** When the ledger recorded the `report.issued` entry. */
-  readonly recordedAt: string;
-  readonly bundleSha256: string;
-  readonly checkpoint: { readonly treeSize: number; readonly rootHash: string };
-  readonly pages: number;
-  /** The language the report is written in. */
-  readonly language: Language;
-}
+export type { ReportRecord };
 
 /**
  * The `report.issued` entry registering a PDF of SHA-256 $1: a point lookup in

@@ -2,6 +2,7 @@ import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
+import { ApiFile } from '../common/api-response.js';
 import { DomainError } from '../common/domain-error.js';
 import { HttpProblemException } from '../common/http-problem.exception.js';
 import { Public } from '../identity/auth.decorators.js';
@@ -29,7 +30,7 @@ export class WitnessController {
   @HttpCode(200)
   @ApiOperation({ summary: 'C2SP tlog-witness add-checkpoint: cosign a checkpoint of a log this service witnesses' })
   @ApiConsumes('text/plain')
-  @ApiResponse({ status: 200, description: 'one cosignature/v1 signature line' })
+  @ApiFile('text/plain', 'one cosignature/v1 signature line')
   @ApiResponse({ status: 409, description: 'the size this witness holds, as text/x.tlog.size' })
   async addCheckpoint(@Req() request: Request, @Res() response: Response): Promise<void> {
     if (!this.witness) throw new DomainError('not_found', 'witness_off', 'this service witnesses no logs');

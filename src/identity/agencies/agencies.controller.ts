@@ -1,11 +1,13 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { ApiJson } from '../../common/api-response.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import type { RequestContext } from '../../common/request-context.js';
+import { AgencyDetails, AgencyPage } from '../../contracts/identity.js';
 import { Ctx, Roles } from '../auth.decorators.js';
 import { CreateAgencyDto, UpdateAgencyDto } from '../dto/agency.dto.js';
-import { AgenciesService, type AgencyDetails } from './agencies.service.js';
+import { AgenciesService } from './agencies.service.js';
 
 @ApiTags('agencies')
 @ApiBearerAuth()
@@ -14,6 +16,7 @@ export class AgenciesController {
   constructor(private readonly agencies: AgenciesService) {}
 
   @Post()
+  @ApiJson(201, AgencyDetails)
   @Roles('admin')
   @ApiOperation({
     summary: 'Create an agency (platform administrators)',
@@ -24,6 +27,7 @@ export class AgenciesController {
   }
 
   @Patch(':code')
+  @ApiJson(200, AgencyDetails)
   @Roles('admin')
   @ApiOperation({
     summary: 'Set the language of an agency’s court reports and label sheets (platform administrators)',
@@ -38,6 +42,7 @@ export class AgenciesController {
   }
 
   @Get()
+  @ApiJson(200, AgencyPage)
   @ApiOperation({ summary: 'All agencies, by code (any logged-in user: sharing names one)' })
   list(
     @Ctx() ctx: RequestContext,

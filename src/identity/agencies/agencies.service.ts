@@ -7,11 +7,12 @@ import { decodeCursor, encodeCursor } from '../../common/cursor.js';
 import { NotFoundError } from '../../common/domain-error.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { insertOrConflict } from '../../common/unique-violation.js';
+import type { AgencyDetails } from '../../contracts/identity.js';
 import { requireLanguage } from '../../i18n/language.errors.js';
 import { languageForCountry, type Language } from '../../i18n/languages.js';
 import { isPlatformAdmin } from '../identity-actor.js';
 import { AdminScopeError, ConflictError, InvalidRequestError } from '../identity.errors.js';
-import type { AgencyView, Queryable } from '../users/user-records.js';
+import type { Queryable } from '../users/user-records.js';
 import { AGENCY_CODE_PATTERN, COUNTRY_CODES } from './countries.js';
 
 export interface NewAgency {
@@ -31,11 +32,7 @@ interface AgencyRow {
   created_at: Date;
 }
 
-export interface AgencyDetails extends AgencyView {
-  /** BCP 47 tag of the language its court reports and label sheets are printed in (ADR 0073). */
-  readonly language: string;
-  readonly createdAt: string;
-}
+export type { AgencyDetails };
 
 const AGENCY_COLUMNS = 'id, code, name, country, language, created_at';
 

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 
+import { ApiJson } from '../../common/api-response.js';
 import type { RequestContext } from '../../common/request-context.js';
+import { SessionTokens, UserView } from '../../contracts/identity.js';
 import { AllowedBeforePasswordChange, Ctx, Public } from '../auth.decorators.js';
 import { ChangePasswordDto, LoginDto, RefreshDto } from '../dto/auth.dto.js';
-import type { UserView } from '../users/user-records.js';
-import { AuthService, type SessionTokens } from './auth.service.js';
+import { AuthService } from './auth.service.js';
 import { LoginThrottleGuard } from './login-throttle.guard.js';
 import { authenticateCredentials } from './passport-strategies.js';
 
@@ -16,6 +17,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('login')
+  @ApiJson(200, SessionTokens)
   @Public()
   @UseGuards(LoginThrottleGuard)
   @HttpCode(200)
@@ -31,6 +33,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiJson(200, SessionTokens)
   @Public()
   @HttpCode(200)
   @ApiOperation({
@@ -46,19 +49,21 @@ export class AuthController {
   @AllowedBeforePasswordChange()
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End this session: its access and refresh tokens stop working at once' })
+  @ApiNoContentResponse({ description: 'The session has ended' })
   logout(@Ctx() ctx: RequestContext): Promise<void> {
     return this.auth.logout(ctx);
   }
 
   @Get('me')
+  @ApiJson(200, UserView)
   @AllowedBeforePasswordChange()
   @ApiBearerAuth()
-  @ApiOkResponse({ description: 'The logged-in user' })
   me(@Ctx() ctx: RequestContext): Promise<UserView> {
     return this.auth.me(ctx);
   }
 
   @Post('password')
+  @ApiJson(200, UserView)
   @HttpCode(200)
   @AllowedBeforePasswordChange()
   @ApiBearerAuth()

@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AccessLogService } from '../../access-log/access-log.service.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import type { SessionTokens } from '../../contracts/identity.js';
 import { BOOTSTRAP_ADMIN_USERNAME } from '../bootstrap-admin.service.js';
 import { identityActor } from '../identity-actor.js';
 import {
@@ -29,16 +30,7 @@ import {
 import { accountThrottleKey, PasswordThrottleService, type ThrottleKey } from './password-throttle.service.js';
 import { SessionCache } from './session-cache.js';
 
-export interface SessionTokens {
-  readonly accessToken: string;
-  readonly refreshToken: string;
-  readonly tokenType: 'Bearer';
-  /** Seconds until the access token expires. */
-  readonly expiresIn: number;
-  /** When the session ends, whatever the refreshes (ISO 8601). */
-  readonly sessionExpiresAt: string;
-  readonly user: UserView;
-}
+export type { SessionTokens };
 
 interface SessionRow {
   session_id: string;

@@ -1,15 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
 import type { Role } from '../../common/request-context.js';
+import type { AgencyView, UserView } from '../../contracts/identity.js';
 
 export type Queryable = Pick<EntityManager | DataSource, 'query'>;
-
-export interface AgencyView {
-  readonly id: string;
-  readonly code: string;
-  readonly name: string;
-  readonly country: string;
-}
 
 export interface UserRow {
   id: string;
@@ -31,21 +25,8 @@ export interface UserRow {
   updated_at: Date;
 }
 
-export interface UserView {
-  readonly id: string;
-  readonly username: string;
-  readonly displayName: string;
-  readonly agency: AgencyView | null;
-  readonly roles: readonly Role[];
-  readonly platformAdmin: boolean;
-  readonly active: boolean;
-  readonly mustChangePassword: boolean;
-  /** IANA zone the user's tools write local times in (log imports); null when not set. */
-  readonly timeZone: string | null;
-  readonly lastLoginAt: string | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+// Declared once, with their schemas, in src/contracts (ADR 0009).
+export type { AgencyView, UserView };
 
 export const USER_SELECT = `
   SELECT u.id, u.username, u.display_name, u.agency_id, a.code AS agency_code, a.name AS agency_name,

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { ApiJson } from '../../common/api-response.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { UuidParam } from '../../common/uuid-param.pipe.js';
+import { CreatedUser, UserPage, UserView } from '../../contracts/identity.js';
 import { Ctx, Roles } from '../auth.decorators.js';
 import { CreateUserDto, ResetPasswordDto, UpdateUserDto, UserListQueryDto } from '../dto/user.dto.js';
-import type { UserView } from './user-records.js';
-import { UsersService, type CreatedUser } from './users.service.js';
+import { UsersService } from './users.service.js';
 
 const USER_ID = new UuidParam('user_not_found', 'User');
 
@@ -18,6 +19,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
+  @ApiJson(201, CreatedUser)
   @ApiOperation({
     summary: 'Create a user of your agency (platform administrators: of any agency)',
     description:
@@ -28,6 +30,7 @@ export class UsersController {
   }
 
   @Get()
+  @ApiJson(200, UserPage)
   @ApiOperation({ summary: 'Users of your agency, by username' })
   list(
     @Ctx() ctx: RequestContext,
@@ -37,11 +40,13 @@ export class UsersController {
   }
 
   @Get(':id')
+  @ApiJson(200, UserView)
   get(@Ctx() ctx: RequestContext, @Param('id', USER_ID) id: string): Promise<UserView> {
     return this.users.get(ctx, id);
   }
 
   @Patch(':id')
+  @ApiJson(200, UserView)
   @ApiOperation({
     summary: 'Rename, change roles or time zone, disable or enable; a role change or disable ends the user’s sessions',
   })
@@ -50,6 +55,7 @@ export class UsersController {
   }
 
   @Post(':id/password')
+  @ApiJson(200, UserView)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Reset a user’s password to a temporary one; they must choose their own before acting or signing',

@@ -6,6 +6,7 @@ import { AccessLogService, type AccessLogSubject } from '../../access-log/access
 import { decodeCursor, encodeCursor } from '../../common/cursor.js';
 import type { RequestContext, Role } from '../../common/request-context.js';
 import { insertOrConflict } from '../../common/unique-violation.js';
+import type { CreatedUser } from '../../contracts/identity.js';
 import { findAgencyByCode } from '../agencies/agencies.service.js';
 import { PasswordThrottleService } from '../auth/password-throttle.service.js';
 import { SessionCache } from '../auth/session-cache.js';
@@ -110,10 +111,7 @@ export const userSubject = (user: UserRow): AccessLogSubject => ({
   agencyId: user.agency_id,
 });
 
-export interface CreatedUser extends UserView {
-  /** Only when the password was generated: shown this once, never stored in clear. */
-  readonly initialPassword?: string;
-}
+export type { CreatedUser };
 
 /**
  * Accounts, managed by administrators: an agency's administrator manages the users of that agency;
