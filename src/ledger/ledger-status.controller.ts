@@ -6,8 +6,8 @@ import { LedgerStatus } from '../contracts/ledger.js';
 import { CheckpointService } from './checkpoint.service.js';
 import { LedgerMonitorService } from './ledger-monitor.service.js';
 import { LedgerService } from './ledger.service.js';
-import { LedgerTimestampingService, type TimestampingStatus } from './timestamp/ledger-timestamping.service.js';
-import { LedgerWitnessingService, type WitnessingStatus } from './witnessing/ledger-witnessing.service.js';
+import { LedgerTimestampingService } from './timestamp/ledger-timestamping.service.js';
+import { LedgerWitnessingService } from './witnessing/ledger-witnessing.service.js';
 
 /**
  * `GET /api/v1/ledger/status`: the ledger's state at a glance, for every signed-in user (the web
