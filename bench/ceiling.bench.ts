@@ -4,7 +4,8 @@
  *   1. the bare NestJS app (bench/bare-app.ts): GET of one row by id (one SELECT);
  *   2. Custos: authenticated GET /api/v1/items/:id, round-robin over ITEMS items;
  *   3. the bare app: POST of one row (one durable INSERT);
- *   4. Custos: unsigned hash verifications, POST /api/v1/items/:id/hashes (as the write scenario).
+ *   4. Custos: unsigned hash verifications, POST /api/v1/items/:id/hashes (as the write scenario);
+ *   then 2 and 4 again with CUSTOS_WORKERS=2 (two service processes sharing the port).
  * Every Custos figure is reported as a ratio to its bare counterpart, with p50 and p99.
  * Usage: npm run bench -- ceiling
  */
@@ -74,6 +75,7 @@ export async function ceilingBenchmark(): Promise<Record<string, unknown>> {
   );
   const bare = await startBareApp(database.appUrl);
   const service = await startService(database);
+  let stopTwoWorkers: (() => Promise<void>) | undefined;
   try {
     const [officer] = await seedUsers(database.appUrl, [
       { code: 'ES-PN', users: [{ username: 'officer.bench', displayName: 'Ana Morales Ruiz', role: 'officer' }] },
@@ -155,6 +157,30 @@ export async function ceilingBenchmark(): Promise<Record<string, unknown>> {
     );
     const postRss = stopPostRss();
 
+    // The same two loads with two service processes sharing the port (CUSTOS_WORKERS=2).
+    await service.stop();
+    const twoWorkers = await startService(database, { CUSTOS_WORKERS: '2' });
+    stopTwoWorkers = () => twoWorkers.stop();
+    const custosGet2 = await load(
+      'GET /api/v1/items/:id, 2 workers',
+      twoWorkers.url,
+      roundRobin(
+        items.map((item) => `/api/v1/items/${item.id}`),
+        'GET',
+      ),
+      true,
+    );
+    const custosPost2 = await load(
+      'unsigned verifications, 2 workers',
+      twoWorkers.url,
+      roundRobin(
+        items.map((item) => `/api/v1/items/${item.id}/hashes`),
+        'POST',
+        items.map((_, n) => JSON.stringify(verificationBody(n))),
+      ),
+      true,
+    );
+
     const getRatio = ratio(custosGet.perSecond, bareGet.perSecond);
     const postRatio = ratio(custosPost.perSecond, barePost.perSecond);
     const summary: SummaryRow[] = [
@@ -173,6 +199,22 @@ export async function ceilingBenchmark(): Promise<Record<string, unknown>> {
         ratio: postRatio,
         target: '≥ 0.6 of the bare POST, p99 ≤ 2 × its p99',
         met: postRatio >= 0.6 && custosPost.p99ms <= 2 * barePost.p99ms,
+      },
+      {
+        measure: 'the same GET, CUSTOS_WORKERS=2',
+        custos: fmt.rate(custosGet2, ' req/s'),
+        baseline: `bare NestJS GET (one process): ${fmt.rate(bareGet, ' req/s')}`,
+        ratio: ratio(custosGet2.perSecond, bareGet.perSecond),
+        target: 'report (1 worker: above)',
+        met: null,
+      },
+      {
+        measure: 'the same verifications, CUSTOS_WORKERS=2',
+        custos: fmt.rate(custosPost2, ' events/s'),
+        baseline: `bare NestJS POST (one process): ${fmt.rate(barePost, ' req/s')}`,
+        ratio: ratio(custosPost2.perSecond, barePost.perSecond),
+        target: 'report (1 worker: above)',
+        met: null,
       },
     ];
     const withRatios = (custos: HttpLoad, baseline: HttpLoad) => ({
@@ -196,9 +238,11 @@ export async function ceilingBenchmark(): Promise<Record<string, unknown>> {
       barePost,
       hashVerification: withRatios(custosPost, barePost),
       serviceRss: { duringGets: getRss, duringPosts: postRss },
+      twoWorkers: { itemGet: withRatios(custosGet2, bareGet), hashVerification: withRatios(custosPost2, barePost) },
     };
   } finally {
     await service.stop();
+    await stopTwoWorkers?.();
     await bare.stop();
     await database.close();
   }

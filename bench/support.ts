@@ -242,7 +242,8 @@ export async function startService(
   while (url === undefined) {
     if (exitCode !== undefined) throw new Error(`the service exited (code ${exitCode}) before listening:\n${head()}`);
     if (Date.now() > deadline) throw new Error(`the service did not start within 60 s:\n${head()}`);
-    url = /"url":"(http:\/\/[^"]+)"/.exec(head())?.[1];
+    // The start banner: with CUSTOS_WORKERS > 1 each worker names the URL first, the banner once all listen.
+    url = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"Custos is listening/.exec(head())?.[1];
     if (url === undefined) await new Promise((done) => setTimeout(done, 100));
   }
   return {
