@@ -107,6 +107,17 @@ describe('the ledger monitor', () => {
       },
       signer: { status: 'ok', signedSize: null, signedAt: null, refusal: null },
       witnessing: { enabled: false, quorum: 0, publishedSize: null, publishedAt: null, witnesses: [] },
+      timestamping: {
+        enabled: false,
+        url: null,
+        status: 'unknown',
+        stampedSize: null,
+        genTime: null,
+        tsa: null,
+        pendingSize: null,
+        lastError: null,
+        checkedAt: null,
+      },
     });
     expect(await monitor().pass()).toEqual({ ran: true, verifiedSize: size });
     await seize(app, officer, caseId, [phone()]);

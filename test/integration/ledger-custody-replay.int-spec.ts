@@ -131,11 +131,11 @@ async function history(): Promise<History> {
   const caseRef = { id: kase.id, number: kase.caseNumber };
   const record = (
     event: LedgerEvent,
-    change?: (em: EntityManager, index: number) => Promise<unknown>,
+    change?: (em: EntityManager, index: number, recordedAt: string) => Promise<unknown>,
   ): Promise<number> =>
     ledger.write(async (em) => {
-      const { index } = await ledger.append(em, TEST_CONTEXT, event);
-      await change?.(em, index);
+      const { index, entry } = await ledger.append(em, TEST_CONTEXT, event);
+      await change?.(em, index, entry.recordedAt);
       return index;
     });
   const itemEvent = (type: string, by: TestUser, item: ItemRef, data: object): LedgerEvent => ({
@@ -229,10 +229,13 @@ async function history(): Promise<History> {
   };
   at.released = await record(
     signed(transferEvent(T.released, officer, transferId, release), agency, [officer, 'released']),
-    async (em, index) => {
+    async (em, index, recordedAt) => {
       await em.query(
-        `INSERT INTO transfer (id, case_id, from_user_id, to_user_id, purpose, item_count, release_idx) VALUES ($1, $2, $3, $4, 'Extraction', 2, $5)`,
-        [transferId, kase.id, officer.id, examiner.id, index],
+        // No stated hand-over time: the entry's recording time is it (ADR 0033).
+        `INSERT INTO transfer (id, case_id, from_user_id, to_user_id, purpose, item_count, release_idx,
+                               release_occurred_at, release_occurred_offset)
+         VALUES ($1, $2, $3, $4, 'Extraction', 2, $5, $6, 0)`,
+        [transferId, kase.id, officer.id, examiner.id, index, recordedAt],
       );
       await em.query(`INSERT INTO transfer_item (transfer_id, item_id, position) VALUES ($1, $2, 0), ($1, $3, 1)`, [
         transferId,
@@ -254,10 +257,12 @@ async function history(): Promise<History> {
   };
   at.accepted = await record(
     signed(transferEvent(T.accepted, examiner, transferId, accept), agency, [examiner, 'received']),
-    async (em, index) => {
+    async (em, index, recordedAt) => {
       await em.query(
-        `UPDATE transfer SET status = 'accepted', resolved_at = now(), resolved_by = $2, resolution_idx = $3 WHERE id = $1`,
-        [transferId, examiner.id, index],
+        `UPDATE transfer SET status = 'accepted', resolved_at = now(), resolved_by = $2, resolution_idx = $3,
+                accepted_occurred_at = $4, accepted_occurred_offset = 0
+          WHERE id = $1`,
+        [transferId, examiner.id, index, recordedAt],
       );
       await em.query(
         `UPDATE transfer_item SET pending = false, seal_intact = (item_id = $2), seal_note = CASE WHEN item_id = $3 THEN 'Bag torn open' END
