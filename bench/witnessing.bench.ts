@@ -3,7 +3,8 @@
  * database, 32 keep-alive clients recording unsigned hash verifications for BENCH_SECONDS (default
  * 20), once without witnesses and once with two `custos witness serve` processes configured
  * (LEDGER_WITNESSES, quorum 2), in the same run and on the same database and items. Throughput and
- * latency are compared; witnessing must stay within noise of the run without it. During the
+ * latency are compared; witnessing must stay within noise of the run without it. The witnessed
+ * run also has a TSA (LEDGER_TSA_URL) stamping the published checkpoints. During the
  * witnessed run a probe writes one verification every 250 ms and measures the time from its
  * acknowledgement to the first published (quorum-cosigned) checkpoint that covers its entry: p50
  * and p99. Checkpoints are signed every second and witnessing asked every second in both runs
@@ -17,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { loadOrCreateLedgerKey } from '../src/ledger/ledger-key.js';
+import { startTestTsa } from '../test/utils/tsa.js';
 import { caseWithItems, recordReferences, verificationBody } from './custody-fixtures.js';
 import {
   BenchApi,
@@ -99,12 +101,17 @@ async function startWitness(
 }
 
 /**
- * The outside checks of the measured run: two witnesses, quorum 2.
- * HOOK (the TSA): push an OutsideCheck here whose `env` carries LEDGER_TSA_URL and
- * LEDGER_TSA_CA_FILE (a TSA like test/utils/tsa.ts's); its tokens are fetched after publication,
- * so the same throughput comparison and the append-to-witnessed figures then include it.
+ * The outside checks of the measured run: two witnesses, quorum 2, and an RFC 3161 TSA (OpenSSL's
+ * `openssl ts -reply` behind HTTP, as in the tests: test/utils/tsa.ts) stamping every published
+ * checkpoint, so the throughput comparison and the append-to-witnessed figures include both.
  */
 async function startOutsideChecks(dir: string, ledgerVkey: string): Promise<OutsideCheck[]> {
+  const tsa = await startTestTsa(dir);
+  const timestamping: OutsideCheck = {
+    env: { LEDGER_TSA_URL: tsa.url, LEDGER_TSA_CA_FILE: tsa.caFile, LEDGER_TSA_INTERVAL_MS: '1000' },
+    describe: `a TSA (openssl ts, ${tsa.url})`,
+    stop: () => tsa.close(),
+  };
   const witnesses = [await startWitness(dir, 'w1', ledgerVkey), await startWitness(dir, 'w2', ledgerVkey)];
   const witnessing: OutsideCheck = {
     env: {
@@ -116,7 +123,7 @@ async function startOutsideChecks(dir: string, ledgerVkey: string): Promise<Outs
       await Promise.all(witnesses.map((w) => w.stop()));
     },
   };
-  return [witnessing];
+  return [witnessing, timestamping];
 }
 
 export async function witnessingBenchmark(): Promise<Record<string, unknown>> {
@@ -208,13 +215,16 @@ export async function witnessingBenchmark(): Promise<Record<string, unknown>> {
       await service.stop();
     }
 
+    const [{ stamped }] = (
+      await database.query<{ stamped: string }>('SELECT count(*) AS stamped FROM ledger_checkpoint_timestamp')
+    ).rows;
     delays.sort((a, b) => a - b);
     const p50 = Math.round(percentile(delays, 50));
     const p99 = Math.round(percentile(delays, 99));
     const throughputRatio = ratio(witnessed.perSecond, without.perSecond);
     const summary: SummaryRow[] = [
       {
-        measure: 'hash verifications over HTTP, 32 clients, 2 witnesses (quorum 2)',
+        measure: 'hash verifications over HTTP, 32 clients, 2 witnesses (quorum 2) and a TSA',
         custos: fmt.rate(witnessed, ' events/s'),
         baseline: `without witnesses: ${fmt.rate(without, ' events/s')}`,
         ratio: throughputRatio,
@@ -224,10 +234,10 @@ export async function witnessingBenchmark(): Promise<Record<string, unknown>> {
       {
         measure: 'append acknowledged → published witnessed checkpoint',
         custos: `p50 ${p50} ms, p99 ${p99} ms (${delays.length} probes${unwitnessed > 0 ? `, ${unwitnessed} never witnessed` : ''}${failedProbes > 0 ? `, ${failedProbes} refused` : ''})`,
-        baseline: 'checkpoint and witnessing timers: 1 s each',
+        baseline: `checkpoint, witnessing and TSA timers: 1 s each; ${stamped} checkpoints time-stamped`,
         ratio: null,
-        target: 'p99 ≤ 5 s with 1 s timers; every probe witnessed',
-        met: p99 <= 5_000 && unwitnessed === 0 && failedProbes === 0,
+        target: 'p99 ≤ 5 s with 1 s timers; every probe witnessed; checkpoints stamped',
+        met: p99 <= 5_000 && unwitnessed === 0 && failedProbes === 0 && Number(stamped) > 0,
       },
     ];
     return {
@@ -245,6 +255,7 @@ export async function witnessingBenchmark(): Promise<Record<string, unknown>> {
       summary,
       withoutWitnesses: without,
       withWitnesses: { ...witnessed, ratioToWithout: throughputRatio },
+      timeStampedCheckpoints: Number(stamped),
       appendToWitnessedMs: { p50, p99, probes: delays.length, unwitnessed, failedProbes, max: delays.at(-1) ?? null },
     };
   } finally {

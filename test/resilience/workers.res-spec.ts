@@ -74,9 +74,13 @@ describe('CUSTOS_WORKERS: several service processes sharing one port', () => {
   });
 
   afterAll(async () => {
+    // Stopped in order when a test failed before the last one: a SIGKILLed primary would leave its
+    // embedded PostgreSQL running.
     if (service.child.exitCode === null) {
-      service.child.kill('SIGKILL');
+      service.child.kill('SIGTERM');
+      const killer = setTimeout(() => service.child.kill('SIGKILL'), 30_000);
       await service.exited;
+      clearTimeout(killer);
     }
     rmSync(dir, { recursive: true, force: true });
   });
