@@ -43,7 +43,7 @@ export async function connectDatabase(
 }
 
 /** Clusters left behind by deleted DATA_DIRs take disk space until someone removes them (ADR 0008). */
-function warnAboutOrphanedClusters(logger: Logger): void {
+export function warnAboutOrphanedClusters(logger: Logger): void {
   try {
     const warning = orphanWarning();
     if (warning !== undefined) logger.warn(warning);

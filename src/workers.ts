@@ -8,7 +8,7 @@ import type { AppConfig } from './config/config.js';
 import { runMigrations } from './database/migrate.js';
 import { initialAdminPasswordFile } from './identity/initial-admin-password.js';
 import { loadOrCreateTokenKey } from './identity/tokens/token-key.js';
-import { connectDatabase } from './service.js';
+import { connectDatabase, warnAboutOrphanedClusters } from './service.js';
 import { announceStart } from './start-banner.js';
 
 /** The message a worker's primary sends it to stop (workers ignore the terminal's signals). */
@@ -36,6 +36,7 @@ export async function startPrimary(
 ): Promise<{ url: string; shutdown(): Promise<void> }> {
   await assertCanListen(config.host, config.port);
   const database = await connectDatabase(config, logger);
+  if (database.embedded) warnAboutOrphanedClusters(logger);
   let stopping = false;
   /** Workers that listen: their message handler is installed (one still loading its modules would miss the message). */
   const serving = new WeakSet<Worker>();
