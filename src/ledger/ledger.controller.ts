@@ -69,7 +69,7 @@ export class LedgerController {
   @Public()
   @ApiOperation({ summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note), or one by tree size' })
   async checkpoint(@Query() query: CheckpointQueryDto): Promise<CheckpointView> {
-    this.timestamping.kick();
+    this.timestamping.requested();
     const view = await this.checkpointOrWitnessed(query);
     const stamp = await this.timestamping.forSize(view.treeSize);
     if (!stamp) return view;
@@ -88,7 +88,7 @@ export class LedgerController {
     if (this.witnessing.enabled) {
       // With witnesses (docs/witness.md §5) only a checkpoint their quorum cosigned is published,
       // served with their cosignature lines; asking for one also starts a witnessing round.
-      this.witnessing.kick();
+      this.witnessing.requested();
       if (query.treeSize === undefined) {
         const published = await this.witnessing.published();
         if (!published)

@@ -217,11 +217,13 @@ describe('the fork story: a restored T1 copy grown past a witnessed T2', () => {
     const forkSize = Number((await ledgerStatus(url)).treeSize);
     expect(forkSize).toBeGreaterThan(t2.treeSize);
 
-    // The witness's answer reaches the status: refused (it holds T2; the fork has no proof from it).
+    // The witness's answer to the grown fork reaches the status: refused with 422 (it holds T2; the
+    // fork has no valid proof from it). A round run before the fork passed T2 is refused too, with
+    // 409 ("the witness holds a larger size"): wait for the one after.
     const status = await until('the witness refusal in the ledger status', async () => {
       const body = await ledgerStatus(url);
       const [w] = body.witnessing.witnesses;
-      return w.status === 'refused' && w.size === t2.treeSize ? body : undefined;
+      return w.status === 'refused' && w.size === t2.treeSize && /^422: /.test(w.reason ?? '') ? body : undefined;
     });
     // The signer's rolled-back record let it sign the fork: the witness is the check that held.
     expect(status.signer).toMatchObject({ status: 'ok' });

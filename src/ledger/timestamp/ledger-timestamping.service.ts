@@ -73,6 +73,9 @@ const toTimeStamp = (row: TimeStampRow): CheckpointTimeStamp => ({
  * writes never wait for it. One process at a time asks (a session advisory lock), and the insert is
  * idempotent (one token per checkpoint), so several processes on one database never double-store.
  */
+/** Attempts started by requests for the checkpoint are at least this far apart (the timer's are not). */
+const REQUESTED_ATTEMPT_GAP_MS = 1_000;
+
 @Injectable()
 export class LedgerTimestampingService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('LedgerTimestamping');
@@ -81,6 +84,7 @@ export class LedgerTimestampingService implements OnApplicationBootstrap, OnAppl
   private running: Promise<unknown> | undefined;
   private failures = 0;
   private notBefore = 0;
+  private lastRequested = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -117,6 +121,14 @@ export class LedgerTimestampingService implements OnApplicationBootstrap, OnAppl
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
+  }
+
+  /** A checkpoint was requested (anyone may ask): an attempt at most once a second, as for witnessing. */
+  requested(): void {
+    const now = Date.now();
+    if (now - this.lastRequested < REQUESTED_ATTEMPT_GAP_MS) return;
+    this.lastRequested = now;
+    this.kick();
   }
 
   /** Starts an attempt unless one is running here or the backoff after a failure has not elapsed. */

@@ -91,9 +91,13 @@ const toPublished = (row: PublishedRow): PublishedCheckpoint => ({
  * tree and never holds the ledger lock. One round at a time across every process (a session
  * advisory lock), so several processes on one database witness one sequence of checkpoints.
  */
+/** Rounds started by requests for the checkpoint are at least this far apart (the timer's are not). */
+const REQUESTED_ROUND_GAP_MS = 1_000;
+
 @Injectable()
 export class LedgerWitnessingService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('LedgerWitnessing');
+  private lastRequested = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private readonly names: Map<string, string>;
@@ -123,7 +127,19 @@ export class LedgerWitnessingService implements OnApplicationBootstrap, OnApplic
     await this.running;
   }
 
-  /** Starts a round unless one is running in this process (for "a checkpoint was requested"). */
+  /**
+   * "A checkpoint was requested" (GET /ledger/checkpoint, which anyone may call): starts a round at
+   * most once a second, so that clients polling the checkpoint cannot keep the signer, the witnesses
+   * and the TSA busy and take the writes' CPU.
+   */
+  requested(): void {
+    const now = Date.now();
+    if (now - this.lastRequested < REQUESTED_ROUND_GAP_MS) return;
+    this.lastRequested = now;
+    this.kick();
+  }
+
+  /** Starts a round unless one is running in this process. */
   kick(): void {
     if (!this.enabled || this.running) return;
     this.witnessNow().catch((error: unknown) => this.logger.error({ err: error }, 'witnessing round failed'));
