@@ -1,4 +1,4 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 
 import { isDatabaseUnavailableError } from './database-errors.js';
 
@@ -26,6 +26,7 @@ describe('isDatabaseUnavailableError', () => {
     ['several addresses refused', new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })])],
     // TypeORM released the runner of a transaction whose connection was lost (ledger group commit).
     ['a query runner released after its connection failed', new QueryRunnerAlreadyReleasedError()],
+    ['a statement through the manager of such a runner', new QueryRunnerProviderAlreadyReleasedError()],
   ])('recognises %s', (_name, error) => {
     expect(isDatabaseUnavailableError(error)).toBe(true);
   });

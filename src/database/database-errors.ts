@@ -1,4 +1,4 @@
-import { QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 
 /**
  * Recognises "the database cannot be reached right now" among the errors pg and TypeORM raise,
@@ -38,13 +38,19 @@ const UNAVAILABLE_MESSAGES = [
  * away mid-transaction); the caller's next statement on it then fails with this error rather than
  * the connection's. Our code never queries a runner it released itself (a bug tests would show),
  * so here it means the connection was lost: found by the database outage test
- * (test/resilience/database-outage.res-spec.ts), where it used to answer 500.
+ * (test/resilience/database-outage.res-spec.ts), where it used to answer 500. A statement sent
+ * through the EntityManager of such a runner (the ledger's group insert) fails with the provider
+ * variant instead: the same outage, seen in CI as a 500 during the same test.
  */
-const RELEASED_RUNNER = 'QueryRunnerAlreadyReleasedError';
+const RELEASED_RUNNERS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
 
 export function isDatabaseUnavailableError(error: unknown, depth = 0): boolean {
   if (error === null || typeof error !== 'object' || depth > 3) return false;
-  if (error instanceof QueryRunnerAlreadyReleasedError || (error as { name?: unknown }).name === RELEASED_RUNNER)
+  if (
+    error instanceof QueryRunnerAlreadyReleasedError ||
+    error instanceof QueryRunnerProviderAlreadyReleasedError ||
+    RELEASED_RUNNERS.has(String((error as { name?: unknown }).name))
+  )
     return true;
   const candidate = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
   if (typeof candidate.code === 'string') {
