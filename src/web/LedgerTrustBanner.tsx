@@ -1,33 +1,12 @@
 import { useEffect, useState, type ReactNode } from 'react';
 
+import type { LedgerStatus } from '../contracts/ledger.js';
 import { api } from './api';
 import { localTime } from './evidence';
 
-/** The signer's and the witnesses' parts of GET /api/v1/ledger/status (no case data). */
-export interface SignerStatus {
-  readonly status: 'ok' | 'refused';
-  readonly signedSize: number | null;
-  readonly signedAt: string | null;
-  readonly refusal: { readonly reason: string; readonly at: string } | null;
-}
-
-export interface WitnessState {
-  readonly name: string;
-  readonly url: string;
-  readonly status: 'ok' | 'refused' | 'unreachable' | 'unknown';
-  readonly size: number;
-  readonly reason: string | null;
-  readonly checkedAt: string | null;
-  readonly okAt: string | null;
-}
-
-export interface WitnessingStatus {
-  readonly enabled: boolean;
-  readonly quorum: number;
-  readonly publishedSize: number | null;
-  readonly publishedAt: string | null;
-  readonly witnesses: readonly WitnessState[];
-}
+/** The signer's and the witnesses' parts of GET /api/v1/ledger/status (no case data): the server's contract. */
+export type SignerStatus = LedgerStatus['signer'];
+export type WitnessingStatus = LedgerStatus['witnessing'];
 
 const when = (iso: string | null): string => (iso === null ? 'never' : localTime(iso));
 
